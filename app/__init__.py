@@ -1,0 +1,1 @@
+"""Hromada: the shared kernel (settings, database, web plumbing and the kernel areas)."""

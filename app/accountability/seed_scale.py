@@ -1,0 +1,176 @@
+"""A synthetic region for benchmarks: many communities, each with its council, a department,
+rules and a history of obligations of every kind (answered on time, late, overdue, pending).
+
+Fast: rows are built as plain dicts and written with executemany in large batches (no ORM
+object per row); the tallies are then rebuilt with INSERT ... SELECT ... GROUP BY. Due dates
+are computed with the same calendar as real obligations (working days, public holidays).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import Session
+
+from app import clock
+from app.accountability import repository as repo
+from app.accountability import service
+from app.accountability.models import Obligation, month_of
+from app.communities.models import Authority, AuthorityKind, Community
+from app.exceptions import Conflict
+from app.rules import calendar
+from app.rules import service as rules_service
+from app.rules.models import RuleSetRow
+from app.rules.schema import Period, RuleSet
+from app.web.i18n import N_
+
+BATCH = 10_000
+
+# (kind, weight, where its period lives in the rules, subject type, title prefix)
+KIND_MIX = [
+    ("petition_answer", 50, ("petitions", "answer_deadline"), "petition", "Петиція"),
+    ("budget_review", 20, ("budget", "review_deadline"), "budget_project", "Проєкт бюджету"),
+    ("budget_implementation", 15, ("budget", "implementation_deadline"), "budget_project",
+     "Реалізація проєкту"),
+    ("consultation_report", 15, ("consultations", "report_deadline"), "consultation",
+     "Консультація"),
+]
+
+RULE_VARIANTS = [
+    {"petitions": {"threshold_per_1000": 2.5, "collection_days": 60,
+                   "answer_deadline": {"days": 10, "unit": "working"}}},
+    {"petitions": {"threshold": 100, "collection_days": 30,
+                   "answer_deadline": {"days": 20, "unit": "calendar"}},
+     "consultations": {"report_deadline": {"days": 10, "unit": "working"}}},
+    {"petitions": {"threshold_per_1000": 5, "collection_days": 90,
+                   "answer_deadline": {"days": 15, "unit": "working"}},
+     "budget": {"review_deadline": {"days": 30, "unit": "calendar"}}},
+]
+
+
+@dataclass
+class Region:
+    communities: int
+    authorities: int
+    obligations: int
+
+
+def seed_region(session: Session, *, communities: int = 1500, per_community: int = 100,
+                months: int = 24, seed: int = 1, prefix: str = "scale") -> Region:
+    """Build the region in the caller's transaction. Refuses to run twice with one prefix."""
+    if repo.communities_with_prefix(session, prefix):
+        raise Conflict(N_("A synthetic region with this prefix already exists."))
+    rng = random.Random(seed)
+    now = clock.now()
+
+    repo.insert_many(session, Community, [
+        {"slug": f"{prefix}-{i:05d}", "name": f"Синтетична громада {i}",
+         "name_en": f"Synthetic community {i}",
+         "population": int(min(3_000_000, max(800, rng.lognormvariate(10, 1.3)))),
+         "default_language": "uk", "created_at": now} for i in range(1, communities + 1)])
+    ids = repo.communities_with_prefix(session, prefix)
+    community_ids = [ids[slug] for slug in sorted(ids)]
+    slugs = {cid: slug for slug, cid in ids.items()}
+
+    repo.insert_many(session, Authority, [
+        row for cid in community_ids for row in (
+            {"community_id": cid, "name": f"Рада громади {slugs[cid]}",
+             "name_en": f"Council of {slugs[cid]}", "kind": AuthorityKind.council},
+            {"community_id": cid, "name": f"Управління громади {slugs[cid]}",
+             "name_en": f"Department of {slugs[cid]}", "kind": AuthorityKind.department})])
+    councils: dict[int, int] = {}
+    departments: dict[int, int] = {}
+    for authority_id, community_id, kind in repo.authorities_of_communities(session,
+                                                                            community_ids):
+        (councils if kind == AuthorityKind.council else departments)[community_id] = \
+            authority_id
+
+    variants = [_ruleset(v) for v in RULE_VARIANTS]
+    effective = now - timedelta(days=31 * (months + 1))
+    rules_of = {cid: variants[i % len(variants)] for i, cid in enumerate(community_ids)}
+    repo.insert_many(session, RuleSetRow, [
+        {"community_id": cid, "version": 1, "effective_from": effective, "author_id": None,
+         "reason": "Синтетичний регіон для вимірювань",
+         "data": json.loads(json.dumps(rules_of[cid].model_dump(mode="json"))),
+         "created_at": now} for cid in community_ids])
+
+    start = calendar.local_date(effective)
+    holidays = rules_service.holidays(session, None, start, 31 * (months + 3) + 800)
+    due_cache: dict[tuple[date, Period], datetime] = {}
+
+    def due(opened: datetime, period: Period) -> datetime:
+        key = (calendar.local_date(opened), period)
+        if key not in due_cache:
+            due_cache[key] = calendar.end_of_local_day(calendar.add_days(
+                key[0], period, holidays)).astimezone(UTC)
+        return due_cache[key]
+
+    kinds = [k for k in KIND_MIX]
+    weights = [k[1] for k in KIND_MIX]
+    span = months * 30.44 * 86400
+    batch: list[dict] = []
+    total = 0
+    subject = 0
+    for cid in community_ids:
+        rules = rules_of[cid]
+        for _ in range(per_community):
+            subject += 1
+            code, _w, (section, field), subject_type, title = rng.choices(kinds, weights)[0]
+            period: Period = getattr(getattr(rules, section), field)
+            opened = now - timedelta(seconds=rng.random() * span)
+            due_at = due(opened, period)
+            roll = rng.random()
+            answered: datetime | None = None
+            if roll < 0.72:  # on time, somewhere within the period
+                answered = opened + (due_at - opened) * rng.random()
+            elif roll < 0.87:  # late by up to six weeks
+                answered = due_at + timedelta(seconds=rng.random() * 42 * 86400)
+            if answered is not None and answered > now:
+                answered = None
+            rated = answered is not None and code != "budget_implementation"
+            batch.append({
+                "kind": code, "community_id": cid,
+                "authority_id": councils[cid] if rng.random() < 0.7 else departments[cid],
+                "subject_type": subject_type, "subject_id": subject,
+                "subject_title": f"{title} №{subject}",
+                "subject_path": f"/communities/{slugs[cid]}/obligations",
+                "ruleset_id": None, "opened_at": opened, "opened_month": month_of(opened),
+                "due_at": due_at, "answered_at": answered,
+                "answer_days": None if answered is None else service.answer_days(opened,
+                                                                                 answered),
+                "answer_summary": None,
+                "rating_yes": rng.randint(0, 12) if rated else 0,
+                "rating_partly": rng.randint(0, 5) if rated else 0,
+                "rating_no": rng.randint(0, 6) if rated else 0,
+            })
+            if len(batch) >= BATCH:
+                repo.insert_many(session, Obligation, batch)
+                total += len(batch)
+                batch = []
+    repo.insert_many(session, Obligation, batch)
+    total += len(batch)
+    service.rebuild_stats(session)
+    session.flush()
+    return Region(len(community_ids), len(councils) + len(departments), total)
+
+
+def _ruleset(override: dict) -> RuleSet:
+    base = {"petitions": {"threshold": 100, "collection_days": 30,
+                          "answer_deadline": {"days": 10, "unit": "working"}}}
+    data = {**base, **override}
+    return RuleSet.model_validate(data)
+
+
+def analyze(engine) -> None:
+    """Refresh the planner's statistics after the bulk load (VACUUM ANALYZE on PostgreSQL, so
+    that the open-obligation indexes are read index-only, as autovacuum would soon make them)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()

@@ -1,0 +1,159 @@
+"""The kernel's JSON API under /api/v1; modules add their routers to `api_router`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
+
+from app import clock
+from app.accountability import service as accountability
+from app.accountability.models import ObligationPublic, ObligationStatus
+from app.audit import service as audit
+from app.communities import permissions
+from app.communities import repository as communities_repo
+from app.communities import service as communities
+from app.communities.models import AuthorityPublic, CommunityPublic
+from app.identity import service as identity
+from app.rules import service as rules
+from app.web.deps import ApiUser, DbSession, make_router
+from app.web.ratelimit import limit
+
+api_router = make_router()
+
+
+class TokenRequest(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1000)
+    name: str = Field("API", max_length=80)
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    token: str
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: str
+    email_verified: bool
+    verified_resident_of: list[int]
+    official_of_authorities: list[int]
+    moderator_of: list[int]
+
+
+class CommunityDetail(CommunityPublic):
+    authorities: list[AuthorityPublic]
+
+
+class RulesPublic(BaseModel):
+    community_id: int
+    community_slug: str
+    version: int
+    rules: dict[str, Any]
+    signature_threshold: int
+    threshold_per_1000: float
+
+
+class RuleHistoryItem(BaseModel):
+    version: int
+    effective_from: datetime
+    reason: str
+    rules: dict[str, Any]
+
+
+class AuditHead(BaseModel):
+    entries: int
+    head: str
+
+
+class ObligationList(BaseModel):
+    total: int
+    items: list[ObligationPublic]
+
+
+@api_router.post("/tokens", response_model=TokenCreated, status_code=201, tags=["identity"])
+def create_token(request: Request, body: TokenRequest, session: DbSession):
+    """Exchange an e-mail and password for a personal API token (shown once)."""
+    limit(request, "login")
+    request.state.commit_on_error = True  # failed attempts count towards the lockout
+    user = identity.authenticate(session, body.email, body.password)
+    token, raw = identity.create_token(session, user, body.name)
+    return TokenCreated(id=token.id, name=token.name, token=raw)
+
+
+@api_router.get("/me", response_model=Me, tags=["identity"])
+def me(user: ApiUser, session: DbSession):
+    m = permissions.memberships(session, user)
+    return Me(id=user.id, email=user.email, display_name=user.display_name, role=user.role,
+              email_verified=user.email_verified, verified_resident_of=sorted(m.verified_in),
+              official_of_authorities=sorted(m.official_of), moderator_of=sorted(m.moderator_in))
+
+
+@api_router.get("/communities", response_model=list[CommunityPublic], tags=["communities"])
+def list_communities(session: DbSession):
+    return communities_repo.communities(session)
+
+
+@api_router.get("/communities/{slug}", response_model=CommunityDetail, tags=["communities"])
+def get_community(slug: str, session: DbSession):
+    community = communities.get_by_slug(session, slug)
+    return CommunityDetail(**community.model_dump(),
+                           authorities=communities_repo.authorities(session, community.id))
+
+
+def _rules_public(community, version) -> RulesPublic:
+    p = version.rules.petitions
+    return RulesPublic(community_id=community.id, community_slug=community.slug,
+                       version=version.version, rules=version.rules.model_dump(mode="json"),
+                       signature_threshold=p.threshold_for(community.population),
+                       threshold_per_1000=p.per_1000(community.population))
+
+
+@api_router.get("/communities/{slug}/rules", response_model=RulesPublic, tags=["rules"])
+def community_rules(slug: str, session: DbSession):
+    community = communities.get_by_slug(session, slug)
+    return _rules_public(community, rules.current(session, community.id))
+
+
+@api_router.get("/communities/{slug}/rules/history", response_model=list[RuleHistoryItem],
+                tags=["rules"])
+def community_rules_history(slug: str, session: DbSession):
+    community = communities.get_by_slug(session, slug)
+    return [RuleHistoryItem(version=r.version, effective_from=r.effective_from,
+                            reason=r.reason, rules=r.data)
+            for r in rules.history(session, community.id)]
+
+
+@api_router.get("/rules", response_model=list[RulesPublic], tags=["rules"])
+def all_rules(session: DbSession):
+    current = rules.all_current(session)
+    return [_rules_public(c, current[c.id]) for c in communities_repo.communities(session)
+            if c.id in current]
+
+
+@api_router.get("/obligations", response_model=ObligationList, tags=["accountability"])
+def obligations(session: DbSession, community: str | None = Query(None, max_length=64),
+                kind: str | None = Query(None, max_length=40),
+                status: ObligationStatus | None = None,
+                q: str | None = Query(None, max_length=200),
+                offset: int = Query(0, ge=0, le=10_000_000),
+                limit_: int = Query(50, ge=1, le=500, alias="limit")):
+    community_id = communities.get_by_slug(session, community).id if community else None
+    rows, total = accountability.search(session, community_id=community_id, kind=kind,
+                                        status=status, q=q, offset=offset, limit=limit_)
+    now = clock.now()
+    return ObligationList(total=total, items=[
+        ObligationPublic(**o.model_dump(), status=accountability.status_of(o, now))
+        for o in rows])
+
+
+@api_router.get("/audit/head", response_model=AuditHead, tags=["audit"])
+def audit_head(session: DbSession):
+    seq, head = audit.head_hash(session)
+    return AuditHead(entries=seq, head=head)

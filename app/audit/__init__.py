@@ -1,0 +1,1 @@
+"""A tamper-evident, hash-chained audit log of every act that counts."""

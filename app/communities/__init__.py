@@ -1,0 +1,1 @@
+"""Communities (tenants), their authorities, residency and staff roles."""

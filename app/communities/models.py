@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models import fk, utc_field
+
+
+class AuthorityKind(StrEnum):
+    council = "council"
+    executive_committee = "executive_committee"
+    department = "department"
+
+
+class ResidencyStatus(StrEnum):
+    claimed = "claimed"
+    verified = "verified"
+    rejected = "rejected"
+
+
+class StaffRole(StrEnum):
+    official = "official"
+    moderator = "moderator"
+
+
+class Community(SQLModel, table=True):
+    __tablename__ = "community"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=160)
+    name_en: str | None = Field(default=None, max_length=160)
+    population: int = Field(ge=0)
+    default_language: str = Field(default="uk", max_length=5)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class Authority(SQLModel, table=True):
+    __tablename__ = "community_authority"
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = fk("community.id", ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    kind: str = Field(default=AuthorityKind.council, max_length=32)
+
+
+class Residency(SQLModel, table=True):
+    __tablename__ = "community_residency"
+    __table_args__ = (UniqueConstraint("user_id", "community_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    community_id: int = fk("community.id", ondelete="CASCADE")
+    status: str = Field(default=ResidencyStatus.claimed, max_length=16)
+    address: str = Field(default="", max_length=300)
+    claimed_at: datetime = utc_field(default_now=True)
+    decided_at: datetime | None = utc_field(nullable=True)
+    decided_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                   ondelete="SET NULL")
+
+
+class Staff(SQLModel, table=True):
+    """An official of an authority, or a moderator of a community."""
+
+    __tablename__ = "community_staff"
+    __table_args__ = (UniqueConstraint("user_id", "community_id", "authority_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    community_id: int = fk("community.id", ondelete="CASCADE")
+    authority_id: int | None = fk("community_authority.id", nullable=True, ondelete="CASCADE")
+    role: str = Field(max_length=16)
+
+
+class CommunityPublic(SQLModel):
+    id: int
+    slug: str
+    name: str
+    name_en: str | None
+    population: int
+    default_language: str
+
+
+class AuthorityPublic(SQLModel):
+    id: int
+    community_id: int
+    name: str
+    kind: str

@@ -1,0 +1,65 @@
+"""Every communities query."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.communities.models import Authority, Community, Residency, ResidencyStatus, Staff
+from app.identity.models import User
+
+
+def communities(session: Session) -> list[Community]:
+    return list(session.exec(select(Community).order_by(Community.name)))
+
+
+def community_by_slug(session: Session, slug: str) -> Community | None:
+    return session.exec(select(Community).where(Community.slug == slug)).first()
+
+
+def community(session: Session, community_id: int) -> Community | None:
+    return session.get(Community, community_id)
+
+
+def authorities(session: Session, community_id: int) -> list[Authority]:
+    return list(session.exec(select(Authority).where(Authority.community_id == community_id)
+                             .order_by(Authority.id)))
+
+
+def authority(session: Session, authority_id: int) -> Authority | None:
+    return session.get(Authority, authority_id)
+
+
+def residencies_of(session: Session, user_id: int) -> list[Residency]:
+    return list(session.exec(select(Residency).where(Residency.user_id == user_id)))
+
+
+def residency(session: Session, user_id: int, community_id: int) -> Residency | None:
+    return session.exec(select(Residency).where(Residency.user_id == user_id,
+                                                Residency.community_id == community_id)).first()
+
+
+def residency_by_id(session: Session, residency_id: int) -> Residency | None:
+    return session.get(Residency, residency_id)
+
+
+def pending_residencies(session: Session, community_id: int) -> list[tuple[Residency, User]]:
+    rows = session.exec(
+        select(Residency, User).join(User, User.id == Residency.user_id)
+        .where(Residency.community_id == community_id,
+               Residency.status == ResidencyStatus.claimed)
+        .order_by(Residency.claimed_at)
+    )
+    return [(r, u) for r, u in rows]
+
+
+def staff_of(session: Session, user_id: int) -> list[Staff]:
+    return list(session.exec(select(Staff).where(Staff.user_id == user_id)))
+
+
+def staff_members(session: Session, community_id: int, role: str,
+                  authority_id: int | None = None) -> list[User]:
+    query = (select(User).join(Staff, Staff.user_id == User.id)
+             .where(Staff.community_id == community_id, Staff.role == role))
+    if authority_id is not None:
+        query = query.where(Staff.authority_id == authority_id)
+    return list(session.exec(query.order_by(User.id)))

@@ -1,0 +1,142 @@
+"""Communities, authorities, residency claims and staff roles. Flushes, never commits."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlmodel import Session
+
+from app import clock
+from app.communities import permissions
+from app.communities import repository as repo
+from app.communities.models import (
+    Authority,
+    AuthorityKind,
+    Community,
+    Residency,
+    ResidencyStatus,
+    Staff,
+    StaffRole,
+)
+from app.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from app.identity.models import User
+from app.web.i18n import N_
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def get_by_slug(session: Session, slug: str) -> Community:
+    community = repo.community_by_slug(session, slug)
+    if community is None:
+        raise NotFound(N_("No such community."))
+    return community
+
+
+def get(session: Session, community_id: int) -> Community:
+    community = repo.community(session, community_id)
+    if community is None:
+        raise NotFound(N_("No such community."))
+    return community
+
+
+def get_authority(session: Session, authority_id: int) -> Authority:
+    authority = repo.authority(session, authority_id)
+    if authority is None:
+        raise NotFound(N_("No such authority."))
+    return authority
+
+
+def create_community(session: Session, *, slug: str, name: str, population: int,
+                     name_en: str | None = None, default_language: str = "uk") -> Community:
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(N_("The address name may hold lower-case Latin letters, digits and "
+                              "hyphens."), fields={"slug": N_("Invalid address name.")})
+    if population < 0:
+        raise InvalidInput(N_("Population cannot be negative."))
+    if repo.community_by_slug(session, slug):
+        raise Conflict(N_("A community with this address name already exists."))
+    community = Community(slug=slug, name=name, name_en=name_en, population=population,
+                          default_language=default_language)
+    session.add(community)
+    session.flush()
+    return community
+
+
+def add_authority(session: Session, community: Community, name: str,
+                  kind: AuthorityKind = AuthorityKind.council,
+                  name_en: str | None = None) -> Authority:
+    authority = Authority(community_id=community.id, name=name, name_en=name_en, kind=kind)
+    session.add(authority)
+    session.flush()
+    return authority
+
+
+def claim_residency(session: Session, user: User, community: Community, address: str,
+                    birth_date: date | None) -> Residency:
+    address = " ".join(address.split())
+    fields = {}
+    if not 5 <= len(address) <= 300:
+        fields["address"] = N_("Enter your address in the community (5 to 300 characters).")
+    if birth_date is None and user.birth_date is None:
+        fields["birth_date"] = N_("Enter your date of birth.")
+    elif birth_date and not (date(1900, 1, 1) <= birth_date <= clock.today()):
+        fields["birth_date"] = N_("Enter a real date of birth.")
+    if fields:
+        raise InvalidInput(N_("Please correct the highlighted fields."), fields=fields)
+    existing = repo.residency(session, user.id, community.id)
+    if existing is not None and existing.status != ResidencyStatus.rejected:
+        raise Conflict(N_("You have already claimed residency in this community."))
+    if birth_date:
+        user.birth_date = birth_date
+        session.add(user)
+    residency = existing or Residency(user_id=user.id, community_id=community.id)
+    residency.status = ResidencyStatus.claimed
+    residency.address = address
+    residency.claimed_at = clock.now()
+    residency.decided_at = None
+    session.add(residency)
+    session.flush()
+    return residency
+
+
+def decide_residency(session: Session, actor: User, residency_id: int, approve: bool
+                     ) -> Residency:
+    residency = repo.residency_by_id(session, residency_id)
+    if residency is None:
+        raise NotFound(N_("No such residency claim."))
+    if not permissions.can_verify_residency(session, actor, residency.community_id):
+        raise Forbidden(N_("Only an official of this community can verify residency."))
+    if residency.status != ResidencyStatus.claimed:
+        raise Conflict(N_("This claim has already been decided."))
+    residency.status = ResidencyStatus.verified if approve else ResidencyStatus.rejected
+    residency.decided_at = clock.now()
+    residency.decided_by_id = actor.id
+    session.add(residency)
+    session.flush()
+    session.info.pop("memberships", None)
+    return residency
+
+
+def set_verified_resident(session: Session, user: User, community: Community) -> Residency:
+    """For operators and seeds: residency verified without a claim."""
+    residency = repo.residency(session, user.id, community.id) or Residency(
+        user_id=user.id, community_id=community.id, address="—")
+    residency.status = ResidencyStatus.verified
+    residency.decided_at = clock.now()
+    session.add(residency)
+    session.flush()
+    session.info.pop("memberships", None)
+    return residency
+
+
+def grant_staff(session: Session, user: User, community: Community, role: StaffRole,
+                authority: Authority | None = None) -> Staff:
+    if role == StaffRole.official and authority is None:
+        raise InvalidInput(N_("An official belongs to an authority."))
+    staff = Staff(user_id=user.id, community_id=community.id,
+                  authority_id=authority.id if authority else None, role=role)
+    session.add(staff)
+    session.flush()
+    session.info.pop("memberships", None)
+    return staff

@@ -1,0 +1,1 @@
+"""Identity: accounts, roles, sessions, passwords, API tokens."""

@@ -1,0 +1,126 @@
+"""The composition root: builds the application and registers every module.
+
+The explicit list MODULES is the only place the kernel meets the modules (import-linter allows
+exactly these imports).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.accountability.service import register_kind
+from app.modules import Module
+from app.settings import ROOT, get_settings
+from app.web.deps import TransactionalRoute, csrf_protect, make_router
+
+log = logging.getLogger("hromada")
+
+KERNEL_MODELS = (
+    "app.identity.models",
+    "app.communities.models",
+    "app.rules.models",
+    "app.accountability.models",
+    "app.notifications.models",
+    "app.audit.models",
+)
+
+
+def modules() -> list[Module]:
+    from budget.module import MODULE as BUDGET
+    from consultations.module import MODULE as CONSULTATIONS
+    from petitions.module import MODULE as PETITIONS
+
+    return [PETITIONS, BUDGET, CONSULTATIONS]
+
+
+def load_models() -> None:
+    """Import every table so that metadata (and Alembic) knows the whole schema."""
+    for name in KERNEL_MODELS:
+        importlib.import_module(name)
+    for module in modules():
+        importlib.import_module(module.models)
+
+
+def register_modules() -> list[Module]:
+    registered = modules()
+    for module in registered:
+        for kind in module.obligation_kinds:
+            register_kind(kind)
+    return registered
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from app.db import get_engine
+    from app.migrate import ensure_migrated
+
+    ensure_migrated(get_engine())
+    # Everything loaded at start-up lives as long as the process: keep it out of the
+    # collector's full passes, which otherwise stall requests on large heaps.
+    gc.collect()
+    gc.freeze()
+    task = None
+    if get_settings().worker_in_process:
+        from app.worker import run_forever
+
+        task = asyncio.create_task(run_forever())
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def create_app(*, check_migrations: bool = True) -> FastAPI:
+    settings = get_settings()
+    load_models()
+    registered = register_modules()
+    app = FastAPI(
+        title="Hromada API",
+        version="1",
+        description="Petitions, participatory budgets and public consultations of territorial "
+                    "communities, with every authority's answer on the record. Authenticate "
+                    "with a personal token: POST /api/v1/tokens, then "
+                    "`Authorization: Bearer <token>`.",
+        lifespan=lifespan if check_migrations else None,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.router.route_class = TransactionalRoute
+    app.state.modules = registered
+
+    from app.web.errors import install_error_handlers
+    from app.web.middleware import WebContextMiddleware
+
+    install_error_handlers(app)
+    app.add_middleware(WebContextMiddleware)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+
+    from app.api import api_router
+    from app.views import router as kernel_router
+
+    api = make_router()  # a fresh router per app: create_app may run more than once
+    api.include_router(api_router)
+    for module in registered:
+        if module.api_router is not None:
+            api.include_router(module.api_router)
+    app.include_router(api, prefix="/api/v1")
+    app.include_router(kernel_router, include_in_schema=False)
+    for module in registered:
+        if module.router is not None:
+            app.include_router(module.router, include_in_schema=False)
+    app.state.nav = [link for module in registered for link in module.nav]
+    log.debug("Hromada started in %s mode", settings.environment)
+    return app

@@ -1,0 +1,1 @@
+"""Notifications: a transactional outbox, follows, and a delivery worker."""

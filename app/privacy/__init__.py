@@ -1,0 +1,1 @@
+"""Personal data: download everything held about a person, erase an account, purge by age."""

@@ -1,0 +1,157 @@
+"""Demo data: three communities with different rules, and one person of each role in each.
+
+Idempotent: a second run finds the first community and does nothing. Only for development;
+the demo password is printed in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session
+
+from app import clock
+from app.communities import repository as communities_repo
+from app.communities import service as communities
+from app.communities.models import Authority, AuthorityKind, Community, StaffRole
+from app.identity import service as identity
+from app.identity.models import GlobalRole, User
+from app.rules import service as rules
+from app.rules.schema import RuleVersion
+
+DEMO_PASSWORD = "demo-password-2026"
+RULES_AGE_DAYS = 365
+
+# Public holidays that count as non-working days (Ukraine; a real deployment keeps its own).
+HOLIDAYS = [
+    (date(2026, 1, 1), "Новий рік"), (date(2026, 12, 25), "Різдво Христове"),
+    (date(2026, 6, 28), "День Конституції"), (date(2026, 8, 24), "День Незалежності"),
+    (date(2027, 1, 1), "Новий рік"), (date(2027, 6, 28), "День Конституції"),
+    (date(2027, 8, 24), "День Незалежності"), (date(2027, 12, 25), "Різдво Христове"),
+]
+
+COMMUNITIES = [
+    {
+        "slug": "lviv", "name": "Львівська міська громада", "name_en": "Lviv city community",
+        "population": 717_000,
+        "council": ("Львівська міська рада", "Lviv City Council"),
+        "department": ("Управління житлового господарства", "Housing Department"),
+        "rules": {
+            "petitions": {"threshold": 1000, "collection_days": 90,
+                          "answer_deadline": {"days": 10, "unit": "working"},
+                          "sponsors_required": 0, "minimum_age": 16,
+                          "moderation_deadline": {"days": 3, "unit": "working"}},
+            "budget": {"minimum_age": 16, "voting_method": "approval", "max_choices": 5,
+                       "aggregation": "equal-shares", "project_cost_min": 50_000,
+                       "project_cost_max": 3_000_000,
+                       "review_deadline": {"days": 20, "unit": "working"}},
+            "consultations": {"minimum_duration_days": 30,
+                              "report_deadline": {"days": 14, "unit": "calendar"}},
+        },
+    },
+    {
+        "slug": "slavske", "name": "Славська селищна громада",
+        "name_en": "Slavske settlement community", "population": 21_000,
+        "council": ("Славська селищна рада", "Slavske Settlement Council"),
+        "department": ("Відділ освіти", "Education Department"),
+        "rules": {
+            "petitions": {"threshold": 100, "collection_days": 60,
+                          "answer_deadline": {"days": 10, "unit": "working"},
+                          "sponsors_required": 3, "minimum_age": 14,
+                          "moderation_deadline": {"days": 5, "unit": "working"}},
+            "budget": {"minimum_age": 14, "voting_method": "knapsack", "max_choices": 10,
+                       "aggregation": "greedy", "project_cost_min": 5_000,
+                       "project_cost_max": 300_000},
+            "consultations": {"minimum_duration_days": 15,
+                              "report_deadline": {"days": 10, "unit": "working"}},
+        },
+    },
+    {
+        "slug": "bila-tserkva", "name": "Білоцерківська міська громада",
+        "name_en": "Bila Tserkva city community", "population": 208_000,
+        "council": ("Білоцерківська міська рада", "Bila Tserkva City Council"),
+        "department": ("Департамент міського господарства", "Municipal Services Department"),
+        "rules": {
+            "petitions": {"threshold_per_1000": 2.5, "collection_days": 60,
+                          "answer_deadline": {"days": 20, "unit": "calendar"},
+                          "sponsors_required": 0, "minimum_age": 18,
+                          "moderation_deadline": {"days": 2, "unit": "working"}},
+            "budget": {"minimum_age": 16, "voting_method": "cumulative",
+                       "cumulative_points": 10, "max_choices": 10,
+                       "aggregation": "greedy-threshold", "min_vote_threshold": 20,
+                       "project_cost_min": 20_000, "project_cost_max": 1_000_000},
+            "consultations": {"minimum_duration_days": 21,
+                              "report_deadline": {"days": 30, "unit": "calendar"}},
+        },
+    },
+]
+
+
+@dataclass
+class DemoPlace:
+    community: Community
+    council: Authority
+    department: Authority
+    rules: RuleVersion
+
+
+@dataclass
+class Demo:
+    """What module seeds receive: the places and the people, keyed "<role>:<slug>"."""
+
+    communities: list[DemoPlace] = field(default_factory=list)
+    users: dict[str, User] = field(default_factory=dict)
+    observer: User | None = None
+    admin: User | None = None
+
+
+def _user(session: Session, email: str, name: str, role: GlobalRole = GlobalRole.resident,
+          birth: date = date(1985, 4, 12)) -> User:
+    return identity.register(session, identity.Registration(
+        email=email, password=DEMO_PASSWORD, display_name=name, birth_date=birth),
+        role=role, verified=True)
+
+
+def seed_demo(session: Session, module_seeds=()) -> Demo | None:
+    """Create the demo data, unless it exists. Returns None when there was nothing to do."""
+    if communities_repo.community_by_slug(session, COMMUNITIES[0]["slug"]) is not None:
+        return None
+    for day, name in HOLIDAYS:
+        rules.add_holiday(session, day, name)
+    demo = Demo()
+    demo.admin = _user(session, "admin@demo.hromada.org", "Адміністратор", GlobalRole.admin)
+    demo.observer = _user(session, "observer@demo.hromada.org", "Спостерігач ГО «Чесно»",
+                          GlobalRole.observer)
+    for spec in COMMUNITIES:
+        community = communities.create_community(
+            session, slug=spec["slug"], name=spec["name"], name_en=spec["name_en"],
+            population=spec["population"])
+        council = communities.add_authority(session, community, spec["council"][0],
+                                            AuthorityKind.council, spec["council"][1])
+        department = communities.add_authority(session, community, spec["department"][0],
+                                               AuthorityKind.department, spec["department"][1])
+        # In force since long before any demo item: module seeds open items in the past.
+        version = rules.change(session, community.id, spec["rules"], demo.admin,
+                               "Положення про місцеву демократію (демо)",
+                               effective_from=clock.now() - timedelta(days=RULES_AGE_DAYS))
+        demo.communities.append(DemoPlace(community, council, department, version))
+        slug = spec["slug"]
+        people = {
+            "resident": _user(session, f"resident@{slug}.demo.hromada.org", "Оксана Мельник"),
+            "official": _user(session, f"official@{slug}.demo.hromada.org", "Петро Коваль"),
+            "moderator": _user(session, f"moderator@{slug}.demo.hromada.org", "Ірина Бойко"),
+        }
+        for n in range(1, 6):
+            people[f"neighbour{n}"] = _user(session, f"neighbour{n}@{slug}.demo.hromada.org",
+                                            f"Сусід {n}")
+        for key, person in people.items():
+            if key != "moderator":
+                communities.set_verified_resident(session, person, community)
+            demo.users[f"{key}:{slug}"] = person
+        communities.grant_staff(session, people["official"], community, StaffRole.official,
+                                council)
+        communities.grant_staff(session, people["moderator"], community, StaffRole.moderator)
+    for seed in module_seeds:
+        seed(session, demo)
+    return demo

@@ -1,0 +1,92 @@
+"""Settings, read from the environment with the HROMADA_ prefix (and an optional .env file)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "development-only-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HROMADA_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'hromada.db'}"
+    database_read_url: str | None = None  # a replica for read-only pages, when one exists
+    secret_key: str = ""
+    redis_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: Literal["uk", "en"] = "uk"
+
+    # Sessions: an idle and an absolute limit, both enforced on the server.
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
+    cookie_secure: bool | None = None  # None: Secure when base_url is https
+
+    # Mail: "console" prints, "file" writes .eml files under mail_dir, "smtp" sends.
+    mail_backend: Literal["console", "file", "smtp"] = "file"
+    mail_dir: Path = ROOT / "var" / "outbox"
+    mail_from: str = "Hromada <no-reply@hromada.local>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    worker_in_process: bool = False  # make run turns this on: one process serves and delivers
+    worker_interval_seconds: float = 2.0
+
+    # Obligations: how many calendar days before the due date an obligation counts as "due soon".
+    due_soon_days: int = 3
+    # Erasure of signer identities after a petition closes.
+    signer_retention_months: int = 12
+
+    # Rate limits: "N/seconds" windows separated by commas; a request passes only if every
+    # window still has room. `*_ip` limits count per client IP *and per item* (petition, cycle),
+    # the others per account across all items. Per-IP limits are generous on purpose: a family,
+    # a service centre (ЦНАП) or a whole mobile network behind carrier-grade NAT shares one IP,
+    # and the one-person-one-signature rule is enforced by the database, not by the IP. The
+    # per-account limits stop scripts driving one account. See app/web/ratelimit.py.
+    rate_limits_enabled: bool = True
+    rate_sign: str = "10/60,100/86400"
+    rate_sign_ip: str = "30/60,300/3600"
+    rate_vote: str = "5/60,30/86400"
+    rate_vote_ip: str = "30/60,300/3600"
+    rate_register: str = "10/3600,50/86400"
+    rate_login_ip: str = "30/300,300/86400"
+    rate_login_failures: int = 10
+    rate_login_lockout_seconds: int = 900
+    rate_create: str = "5/3600,20/86400"
+    rate_create_ip: str = "30/3600,100/86400"
+
+    page_size: int = Field(20, ge=5, le=200)
+
+    @model_validator(mode="after")
+    def _secret_required_outside_development(self) -> Settings:
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError("HROMADA_SECRET_KEY must be set in production")
+            development = self.environment == "development"
+            self.secret_key = DEV_SECRET if development else secrets.token_hex(32)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url.startswith("https://")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

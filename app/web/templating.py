@@ -1,0 +1,106 @@
+"""Jinja2 with jinja2-fragments: one template serves a full page and its htmx fragment."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+
+from app.settings import ROOT, get_settings
+from app.web import i18n
+
+TEMPLATE_DIR = ROOT / "templates"
+
+
+def _format_date(value: date | datetime | None, with_time: bool = False) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        from app.rules.calendar import LOCAL_TZ
+
+        if value.tzinfo is None:
+            from datetime import UTC
+
+            value = value.replace(tzinfo=UTC)
+        local = value.astimezone(LOCAL_TZ)
+        return local.strftime("%d.%m.%Y %H:%M") if with_time else local.strftime("%d.%m.%Y")
+    return value.strftime("%d.%m.%Y")
+
+
+def _format_number(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "\u202f")
+    return f"{int(value):,}".replace(",", "\u202f")
+
+
+@lru_cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=get_settings().environment == "development",
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters["date"] = _format_date
+    env.filters["datetime"] = lambda v: _format_date(v, with_time=True)
+    env.filters["number"] = _format_number
+    env.globals["LANGUAGES"] = i18n.LANGUAGE_NAMES
+    return env
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request that wants a fragment (boosted navigation and history restores want the
+    whole page)."""
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and not headers.get("HX-Boosted")
+            and not headers.get("HX-History-Restore-Request"))
+
+
+def _current_user(request: Request):
+    """The logged-in person for the page header, also on routes that did not ask for them."""
+    state = request.state._state
+    if "user" in state:
+        return state["user"]
+    from app.web.deps import SESSION_COOKIE, optional_user
+
+    session = state.get("db")
+    if session is None or not request.cookies.get(SESSION_COOKIE):
+        return None
+    return optional_user(request, session)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page, or only `block` of it (for htmx requests, or when asked)."""
+    ctx = {
+        "request": request,
+        "user": _current_user(request),
+        "lang": i18n.current_language.get(),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        **(context or {}),
+    }
+    env = environment()
+    if block is not None:
+        html = render_block(env, template, block, **ctx)
+    else:
+        html = env.get_template(template).render(**ctx)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request, Cookie, Accept-Language"
+    return response

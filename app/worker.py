@@ -1,0 +1,53 @@
+"""The background worker: delivers the outbox and runs the modules' periodic tasks.
+
+`hromada worker` runs it as its own process; `make run` runs it inside the web process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from app.db import get_engine, transaction
+from app.notifications import service as notifications
+from app.settings import get_settings
+
+log = logging.getLogger("hromada.worker")
+
+
+def run_once() -> int:
+    """One cycle: periodic tasks of every module (each in its transaction), then delivery."""
+    from app.main import register_modules
+
+    engine = get_engine()
+    for module in register_modules():
+        for task in module.periodic:
+            try:
+                with transaction(engine) as session:
+                    task(session)
+            except Exception:  # one failing task must not stop delivery
+                log.exception("periodic task %s of %s failed", task.__name__, module.name)
+    __import__("app.accountability.digest", fromlist=["run"]).run(engine)  # digest, tallies
+    return notifications.deliver_due(engine)
+
+
+def run_loop(stop_after: float | None = None) -> None:
+    interval = get_settings().worker_interval_seconds
+    started = time.monotonic()
+    while stop_after is None or time.monotonic() - started < stop_after:
+        try:
+            run_once()
+        except Exception:
+            log.exception("worker cycle failed")
+        time.sleep(interval)
+
+
+async def run_forever() -> None:
+    interval = get_settings().worker_interval_seconds
+    while True:
+        try:
+            await asyncio.to_thread(run_once)
+        except Exception:
+            log.exception("worker cycle failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,1 @@
+"""Load and speed benchmarks of Hromada (`make bench`); see bench/README.md."""

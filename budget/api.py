@@ -1,0 +1,318 @@
+"""JSON API of the participatory budget under /api/v1: the same services as the pages.
+
+Reading is public; writing needs a personal token (`Authorization: Bearer …`). Vote counts
+are null while voting is open. Exports (Pabulib, CSV) are published once voting has ended.
+"""
+
+from __future__ import annotations
+
+from fastapi import Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from app import clock
+from app.communities import service as communities
+from app.exceptions import NotFound
+from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
+from app.web.i18n import N_
+from app.web.ratelimit import limit
+from budget import service, views
+from budget.models import (
+    BallotIn,
+    BallotPublic,
+    BallotSummary,
+    BudgetCycle,
+    BudgetProject,
+    CategoryPublic,
+    CycleCreate,
+    CycleList,
+    CyclePublic,
+    CycleRulesPublic,
+    CycleSummary,
+    DateChange,
+    PaperBallotIn,
+    PhaseChangePublic,
+    ProgressCreate,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectUpdate,
+    ResultCategory,
+    ResultProject,
+    ResultsPublic,
+    ReviewCreate,
+    UpdatePublic,
+)
+
+router = make_router(tags=["budget"])
+
+
+def _summary(cycle: BudgetCycle) -> CycleSummary:
+    return CycleSummary(**_summary_fields(cycle))
+
+
+def _summary_fields(cycle: BudgetCycle) -> dict:
+    return {
+        "id": cycle.id, "community_id": cycle.community_id, "title": cycle.title,
+        "total_funds": cycle.total_funds, "currency": cycle.currency,
+        "phase": service.phase_of(cycle), "source": cycle.source,
+        "submission_start": clock.aware(cycle.submission_start),
+        "submission_end": clock.aware(cycle.submission_end),
+        "review_end": clock.aware(cycle.review_end),
+        "voting_start": clock.aware(cycle.voting_start),
+        "voting_end": clock.aware(cycle.voting_end),
+        "results_at": clock.aware(cycle.results_at),
+        "results_published_at": clock.aware(cycle.results_published_at),
+        "ballot_count": cycle.ballot_count,
+    }
+
+
+def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
+    rules = service.rules_of(session, cycle)
+    review = service.review_state(session, cycle)
+    return CyclePublic(
+        **_summary_fields(cycle), description=cycle.description,
+        authority_id=cycle.authority_id, ruleset_id=cycle.ruleset_id,
+        rules=CycleRulesPublic(
+            voting_method=rules.voting_method, aggregation=rules.aggregation,
+            max_choices=rules.max_choices,
+            max_choices_per_category=rules.max_choices_per_category,
+            cumulative_points=rules.cumulative_points,
+            min_vote_threshold=int(rules.min_vote_threshold), minimum_age=rules.minimum_age,
+            project_cost_min=rules.project_cost_min, project_cost_max=rules.project_cost_max),
+        categories=[CategoryPublic(id=c.id, name=c.name, funds=c.funds)
+                    for c in service.categories(session, cycle)],
+        phase_changes=[PhaseChangePublic(field=c.field, old=clock.aware(c.old),
+                                         new=clock.aware(c.new), reason=c.reason,
+                                         at=clock.aware(c.at))
+                       for c in service.phase_changes(session, cycle)],
+        review_due_at=review.due_at,
+        review_obligation_status=review.status.value if review.status else None)
+
+
+def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic:
+    visible = service.votes_visible(cycle)
+    return ProjectPublic(
+        id=project.id, cycle_id=project.cycle_id, category_id=project.category_id,
+        external_id=project.external_id, title=project.title,
+        description=project.description, location=project.location, cost=project.cost,
+        revised_cost=project.revised_cost, status=project.status,
+        review_reason=project.review_reason, reviewed_at=clock.aware(project.reviewed_at),
+        vote_count=project.vote_count if visible else None,
+        score=project.score if visible else None,
+        implementation_status=project.implementation_status,
+        implementation_percent=project.implementation_percent,
+        created_at=clock.aware(project.created_at))
+
+
+def _ballot_public(session, ballot) -> BallotPublic:
+    from budget import repository as repo
+
+    return BallotPublic(cycle_id=ballot.cycle_id, source=ballot.source,
+                        choices=repo.choices(session, ballot.id),
+                        created_at=clock.aware(ballot.created_at),
+                        updated_at=clock.aware(ballot.updated_at))
+
+
+def _results_public(results: service.Results) -> ResultsPublic:
+    cycle = results.cycle
+    return ResultsPublic(
+        cycle_id=cycle.id, aggregation=results.rules.aggregation,
+        voting_method=results.rules.voting_method, published=results.published,
+        published_at=clock.aware(cycle.results_published_at), ballot_count=cycle.ballot_count,
+        categories=[ResultCategory(
+            category_id=c.category.id, name=c.category.name, funds=c.category.funds,
+            spent=c.spent,
+            projects=[ResultProject(project_id=r.project.id, title=r.project.title,
+                                    cost=r.project.effective_cost, votes=r.votes,
+                                    score=int(r.score), selected=r.selected,
+                                    selected_by_greedy=r.greedy_selected)
+                      for r in c.projects]) for c in results.categories])
+
+
+# -- cycles ---------------------------------------------------------------------------------
+
+@router.get("/budgets", response_model=CycleList)
+def list_cycles(session: DbSession, community: str | None = Query(None, max_length=64),
+                offset: int = Query(0, ge=0, le=10_000_000),
+                limit_: int = Query(50, ge=1, le=500, alias="limit")):
+    """Budget cycles, newest voting first (optionally of one community)."""
+    community_id = communities.get_by_slug(session, community).id if community else None
+    rows, total = service.list_cycles(session, community_id, offset=offset, limit=limit_)
+    return CycleList(items=[_summary(c) for c, _ in rows], total=total)
+
+
+@router.post("/budgets", response_model=CyclePublic, status_code=201)
+def create_cycle(body: CycleCreate, session: DbSession, user: ApiUser):
+    """Create a cycle (officials of the community and administrators)."""
+    cycle = service.create_cycle(session, user, body)
+    return _cycle_public(session, cycle)
+
+
+@router.get("/budgets/{cycle_id}", response_model=CyclePublic)
+def get_cycle(cycle_id: int, session: DbSession):
+    return _cycle_public(session, service.get_cycle(session, cycle_id))
+
+
+@router.post("/budgets/{cycle_id}/dates", response_model=CyclePublic)
+def move_date(cycle_id: int, body: DateChange, session: DbSession, user: ApiUser):
+    """Move one future date of the cycle, with a public reason (recorded)."""
+    cycle = service.get_cycle(session, cycle_id)
+    service.move_date(session, user, cycle, body.field, body.value, body.reason)
+    return _cycle_public(session, cycle)
+
+
+# -- projects -------------------------------------------------------------------------------
+
+@router.get("/budgets/{cycle_id}/projects", response_model=list[ProjectPublic])
+def list_projects(cycle_id: int, session: DbSession):
+    cycle = service.get_cycle(session, cycle_id)
+    return [_project_public(cycle, p) for p in service.projects(session, cycle)]
+
+
+@router.post("/budgets/{cycle_id}/projects", response_model=ProjectPublic, status_code=201)
+def submit_project(request: Request, cycle_id: int, body: ProjectCreate, session: DbSession,
+                   user: ApiUser):
+    limit(request, "create")
+    cycle = service.get_cycle(session, cycle_id)
+    return _project_public(cycle, service.submit_project(session, user, cycle, body))
+
+
+@router.get("/budgets/{cycle_id}/projects/{project_id}", response_model=ProjectPublic)
+def get_project(cycle_id: int, project_id: int, session: DbSession):
+    cycle = service.get_cycle(session, cycle_id)
+    return _project_public(cycle, service.get_project(session, cycle, project_id))
+
+
+@router.put("/budgets/{cycle_id}/projects/{project_id}", response_model=ProjectPublic)
+def edit_project(cycle_id: int, project_id: int, body: ProjectUpdate, session: DbSession,
+                 user: ApiUser):
+    cycle = service.get_cycle(session, cycle_id)
+    project = service.get_project(session, cycle, project_id)
+    return _project_public(cycle, service.edit_project(session, user, cycle, project, body))
+
+
+@router.post("/budgets/{cycle_id}/projects/{project_id}/review", response_model=ProjectPublic)
+def review_project(cycle_id: int, project_id: int, body: ReviewCreate, session: DbSession,
+                   user: ApiUser):
+    """Mark a project feasible or not, with a public reason and a revised cost."""
+    cycle = service.get_cycle(session, cycle_id)
+    project = service.get_project(session, cycle, project_id)
+    return _project_public(cycle, service.review_project(session, user, cycle, project, body))
+
+
+@router.get("/budgets/{cycle_id}/projects/{project_id}/updates",
+            response_model=list[UpdatePublic])
+def list_updates(cycle_id: int, project_id: int, session: DbSession):
+    cycle = service.get_cycle(session, cycle_id)
+    project = service.get_project(session, cycle, project_id)
+    return [UpdatePublic(status=u.status, percent=u.percent, text=u.text,
+                         happened_on=u.happened_on, created_at=clock.aware(u.created_at))
+            for u in service.updates(session, project)]
+
+
+@router.post("/budgets/{cycle_id}/projects/{project_id}/updates", response_model=UpdatePublic,
+             status_code=201)
+def post_update(cycle_id: int, project_id: int, body: ProgressCreate, session: DbSession,
+                user: ApiUser):
+    """Report implementation progress (officials); "delivered" closes the obligation."""
+    cycle = service.get_cycle(session, cycle_id)
+    project = service.get_project(session, cycle, project_id)
+    u = service.post_progress(session, user, cycle, project, body)
+    return UpdatePublic(status=u.status, percent=u.percent, text=u.text,
+                        happened_on=u.happened_on, created_at=clock.aware(u.created_at))
+
+
+# -- ballots --------------------------------------------------------------------------------
+
+@router.get("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
+def my_ballot(cycle_id: int, session: DbSession, user: ApiUser):
+    """Your ballot in this cycle."""
+    cycle = service.get_cycle(session, cycle_id)
+    ballot, _ = service.my_ballot(session, user, cycle)
+    if ballot is None:
+        raise NotFound(N_("You have not voted in this cycle."))
+    return _ballot_public(session, ballot)
+
+
+@router.put("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
+def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSession,
+                user: ApiUser):
+    """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`
+    ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
+    limit(request, "vote")
+    cycle = service.get_cycle(session, cycle_id)
+    ballot = service.cast_ballot(session, user, cycle, body.projects, body.points)
+    return _ballot_public(session, ballot)
+
+
+@router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)
+def check_ballot(cycle_id: int, body: BallotIn, session: DbSession, user: OptionalApiUser):
+    """Check a ballot without casting it: what it leaves of the funds, choices or points."""
+    cycle = service.get_cycle(session, cycle_id)
+    check = service.preview_ballot(session, cycle, body.projects, body.points)
+    return BallotSummary(
+        valid=check.valid, errors=[p.text() for p in check.problems], chosen=check.chosen,
+        max_choices=check.max_choices, points_used=check.points_used,
+        points_total=check.points_total,
+        categories=[{"category_id": t.category.id, "name": t.category.name,
+                     "funds": t.category.funds, "spent": t.spent, "remaining": t.remaining,
+                     "chosen": t.chosen, "choices_left": t.choices_left}
+                    for t in check.categories])
+
+
+@router.post("/budgets/{cycle_id}/paper-ballots", response_model=BallotPublic, status_code=201)
+def record_paper_ballot(cycle_id: int, body: PaperBallotIn, session: DbSession, user: ApiUser):
+    """Record a paper ballot from a service centre (officials). The voter is named by the
+    e-mail of their account, or by an identity document (kept only as a keyed hash)."""
+    cycle = service.get_cycle(session, cycle_id)
+    ballot = service.record_paper_ballot(
+        session, user, cycle, projects_in=body.projects, points_in=body.points,
+        voter_email=body.voter_email, identity_document=body.identity_document,
+        birth_date=body.birth_date)
+    return _ballot_public(session, ballot)
+
+
+# -- results and exports --------------------------------------------------------------------
+
+@router.get("/budgets/{cycle_id}/results", response_model=ResultsPublic)
+def results(cycle_id: int, session: DbSession):
+    """Published results, or the provisional count once voting has ended."""
+    cycle = service.get_cycle(session, cycle_id)
+    service.check_export(cycle)
+    found = service.results_for_display(session, cycle)
+    return _results_public(found)
+
+
+@router.post("/budgets/{cycle_id}/results/publish", response_model=ResultsPublic)
+def publish(cycle_id: int, session: DbSession, user: ApiUser):
+    """Publish the results (officials, after voting ends): opens one implementation
+    obligation per winner."""
+    cycle = service.get_cycle(session, cycle_id)
+    return _results_public(service.publish_results(session, user, cycle))
+
+
+@router.get("/budgets/{cycle_id}/export.pb", response_model=str,
+            response_class=PlainTextResponse)
+def export_pabulib(cycle_id: int, session: DbSession,
+                   category: int | None = Query(None, ge=1)):
+    """The cycle in the Pabulib format, with anonymous votes (one category with ?category=)."""
+    cycle = service.get_cycle(session, cycle_id)
+    text = service.export_pabulib(session, cycle, category)
+    return Response(text, media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="budget-{cycle_id}.pb"'})
+
+
+@router.get("/budgets/{cycle_id}/results.csv", response_model=str,
+            response_class=PlainTextResponse)
+def export_results_csv(cycle_id: int, session: DbSession):
+    cycle = service.get_cycle(session, cycle_id)
+    return views.csv_response(views.results_csv(session, cycle),
+                              f"budget-{cycle_id}-results.csv")
+
+
+@router.get("/budgets/{cycle_id}/ballots.csv", response_model=str,
+            response_class=PlainTextResponse)
+def export_ballots_csv(cycle_id: int, session: DbSession):
+    cycle = service.get_cycle(session, cycle_id)
+    return views.csv_response(views.ballots_csv(session, cycle),
+                              f"budget-{cycle_id}-ballots.csv")
+

@@ -1,0 +1,80 @@
+"""Command line of the budget module: count a Pabulib file.
+
+Mounted by the project CLI as ``hromada budget``::
+
+    hromada budget tally FILE.pb [--rule greedy|greedy-no-skip|greedy-threshold|
+                                         greedy-exclusive|equal-shares]
+
+prints the funded project ids one per line, in the order the rule funded them, then a summary
+line. A malformed file or an election the rule cannot count is reported on stderr with exit
+code 2.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+
+import typer
+
+from budget.pabulib import PabulibError, load
+from budget.tally import TallyError, tally
+
+app = typer.Typer(help="Participatory budgets: count Pabulib files.", no_args_is_help=True)
+
+
+class Rule(StrEnum):
+    """The rules the tally command offers (see budget.tally)."""
+
+    greedy = "greedy"
+    greedy_no_skip = "greedy-no-skip"
+    greedy_threshold = "greedy-threshold"
+    greedy_exclusive = "greedy-exclusive"
+    equal_shares = "equal-shares"
+
+
+@app.callback()
+def main() -> None:
+    """Participatory budgets: count Pabulib files."""
+
+
+@app.command("tally")
+def tally_command(
+    file: Path = typer.Argument(..., help="A Pabulib .pb file.", dir_okay=False),
+    rule: Rule | None = typer.Option(
+        None, "--rule", help="Counting rule; by default the one named in the file's META."
+    ),
+) -> None:
+    """Count FILE with its own rule (or --rule) and print the funded projects."""
+    try:
+        instance = load(file)
+        result = tally(instance, rule.value if rule is not None else None)
+    except OSError as exc:
+        typer.echo(f"{file}: cannot read the file: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
+    except (PabulibError, TallyError) as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for project_id in result.selected:
+        typer.echo(project_id)
+    count = len(result.selected)
+    typer.echo(
+        f"selected {count} project{'' if count == 1 else 's'}, "
+        f"cost {format_amount(result.total_cost)} of budget {format_amount(result.budget)}, "
+        f"rule {result.rule}"
+    )
+
+
+def format_amount(value: Fraction) -> str:
+    """Money as written in Pabulib files: ``1234567``, ``1607513.56`` (exact when the amount
+    is a finite decimal, otherwise rounded to 1/100)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    for places in range(1, 7):
+        scaled = value * 10**places
+        if scaled.denominator == 1:
+            whole, fraction = divmod(abs(scaled.numerator), 10**places)
+            sign = "-" if value < 0 else ""
+            return f"{sign}{whole}.{fraction:0{places}d}"
+    return f"{float(value):.2f}"

@@ -1,0 +1,79 @@
+"""`hromada budget import-pabulib FILE.pb [--community slug]`: load a real election (a Pabulib
+file) as a historical budget cycle of a community, with its projects, its votes as anonymous
+ballots and its official result.
+
+The file is parsed completely before anything is written, and the whole import is one
+transaction: a malformed file is reported with its line and exit code 2 (as `tally` does), a
+refused import (an unknown community, an amount Hromada cannot store) with exit code 1, and in
+both cases nothing is written. The command speaks English, like the parser's messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import typer
+
+from app import db as app_db
+
+
+def register(app: typer.Typer) -> None:
+    """Add the import command to the budget module's typer app (budget.cli.app)."""
+
+    @app.command("import-pabulib")
+    def import_pabulib_command(
+        file: Path = typer.Argument(..., help="A Pabulib .pb file.", dir_okay=False),
+        community: str | None = typer.Option(
+            None, "--community",
+            help="Slug of the community that gets the cycle (needed when there are several)."),
+    ) -> None:
+        """Import FILE as a historical budget cycle (projects, anonymous ballots, results)."""
+        from app.web.i18n import current_language
+
+        token = current_language.set("en")
+        try:
+            typer.echo(import_file(file, community))
+        finally:
+            current_language.reset(token)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def import_file(file: Path, community: str | None) -> str:
+    """Parse, then import in one transaction; returns the summary line or raises Exit."""
+    from app.communities import repository as communities_repo
+    from app.exceptions import DomainError
+    from app.web.i18n import gettext
+    from budget import pabulib, service
+
+    try:
+        instance = pabulib.load(file)
+    except OSError as exc:
+        raise _fail(f"{file}: cannot read the file: {exc.strerror or exc}", 2) from None
+    except pabulib.PabulibError as exc:
+        raise _fail(f"{file}: {exc}; nothing was imported", 2) from None
+    try:
+        with app_db.transaction() as session:
+            if community:
+                place = communities_repo.community_by_slug(session, community)
+                if place is None:
+                    raise _fail(f"no community {community!r}; nothing was imported", 1)
+            else:
+                every = communities_repo.communities(session)
+                if len(every) != 1:
+                    raise _fail("name the community with --community SLUG "
+                                f"(there are {len(every)}); nothing was imported", 1)
+                place = every[0]
+            cycle = service.import_pabulib(session, instance, place, name=file.name)
+            return (f"imported {file.name} into {place.slug} as budget cycle {cycle.id}: "
+                    f"{len(instance.projects)} projects, {len(instance.votes)} ballots")
+    except DomainError as exc:
+        message = gettext(exc.message)
+        if exc.params:
+            with contextlib.suppress(KeyError, IndexError):
+                message = message.format(**exc.params)
+        raise _fail(f"{file}: {message} Nothing was imported.", 1) from None

@@ -1,0 +1,491 @@
+"""SQLModel tables of the participatory-budget module and the shapes of its public API.
+
+A cycle's *phase* is never stored: it is read from its dates and the clock (service.phase_of),
+so a cycle moves from submission to review to voting the instant a date passes, with no job.
+The one stored step is publication of the results (results_published_at), an act of an
+official, after which the cycle is in implementation.
+
+Money is whole hryvnias (or whatever unit the cycle's currency names): costs and funds are
+integers, so "within the funds" is exact. An imported Pabulib election keeps its original
+META (which may carry a fractional budget) in `meta`, and exports it back unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models import fk, utc_field
+from app.web.i18n import N_
+
+
+class Phase(StrEnum):
+    upcoming = "upcoming"
+    submission = "submission"
+    review = "review"
+    voting = "voting"
+    results = "results"
+    implementation = "implementation"
+
+
+PHASE_LABELS = {
+    Phase.upcoming: N_("Not started"),
+    Phase.submission: N_("Submission of projects"),
+    Phase.review: N_("Review of projects"),
+    Phase.voting: N_("Voting"),
+    Phase.results: N_("Counting the votes"),
+    Phase.implementation: N_("Results and implementation"),
+}
+
+
+class ProjectStatus(StrEnum):
+    submitted = "submitted"
+    feasible = "feasible"
+    unfeasible = "unfeasible"
+    selected = "selected"
+    not_selected = "not_selected"
+
+
+PROJECT_STATUS_LABELS = {
+    ProjectStatus.submitted: N_("Awaiting review"),
+    ProjectStatus.feasible: N_("Feasible"),
+    ProjectStatus.unfeasible: N_("Not feasible"),
+    ProjectStatus.selected: N_("Selected for funding"),
+    ProjectStatus.not_selected: N_("Not selected"),
+}
+
+# Projects that are on the ballot (and, after publication, were on it).
+ON_BALLOT = (ProjectStatus.feasible, ProjectStatus.selected, ProjectStatus.not_selected)
+
+
+class BallotSource(StrEnum):
+    online = "online"
+    paper = "paper"
+    imported = "import"
+
+
+class ImplementationStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    delayed = "delayed"
+    delivered = "delivered"
+    cancelled = "cancelled"
+
+
+IMPLEMENTATION_LABELS = {
+    ImplementationStatus.planned: N_("Planned"),
+    ImplementationStatus.in_progress: N_("In progress"),
+    ImplementationStatus.delayed: N_("Delayed"),
+    ImplementationStatus.delivered: N_("Delivered"),
+    ImplementationStatus.cancelled: N_("Cancelled"),
+}
+
+# The dates an administrator may move, in their required order.
+DATE_FIELDS = ("submission_start", "submission_end", "review_end", "voting_start",
+               "voting_end", "results_at")
+DATE_LABELS = {
+    "submission_start": N_("Submission opens"),
+    "submission_end": N_("Submission closes"),
+    "review_end": N_("Review ends"),
+    "voting_start": N_("Voting opens"),
+    "voting_end": N_("Voting closes"),
+    "results_at": N_("Results announced"),
+}
+
+VOTING_METHOD_LABELS = {
+    "approval": N_("approval"),
+    "knapsack": N_("knapsack (within the funds)"),
+    "cumulative": N_("cumulative points"),
+    "ordinal": N_("ranking"),
+    "choose-1": N_("one project"),
+}
+AGGREGATION_LABELS = {
+    "greedy": N_("greedy by votes"),
+    "greedy-no-skip": N_("greedy without skipping"),
+    "greedy-threshold": N_("greedy with a vote threshold"),
+    "equal-shares": N_("method of equal shares"),
+    "greedy-exclusive": N_("greedy with exclusive projects"),
+}
+
+
+# -- tables -------------------------------------------------------------------------------
+
+class BudgetCycle(SQLModel, table=True):
+    """One participatory budget of one community: funds, dates, and the rules it opened under.
+
+    `source` is "hromada" for a cycle run here and "pabulib" for an imported historical
+    election; an imported cycle's method and rule come from its file (kept in `meta`), not
+    from the community's rules, because they describe what happened elsewhere.
+    """
+
+    __tablename__ = "budget_cycle"
+    __table_args__ = (Index("ix_budget_cycle_community_voting", "community_id", "voting_end"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = fk("community.id", index=False, ondelete="CASCADE")
+    authority_id: int = fk("community_authority.id", index=False, ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    total_funds: int = Field(sa_type=BigInteger)
+    currency: str = Field(default="UAH", max_length=8)
+    ruleset_id: int = fk("rules_ruleset.id", index=False)
+    source: str = Field(default="hromada", max_length=10)
+    meta: dict | None = Field(default=None,
+                              sa_column=Column(JSON(none_as_null=True), nullable=True))
+    submission_start: datetime = utc_field()
+    submission_end: datetime = utc_field()
+    review_end: datetime = utc_field()
+    voting_start: datetime = utc_field()
+    voting_end: datetime = utc_field()
+    results_at: datetime = utc_field()
+    results_published_at: datetime | None = utc_field(nullable=True)
+    # What publication computed, kept so the results page never recounts the ballots: per
+    # category the winners, the greedy outcome (for comparison) and every project's score.
+    results: dict | None = Field(default=None,
+                                 sa_column=Column(JSON(none_as_null=True), nullable=True))
+    # Counter kept exact in the transaction that adds a ballot.
+    ballot_count: int = 0
+    created_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                   ondelete="SET NULL")
+    created_at: datetime = utc_field(default_now=True)
+
+
+class BudgetCategory(SQLModel, table=True):
+    """A pool of the cycle's funds (a district, or "small" and "large" projects)."""
+
+    __tablename__ = "budget_category"
+    __table_args__ = (UniqueConstraint("cycle_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = fk("budget_cycle.id", index=False, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    funds: int = Field(sa_type=BigInteger)
+    position: int = 0
+
+
+class BudgetProject(SQLModel, table=True):
+    __tablename__ = "budget_project"
+    __table_args__ = (
+        Index("ix_budget_project_cycle_status", "cycle_id", "status"),
+        UniqueConstraint("cycle_id", "external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = fk("budget_cycle.id", index=False, ondelete="CASCADE")
+    category_id: int = fk("budget_category.id", ondelete="CASCADE")
+    author_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
+    # The project's id in an imported Pabulib file (None for projects submitted here).
+    external_id: str | None = Field(default=None, max_length=64)
+    title: str = Field(max_length=300)
+    description: str = Field(default="", sa_type=Text)
+    location: str = Field(default="", max_length=300)
+    cost: int = Field(sa_type=BigInteger)
+    revised_cost: int | None = Field(default=None, sa_type=BigInteger)
+    status: str = Field(default=ProjectStatus.submitted, max_length=16)
+    review_reason: str | None = Field(default=None, sa_type=Text)
+    reviewed_at: datetime | None = utc_field(nullable=True)
+    reviewed_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                    ondelete="SET NULL")
+    # Counters kept exact in the transaction that casts or changes a ballot.
+    vote_count: int = 0
+    score: int = 0
+    implementation_status: str | None = Field(default=None, max_length=16)
+    implementation_percent: int = 0
+    created_at: datetime = utc_field(default_now=True)
+    updated_at: datetime = utc_field(default_now=True)
+
+    @property
+    def effective_cost(self) -> int:
+        """What the project costs on the ballot: the reviewed cost when there is one."""
+        return self.revised_cost if self.revised_cost is not None else self.cost
+
+
+class BudgetBallot(SQLModel, table=True):
+    """One voter's ballot in one cycle. Online: the voter's account. Paper: the account when
+    the voter has one, otherwise a keyed hash of their identity document. Imported Pabulib
+    ballots are anonymous (neither)."""
+
+    __tablename__ = "budget_ballot"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "voter_user_id"),
+        UniqueConstraint("cycle_id", "paper_identity_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = fk("budget_cycle.id", index=False, ondelete="CASCADE")
+    voter_user_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
+    paper_identity_hash: str | None = Field(default=None, max_length=64)
+    source: str = Field(default=BallotSource.online, max_length=8)
+    recorded_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                    ondelete="SET NULL")
+    created_at: datetime = utc_field(default_now=True)
+    updated_at: datetime = utc_field(default_now=True)
+
+
+class BudgetBallotChoice(SQLModel, table=True):
+    """A project on a ballot with its points (1 for approval and knapsack). `rank` keeps the
+    order of an imported ordinal vote (1 = first)."""
+
+    __tablename__ = "budget_ballot_choice"
+
+    ballot_id: int = Field(foreign_key="budget_ballot.id", primary_key=True, ondelete="CASCADE")
+    project_id: int = Field(foreign_key="budget_project.id", primary_key=True, index=True,
+                            ondelete="CASCADE")
+    points: int = 1
+    rank: int | None = None
+
+
+class BudgetPhaseChange(SQLModel, table=True):
+    """A moved date: which, from what, to what, by whom and why."""
+
+    __tablename__ = "budget_phase_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = fk("budget_cycle.id", ondelete="CASCADE")
+    field: str = Field(max_length=20)
+    old: datetime = utc_field()
+    new: datetime = utc_field()
+    actor_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                              ondelete="SET NULL")
+    reason: str = Field(max_length=500)
+    at: datetime = utc_field(default_now=True)
+
+
+class BudgetImplementationUpdate(SQLModel, table=True):
+    __tablename__ = "budget_implementation_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = fk("budget_project.id", ondelete="CASCADE")
+    author_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                               ondelete="SET NULL")
+    status: str = Field(max_length=16)
+    percent: int = 0
+    text: str = Field(sa_type=Text)
+    happened_on: date
+    created_at: datetime = utc_field(default_now=True)
+
+
+# -- input shapes (API bodies and parsed forms) ---------------------------------------------
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = PField(min_length=1, max_length=120)
+    funds: int = PField(ge=1, le=10**13)
+
+
+class CycleCreate(BaseModel):
+    """A new cycle. Dates are local calendar days: a phase starts at the beginning of its day
+    in Kyiv time. With no categories the whole fund is one pool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    community_id: int
+    authority_id: int | None = PField(None, description="Defaults to the community's council.")
+    title: str = PField(min_length=5, max_length=200)
+    description: str = PField("", max_length=20_000)
+    total_funds: int = PField(ge=1, le=10**13)
+    submission_start: date
+    submission_end: date
+    review_end: date
+    voting_start: date
+    voting_end: date
+    results_at: date
+    categories: list[CategoryIn] = PField(default_factory=list, max_length=20)
+
+
+class DateChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = PField(max_length=20)
+    value: date
+    reason: str = PField(max_length=500)
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_id: int
+    title: str = PField(min_length=5, max_length=300)
+    description: str = PField(min_length=20, max_length=20_000)
+    location: str = PField("", max_length=300)
+    cost: int = PField(ge=0, le=10**13)
+
+
+class ProjectUpdate(ProjectCreate):
+    pass
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feasible: bool
+    reason: str = PField("", max_length=10_000)
+    revised_cost: int | None = PField(None, ge=1, le=10**13)
+
+
+class BallotIn(BaseModel):
+    """Project id -> points. For approval and knapsack every value is 1 (or use `projects`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    projects: list[int] = PField(default_factory=list, max_length=1000)
+    points: dict[int, int] = PField(default_factory=dict, max_length=1000)
+
+
+class PaperBallotIn(BallotIn):
+    voter_email: str | None = PField(None, max_length=254)
+    identity_document: str | None = PField(None, max_length=64)
+    birth_date: date | None = None
+
+
+class ProgressCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ImplementationStatus
+    percent: int = PField(ge=0, le=100)
+    text: str = PField(min_length=3, max_length=20_000)
+    happened_on: date | None = None
+
+
+# -- public shapes --------------------------------------------------------------------------
+
+class CategoryPublic(BaseModel):
+    id: int
+    name: str
+    funds: int
+
+
+class PhaseChangePublic(BaseModel):
+    field: str
+    old: datetime
+    new: datetime
+    reason: str
+    at: datetime
+
+
+class CycleSummary(BaseModel):
+    id: int
+    community_id: int
+    title: str
+    total_funds: int
+    currency: str
+    phase: Phase
+    source: str
+    submission_start: datetime
+    submission_end: datetime
+    review_end: datetime
+    voting_start: datetime
+    voting_end: datetime
+    results_at: datetime
+    results_published_at: datetime | None
+    ballot_count: int
+
+
+class CycleRulesPublic(BaseModel):
+    voting_method: str
+    aggregation: str
+    max_choices: int | None
+    max_choices_per_category: bool
+    cumulative_points: int | None
+    min_vote_threshold: int
+    minimum_age: int
+    project_cost_min: int
+    project_cost_max: int
+
+
+class CyclePublic(CycleSummary):
+    description: str
+    authority_id: int
+    ruleset_id: int
+    rules: CycleRulesPublic
+    categories: list[CategoryPublic]
+    phase_changes: list[PhaseChangePublic]
+    review_due_at: datetime | None
+    review_obligation_status: str | None
+
+
+class CycleList(BaseModel):
+    items: list[CycleSummary]
+    total: int
+
+
+class ProjectPublic(BaseModel):
+    id: int
+    cycle_id: int
+    category_id: int
+    external_id: str | None
+    title: str
+    description: str
+    location: str
+    cost: int
+    revised_cost: int | None
+    status: ProjectStatus
+    review_reason: str | None
+    reviewed_at: datetime | None
+    vote_count: int | None = PField(description="Hidden (null) while voting is open.")
+    score: int | None = PField(description="Hidden (null) while voting is open.")
+    implementation_status: str | None
+    implementation_percent: int
+    created_at: datetime
+
+
+class BallotPublic(BaseModel):
+    cycle_id: int
+    source: str
+    choices: dict[int, int]
+    created_at: datetime
+    updated_at: datetime
+
+
+class BallotSummary(BaseModel):
+    """What the ballot leaves: per category, funds or choices still free."""
+
+    valid: bool
+    errors: list[str]
+    chosen: int
+    max_choices: int | None
+    points_used: int
+    points_total: int | None
+    categories: list[dict]
+
+
+class ResultProject(BaseModel):
+    project_id: int
+    title: str
+    cost: int
+    votes: int
+    score: int
+    selected: bool
+    selected_by_greedy: bool | None = None
+
+
+class ResultCategory(BaseModel):
+    category_id: int
+    name: str
+    funds: int
+    spent: int
+    projects: list[ResultProject]
+
+
+class ResultsPublic(BaseModel):
+    cycle_id: int
+    aggregation: str
+    voting_method: str
+    published: bool
+    published_at: datetime | None
+    ballot_count: int
+    categories: list[ResultCategory]
+
+
+class UpdatePublic(BaseModel):
+    status: ImplementationStatus
+    percent: int
+    text: str
+    happened_on: date
+    created_at: datetime

@@ -1,0 +1,163 @@
+"""Who may do what in a budget cycle, in which phase: named permissions built from the
+kernel's predicates (app.communities.permissions).
+
+Each `check_*` raises the error a person should see (401 not logged in, 403 wrong role or not
+eligible, 409 wrong phase); `allowed(check, ...)` turns one into a yes/no for templates. For what
+residents do (submit, edit, vote) the phase is checked first: "voting is not open" is the
+useful answer for everyone. For what staff do (create, move dates, review, record paper
+ballots, publish, report progress) the role is checked first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+from app.communities import permissions as p
+from app.exceptions import Conflict, DomainError, Forbidden, NotAuthenticated
+from app.identity.models import User
+from app.web.i18n import N_
+from budget.models import BudgetCycle, BudgetProject, Phase, ProjectStatus
+
+
+def _login(user: User | None) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+def is_staff(session: Session, user: User | None, community_id: int) -> bool:
+    """Runs the community's budget: its officials, and the deployment's administrators."""
+    return p.is_admin(user) or p.is_official_in(session, user, community_id)
+
+
+def is_official(session: Session, user: User | None, cycle: BudgetCycle) -> bool:
+    return p.is_official_in(session, user, cycle.community_id)
+
+
+def is_author(user: User | None, project: BudgetProject) -> bool:
+    return user is not None and project.author_id is not None and project.author_id == user.id
+
+
+def _own_cycle(cycle: BudgetCycle) -> None:
+    if cycle.source != "hromada":
+        raise Conflict(N_("This is an imported historical cycle; it cannot be changed."))
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+def check_create(session: Session, user: User | None, community_id: int) -> None:
+    _login(user)
+    if not is_staff(session, user, community_id):
+        raise Forbidden(N_("Only the community's officials and administrators create budget "
+                           "cycles."))
+
+
+def check_move_date(session: Session, user: User | None, cycle: BudgetCycle) -> None:
+    _login(user)
+    if not is_staff(session, user, cycle.community_id):
+        raise Forbidden(N_("Only the community's officials and administrators move the dates "
+                           "of a budget cycle."))
+    _own_cycle(cycle)
+    if cycle.results_published_at is not None:
+        raise Conflict(N_("The results are published; the dates can no longer change."))
+
+
+def check_review(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase
+                 ) -> None:
+    _login(user)
+    if not is_official(session, user, cycle):
+        raise Forbidden(N_("Only the community's officials review projects."))
+    _own_cycle(cycle)
+    if phase != Phase.review:
+        raise Conflict(N_("Projects are reviewed between the close of submission and the start "
+                          "of voting."))
+
+
+def check_paper(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase) -> None:
+    _login(user)
+    if not is_official(session, user, cycle):
+        raise Forbidden(N_("Only the community's officials record paper ballots."))
+    _own_cycle(cycle)
+    if phase != Phase.voting:
+        raise Conflict(N_("Voting is not open."))
+
+
+def check_publish(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase
+                  ) -> None:
+    _login(user)
+    if not is_official(session, user, cycle):
+        raise Forbidden(N_("Only the community's officials publish the results."))
+    _own_cycle(cycle)
+    if cycle.results_published_at is not None:
+        raise Conflict(N_("The results are already published."))
+    if phase != Phase.results:
+        raise Conflict(N_("The results can be published only after voting ends."))
+
+
+def check_progress(session: Session, user: User | None, cycle: BudgetCycle,
+                   project: BudgetProject) -> None:
+    _login(user)
+    if not is_official(session, user, cycle):
+        raise Forbidden(N_("Only the community's officials report on implementation."))
+    _own_cycle(cycle)
+    if project.status != ProjectStatus.selected:
+        raise Conflict(N_("Only projects selected for funding are implemented."))
+
+
+# -- residents ------------------------------------------------------------------------------
+
+def check_submit(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase) -> None:
+    _own_cycle(cycle)
+    if phase != Phase.submission:
+        raise Conflict(N_("Projects can be submitted only while submission is open."))
+    _login(user)
+    if not p.is_verified_resident(session, user, cycle.community_id):
+        raise Forbidden(N_("Only verified residents of the community submit projects."))
+
+
+def check_edit(session: Session, user: User | None, cycle: BudgetCycle, project: BudgetProject,
+               phase: Phase) -> None:
+    _own_cycle(cycle)
+    if phase != Phase.submission:
+        raise Conflict(N_("Projects can be changed only while submission is open."))
+    _login(user)
+    if not is_author(user, project):
+        raise Forbidden(N_("Only the author changes a project."))
+
+
+def voter_problem(session: Session, user: User | None, community_id: int, minimum_age: int
+                  ) -> str | None:
+    """Why this person may not vote (a msgid), or None when they may."""
+    if user is None:
+        return N_("Please log in to continue.")
+    if not p.is_verified_resident(session, user, community_id):
+        return N_("Only verified residents of the community vote.")
+    if not p.meets_minimum_age(user, minimum_age):
+        return N_("Voting in the budget is open from the age of {age}.")
+    return None
+
+
+def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase,
+               minimum_age: int) -> None:
+    _own_cycle(cycle)
+    if phase != Phase.voting:
+        raise Conflict(N_("Voting is not open."))
+    _login(user)
+    problem = voter_problem(session, user, cycle.community_id, minimum_age)
+    if problem is not None:
+        raise Forbidden(problem, age=minimum_age)
+
+
+def check_follow(user: User | None) -> None:
+    _login(user)
+
+
+def allowed(check: Callable[..., None], *args) -> bool:
+    """A check as a yes/no, for templates and API flags."""
+    try:
+        check(*args)
+    except DomainError:
+        return False
+    return True

@@ -1,0 +1,356 @@
+"""Every query of the budget module.
+
+Counters (cycle.ballot_count, project.vote_count and project.score) change only through the
+atomic UPDATEs here, in the transaction that casts or changes the ballot, so a page reads them
+in O(1) and concurrent voters never lose an update. Ballot changes lock the ballot row first
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers with BEGIN IMMEDIATE), so two
+changes of one ballot cannot both subtract the same old choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, select
+
+from app.accountability.models import Obligation
+from app.communities.models import Authority, Community
+from budget.models import (
+    BudgetBallot,
+    BudgetBallotChoice,
+    BudgetCategory,
+    BudgetCycle,
+    BudgetImplementationUpdate,
+    BudgetPhaseChange,
+    BudgetProject,
+    ProjectStatus,
+)
+
+REVIEW_KIND = "budget_review"
+IMPLEMENTATION_KIND = "budget_implementation"
+CYCLE_SUBJECT = "budget_cycle"
+PROJECT_SUBJECT = "budget_project"
+
+
+def _sync(obj: Any, **values: Any) -> None:
+    """Tell the in-memory object what an UPDATE statement wrote, without marking it dirty."""
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+
+
+def add(session: Session, obj: Any) -> Any:
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+# -- cycles ---------------------------------------------------------------------------------
+
+def cycle(session: Session, cycle_id: int) -> BudgetCycle | None:
+    return session.get(BudgetCycle, cycle_id)
+
+
+def cycle_row(session: Session, cycle_id: int
+              ) -> tuple[BudgetCycle, Community, Authority] | None:
+    """The cycle with its community and responsible authority: one query."""
+    row = session.exec(
+        select(BudgetCycle, Community, Authority)
+        .join(Community, Community.id == BudgetCycle.community_id)
+        .join(Authority, Authority.id == BudgetCycle.authority_id)
+        .where(BudgetCycle.id == cycle_id)).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def cycles(session: Session, *, community_id: int | None = None, offset: int = 0,
+           limit: int = 50) -> tuple[list[tuple[BudgetCycle, Community]], int]:
+    query = select(BudgetCycle, Community).join(Community,
+                                                Community.id == BudgetCycle.community_id)
+    count = select(func.count()).select_from(BudgetCycle)
+    if community_id is not None:
+        query = query.where(BudgetCycle.community_id == community_id)
+        count = count.where(BudgetCycle.community_id == community_id)
+    rows = session.exec(query.order_by(BudgetCycle.voting_end.desc(), BudgetCycle.id.desc())
+                        .offset(offset).limit(limit)).all()
+    return [(r[0], r[1]) for r in rows], session.exec(count).one()
+
+
+def cycles_awaiting_review_obligation(session: Session, now: datetime) -> list[BudgetCycle]:
+    """Cycles run here whose submission has closed but whose review obligation is not open."""
+    return list(session.exec(
+        select(BudgetCycle)
+        .outerjoin(Obligation, (Obligation.kind == REVIEW_KIND)
+                   & (Obligation.subject_type == CYCLE_SUBJECT)
+                   & (Obligation.subject_id == BudgetCycle.id))
+        .where(BudgetCycle.source == "hromada", BudgetCycle.submission_end <= now,
+               Obligation.id.is_(None))
+        .order_by(BudgetCycle.id)).all())
+
+
+def lock_cycle(session: Session, cycle: BudgetCycle) -> BudgetCycle:
+    """Re-read the cycle holding its row lock (PostgreSQL), for a decision on its dates."""
+    row = session.exec(select(BudgetCycle).where(BudgetCycle.id == cycle.id)
+                       .with_for_update().execution_options(populate_existing=True)).one()
+    return row
+
+
+def mark_published(session: Session, cycle: BudgetCycle, when: datetime) -> bool:
+    """Publish once: a guarded UPDATE, so two officials cannot both publish."""
+    result = session.exec(
+        update(BudgetCycle).where(BudgetCycle.id == cycle.id,
+                                  BudgetCycle.results_published_at.is_(None))
+        .values(results_published_at=when).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    _sync(cycle, results_published_at=when)
+    return True
+
+
+def bump_ballot_count(session: Session, cycle: BudgetCycle, delta: int) -> None:
+    row = session.exec(
+        update(BudgetCycle).where(BudgetCycle.id == cycle.id)
+        .values(ballot_count=BudgetCycle.ballot_count + delta)
+        .returning(BudgetCycle.ballot_count)
+        .execution_options(synchronize_session=False)).first()
+    if row is not None:
+        _sync(cycle, ballot_count=row[0])
+
+
+def phase_changes(session: Session, cycle_id: int) -> list[BudgetPhaseChange]:
+    return list(session.exec(select(BudgetPhaseChange)
+                             .where(BudgetPhaseChange.cycle_id == cycle_id)
+                             .order_by(BudgetPhaseChange.at, BudgetPhaseChange.id)).all())
+
+
+# -- categories -----------------------------------------------------------------------------
+
+def categories(session: Session, cycle_id: int) -> list[BudgetCategory]:
+    return list(session.exec(select(BudgetCategory).where(BudgetCategory.cycle_id == cycle_id)
+                             .order_by(BudgetCategory.position, BudgetCategory.id)).all())
+
+
+# -- projects -------------------------------------------------------------------------------
+
+def project(session: Session, project_id: int) -> BudgetProject | None:
+    return session.get(BudgetProject, project_id)
+
+
+def projects(session: Session, cycle_id: int, statuses: Iterable[str] | None = None
+             ) -> list[BudgetProject]:
+    query = select(BudgetProject).where(BudgetProject.cycle_id == cycle_id)
+    if statuses is not None:
+        query = query.where(BudgetProject.status.in_([str(s) for s in statuses]))
+    return list(session.exec(query.order_by(BudgetProject.category_id, BudgetProject.id)).all())
+
+
+def projects_by_author(session: Session, cycle_id: int, author_id: int) -> list[BudgetProject]:
+    return list(session.exec(select(BudgetProject).where(
+        BudgetProject.cycle_id == cycle_id, BudgetProject.author_id == author_id)
+        .order_by(BudgetProject.id)).all())
+
+
+def unreviewed_count(session: Session, cycle_id: int) -> int:
+    return session.exec(select(func.count()).select_from(BudgetProject).where(
+        BudgetProject.cycle_id == cycle_id,
+        BudgetProject.status == ProjectStatus.submitted)).one()
+
+
+def bump_project(session: Session, project_id: int, votes: int, score: int) -> None:
+    session.exec(update(BudgetProject).where(BudgetProject.id == project_id)
+                 .values(vote_count=BudgetProject.vote_count + votes,
+                         score=BudgetProject.score + score)
+                 .execution_options(synchronize_session=False))
+
+
+def refresh_counters(session: Session, projects: Sequence[BudgetProject]) -> None:
+    """Load the counters an UPDATE changed into the objects already in memory."""
+    if not projects:
+        return
+    rows = session.exec(select(BudgetProject.id, BudgetProject.vote_count, BudgetProject.score)
+                        .where(BudgetProject.id.in_([p.id for p in projects]))).all()
+    by_id = {r[0]: (r[1], r[2]) for r in rows}
+    for p in projects:
+        if p.id in by_id:
+            _sync(p, vote_count=by_id[p.id][0], score=by_id[p.id][1])
+
+
+def set_results(session: Session, cycle_id: int, selected: Iterable[int],
+                not_selected: Iterable[int]) -> None:
+    selected, not_selected = list(selected), list(not_selected)
+    if selected:
+        session.exec(update(BudgetProject).where(BudgetProject.cycle_id == cycle_id,
+                                                 BudgetProject.id.in_(selected))
+                     .values(status=ProjectStatus.selected, implementation_status="planned")
+                     .execution_options(synchronize_session="fetch"))
+    if not_selected:
+        session.exec(update(BudgetProject).where(BudgetProject.cycle_id == cycle_id,
+                                                 BudgetProject.id.in_(not_selected))
+                     .values(status=ProjectStatus.not_selected)
+                     .execution_options(synchronize_session="fetch"))
+
+
+# -- ballots --------------------------------------------------------------------------------
+
+def ballot_of_user(session: Session, cycle_id: int, user_id: int, *, lock: bool = False
+                   ) -> BudgetBallot | None:
+    query = select(BudgetBallot).where(BudgetBallot.cycle_id == cycle_id,
+                                       BudgetBallot.voter_user_id == user_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
+
+
+def ballot_of_identity(session: Session, cycle_id: int, identity_hash: str, *,
+                       lock: bool = False) -> BudgetBallot | None:
+    query = select(BudgetBallot).where(BudgetBallot.cycle_id == cycle_id,
+                                       BudgetBallot.paper_identity_hash == identity_hash)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
+
+
+def try_insert_ballot(session: Session, ballot: BudgetBallot) -> bool:
+    """Insert a ballot inside a savepoint. False when the unique constraint says the voter
+    already has one (a concurrent request won): the caller then changes that one."""
+    try:
+        with session.begin_nested():
+            session.add(ballot)
+            session.flush()
+    except IntegrityError:
+        session.expunge(ballot) if ballot in session else None
+        return False
+    return True
+
+
+def choices(session: Session, ballot_id: int) -> dict[int, int]:
+    rows = session.exec(select(BudgetBallotChoice.project_id, BudgetBallotChoice.points)
+                        .where(BudgetBallotChoice.ballot_id == ballot_id)).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def remove_choices(session: Session, ballot_id: int, project_ids: Iterable[int]) -> None:
+    ids = list(project_ids)
+    if ids:
+        session.exec(delete(BudgetBallotChoice).where(BudgetBallotChoice.ballot_id == ballot_id,
+                                                      BudgetBallotChoice.project_id.in_(ids)))
+
+
+def set_choice_points(session: Session, ballot_id: int, project_id: int, points: int) -> None:
+    session.exec(update(BudgetBallotChoice).where(BudgetBallotChoice.ballot_id == ballot_id,
+                                                  BudgetBallotChoice.project_id == project_id)
+                 .values(points=points))
+
+
+def add_choices(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.connection().execute(insert(BudgetBallotChoice.__table__), rows)
+
+
+def touch_ballot(session: Session, ballot: BudgetBallot, when: datetime, **values: Any
+                 ) -> None:
+    session.exec(update(BudgetBallot).where(BudgetBallot.id == ballot.id)
+                 .values(updated_at=when, **values)
+                 .execution_options(synchronize_session=False))
+    _sync(ballot, updated_at=when, **values)
+
+
+def cycle_choices(session: Session, cycle_id: int
+                  ) -> list[tuple[int, int, int, int | None]]:
+    """Every (ballot id, project id, points, rank) of a cycle, by ballot then rank."""
+    return [tuple(r) for r in session.exec(
+        select(BudgetBallotChoice.ballot_id, BudgetBallotChoice.project_id,
+               BudgetBallotChoice.points, BudgetBallotChoice.rank)
+        .join(BudgetBallot, BudgetBallot.id == BudgetBallotChoice.ballot_id)
+        .where(BudgetBallot.cycle_id == cycle_id)
+        .order_by(BudgetBallotChoice.ballot_id, BudgetBallotChoice.rank,
+                  BudgetBallotChoice.project_id)).all()]
+
+
+def ballots(session: Session, cycle_id: int) -> list[BudgetBallot]:
+    return list(session.exec(select(BudgetBallot).where(BudgetBallot.cycle_id == cycle_id)
+                             .order_by(BudgetBallot.id)).all())
+
+
+def bulk_ballots(session: Session, cycle_id: int, count: int, source: str, when: datetime
+                 ) -> list[int]:
+    """Insert `count` anonymous ballots (an import) and return their ids in order."""
+    if count <= 0:
+        return []
+    rows = [{"cycle_id": cycle_id, "source": source, "created_at": when, "updated_at": when,
+             "voter_user_id": None, "paper_identity_hash": None, "recorded_by_id": None}
+            for _ in range(count)]
+    session.connection().execute(insert(BudgetBallot.__table__), rows)
+    return list(session.exec(select(BudgetBallot.id).where(BudgetBallot.cycle_id == cycle_id)
+                             .order_by(BudgetBallot.id)).all())
+
+
+def set_project_counters(session: Session, values: dict[int, tuple[int, int]]) -> None:
+    for project_id, (votes, score) in values.items():
+        session.exec(update(BudgetProject).where(BudgetProject.id == project_id)
+                     .values(vote_count=votes, score=score)
+                     .execution_options(synchronize_session=False))
+
+
+# -- implementation -------------------------------------------------------------------------
+
+def updates(session: Session, project_id: int) -> list[BudgetImplementationUpdate]:
+    return list(session.exec(select(BudgetImplementationUpdate)
+                             .where(BudgetImplementationUpdate.project_id == project_id)
+                             .order_by(BudgetImplementationUpdate.happened_on.desc(),
+                                       BudgetImplementationUpdate.id.desc())).all())
+
+
+def obligations_for(session: Session, kind: str, subject_type: str, subject_ids: list[int]
+                    ) -> dict[int, Obligation]:
+    if not subject_ids:
+        return {}
+    rows = session.exec(select(Obligation).where(Obligation.kind == kind,
+                                                 Obligation.subject_type == subject_type,
+                                                 Obligation.subject_id.in_(subject_ids))).all()
+    return {o.subject_id: o for o in rows}
+
+
+# -- personal data --------------------------------------------------------------------------
+
+def ballots_of_user(session: Session, user_id: int) -> list[BudgetBallot]:
+    return list(session.exec(select(BudgetBallot).where(BudgetBallot.voter_user_id == user_id)
+                             .order_by(BudgetBallot.id)).all())
+
+
+def projects_of_author(session: Session, user_id: int) -> list[BudgetProject]:
+    return list(session.exec(select(BudgetProject).where(BudgetProject.author_id == user_id)
+                             .order_by(BudgetProject.id)).all())
+
+
+def paper_ballots_recorded_by(session: Session, user_id: int) -> int:
+    return session.exec(select(func.count()).select_from(BudgetBallot)
+                        .where(BudgetBallot.recorded_by_id == user_id)).one()
+
+
+def updates_by_author(session: Session, user_id: int) -> list[BudgetImplementationUpdate]:
+    return list(session.exec(select(BudgetImplementationUpdate)
+                             .where(BudgetImplementationUpdate.author_id == user_id)
+                             .order_by(BudgetImplementationUpdate.id)).all())
+
+
+def detach_voter(session: Session, user_id: int) -> None:
+    session.exec(update(BudgetBallot).where(BudgetBallot.voter_user_id == user_id)
+                 .values(voter_user_id=None).execution_options(synchronize_session=False))
+
+
+def anonymise_ballots(session: Session, published_before: datetime) -> int:
+    published = select(BudgetCycle.id).where(
+        BudgetCycle.results_published_at.is_not(None),
+        BudgetCycle.results_published_at < published_before)
+    result = session.exec(
+        update(BudgetBallot)
+        .where(BudgetBallot.cycle_id.in_(published),
+               (BudgetBallot.voter_user_id.is_not(None))
+               | (BudgetBallot.paper_identity_hash.is_not(None)))
+        .values(voter_user_id=None, paper_identity_hash=None)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0

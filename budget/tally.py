@@ -1,0 +1,600 @@
+"""Counting rules of participatory budgeting, as pure functions over plain data.
+
+The input is an :class:`Election`: the budget, the projects (id and cost, in a fixed order
+that serves as the last tie-breaker) and the ballots (the chosen project ids, in order of
+preference for ordinal ballots, with optional points). It is built from a Pabulib file with
+:meth:`Election.from_pabulib` or from database rows by the budget module. :func:`tally` runs a
+rule and returns a :class:`Result`.
+
+Scores
+    A project's score is what greedy rules sort by. For ``approval`` and ``choose-1`` ballots it
+    is the number of ballots choosing the project. For ``cumulative`` and ``scoring`` ballots it
+    is the sum of the points given to it (a ballot without points gives 1 to each choice). For
+    ``ordinal`` ballots it is the sum of the points when the ballots carry them; otherwise the
+    first choice gets L points, the second L - 1 and so on, where L is META ``max_length`` (or
+    the ballot's length if that is larger) - the Borda-like count that Kraków uses, which
+    reproduces the ``score`` column of the Pabulib files.
+
+Rules (our name, then the Pabulib META ``rule`` values that map to it)
+    ``greedy`` (``greedy``): projects by descending score; each one that still fits in the
+        remaining budget is funded, one that does not is skipped.
+    ``greedy-no-skip`` (``greedy-no-skip``): the same, but counting stops at the first project
+        that does not fit.
+    ``greedy-threshold`` (``greedy-threshold``): greedy over the projects whose score reaches
+        META ``min_project_score_threshold``.
+    ``greedy-exclusive`` (``greedy-exclusive``): greedy where projects of one exclusion group
+        (for example two alternative designs of the same square) exclude each other: once one
+        is funded the others are skipped. Pabulib files do not list the groups (Warszawa 2024
+        Wesoła, the one file using the rule, is reproduced by plain greedy); the budget module
+        passes them in :attr:`Election.exclusive_groups`.
+    ``equal-shares`` (``equalshares``, ``equalshares/add1``): the Method of Equal Shares with
+        cost utilities completed by Add1; see :func:`equal_shares`.
+
+    Under every rule a project with score 0 (nobody chose it) is never funded.
+
+Tie-breaking (deterministic)
+    Greedy rules: higher score, then lower cost, then the order of the projects in the
+    election (file order). Equal Shares: lower price per unit of utility (rho), then more
+    supporters, then lower cost, then file order - the "maxVotes, minCost" order of
+    equalshares.net. All seventeen shared Pabulib files reproduce their official winners under
+    these rules; none of them depends on a tie.
+
+All arithmetic is exact (integers and fractions); money is reported as
+:class:`~fractions.Fraction`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from itertools import repeat
+from math import gcd, lcm
+from operator import attrgetter, mul
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budget.pabulib import Instance
+
+__all__ = [
+    "PABULIB_RULES",
+    "RULES",
+    "VOTE_TYPES",
+    "Ballot",
+    "Candidate",
+    "Election",
+    "Result",
+    "TallyError",
+    "equal_shares",
+    "greedy",
+    "normalise_rule",
+    "scores",
+    "tally",
+]
+
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive", "equal-shares")
+"""Our rule names."""
+
+PABULIB_RULES: Mapping[str, str] = {
+    "greedy": "greedy",
+    "greedy-no-skip": "greedy-no-skip",
+    "greedy-threshold": "greedy-threshold",
+    "greedy-exclusive": "greedy-exclusive",
+    "equalshares": "equal-shares",
+    "equalshares/add1": "equal-shares",
+}
+"""Pabulib META ``rule`` values and the rule of ours that computes them."""
+
+APPROVAL_TYPES = frozenset({"approval", "choose-1"})
+POINT_TYPES = frozenset({"cumulative", "scoring"})
+VOTE_TYPES = APPROVAL_TYPES | POINT_TYPES | {"ordinal"}
+
+Money = int | Decimal | Fraction
+
+
+class TallyError(ValueError):
+    """The election cannot be counted as asked (unknown rule, missing threshold, bad data)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A project on the ballot: its id and its cost."""
+
+    id: str
+    cost: Fraction
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cost", _fraction(self.cost, f"cost of {self.id!r}"))
+        if self.cost < 0:
+            raise TallyError(f"project {self.id!r} has a negative cost")
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One voter's choices (in order of preference where that matters) and optional points."""
+
+    projects: tuple[str, ...]
+    points: tuple[Fraction, ...] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "projects", tuple(self.projects))
+        if self.points is not None:
+            points = tuple(_fraction(p, "points") for p in self.points)
+            if len(points) != len(self.projects):
+                raise TallyError("a ballot has a different number of points and projects")
+            object.__setattr__(self, "points", points)
+
+
+@dataclass(frozen=True)
+class Election:
+    """Everything a counting rule needs, as plain values.
+
+    ``projects`` are in the order used as the final tie-breaker. ``rule`` may be one of
+    :data:`RULES` or a Pabulib rule name; ``min_project_score`` is the threshold of
+    ``greedy-threshold``; ``max_length`` is used for positional scores of ordinal ballots;
+    ``exclusive_groups`` lists sets of project ids of which at most one may be funded.
+    """
+
+    budget: Fraction
+    projects: tuple[Candidate, ...]
+    ballots: tuple[Ballot, ...]
+    vote_type: str = "approval"
+    rule: str | None = None
+    min_project_score: Fraction | None = None
+    max_length: int | None = None
+    exclusive_groups: tuple[frozenset[str], ...] = field(default=())
+    # How many ballots make each distinct choice: counted once here, where every ballot has to
+    # be checked anyway, so that the rules work once per distinct ballot, not once per voter.
+    choices: Counter[tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "budget", _fraction(self.budget, "budget"))
+        if self.budget < 0:
+            raise TallyError("the budget is negative")
+        set_(self, "projects", tuple(self.projects))
+        set_(self, "ballots", tuple(self.ballots))
+        set_(self, "exclusive_groups", tuple(frozenset(g) for g in self.exclusive_groups))
+        if self.min_project_score is not None:
+            set_(self, "min_project_score", _fraction(self.min_project_score, "threshold"))
+        if self.vote_type not in VOTE_TYPES:
+            raise TallyError(f"unknown vote type {self.vote_type!r}")
+        ids = [p.id for p in self.projects]
+        known = set(ids)
+        if len(known) != len(ids):
+            raise TallyError("two projects share an id")
+        choices = Counter(map(attrgetter("projects"), self.ballots))
+        for chosen in choices:
+            if len(set(chosen)) != len(chosen):
+                raise TallyError("a ballot chooses the same project twice")
+            if not known.issuperset(chosen):
+                unknown = next(p for p in chosen if p not in known)
+                raise TallyError(f"a ballot chooses the unknown project {unknown!r}")
+        set_(self, "choices", choices)
+        for group in self.exclusive_groups:
+            if not known.issuperset(group):
+                raise TallyError("an exclusion group names an unknown project")
+
+    @classmethod
+    def from_pabulib(cls, instance: Instance) -> Election:
+        """The election described by a parsed Pabulib file."""
+        threshold = instance.min_project_score_threshold
+        return cls(
+            budget=_fraction(instance.budget, "budget"),
+            projects=tuple(Candidate(p.project_id, p.cost) for p in instance.projects),
+            ballots=tuple(Ballot(v.projects, v.points) for v in instance.votes),
+            vote_type=instance.vote_type,
+            rule=instance.rule,
+            min_project_score=None if threshold is None else Fraction(threshold),
+            max_length=instance.max_length,
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome: funded project ids in the order the rule funded them, their total cost,
+    the budget, every project's score and the rule (our name) that produced it."""
+
+    rule: str
+    selected: tuple[str, ...]
+    total_cost: Fraction
+    budget: Fraction
+    scores: Mapping[str, Fraction]
+
+
+def normalise_rule(name: str) -> str:
+    """Map one of our rule names or a Pabulib rule name to our name."""
+    key = name.strip().lower()
+    if key in RULES:
+        return key
+    if key in PABULIB_RULES:
+        return PABULIB_RULES[key]
+    known = ", ".join(sorted(set(RULES) | set(PABULIB_RULES)))
+    raise TallyError(f"unknown rule {name!r} (known rules: {known})")
+
+
+def tally(data: Election | Instance, rule: str | None = None) -> Result:
+    """Count an election (or a parsed Pabulib instance) with ``rule``, or with the election's
+    own rule (Pabulib META ``rule``) when ``rule`` is None."""
+    election = data if isinstance(data, Election) else Election.from_pabulib(data)
+    name = rule if rule is not None else election.rule
+    if name is None:
+        raise TallyError("no rule given and the election names none")
+    chosen = normalise_rule(name)
+    project_scores = scores(election)
+    if chosen == "equal-shares":
+        selected = _EqualShares(election).run()
+    elif chosen == "greedy-threshold":
+        if election.min_project_score is None:
+            raise TallyError("greedy-threshold needs a minimum project score")
+        selected = _greedy(election, project_scores, threshold=election.min_project_score)
+    else:
+        selected = _greedy(
+            election,
+            project_scores,
+            skip=chosen != "greedy-no-skip",
+            exclusive_groups=election.exclusive_groups if chosen == "greedy-exclusive" else (),
+        )
+    cost = {p.id: p.cost for p in election.projects}
+    return Result(
+        rule=chosen,
+        selected=selected,
+        total_cost=sum((cost[p] for p in selected), Fraction(0)),
+        budget=election.budget,
+        scores=project_scores,
+    )
+
+
+def scores(election: Election) -> dict[str, Fraction]:
+    """Every project's score for the election's vote type (see the module docstring)."""
+    whole: Counter[str] = Counter(dict.fromkeys((p.id for p in election.projects), 0))
+    parts: dict[str, Fraction] = {}
+    kind = election.vote_type
+    with_points = kind not in APPROVAL_TYPES and any(b.points is not None
+                                                     for b in election.ballots)
+    if not with_points and kind != "ordinal":
+        for chosen, count in election.choices.items():
+            for project_id in chosen:
+                whole[project_id] += count
+        return {p: Fraction(n) for p, n in whole.items()}
+    distinct = Counter(zip(map(attrgetter("projects"), election.ballots),
+                           map(attrgetter("points"), election.ballots), strict=True))
+    for (chosen, points), count in distinct.items():
+        gains: Iterable[tuple[str, Fraction | int]]
+        if points is not None:
+            gains = zip(chosen, points, strict=True)
+        elif kind == "ordinal":  # positional count
+            top = max(election.max_length or 0, len(chosen))
+            gains = ((p, top - position) for position, p in enumerate(chosen))
+        else:  # a cumulative ballot without points gives 1 to each choice
+            gains = ((p, 1) for p in chosen)
+        for project_id, gain in gains:
+            if isinstance(gain, int) or gain.denominator == 1:
+                whole[project_id] += int(gain) * count
+            else:
+                parts[project_id] = parts.get(project_id, Fraction(0)) + gain * count
+    return {p: Fraction(n) + parts.get(p, 0) for p, n in whole.items()}
+
+
+def greedy(
+    election: Election,
+    *,
+    skip: bool = True,
+    threshold: Fraction | None = None,
+    exclusive_groups: Iterable[frozenset[str]] = (),
+) -> tuple[str, ...]:
+    """Fund projects by descending score while the money lasts.
+
+    With ``skip`` a project that no longer fits is passed over and counting goes on with
+    cheaper ones; without it counting stops there. Projects scoring below ``threshold`` and
+    projects nobody chose are not eligible. After a project is funded, the other members of
+    its ``exclusive_groups`` are passed over.
+    """
+    return _greedy(
+        election, scores(election), skip=skip, threshold=threshold,
+        exclusive_groups=exclusive_groups,
+    )
+
+
+def _greedy(
+    election: Election,
+    project_scores: Mapping[str, Fraction],
+    *,
+    skip: bool = True,
+    threshold: Fraction | None = None,
+    exclusive_groups: Iterable[frozenset[str]] = (),
+) -> tuple[str, ...]:
+    excluded_by: dict[str, set[str]] = {}
+    for group in exclusive_groups:
+        for project_id in group:
+            excluded_by.setdefault(project_id, set()).update(group - {project_id})
+    position = {p.id: i for i, p in enumerate(election.projects)}
+    eligible = [
+        p
+        for p in election.projects
+        if project_scores[p.id] > 0 and (threshold is None or project_scores[p.id] >= threshold)
+    ]
+    eligible.sort(key=lambda p: (-project_scores[p.id], p.cost, position[p.id]))
+    remaining = election.budget
+    funded: list[str] = []
+    excluded: set[str] = set()
+    for project in eligible:
+        if project.id in excluded:
+            continue
+        if project.cost <= remaining:
+            funded.append(project.id)
+            remaining -= project.cost
+            excluded |= excluded_by.get(project.id, set())
+        elif not skip:
+            break
+    return tuple(funded)
+
+
+def equal_shares(election: Election) -> tuple[str, ...]:
+    """The Method of Equal Shares with cost utilities, completed by Add1.
+
+    **MES** (Peters and Skowron; equalshares.net). Every voter gets an equal share ``t`` of the
+    budget. A project ``p`` of cost ``c`` is *affordable* if its supporters together still have
+    ``c``; its price per unit of utility ``rho`` is the least value such that the supporters
+    pay ``c`` when each pays ``min(budget, rho * u)``. With cost utilities every supporter's
+    utility ``u`` is ``c``, so each supporter pays at most ``alpha = rho * c``: the ones
+    poorer than ``alpha`` pay all they have and the others ``alpha`` each. Round after round
+    the affordable project with the least ``rho`` is funded and paid for that way; counting
+    stops when no project is affordable. Ballots of any type count as approval of the chosen
+    projects; projects of cost 0 chosen by someone are funded first, at no charge.
+
+    **Add1** (as in the Pabulib files marked ``equalshares/add1`` and in pabutools): MES is run
+    with the per-voter share ``t = budget / voters + k`` for k = 0, 1, 2, ... (one currency unit
+    more per voter each time). It stops at the first k whose outcome is *exhaustive* (no further
+    chosen project fits into what is left of the real budget), returning that outcome, or
+    whose outcome costs more than the budget, returning the outcome of k - 1. Nothing else is
+    added afterwards: the official results show no further completion (in Assen 2024 23 300
+    EUR stay unspent although RuBox, 12 000 EUR, would fit).
+
+    **Speed, exactly.** One MES run keeps the voters' budgets as integers over a common
+    denominator (money is scaled so that costs and shares are integers; when a price with
+    denominator r is charged, all budgets are multiplied by r), merges voters with identical
+    ballots, and finds the next project with a heap of *lazy* lower bounds: a project's rho
+    never decreases as budgets are spent, so a stale value is a lower bound and only the top
+    of the heap is recomputed. Prices are compared exactly (as fractions, after a correctly
+    rounded float that decides all but true ties).
+
+    Add1 runs are skipped when they provably cannot change the outcome. Within one run every
+    budget is a non-decreasing and every rho a non-increasing function of the share t, as long
+    as the same projects are funded in the same order (``alpha`` falls when the poorer
+    supporters can pay more, and ``max(0, budget - alpha)`` rises). So if runs at t0 < t1 fund
+    the same sequence and in every round the price of the funded project at t0 is below the
+    heap bound of each competitor at t1 (or equal, with the tie-break in its favour), then
+    every t in between funds that sequence too. The driver gallops: it doubles the step while
+    such certificates hold and halves it when one fails, reusing every run it has made; a step
+    of one is always taken exactly, so the result equals the plain k = 0, 1, 2, ... loop.
+    The same monotonicity lets a run borrow lower bounds from a run already made at a higher
+    share (while both fund the same sequence): a competitor whose bound from above already
+    exceeds the leader's price is not recomputed.
+
+    The shared files show the effect: Świecie 2023 needs 227 Add1 steps but about 90 runs;
+    where prices of competing projects stay within a fraction of a percent of each other
+    (Warszawa 2024 Wesoła counted with this rule), nearly every step needs its own run.
+    """
+    return _EqualShares(election).run()
+
+
+# --- Method of Equal Shares -------------------------------------------------------------------
+
+# A heap entry: (float(rho), rho, tie-break rank, project index, round it was computed in).
+_Entry = tuple[float, Fraction, int, int, int]
+# The part of an entry that orders projects: (float(rho), rho, tie-break rank).
+_Key = tuple[float, Fraction, int]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One MES run: the funded project indices in order and, per round, the key of the funded
+    project, the smallest key left in the heap at that moment (None if the heap was empty),
+    and the keys of all projects still in the running then (the funded one included)."""
+
+    funded: tuple[int, ...]
+    keys: tuple[_Key, ...]
+    runners_up: tuple[_Key | None, ...]
+    bounds: tuple[dict[int, _Key], ...]
+
+
+class _EqualShares:
+    """Precomputed data of one election and the Add1 driver over exact MES runs."""
+
+    def __init__(self, election: Election) -> None:
+        projects = election.projects
+        self.ids = [p.id for p in projects]
+        self.costs = [p.cost for p in projects]
+        self.budget = election.budget
+        self.voters = len(election.ballots)
+        index = {p.id: i for i, p in enumerate(projects)}
+        # Voters with the same set of positive-cost choices always hold the same budget, so
+        # they are merged into one group with a weight.
+        groups: dict[tuple[int, ...], int] = {}
+        supported: set[int] = set()
+        for choice, count in election.choices.items():
+            chosen = {index[p] for p in choice}
+            supported |= chosen
+            key = tuple(sorted(i for i in chosen if self.costs[i] > 0))
+            if key:
+                groups[key] = groups.get(key, 0) + count
+        self.free = [i for i in range(len(projects)) if i in supported and self.costs[i] == 0]
+        self.weights = list(groups.values())
+        members: list[list[int]] = [[] for _ in projects]
+        for g, key in enumerate(groups):
+            for i in key:
+                members[i].append(g)
+        self.members = members
+        self.support = [sum(self.weights[g] for g in m) for m in members]
+        # Where most groups are single voters, a group is listed once per voter, which lets
+        # prices be computed from the sorted budgets alone (faster than sorting with weights).
+        self.voter_lists: list[list[int] | None] = [
+            [g for g in m for _ in range(self.weights[g])]
+            if self.support[i] <= 2 * len(m) else None
+            for i, m in enumerate(members)
+        ]
+        self.candidates = [i for i in range(len(projects)) if self.support[i] > 0]
+        # Tie-break rank: more supporters, then lower cost, then file order.
+        order = sorted(self.candidates, key=lambda i: (-self.support[i], self.costs[i], i))
+        self.rank = dict.fromkeys(range(len(projects)), len(projects))
+        self.rank.update({i: r for r, i in enumerate(order)})
+        # Money in units of 1 / (voters * scale): the share at step k is base + k * step.
+        scale = lcm(self.budget.denominator, *(c.denominator for c in self.costs))
+        self.base = int(self.budget * scale)
+        self.step = max(self.voters, 1) * scale
+        self.scaled_costs = [int(c * self.voters * scale) for c in self.costs]
+
+    def run(self) -> tuple[str, ...]:
+        if self.voters == 0:
+            return tuple(self.ids[i] for i in self.free)
+        runs: dict[int, _Run] = {0: self._mes(0)}
+        k, current, stride = 0, runs[0], 1
+        while True:
+            if self._exhaustive(current.funded):
+                outcome = current.funded
+                break
+            # Next point: k + stride, or an already computed point before it.
+            target = min([k + stride, *(p for p in runs if p > k)])
+            while True:
+                if target not in runs:
+                    above = min((p for p in runs if p > target), default=None)
+                    runs[target] = self._mes(target, None if above is None else runs[above])
+                if target == k + 1 or _certified(runs[k], runs[target]):
+                    break
+                target = k + max(1, (target - k) // 2)
+            following = runs[target]
+            if self._cost(following.funded) > self.budget:
+                outcome = current.funded
+                break
+            same = following.funded == current.funded
+            stride = 2 * (target - k) if same else 1
+            for point in [p for p in runs if p <= target]:
+                if point != target:
+                    del runs[point]
+            k, current = target, following
+        return tuple(self.ids[i] for i in (*self.free, *outcome))
+
+    def _cost(self, funded: Sequence[int]) -> Fraction:
+        return sum((self.costs[i] for i in funded), Fraction(0))
+
+    def _exhaustive(self, funded: Sequence[int]) -> bool:
+        """True if no other project somebody chose fits into the money left."""
+        left = self.budget - self._cost(funded)
+        taken = set(funded)
+        return all(
+            i in taken or self.costs[i] > left for i in self.candidates if self.costs[i] > 0
+        )
+
+    def _mes(self, k: int, above: _Run | None = None) -> _Run:
+        """One exact MES run with the per-voter share budget / voters + k.
+
+        ``above``, a run at a higher share, supplies lower bounds: while this run funds the
+        same projects as ``above`` did, a project's key in ``above`` at the same round bounds
+        its key here from below (budgets are lower here), and a project that was no longer
+        in the running there is unaffordable here. A stale key is first raised to that bound
+        and only recomputed if it comes back to the top of the heap.
+        """
+        share = self.base + k * self.step
+        costs = self.scaled_costs
+        members, weights, voter_lists = self.members, self.weights, self.voter_lists
+        support, rank = self.support, self.rank
+        budgets = [share] * len(weights)
+        denominator = 1  # budgets and costs are integers in units of 1 / denominator
+        current_round = 0
+
+        def price(i: int) -> Fraction | None:
+            """Exact rho of project i now, or None if its supporters cannot pay for it."""
+            cost = costs[i] * denominator
+            get = budgets.__getitem__
+            # Supporters from the poorest up: a poor one pays everything it has; the first
+            # one who can pay the equal share of what is still missing fixes alpha. If nobody
+            # can, the supporters together hold less than the cost.
+            rich, paid = support[i], 0
+            voters = voter_lists[i]
+            if voters is not None:
+                for b in sorted(map(get, voters)):
+                    if cost - paid <= b * rich:
+                        return Fraction(cost - paid, rich * cost)
+                    paid += b
+                    rich -= 1
+            else:
+                for g in sorted(members[i], key=get):
+                    b = budgets[g]
+                    if cost - paid <= b * rich:
+                        return Fraction(cost - paid, rich * cost)
+                    paid += b * weights[g]
+                    rich -= weights[g]
+            return None
+
+        heap: list[_Entry] = []
+        for i in self.candidates:
+            if self.costs[i] > 0 and share * support[i] >= costs[i]:
+                # In round 0 everybody holds the share, so alpha = cost / supporters.
+                heap.append((1 / support[i], Fraction(1, support[i]), rank[i], i, 0))
+        heapq.heapify(heap)
+        funded: list[int] = []
+        keys: list[_Key] = []
+        runners_up: list[_Key | None] = []
+        bounds: list[dict[int, _Key]] = []
+        borrowed = above.bounds if above is not None else ()
+        while heap:
+            entry = heapq.heappop(heap)
+            i, stamp = entry[3], entry[4]
+            if stamp != current_round:  # a lower bound only
+                if stamp != -1 - current_round and current_round < len(borrowed):
+                    bound = borrowed[current_round].get(i)
+                    if bound is None:  # out of the running at the higher share already
+                        continue
+                    if bound > entry[:3]:  # raise the bound, recompute only if it resurfaces
+                        heapq.heappush(heap, (*bound, i, -1 - current_round))
+                        continue
+                rho = price(i)
+                if rho is not None:
+                    heapq.heappush(heap, (float(rho), rho, rank[i], i, current_round))
+                continue
+            funded.append(i)
+            keys.append(entry[:3])
+            runners_up.append(heap[0][:3] if heap else None)
+            bounds.append({e[3]: e[:3] for e in heap})
+            bounds[-1][i] = entry[:3]
+            if current_round < len(borrowed) and above is not None and (
+                    above.funded[current_round] != i):
+                borrowed = ()  # the runs part ways: the bounds no longer apply
+            current_round += 1
+            # Charge alpha = rho * cost = a / r in the current units; rescale by r first.
+            rho = entry[1]
+            a = rho.numerator * costs[i] * denominator
+            r = rho.denominator
+            common = gcd(a, r)
+            a, r = a // common, r // common
+            if r != 1:
+                budgets = list(map(mul, budgets, repeat(r)))
+                denominator *= r
+            payers = members[i]
+            charged = [b - a if b > a else 0 for b in map(budgets.__getitem__, payers)]
+            for g, b in zip(payers, charged, strict=True):
+                budgets[g] = b
+        return _Run(tuple(funded), tuple(keys), tuple(runners_up), tuple(bounds))
+
+
+def _certified(low: _Run, high: _Run) -> bool:
+    """True if every share between the runs' shares funds the same sequence (see
+    :func:`equal_shares`): same sequence, and in each round the funded project's key at the
+    lower share sorts before every competitor's bound at the higher share."""
+    if low.funded != high.funded:
+        return False
+    return all(
+        runner_up is None or key < runner_up
+        for key, runner_up in zip(low.keys, high.runners_up, strict=True)
+    )
+
+
+def _fraction(value: Money | str, what: str) -> Fraction:
+    try:
+        return Fraction(value)
+    except (TypeError, ValueError):
+        raise TallyError(f"{what} is not a number: {value!r}") from None

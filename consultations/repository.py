@@ -1,0 +1,333 @@
+"""Every query of the consultations module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy.orm.util import identity_key
+from sqlmodel import Session, select
+
+from app.identity.models import User
+from consultations.models import (
+    Answer,
+    Attachment,
+    Comment,
+    Consultation,
+    ConsultationRating,
+    ConsultationResponse,
+    Option,
+    Organisation,
+    Publication,
+    Question,
+    Report,
+    ReportItem,
+    Section,
+    Status,
+)
+
+# -- counters -----------------------------------------------------------------------------
+
+
+def bump(session: Session, model, row_id: int, **deltas: int) -> None:
+    """Atomic `SET n = n + delta` on one row; the in-memory copy is expired, not guessed."""
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    table = model.__table__.c
+    values = {name: table[name] + delta for name, delta in deltas.items()}
+    session.exec(update(model).where(model.id == row_id).values(**values)
+                 .execution_options(synchronize_session=False))
+    loaded = session.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        session.expire(loaded, list(deltas))
+
+
+# -- consultations ------------------------------------------------------------------------
+
+
+def consultation(session: Session, consultation_id: int) -> Consultation | None:
+    return session.get(Consultation, consultation_id)
+
+
+def listing(session: Session, *, community_id: int | None, phase: str | None,
+            now: datetime, draft_authority_ids: Iterable[int] = (), offset: int = 0,
+            limit: int = 20) -> tuple[list[Consultation], int]:
+    """Published (and reported) consultations, plus drafts of the given authorities."""
+    visible = Consultation.status != Status.draft
+    drafts = list(draft_authority_ids)
+    if drafts:
+        visible = or_(visible, Consultation.authority_id.in_(drafts))
+    query = select(Consultation).where(visible)
+    if community_id is not None:
+        query = query.where(Consultation.community_id == community_id)
+    published = Consultation.status == Status.published
+    if phase == "draft":
+        query = query.where(Consultation.status == Status.draft)
+    elif phase == "scheduled":
+        query = query.where(published, Consultation.starts_at > now)
+    elif phase == "open":
+        query = query.where(published, Consultation.starts_at <= now, Consultation.ends_at > now)
+    elif phase == "closed":
+        query = query.where(published, Consultation.ends_at <= now)
+    elif phase == "reported":
+        query = query.where(Consultation.status == Status.reported)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Consultation.ends_at.desc(), Consultation.id.desc())
+                        .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def expired_unclosed(session: Session, now: datetime) -> list[Consultation]:
+    query = (select(Consultation)
+             .where(Consultation.status == Status.published, Consultation.ends_at <= now,
+                    Consultation.closed_at.is_(None))
+             .order_by(Consultation.id))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.exec(query))
+
+
+# -- sections -----------------------------------------------------------------------------
+
+
+def sections(session: Session, consultation_id: int) -> list[Section]:
+    return list(session.exec(select(Section).where(Section.consultation_id == consultation_id)
+                             .order_by(Section.number)))
+
+
+def section(session: Session, section_id: int) -> Section | None:
+    return session.get(Section, section_id)
+
+
+def delete_sections(session: Session, consultation_id: int) -> None:
+    session.exec(delete(Section).where(Section.consultation_id == consultation_id))
+
+
+def most_discussed(session: Session, consultation_id: int, limit: int = 5) -> list[Section]:
+    return list(session.exec(
+        select(Section).where(Section.consultation_id == consultation_id,
+                              Section.comment_count > 0)
+        .order_by(Section.comment_count.desc(), Section.number).limit(limit)))
+
+
+# -- questions ----------------------------------------------------------------------------
+
+
+def questions(session: Session, consultation_id: int) -> list[Question]:
+    return list(session.exec(select(Question).where(Question.consultation_id == consultation_id)
+                             .order_by(Question.position, Question.id)))
+
+
+def question(session: Session, question_id: int) -> Question | None:
+    return session.get(Question, question_id)
+
+
+def options_for(session: Session, question_ids: list[int]) -> dict[int, list[Option]]:
+    out: dict[int, list[Option]] = {qid: [] for qid in question_ids}
+    if question_ids:
+        for option in session.exec(select(Option).where(Option.question_id.in_(question_ids))
+                                   .order_by(Option.question_id, Option.position)):
+            out[option.question_id].append(option)
+    return out
+
+
+def next_question_position(session: Session, consultation_id: int) -> int:
+    top = session.exec(select(func.max(Question.position))
+                       .where(Question.consultation_id == consultation_id)).one()
+    return (top or 0) + 1
+
+
+def delete_question(session: Session, question_id: int) -> None:
+    session.exec(delete(Option).where(Option.question_id == question_id))
+    session.exec(delete(Question).where(Question.id == question_id))
+
+
+# -- attachments --------------------------------------------------------------------------
+
+
+def attachments(session: Session, consultation_id: int) -> list[Attachment]:
+    return list(session.exec(select(Attachment)
+                             .where(Attachment.consultation_id == consultation_id)
+                             .order_by(Attachment.id)))
+
+
+def attachment(session: Session, attachment_id: int) -> Attachment | None:
+    return session.get(Attachment, attachment_id)
+
+
+def delete_attachment(session: Session, attachment_id: int) -> None:
+    session.exec(delete(Attachment).where(Attachment.id == attachment_id))
+
+
+# -- organisations ------------------------------------------------------------------------
+
+
+def organisation(session: Session, organisation_id: int) -> Organisation | None:
+    return session.get(Organisation, organisation_id)
+
+
+def organisations_of(session: Session, user_id: int) -> list[Organisation]:
+    return list(session.exec(select(Organisation).where(Organisation.user_id == user_id)
+                             .order_by(Organisation.name)))
+
+
+def organisation_by_code(session: Session, community_id: int, code: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.community_id == community_id,
+                                                   Organisation.code == code)).first()
+
+
+def unverified_organisations(session: Session, community_ids: Iterable[int] | None
+                             ) -> list[Organisation]:
+    query = select(Organisation).where(Organisation.verified.is_(False))
+    if community_ids is not None:
+        query = query.where(Organisation.community_id.in_(list(community_ids)))
+    return list(session.exec(query.order_by(Organisation.created_at, Organisation.id)))
+
+
+# -- responses ----------------------------------------------------------------------------
+
+
+def response(session: Session, response_id: int) -> ConsultationResponse | None:
+    return session.get(ConsultationResponse, response_id)
+
+
+def response_by_key(session: Session, consultation_id: int, key: str
+                    ) -> ConsultationResponse | None:
+    return session.exec(select(ConsultationResponse).where(
+        ConsultationResponse.consultation_id == consultation_id,
+        ConsultationResponse.respondent_key == key)).first()
+
+
+def responses_of_user(session: Session, consultation_id: int, user_id: int
+                      ) -> list[ConsultationResponse]:
+    return list(session.exec(select(ConsultationResponse).where(
+        ConsultationResponse.consultation_id == consultation_id,
+        ConsultationResponse.user_id == user_id).order_by(ConsultationResponse.id)))
+
+
+def answers(session: Session, response_id: int) -> list[Answer]:
+    return list(session.exec(select(Answer).where(Answer.response_id == response_id)
+                             .order_by(Answer.question_id, Answer.id)))
+
+
+def delete_answers(session: Session, response_id: int, question_id: int) -> None:
+    session.exec(delete(Answer).where(Answer.response_id == response_id,
+                                      Answer.question_id == question_id))
+
+
+def is_participant(session: Session, consultation_id: int, user_id: int) -> bool:
+    responded = exists().where(ConsultationResponse.consultation_id == consultation_id,
+                               ConsultationResponse.user_id == user_id)
+    commented = exists().where(Comment.consultation_id == consultation_id,
+                               Comment.user_id == user_id)
+    return bool(session.exec(select(or_(responded, commented))).one())
+
+
+def published_contributions(session: Session, consultation_id: int
+                            ) -> list[tuple[ConsultationResponse, str | None, str | None]]:
+    """Responses whose authors chose to publish them, with the person's and organisation's
+    names (the caller drops them for anonymous ones). Unpublished responses never leave SQL."""
+    rows = session.exec(
+        select(ConsultationResponse, User.display_name, User.erased_at, Organisation.name)
+        .join(User, User.id == ConsultationResponse.user_id)
+        .outerjoin(Organisation, Organisation.id == ConsultationResponse.organisation_id)
+        .where(ConsultationResponse.consultation_id == consultation_id,
+               ConsultationResponse.publication != Publication.none)
+        .order_by(ConsultationResponse.id))
+    return [(r, None if erased else name, org) for r, name, erased, org in rows]
+
+
+def answers_of_responses(session: Session, response_ids: list[int]) -> dict[int, list[Answer]]:
+    out: dict[int, list[Answer]] = {rid: [] for rid in response_ids}
+    for start in range(0, len(response_ids), 500):
+        chunk = response_ids[start:start + 500]
+        for answer in session.exec(select(Answer).where(Answer.response_id.in_(chunk))
+                                   .order_by(Answer.response_id, Answer.id)):
+            out[answer.response_id].append(answer)
+    return out
+
+
+# -- comments -----------------------------------------------------------------------------
+
+
+def comment(session: Session, comment_id: int) -> Comment | None:
+    return session.get(Comment, comment_id)
+
+
+def comments(session: Session, consultation_id: int, *, section_id: int | None = None,
+             include_unpublished: bool = False, viewer_id: int | None = None
+             ) -> list[tuple[Comment, str | None, datetime | None]]:
+    """Comments with their author's name (used only for those published by name)."""
+    query = (select(Comment, User.display_name, User.erased_at)
+             .outerjoin(User, User.id == Comment.user_id)
+             .where(Comment.consultation_id == consultation_id))
+    if section_id is not None:
+        query = query.where(Comment.section_id == section_id)
+    if not include_unpublished:
+        visible = Comment.publication != Publication.none
+        if viewer_id is not None:
+            visible = or_(visible, Comment.user_id == viewer_id)
+        query = query.where(visible)
+    return [(c, name, erased) for c, name, erased in
+            session.exec(query.order_by(Comment.section_id, Comment.id))]
+
+
+# -- report and ratings -------------------------------------------------------------------
+
+
+def report(session: Session, consultation_id: int) -> Report | None:
+    return session.exec(select(Report).where(Report.consultation_id == consultation_id)).first()
+
+
+def report_items(session: Session, report_id: int) -> list[ReportItem]:
+    return list(session.exec(select(ReportItem).where(ReportItem.report_id == report_id)
+                             .order_by(ReportItem.id)))
+
+
+def rating(session: Session, consultation_id: int, user_id: int) -> ConsultationRating | None:
+    return session.exec(select(ConsultationRating).where(
+        ConsultationRating.consultation_id == consultation_id,
+        ConsultationRating.user_id == user_id)).first()
+
+
+# -- seed ---------------------------------------------------------------------------------
+
+
+def by_title(session: Session, community_id: int, title: str) -> Consultation | None:
+    return session.exec(select(Consultation).where(Consultation.community_id == community_id,
+                                                   Consultation.title == title)).first()
+
+
+# -- personal data ------------------------------------------------------------------------
+
+
+def comments_of_user(session: Session, user_id: int) -> list[Comment]:
+    return list(session.exec(select(Comment).where(Comment.user_id == user_id)
+                             .order_by(Comment.id)))
+
+
+def responses_by_user(session: Session, user_id: int) -> list[ConsultationResponse]:
+    return list(session.exec(select(ConsultationResponse)
+                             .where(ConsultationResponse.user_id == user_id)
+                             .order_by(ConsultationResponse.id)))
+
+
+def ratings_of_user(session: Session, user_id: int) -> list[ConsultationRating]:
+    return list(session.exec(select(ConsultationRating)
+                             .where(ConsultationRating.user_id == user_id)
+                             .order_by(ConsultationRating.id)))
+
+
+def unname_contributions(session: Session, user_id: int) -> None:
+    """Contributions published with the person's name stay, without it."""
+    session.exec(update(ConsultationResponse)
+                 .where(ConsultationResponse.user_id == user_id,
+                        ConsultationResponse.publication == Publication.named)
+                 .values(publication=Publication.anonymous)
+                 .execution_options(synchronize_session=False))
+    session.exec(update(Comment)
+                 .where(Comment.user_id == user_id, Comment.publication == Publication.named)
+                 .values(publication=Publication.anonymous)
+                 .execution_options(synchronize_session=False))

@@ -1,0 +1,203 @@
+"""The petitions JSON API under /api/v1: the same services as the pages, Bearer tokens only.
+
+Errors are JSON {"error", "message", "fields"} with the status of the domain error: 401 no
+token, 403 wrong role, 404 unknown or invisible petition, 409 wrong state or a second
+signature, sponsorship or rating, 422 invalid input.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Literal
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+
+from app import clock
+from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
+from app.web.ratelimit import limit
+from petitions import service
+from petitions.models import (
+    AnswerCreate,
+    Category,
+    ExportRow,
+    PetitionCreate,
+    PetitionPage,
+    PetitionPublic,
+    PublicStatus,
+    RatingCreate,
+    RatingsPublic,
+    RejectionCreate,
+    SignatureCreate,
+    SignatureResult,
+    SponsorResult,
+    UpdateCreate,
+    UpdatePublic,
+)
+
+router = make_router(tags=["petitions"])
+
+
+class PaperSignatureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str = PField(max_length=300)
+    birth_date: date
+    address: str = PField(max_length=500)
+    email: str = PField("", max_length=254,
+                        description="The signer's account e-mail, when they have one.")
+
+
+class CsvResponse(Response):
+    media_type = "text/csv; charset=utf-8"
+
+
+def _public(session, petition_id: int, user) -> PetitionPublic:
+    return service.to_public(service.detail(session, petition_id, user, actions=False))
+
+
+def _signatures(petition) -> SignatureResult:
+    return SignatureResult(petition_id=petition.id, signature_count=petition.signature_count,
+                           threshold=petition.threshold,
+                           status=service.public_status(petition, clock.now()))
+
+
+@router.get("/petitions", response_model=PetitionPage)
+def list_petitions(session: DbSession, community: str | None = Query(None, max_length=64),
+                   status: PublicStatus | None = None, category: Category | None = None,
+                   q: str | None = Query(None, max_length=200),
+                   sort: Literal["newest", "signatures", "deadline"] = "newest",
+                   page: int = Query(1, ge=1, le=100_000),
+                   size: int = Query(20, ge=1, le=100)):
+    """Published petitions. `status` is one of open, awaiting_answer, overdue, answered,
+    closed, rejected; `q` searches title and text."""
+    result = service.listing(session, community=community, status=status,
+                             category=category, q=q, sort=sort, page=page, size=size)
+    return PetitionPage(items=[service.to_summary(p, result.now) for p, _, _ in result.rows],
+                        total=result.total, page=result.page, pages=result.pages)
+
+
+@router.post("/petitions", response_model=PetitionPublic, status_code=201)
+def create_petition(request: Request, body: PetitionCreate, session: DbSession,
+                    user: ApiUser):
+    """Draft a petition (a verified resident of the community); submitted unless
+    `submit` is false."""
+    limit(request, "create")
+    petition = service.create(session, user, body)
+    return _public(session, petition.id, user)
+
+
+@router.get("/petitions/export.csv", response_model=str, response_class=CsvResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+def export_csv(session: DbSession):
+    """Every published petition and its outcome, without personal data (open data)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    names = list(ExportRow.model_fields)
+    writer.writerow(names)
+    for row in service.export(session):
+        data = row.model_dump(mode="json")
+        writer.writerow(["" if data[n] is None else data[n] for n in names])
+    return CsvResponse(buffer.getvalue(), headers={
+        "Content-Disposition": 'attachment; filename="petitions.csv"'})
+
+
+@router.get("/petitions/export.json", response_model=list[ExportRow])
+def export_json(session: DbSession):
+    """The same export as JSON."""
+    return list(service.export(session))
+
+
+@router.get("/petitions/{petition_id}", response_model=PetitionPublic)
+def get_petition(petition_id: int, session: DbSession, user: OptionalApiUser):
+    """Status, signature count, threshold, deadlines, answer and substance ratings."""
+    return _public(session, petition_id, user)
+
+
+@router.post("/petitions/{petition_id}/submit", response_model=PetitionPublic)
+def submit(petition_id: int, session: DbSession, user: ApiUser):
+    """Submit a draft (its author): to sponsoring or straight to moderation, per the rules."""
+    service.submit(session, petition_id, user)
+    return _public(session, petition_id, user)
+
+
+@router.post("/petitions/{petition_id}/sponsors", response_model=SponsorResult,
+             status_code=201)
+def sponsor(petition_id: int, session: DbSession, user: ApiUser):
+    """Sponsor a petition that looks for sponsors (a verified resident, not the author)."""
+    petition = service.sponsor(session, petition_id, user)
+    return SponsorResult(petition_id=petition.id, sponsor_count=petition.sponsor_count,
+                         sponsors_required=petition.sponsors_required,
+                         status=service.public_status(petition, clock.now()))
+
+
+@router.post("/petitions/{petition_id}/publish", response_model=PetitionPublic)
+def publish(petition_id: int, session: DbSession, user: ApiUser):
+    """Publish a petition in moderation (a moderator of its community)."""
+    service.publish(session, petition_id, user)
+    return _public(session, petition_id, user)
+
+
+@router.post("/petitions/{petition_id}/reject", response_model=PetitionPublic)
+def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: ApiUser):
+    """Reject a petition in moderation with a coded reason and an explanation."""
+    service.reject(session, petition_id, user, body.reason, body.explanation)
+    return _public(session, petition_id, user)
+
+
+@router.post("/petitions/{petition_id}/signatures", response_model=SignatureResult,
+             status_code=201)
+def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbSession,
+         user: ApiUser):
+    """Sign (a verified resident of the community of the minimum age; once)."""
+    limit(request, "sign")
+    service.sign(session, petition_id, user, body.public_name)
+    return _signatures(service.get_visible(session, petition_id, user))
+
+
+@router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)
+def withdraw(petition_id: int, session: DbSession, user: ApiUser):
+    """Withdraw my signature while the petition collects signatures."""
+    service.withdraw(session, petition_id, user)
+    return _signatures(service.get_visible(session, petition_id, user))
+
+
+@router.post("/petitions/{petition_id}/paper-signatures", response_model=SignatureResult,
+             status_code=201)
+def record_paper(petition_id: int, body: PaperSignatureCreate, session: DbSession,
+                 user: ApiUser):
+    """Record a signature collected on paper (an official of the community)."""
+    service.record_paper(session, petition_id, user, service.PaperSigner(
+        full_name=body.full_name, birth_date=body.birth_date, address=body.address,
+        email=body.email))
+    return _signatures(service.get_visible(session, petition_id, user))
+
+
+@router.post("/petitions/{petition_id}/answer", response_model=PetitionPublic,
+             status_code=201)
+def answer(petition_id: int, body: AnswerCreate, session: DbSession, user: ApiUser):
+    """Answer (an official of the addressed authority): closes the obligation."""
+    service.answer(session, petition_id, user, body)
+    return _public(session, petition_id, user)
+
+
+@router.post("/petitions/{petition_id}/rating", response_model=RatingsPublic,
+             status_code=201)
+def rate(petition_id: int, body: RatingCreate, session: DbSession, user: ApiUser):
+    """Rate once whether the answer addressed the substance (signers only)."""
+    o = service.rate(session, petition_id, user, body.value)
+    return RatingsPublic(yes=o.rating_yes, partly=o.rating_partly, no=o.rating_no,
+                         total=o.rating_yes + o.rating_partly + o.rating_no)
+
+
+@router.post("/petitions/{petition_id}/updates", response_model=UpdatePublic,
+             status_code=201)
+def post_update(petition_id: int, body: UpdateCreate, session: DbSession, user: ApiUser):
+    """Report on the implementation of a (partly) supported petition."""
+    item = service.post_update(session, petition_id, user, body)
+    return UpdatePublic(status=item.status, text=item.text, happened_on=item.happened_on,
+                        created_at=item.created_at)

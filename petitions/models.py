@@ -1,0 +1,433 @@
+"""SQLModel tables of the petitions module and the shapes of its public API.
+
+A petition's stored `status` moves draft -> (sponsoring) -> moderation -> open ->
+awaiting_answer -> answered, or ends rejected (moderation) or closed (period over below the
+threshold). Two states are derived on read and never stored: an open petition whose collection
+period has ended is *closed*, and an awaiting_answer petition whose answer is past due is
+*overdue* (see service.public_status).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+from sqlalchemy import Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models import fk, utc_field
+from app.web.i18n import N_
+
+
+class PetitionStatus(StrEnum):
+    draft = "draft"
+    sponsoring = "sponsoring"
+    moderation = "moderation"
+    open = "open"
+    awaiting_answer = "awaiting_answer"
+    answered = "answered"
+    closed = "closed"
+    rejected = "rejected"
+
+
+class PublicStatus(StrEnum):
+    """What lists and pages show: the stored status, with the two derived ones."""
+
+    draft = "draft"
+    sponsoring = "sponsoring"
+    moderation = "moderation"
+    open = "open"
+    awaiting_answer = "awaiting_answer"
+    overdue = "overdue"
+    answered = "answered"
+    closed = "closed"
+    rejected = "rejected"
+
+
+# The statuses a visitor may filter the public list by.
+LISTED_STATUSES = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStatus.overdue,
+                   PublicStatus.answered, PublicStatus.closed, PublicStatus.rejected)
+
+STATUS_LABELS = {
+    PublicStatus.draft: N_("Draft"),
+    PublicStatus.sponsoring: N_("Looking for sponsors"),
+    PublicStatus.moderation: N_("In moderation"),
+    PublicStatus.open: N_("Collecting signatures"),
+    PublicStatus.awaiting_answer: N_("Awaiting answer"),
+    PublicStatus.overdue: N_("Answer overdue"),
+    PublicStatus.answered: N_("Answered"),
+    PublicStatus.closed: N_("Closed"),
+    PublicStatus.rejected: N_("Rejected"),
+}
+
+
+class Category(StrEnum):
+    transport = "transport"
+    housing = "housing"
+    environment = "environment"
+    education = "education"
+    health = "health"
+    social = "social"
+    culture = "culture"
+    safety = "safety"
+    urban = "urban"
+    governance = "governance"
+    other = "other"
+
+
+CATEGORY_LABELS = {
+    Category.transport: N_("Transport and roads"),
+    Category.housing: N_("Housing and utilities"),
+    Category.environment: N_("Environment and green spaces"),
+    Category.education: N_("Education"),
+    Category.health: N_("Health care"),
+    Category.social: N_("Social protection"),
+    Category.culture: N_("Culture and sport"),
+    Category.safety: N_("Public safety"),
+    Category.urban: N_("Streets, parks and public spaces"),
+    Category.governance: N_("Local government and transparency"),
+    Category.other: N_("Other"),
+}
+
+
+class RejectionReason(StrEnum):
+    duplicate = "duplicate"
+    outside_competence = "outside_competence"
+    unclear = "unclear"
+    offensive = "offensive"
+    personal_data = "personal_data"
+
+
+REJECTION_LABELS = {
+    RejectionReason.duplicate: N_("Duplicates an existing petition"),
+    RejectionReason.outside_competence: N_("Outside the authority's competence"),
+    RejectionReason.unclear: N_("The demand is unclear"),
+    RejectionReason.offensive: N_("Offensive or unlawful content"),
+    RejectionReason.personal_data: N_("Contains personal data"),
+}
+
+
+class Decision(StrEnum):
+    supported = "supported"
+    partly_supported = "partly_supported"
+    not_supported = "not_supported"
+    forwarded = "forwarded"
+
+
+DECISION_LABELS = {
+    Decision.supported: N_("Supported"),
+    Decision.partly_supported: N_("Partly supported"),
+    Decision.not_supported: N_("Not supported"),
+    Decision.forwarded: N_("Forwarded to a competent body"),
+}
+
+# Decisions that promise something, so the authority reports on implementation.
+IMPLEMENTED_DECISIONS = (Decision.supported, Decision.partly_supported)
+
+
+class Rating(StrEnum):
+    yes = "yes"
+    partly = "partly"
+    no = "no"
+
+
+RATING_LABELS = {
+    Rating.yes: N_("Yes, it addressed the substance"),
+    Rating.partly: N_("Partly"),
+    Rating.no: N_("No, it did not"),
+}
+
+
+class UpdateStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    delayed = "delayed"
+    cancelled = "cancelled"
+
+
+UPDATE_LABELS = {
+    UpdateStatus.planned: N_("Planned"),
+    UpdateStatus.in_progress: N_("In progress"),
+    UpdateStatus.done: N_("Done"),
+    UpdateStatus.delayed: N_("Delayed"),
+    UpdateStatus.cancelled: N_("Cancelled"),
+}
+
+
+class SignatureSource(StrEnum):
+    online = "online"
+    paper = "paper"
+
+
+# -- tables -------------------------------------------------------------------------------
+
+class Petition(SQLModel, table=True):
+    __tablename__ = "petition"
+    __table_args__ = (
+        Index("ix_petition_status_community", "status", "community_id"),
+        Index("ix_petition_status_signature_count", "status", "signature_count"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = fk("community.id", ondelete="CASCADE")
+    authority_id: int = fk("community_authority.id", ondelete="CASCADE")
+    author_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
+    title: str = Field(max_length=500)
+    text: str = Field(sa_type=Text)
+    category: str = Field(max_length=32)
+    status: str = Field(default=PetitionStatus.draft, max_length=20)
+    # The rule-set version the petition opened under, and what it fixed at submission.
+    ruleset_id: int = fk("rules_ruleset.id", index=False)
+    threshold: int | None = None
+    sponsors_required: int = 0
+    # Counters kept exact in the transaction that changes them (atomic UPDATE).
+    signature_count: int = 0
+    public_signer_count: int = 0
+    sponsor_count: int = 0
+    created_at: datetime = utc_field(default_now=True)
+    updated_at: datetime = utc_field(default_now=True)
+    submitted_at: datetime | None = utc_field(nullable=True)
+    moderation_due_at: datetime | None = utc_field(nullable=True)
+    published_at: datetime | None = utc_field(nullable=True)
+    collection_ends_at: datetime | None = utc_field(nullable=True)
+    threshold_reached_at: datetime | None = utc_field(nullable=True)
+    # Copied from the obligation when it opens, so lists can filter "overdue" in SQL.
+    answer_due_at: datetime | None = utc_field(nullable=True)
+    answered_at: datetime | None = utc_field(nullable=True)
+    closed_at: datetime | None = utc_field(nullable=True)
+    rejected_at: datetime | None = utc_field(nullable=True)
+    rejection_reason: str | None = Field(default=None, max_length=32)
+    rejection_text: str | None = Field(default=None, sa_type=Text)
+    moderator_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                  ondelete="SET NULL")
+
+
+class PetitionSignature(SQLModel, table=True):
+    """One signature. Online: the signer's account. Paper: the account if the signer has one,
+    otherwise only a keyed hash of the normalised name, birth date and address."""
+
+    __tablename__ = "petition_signature"
+    __table_args__ = (
+        UniqueConstraint("petition_id", "user_id"),
+        UniqueConstraint("petition_id", "identity_hash"),
+        Index("ix_petition_signature_public", "petition_id", "public_name", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: int = fk("petition.id", index=False, ondelete="CASCADE")
+    user_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
+    source: str = Field(default=SignatureSource.online, max_length=10)
+    public_name: bool = False
+    identity_hash: str | None = Field(default=None, max_length=64)
+    recorded_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                    ondelete="SET NULL")
+    # The signer's one rating of the answer's substance (yes, partly, no).
+    rating: str | None = Field(default=None, max_length=10)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class PetitionSponsor(SQLModel, table=True):
+    __tablename__ = "petition_sponsor"
+    __table_args__ = (UniqueConstraint("petition_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: int = fk("petition.id", index=False, ondelete="CASCADE")
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    created_at: datetime = utc_field(default_now=True)
+
+
+class PetitionAnswer(SQLModel, table=True):
+    __tablename__ = "petition_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: int = fk("petition.id", index=False, ondelete="CASCADE", unique=True)
+    authority_id: int = fk("community_authority.id", index=False, ondelete="CASCADE")
+    official_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                 ondelete="SET NULL")
+    decision: str = Field(max_length=20)
+    text: str = Field(sa_type=Text)
+    planned_steps: str | None = Field(default=None, sa_type=Text)
+    planned_by: date | None = None
+    forwarded_to: str | None = Field(default=None, max_length=300)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class PetitionUpdate(SQLModel, table=True):
+    """An implementation update posted by the authority after a (partly) supported answer."""
+
+    __tablename__ = "petition_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: int = fk("petition.id", ondelete="CASCADE")
+    author_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                               ondelete="SET NULL")
+    status: str = Field(max_length=20)
+    text: str = Field(sa_type=Text)
+    happened_on: date
+    created_at: datetime = utc_field(default_now=True)
+
+
+# -- API shapes ---------------------------------------------------------------------------
+
+class PetitionCreate(BaseModel):
+    """A new petition. Length limits are the community's rules, checked by the service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    community_id: int
+    authority_id: int
+    title: str = PField(max_length=2000)
+    text: str = PField(max_length=200_000)
+    category: Category
+    submit: bool = PField(True, description="Submit at once (false: keep as a draft).")
+
+
+class SignatureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_name: bool = PField(False, description="Show my name in the public signer list.")
+
+
+class RejectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: RejectionReason
+    explanation: str = PField(max_length=5000)
+
+
+class AnswerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    text: str = PField(max_length=200_000)
+    planned_steps: str | None = PField(None, max_length=20_000)
+    planned_by: date | None = None
+    forwarded_to: str | None = PField(None, max_length=300)
+
+
+class RatingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: Rating
+
+
+class UpdateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: UpdateStatus
+    text: str = PField(max_length=20_000)
+    happened_on: date | None = None
+
+
+class RejectionPublic(BaseModel):
+    reason: RejectionReason | None = PField(
+        description="Withheld (null) when the petition was rejected as offensive or unlawful.")
+    explanation: str | None
+    rejected_at: datetime | None
+
+
+class AnswerPublic(BaseModel):
+    decision: Decision
+    text: str
+    planned_steps: str | None
+    planned_by: date | None
+    forwarded_to: str | None
+    answered_at: datetime
+    on_time: bool
+
+
+class RatingsPublic(BaseModel):
+    yes: int
+    partly: int
+    no: int
+    total: int
+
+
+class UpdatePublic(BaseModel):
+    status: UpdateStatus
+    text: str
+    happened_on: date
+    created_at: datetime
+
+
+class PetitionSummary(BaseModel):
+    id: int
+    community_id: int
+    authority_id: int
+    title: str | None = PField(description="Withheld (null) for petitions rejected as "
+                                            "offensive or unlawful.")
+    category: Category
+    status: PublicStatus
+    signature_count: int
+    threshold: int | None
+    published_at: datetime | None
+    collection_ends_at: datetime | None
+    answer_due_at: datetime | None
+    answered_at: datetime | None
+
+
+class PetitionPublic(PetitionSummary):
+    text: str | None = PField(description="Withheld (null) for petitions rejected as offensive "
+                                          "or for containing personal data.")
+    sponsor_count: int
+    sponsors_required: int
+    ruleset_id: int
+    created_at: datetime
+    submitted_at: datetime | None
+    moderation_due_at: datetime | None
+    threshold_reached_at: datetime | None
+    closed_at: datetime | None
+    days_left: int | None
+    obligation_status: str | None
+    answer: AnswerPublic | None
+    ratings: RatingsPublic | None
+    rejection: RejectionPublic | None
+    updates: list[UpdatePublic]
+
+
+class PetitionPage(BaseModel):
+    items: list[PetitionSummary]
+    total: int
+    page: int
+    pages: int
+
+
+class SignatureResult(BaseModel):
+    petition_id: int
+    signature_count: int
+    threshold: int | None
+    status: PublicStatus
+
+
+class SponsorResult(BaseModel):
+    petition_id: int
+    sponsor_count: int
+    sponsors_required: int
+    status: PublicStatus
+
+
+class ExportRow(BaseModel):
+    """One petition in the open-data export: no personal data."""
+
+    id: int
+    community: str
+    authority: str
+    title: str | None
+    category: Category
+    status: PublicStatus
+    signature_count: int
+    threshold: int | None
+    published_at: datetime | None
+    collection_ends_at: datetime | None
+    threshold_reached_at: datetime | None
+    answer_due_at: datetime | None
+    answered_at: datetime | None
+    decision: Decision | None
+    answered_on_time: bool | None
+    rating_yes: int | None
+    rating_partly: int | None
+    rating_no: int | None
+    rejection_reason: RejectionReason | None

@@ -1,0 +1,205 @@
+"""Who may do what to a petition, in which state: named permissions built from the kernel's
+predicates (app.communities.permissions).
+
+Each `check_*` raises the error a person should see (401 not logged in, 403 wrong role,
+409 wrong state); `allowed(check, ...)` turns one into a yes/no for templates. For what
+residents do (sponsor, sign, withdraw, rate) the state is checked first: "this petition is
+not collecting signatures" is the useful answer for everyone. For what staff do (moderate,
+record paper signatures, answer, post updates) the role is checked first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app import clock
+from app.communities import permissions as p
+from app.exceptions import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
+from app.identity.models import User
+from app.rules.schema import PetitionRules
+from app.web.i18n import N_
+from petitions.models import Petition, PetitionStatus, PublicStatus, RejectionReason
+
+# Stored statuses anyone may open by link. Sponsoring petitions are not listed, but their
+# author shares the link to find sponsors.
+PUBLIC = frozenset({PetitionStatus.sponsoring, PetitionStatus.open,
+                    PetitionStatus.awaiting_answer, PetitionStatus.answered,
+                    PetitionStatus.closed, PetitionStatus.rejected})
+
+
+def public_status(petition: Petition, now: datetime) -> PublicStatus:
+    """The stored status, with "closed" once the period ends and "overdue" once the answer
+    is late (both derived from the clock, so they are right the instant they happen)."""
+    status = petition.status
+    if status == PetitionStatus.open:
+        ends = clock.aware(petition.collection_ends_at)
+        if ends is not None and ends <= now:
+            return PublicStatus.closed
+    if status == PetitionStatus.awaiting_answer:
+        due = clock.aware(petition.answer_due_at)
+        if due is not None and due <= now:
+            return PublicStatus.overdue
+    return PublicStatus(status)
+
+
+def is_author(user: User | None, petition: Petition) -> bool:
+    return user is not None and petition.author_id is not None and user.id == petition.author_id
+
+
+def is_moderator(session: Session, user: User | None, petition: Petition) -> bool:
+    return p.is_moderator_in(session, user, petition.community_id)
+
+
+def sees_withheld(session: Session, user: User | None, petition: Petition) -> bool:
+    """Author, the community's moderators and admins see what the public does not."""
+    return (is_author(user, petition) or p.is_admin(user)
+            or is_moderator(session, user, petition))
+
+
+def withheld_title(petition: Petition) -> bool:
+    return (petition.status == PetitionStatus.rejected
+            and petition.rejection_reason == RejectionReason.offensive)
+
+
+def withheld_text(petition: Petition) -> bool:
+    return petition.status == PetitionStatus.rejected and petition.rejection_reason in (
+        RejectionReason.offensive, RejectionReason.personal_data)
+
+
+def _login(user: User | None) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+def check_view(session: Session, user: User | None, petition: Petition, now: datetime) -> None:
+    if petition.status in PUBLIC:
+        return
+    if is_author(user, petition) or p.is_admin(user):
+        return
+    if petition.status == PetitionStatus.moderation and is_moderator(session, user, petition):
+        return
+    raise NotFound(N_("No such petition."))
+
+
+def check_edit(session: Session, user: User | None, petition: Petition, now: datetime) -> None:
+    _login(user)
+    if not is_author(user, petition):
+        raise Forbidden(N_("Only the author can change this petition."))
+    if petition.status != PetitionStatus.draft:
+        raise Conflict(N_("Only a draft can be changed or submitted."))
+
+
+def check_submit(session: Session, user: User | None, petition: Petition, now: datetime
+                 ) -> None:
+    check_edit(session, user, petition, now)
+    if not p.is_verified_resident(session, user, petition.community_id):
+        raise Forbidden(N_("Only verified residents of this community can start a petition."))
+
+
+def _resident_of_age(session: Session, user: User, petition: Petition, rules: PetitionRules,
+                     not_resident: str) -> None:
+    if not p.is_verified_resident(session, user, petition.community_id):
+        raise Forbidden(not_resident)
+    if not p.meets_minimum_age(user, rules.minimum_age):
+        if user.birth_date is None:
+            raise Forbidden(N_("Add your date of birth to your account first: the community's "
+                               "rules set a minimum age of {age}."), age=rules.minimum_age)
+        raise Forbidden(N_("You must be at least {age} years old to do this."),
+                        age=rules.minimum_age)
+
+
+def check_sponsor(session: Session, user: User | None, petition: Petition, now: datetime,
+                  rules: PetitionRules) -> None:
+    if petition.status != PetitionStatus.sponsoring:
+        raise Conflict(N_("This petition is not looking for sponsors."))
+    user = _login(user)
+    if is_author(user, petition):
+        raise Forbidden(N_("The author cannot sponsor their own petition."))
+    _resident_of_age(session, user, petition, rules, N_(
+        "Only verified residents of this community can sponsor this petition."))
+
+
+def check_moderate(session: Session, user: User | None, petition: Petition, now: datetime
+                   ) -> None:
+    user = _login(user)
+    if not is_moderator(session, user, petition):
+        raise Forbidden(N_("Only a moderator of this community can publish or reject "
+                           "petitions."))
+    if is_author(user, petition):
+        raise Forbidden(N_("A moderator cannot moderate their own petition."))
+    if petition.status != PetitionStatus.moderation:
+        raise Conflict(N_("This petition is not waiting for moderation."))
+
+
+def _collecting(petition: Petition, now: datetime) -> None:
+    if public_status(petition, now) != PublicStatus.open:
+        raise Conflict(N_("This petition is not collecting signatures."))
+
+
+def check_sign(session: Session, user: User | None, petition: Petition, now: datetime,
+               rules: PetitionRules) -> None:
+    _collecting(petition, now)
+    user = _login(user)
+    _resident_of_age(session, user, petition, rules, N_(
+        "Only verified residents of this community can sign this petition."))
+
+
+def check_withdraw(session: Session, user: User | None, petition: Petition, now: datetime
+                   ) -> None:
+    _collecting(petition, now)
+    _login(user)
+
+
+def check_record_paper(session: Session, user: User | None, petition: Petition,
+                       now: datetime) -> None:
+    user = _login(user)
+    if not p.is_official_in(session, user, petition.community_id):
+        raise Forbidden(N_("Only an official of this community can record paper signatures."))
+    _collecting(petition, now)
+
+
+def check_answer(session: Session, user: User | None, petition: Petition, now: datetime
+                 ) -> None:
+    user = _login(user)
+    if not p.is_official_of(session, user, petition.authority_id):
+        raise Forbidden(N_("Only an official of the addressed authority can answer this "
+                           "petition."))
+    if petition.status != PetitionStatus.awaiting_answer:
+        raise Conflict(N_("This petition is not awaiting an answer."))
+
+
+def check_rate(session: Session, user: User | None, petition: Petition, now: datetime
+               ) -> None:
+    if petition.status != PetitionStatus.answered:
+        raise Conflict(N_("There is no answer to rate yet."))
+    _login(user)
+
+
+def check_post_update(session: Session, user: User | None, petition: Petition,
+                      now: datetime) -> None:
+    user = _login(user)
+    if not p.is_official_of(session, user, petition.authority_id):
+        raise Forbidden(N_("Only an official of the addressed authority can report on "
+                           "implementation."))
+    if petition.status != PetitionStatus.answered:
+        raise Conflict(N_("Implementation updates follow an answer."))
+
+
+def check_follow(session: Session, user: User | None, petition: Petition, now: datetime
+                 ) -> None:
+    _login(user)
+    if petition.status not in PUBLIC:
+        raise Conflict(N_("Only a public petition can be followed."))
+
+
+def allowed(check: Callable[..., None], *args, **kwargs) -> bool:
+    """A check as a yes/no, for showing or hiding an action."""
+    try:
+        check(*args, **kwargs)
+    except DomainError:
+        return False
+    return True

@@ -1,0 +1,192 @@
+"""Every role against every phase: what the permission says, and what the service does.
+
+One world per role: five consultations of one council, one in each phase (draft, scheduled,
+open, closed awaiting the report, reported), seen at one moment of the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.exceptions import DomainError
+from consultations import permissions, service
+from consultations.models import CommentIn, ConsultationUpdate, Phase, Rating, ResponseIn
+from tests.consultations.factories import (
+    answers,
+    make_consultation,
+    make_organisation,
+    report_in,
+    respond,
+    today,
+)
+from tests.factories import (
+    make_admin,
+    make_community,
+    make_moderator,
+    make_observer,
+    make_official,
+    make_resident,
+    make_user,
+)
+
+ROLES = ("anonymous", "registered", "unverified_email", "resident", "organisation",
+         "official", "other_official", "moderator", "admin", "observer")
+PHASES = (Phase.draft, Phase.scheduled, Phase.open, Phase.closed, Phase.reported)
+ACTIONS = ("view", "edit", "respond", "comment", "moderate", "report", "rate")
+
+TAKES_PART = {"resident", "organisation"}
+
+
+def expected(role: str, phase: Phase, action: str) -> bool:
+    if action == "view":
+        return phase != Phase.draft or role in ("official", "admin")
+    if action == "edit":
+        return phase == Phase.draft and role == "official"
+    if action == "respond":
+        return phase == Phase.open and role in TAKES_PART
+    if action == "comment":
+        return phase == Phase.open and role in TAKES_PART | {"official"}
+    if action == "moderate":
+        return phase != Phase.draft and role in ("moderator", "admin")
+    if action == "report":
+        return phase == Phase.closed and role == "official"
+    if action == "rate":  # participants of the reported consultation: resident, organisation
+        return phase == Phase.reported and role in TAKES_PART
+    raise AssertionError(action)
+
+
+@pytest.fixture
+def world(db, clock):
+    place = make_community(db)
+    official = make_official(db, place)
+    people = {
+        "anonymous": None,
+        "registered": make_user(db),
+        "unverified_email": None,
+        "resident": make_resident(db, place),
+        "organisation": make_user(db),
+        "official": official,
+        "other_official": make_official(db, place, place.department),
+        "moderator": make_moderator(db, place),
+        "admin": make_admin(db),
+        "observer": make_observer(db),
+    }
+    people["unverified_email"] = make_resident(db, place, verified=False)
+    org = make_organisation(db, place, people["organisation"])
+    # The closed and the reported consultations ran earlier; the resident and the
+    # organisation took part in both.
+    closed = make_consultation(db, place, official, title="Closed consultation")
+    reported = make_consultation(db, place, official, title="Reported consultation")
+    comments = {}
+    for phase, c in ((Phase.closed, closed), (Phase.reported, reported)):
+        respond(db, c, people["resident"])
+        respond(db, c, people["organisation"], organisation=org)
+        comments[phase] = service.add_comment(db, people["resident"], c, CommentIn(
+            section_id=service.sections(db, c)[0].id, body="Said while it was open"))
+    clock.set(service.clock.aware(reported.ends_at) + timedelta(days=2))
+    service.publish_report(db, official, reported, report_in(db, reported))
+    consultations = {
+        Phase.draft: make_consultation(db, place, official, publish=False, title="A draft"),
+        Phase.scheduled: make_consultation(db, place, official, title="Later",
+                                           start=today() + timedelta(days=3)),
+        Phase.open: make_consultation(db, place, official, title="Open now"),
+        Phase.closed: closed,
+        Phase.reported: reported,
+    }
+    comments[Phase.open] = service.add_comment(db, people["resident"], consultations[
+        Phase.open], CommentIn(section_id=service.sections(db, consultations[Phase.open])[0].id,
+                               body="Said now"))
+    for phase, c in consultations.items():
+        assert service.phase(c) == phase
+    db.info["comments"] = comments
+    return people, org, consultations
+
+
+def permission(db, role, user, org, c, phase, action) -> bool:
+    orgs = service.organisations_of(db, user)
+    participant = service.is_participant(db, user, c)
+    rated = service.rating_of(db, user, c) is not None
+    return {
+        "view": permissions.can_view(db, user, c, phase),
+        "edit": permissions.can_edit(db, user, c, phase),
+        "respond": (permissions.can_respond_as_organisation(user, c, phase, org)
+                    if role == "organisation"
+                    else permissions.can_respond_as_resident(db, user, c, phase)),
+        "comment": permissions.can_comment(db, user, c, phase, orgs),
+        "moderate": permissions.can_moderate(db, user, c, phase),
+        "report": permissions.can_report(db, user, c, phase),
+        "rate": permissions.can_rate(phase, participant, rated),
+    }[action]
+
+
+def attempt(db, role, user, org, c, phase, action) -> bool:
+    """Run the action through the service in a savepoint that is rolled back."""
+    savepoint = db.begin_nested()
+    try:
+        if action == "view":
+            service.get_visible(db, user, c.id)
+        elif action == "edit":
+            service.update(db, user, c, ConsultationUpdate(title="Another title here"))
+        elif action == "respond":
+            service.respond(db, user, c, ResponseIn(
+                organisation_id=org.id if role == "organisation" else None,
+                answers=answers(db, c)))
+        elif action == "comment":
+            service.add_comment(db, user, c, CommentIn(
+                section_id=service.sections(db, c)[0].id, body="A comment on it"))
+        elif action == "moderate":
+            comment = db.info["comments"].get(phase)
+            if comment is None:  # no comment can exist before it opens
+                return permissions.can_moderate(db, user, c, phase)
+            service.hide_comment(db, user, c, comment.id, "Breaks the rules")
+        elif action == "report":
+            service.publish_report(db, user, c, report_in(db, c))
+        elif action == "rate":
+            service.rate(db, user, c, Rating.yes)
+        return True
+    except DomainError:
+        return False
+    finally:
+        savepoint.rollback()
+        db.expire_all()
+
+
+def test_every_role_against_every_phase(db, clock, world):
+    people, org, consultations = world
+    mismatches = []
+    for role in ROLES:
+        user = people[role]
+        for phase, c in consultations.items():
+            for action in ACTIONS:
+                want = expected(role, phase, action)
+                got_permission = permission(db, role, user, org, c, phase, action)
+                got_service = attempt(db, role, user, org, c, phase, action)
+                if (got_permission, got_service) != (want, want):
+                    mismatches.append((role, phase.value, action, want, got_permission,
+                                       got_service))
+    assert not mismatches, "\n".join(map(str, mismatches))
+
+
+def test_the_matrix_is_not_vacuous():
+    """Every action is allowed to someone in some phase, and refused to someone too."""
+    for action in ACTIONS:
+        outcomes = {expected(role, phase, action) for role in ROLES for phase in PHASES}
+        assert outcomes == {True, False}, action
+
+
+def test_moderation_through_the_service_in_each_public_phase(db, clock):
+    place = make_community(db)
+    official = make_official(db, place)
+    c = make_consultation(db, place, official)
+    author = make_resident(db, place)
+    comments = [service.add_comment(db, author, c, CommentIn(
+        section_id=service.sections(db, c)[0].id, body=f"Comment {n}")) for n in range(3)]
+    moderator = make_moderator(db, place)
+    service.hide_comment(db, moderator, c, comments[0].id, "Hidden while open")
+    clock.set(service.clock.aware(c.ends_at) + timedelta(hours=1))
+    service.hide_comment(db, moderator, c, comments[1].id, "Hidden while closed")
+    service.publish_report(db, official, c, report_in(db, c))
+    service.hide_comment(db, make_admin(db), c, comments[2].id, "Hidden after the report")
+    assert all(cm.hidden_at is not None for cm in comments)

@@ -1,0 +1,97 @@
+"""Signing under real concurrency: threads, separate connections, real commits."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.db import build_engine, transaction
+from app.exceptions import Conflict
+from petitions import service
+from petitions.models import Petition, PetitionSignature
+from tests.factories import make_community, make_resident
+from tests.petitions.factories import make_petition
+
+
+def test_concurrent_signing(isolated_database):
+    """One database for both checks (creating one costs seconds on PostgreSQL)."""
+    engine = build_engine(isolated_database, pool_size=16, max_overflow=8)
+    try:
+        hundred_residents_signing_twice_at_once(engine)
+        the_threshold_is_crossed_exactly_once(engine)
+    finally:
+        engine.dispose()
+
+
+def hundred_residents_signing_twice_at_once(engine):
+    with transaction(engine) as session:
+        place = make_community(session, rules_override={"petitions": {"threshold": 1000}})
+        petition = make_petition(session, place, "open")
+        residents = [make_resident(session, place) for _ in range(100)]
+        for person in residents:
+            session.expunge(person)
+        petition_id = petition.id
+
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(job) -> None:
+        person, public = job
+        try:
+            with transaction(engine) as session:
+                service.sign(session, petition_id, person, public_name=public)
+            result = "signed"
+        except Conflict:
+            result = "refused"
+        with lock:
+            outcomes.append(result)
+
+    # Each resident's two attempts sit side by side, so two threads run them at once.
+    jobs = [(person, public) for person in residents for public in (True, False)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(attempt, jobs))
+
+    assert outcomes.count("signed") == 100
+    assert outcomes.count("refused") == 100
+    with transaction(engine, write=False) as session:
+        stored = session.get(Petition, petition_id)
+        rows = session.exec(select(func.count()).select_from(PetitionSignature)
+                            .where(PetitionSignature.petition_id == petition_id)).one()
+        assert stored.signature_count == 100 == rows
+
+
+def the_threshold_is_crossed_exactly_once(engine):
+    with transaction(engine) as session:
+        place = make_community(session, rules_override={"petitions": {"threshold": 20}})
+        petition = make_petition(session, place, "open")
+        residents = [make_resident(session, place) for _ in range(40)]
+        for person in residents:
+            session.expunge(person)
+        petition_id = petition.id
+
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(person) -> None:
+        try:
+            with transaction(engine) as session:
+                service.sign(session, petition_id, person)
+            result = "signed"
+        except Conflict:
+            result = "refused"
+        with lock:
+            results.append(result)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(attempt, residents))
+    assert results.count("signed") == 20
+    with transaction(engine, write=False) as session:
+        stored = session.get(Petition, petition_id)
+        assert (stored.status, stored.signature_count) == ("awaiting_answer", 20)
+        from app.accountability.models import Obligation
+
+        assert session.exec(select(func.count()).select_from(Obligation).where(
+            Obligation.subject_id == petition_id)).one() == 1
