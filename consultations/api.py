@@ -6,13 +6,14 @@ a personal token. Errors come back as {"error", "message", "fields"} with their 
 
 from __future__ import annotations
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import BaseModel
 
 from app.clock import aware
 from app.exceptions import NotFound
 from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
 from app.web.i18n import N_
+from app.web.ratelimit import limit
 from consultations import service as svc
 from consultations.models import (
     AnswerPublic,
@@ -215,9 +216,10 @@ def delete_question(session: DbSession, user: ApiUser, consultation_id: int,
 
 @router.post("/consultations/{consultation_id}/responses", response_model=ResponsePublic,
              status_code=201)
-def submit_response(session: DbSession, user: ApiUser, consultation_id: int,
+def submit_response(request: Request, session: DbSession, user: ApiUser, consultation_id: int,
                     data: ResponseIn):
     c = svc.get_visible(session, user, consultation_id)
+    limit(request, "vote")
     return _response(session, c, svc.respond(session, user, c, data))
 
 
@@ -253,8 +255,10 @@ def list_comments(session: DbSession, user: OptionalApiUser, consultation_id: in
 
 @router.post("/consultations/{consultation_id}/comments", response_model=CommentPublic,
              status_code=201)
-def post_comment(session: DbSession, user: ApiUser, consultation_id: int, data: CommentIn):
+def post_comment(request: Request, session: DbSession, user: ApiUser, consultation_id: int,
+                 data: CommentIn):
     c = svc.get_visible(session, user, consultation_id)
+    limit(request, "create")
     comment = svc.add_comment(session, user, c, data)
     name = user.display_name if comment.publication == "named" else None
     return _comment(svc.CommentView(comment, name, own=True))

@@ -27,6 +27,7 @@ from app.settings import get_settings
 from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
 from app.web.forms import field_messages, parse
 from app.web.i18n import N_, gettext
+from app.web.ratelimit import limit
 from app.web.templating import is_htmx, render
 from consultations import charts, permissions, uploads
 from consultations import service as svc
@@ -446,6 +447,7 @@ def respond_page(request: Request, session: DbSession, user: CurrentUser,
 def respond(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
             form: Form_):
     c = svc.get_visible(session, user, consultation_id)
+    limit(request, "vote")
     org_raw = form.get("organisation_id") or ""
     as_org = int(org_raw) if isinstance(org_raw, str) and org_raw.isdigit() else None
     publication = form.get("publication") or Publication.named
@@ -524,6 +526,7 @@ def comment(request: Request, session: DbSession, user: CurrentUser, consultatio
             parent_id: Annotated[str, Form(max_length=20)] = "",
             publication: Annotated[str, Form(max_length=16)] = "named"):
     c = svc.get_visible(session, user, consultation_id)
+    limit(request, "create")
     form = {"body": body, "parent_id": parent_id, "publication": publication,
             "section_id": section_id}
     try:

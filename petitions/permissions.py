@@ -21,6 +21,7 @@ from app.exceptions import Conflict, DomainError, Forbidden, NotAuthenticated, N
 from app.identity.models import User
 from app.rules.schema import PetitionRules
 from app.web.i18n import N_
+from petitions import repository as repo
 from petitions.models import Petition, PetitionStatus, PublicStatus, RejectionReason
 
 # Stored statuses anyone may open by link. Sponsoring petitions are not listed, but their
@@ -80,8 +81,10 @@ def check_view(session: Session, user: User | None, petition: Petition, now: dat
         return
     if is_author(user, petition) or p.is_admin(user):
         return
-    if petition.status == PetitionStatus.moderation and is_moderator(session, user, petition):
-        return
+    if petition.status == PetitionStatus.moderation and (
+            is_moderator(session, user, petition)
+            or (user is not None and repo.is_sponsor(session, petition.id, user.id))):
+        return  # its sponsors follow it into moderation, read-only
     raise NotFound(N_("No such petition."))
 
 

@@ -24,7 +24,7 @@ from app.web.i18n import gettext as _
 from app.web.templating import is_htmx, render
 
 router = make_router()
-PAGE = 50
+PAGE = 25  # obligations per page: the page stays light on a phone
 FEED_ENTRIES = 50
 
 MONTHS = [N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
@@ -142,7 +142,7 @@ CHARTS = [
     ("median", N_("Median days to answer by month"), "median_days", _days, False),
     ("substance", N_("Substance rate by month"), "substance_rate", _percent, True),
 ]
-TREND_MONTHS = 24
+TREND_MONTHS = 12  # on the pages; the open data holds every month
 
 
 def _month_charts(prefix: str, by_month: list[tuple[int, stats.Figures]]) -> list[dict]:
@@ -165,6 +165,20 @@ def _month_charts(prefix: str, by_month: list[tuple[int, stats.Figures]]) -> lis
     return out
 
 
+DASHBOARD_PAGE = 20  # communities per page of the comparison: the page stays light on a phone
+
+
+def _check_tool(tool: str) -> None:
+    if tool and tool not in stats.TOOLS:
+        raise InvalidInput(N_("Choose one of the offered options."),
+                           fields={"tool": N_("Choose one of the offered options.")})
+
+
+def _tool_choices(board: stats.Dashboard) -> list[str]:
+    return sorted({k.tool for k in service.KINDS.values()} | {t for t, _ in board.by_tool},
+                  key=lambda t: list(stats.TOOLS).index(t) if t in stats.TOOLS else 99)
+
+
 @router.get("/dashboard")
 def dashboard(request: Request, session: DbSession,
               community: str = Query("", max_length=64), tool: str = Query("", max_length=20),
@@ -172,25 +186,35 @@ def dashboard(request: Request, session: DbSession,
               direction: str = Query("", alias="dir", max_length=4),
               page: int = Query(1, ge=1, le=100_000)):
     """Public monitoring: how every authority answers, on time and on substance."""
-    if tool and tool not in stats.TOOLS:
-        raise InvalidInput(N_("Choose one of the offered options."),
-                           fields={"tool": N_("Choose one of the offered options.")})
+    _check_tool(tool)
     if sort not in stats.SORTS:
         sort = "name"
     descending = direction == "desc"
     place = communities.get_by_slug(session, community) if community else None
     board = stats.dashboard(session, community=place, tool=tool or None, sort=sort,
-                            descending=descending, page=page)
-    tools = sorted({k.tool for k in service.KINDS.values()} | {t for t, _ in board.by_tool},
-                   key=lambda t: list(stats.TOOLS).index(t) if t in stats.TOOLS else 99)
+                            descending=descending, page=page, per_page=DASHBOARD_PAGE)
     context = {
-        "board": board, "community": place, "tool": tool, "tool_choices": tools,
-        "kinds": service.KINDS, "month_charts": _month_charts("trend", board.by_month),
-        "due_soon_days": get_settings().due_soon_days, **_helpers(),
+        "board": board, "community": place, "tool": tool, "tool_choices": _tool_choices(board),
+        "kinds": service.KINDS, "due_soon_days": get_settings().due_soon_days, **_helpers(),
     }
     block = "comparison" if is_htmx(request) and request.headers.get(
         "HX-Target") == "comparison" else None
     return render(request, "accountability/dashboard.html", context, block=block)
+
+
+@router.get("/dashboard/trends")
+def trends(request: Request, session: DbSession,
+           community: str = Query("", max_length=64), tool: str = Query("", max_length=20)):
+    """The dashboard's figures month by month: charts and the table behind them."""
+    _check_tool(tool)
+    place = communities.get_by_slug(session, community) if community else None
+    board = stats.dashboard(session, community=place, tool=tool or None, per_page=1,
+                            authorities_limit=1)
+    return render(request, "accountability/trends.html", {
+        "board": board, "community": place, "tool": tool, "tool_choices": _tool_choices(board),
+        "month_charts": _month_charts("trend", board.by_month), "trend_months": TREND_MONTHS,
+        **_helpers(),
+    })
 
 
 # -- Open data, methodology, feeds ----------------------------------------------------------

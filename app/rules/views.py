@@ -3,9 +3,10 @@ administrators' form that records a new version."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -106,8 +107,12 @@ def _unflatten(form: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+RULES_PAGE = 30  # communities per page of the comparison: the page stays light on a phone
+
+
 @router.get("/rules")
-def comparison(request: Request, session: DbSession):
+def comparison(request: Request, session: DbSession,
+               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1):
     current = service.all_current(session)
     rows = []
     for community in communities_repo.communities(session):
@@ -117,7 +122,11 @@ def comparison(request: Request, session: DbSession):
             rows.append({"community": community, "version": version,
                          "threshold": p.threshold_for(community.population),
                          "per_1000": p.per_1000(community.population)})
-    return render(request, "rules/comparison.html", {"rows": rows})
+    pages = max(1, math.ceil(len(rows) / RULES_PAGE))
+    page = min(page, pages)
+    return render(request, "rules/comparison.html", {
+        "rows": rows[(page - 1) * RULES_PAGE: page * RULES_PAGE], "page": page, "pages": pages,
+        "total": len(rows)})
 
 
 @router.get("/communities/{slug}/rules")

@@ -45,7 +45,7 @@ class TransactionalRoute(APIRoute):
                             "commit_on_error"):
                         await run_in_threadpool(session.commit)
                     else:
-                        await run_in_threadpool(session.rollback)
+                        await run_in_threadpool(_rollback, request)
                 return response
             except OperationalError as exc:
                 _rollback(request)
@@ -82,7 +82,16 @@ def _commit(request: Request) -> None:
 def _rollback(request: Request) -> None:
     session: Session | None = request.state._state.get("db")
     if session is not None:
+        _keep_user(request, session)
         session.rollback()
+
+
+def _keep_user(request: Request, session: Session) -> None:
+    """Detach the logged-in person before a rollback, which would expire them: the error page
+    still shows who is logged in, after the session has closed."""
+    user = request.state._state.get("user")
+    if user is not None and user in session:
+        session.expunge(user)
 
 
 def get_session(request: Request) -> Session:

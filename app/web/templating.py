@@ -40,6 +40,17 @@ def _format_number(value: int | float | None) -> str:
     return f"{int(value):,}".replace(",", "\u202f")
 
 
+# Currency codes as people read them (ISO 4217 codes stay as they are where not listed).
+CURRENCY_NAMES = {"UAH": i18n.N_("UAH"), "PLN": i18n.N_("PLN"), "EUR": i18n.N_("EUR")}
+
+
+def _format_currency(code: str | None) -> str:
+    if not code:
+        return ""
+    name = CURRENCY_NAMES.get(code.upper())
+    return i18n.gettext(name) if name else code
+
+
 @lru_cache
 def environment() -> Environment:
     env = Environment(
@@ -54,6 +65,7 @@ def environment() -> Environment:
     env.filters["date"] = _format_date
     env.filters["datetime"] = lambda v: _format_date(v, with_time=True)
     env.filters["number"] = _format_number
+    env.filters["currency"] = _format_currency
     env.globals["LANGUAGES"] = i18n.LANGUAGE_NAMES
     return env
 

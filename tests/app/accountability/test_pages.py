@@ -77,8 +77,10 @@ def test_the_authority_page(client, region):
     assert client.get("/authorities/999999").status_code == 404
 
 
-def test_the_dashboard_has_accessible_charts_with_tables(client, region):
-    html = client.get("/dashboard?lang=en").text
+def test_the_trends_have_accessible_charts_and_one_table(client, region):
+    dashboard = client.get("/dashboard?lang=en").text
+    assert 'href="/dashboard/trends"' in dashboard
+    html = client.get("/dashboard/trends?lang=en").text
     charts = re.findall(r"<svg[^>]*>.*?</svg>", html, flags=re.S)
     assert len(charts) == 4
     for svg in charts:
@@ -87,12 +89,18 @@ def test_the_dashboard_has_accessible_charts_with_tables(client, region):
         for ref in labelled:
             assert f'id="{ref}"' in svg
     assert "March 2026: 83.3%" in html  # the response rate of March read out in the desc
-    assert html.count("<caption>Response rate by month</caption>") == 1
+    assert html.count("<caption>All figures by month</caption>") == 1
+    assert "<caption>Response rate by month</caption>" not in html  # the desc says it
     # The comparison shows each community's key rules.
-    assert "Signatures per 1,000 residents" in html
-    assert "10 working days" in html
+    assert "Signatures per 1,000 residents" in dashboard
+    assert "10 working days" in dashboard
     # The most overdue authorities.
-    assert region.b.council.name_en in html
+    assert region.b.council.name_en in dashboard
+    # Narrowed to a community and a tool; a tool that does not exist is refused.
+    narrowed = client.get("/dashboard/trends?community=alpha&tool=petitions&lang=en")
+    assert narrowed.status_code == 200
+    assert f"Trends by month: {region.a.community.name_en}" in narrowed.text
+    assert client.get("/dashboard/trends?tool=nonsense").status_code == 422
 
 
 def test_the_dashboard_comparison_sorts_and_answers_htmx_with_its_block(client, region):
