@@ -19,7 +19,6 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'hromada.db'}"
-    database_read_url: str | None = None  # a replica for read-only pages, when one exists
     secret_key: str = ""
     redis_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
