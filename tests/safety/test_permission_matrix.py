@@ -141,6 +141,7 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/audit", everyone(200), None),
     ("GET", "/authorities/{authority_id}", everyone(200), None),
     ("GET", "/dashboard", everyone(200), None),
+    ("GET", "/dashboard/trends", everyone(200), None),
     ("GET", "/open-data", everyone(200), None),
     ("GET", "/open-data/dictionary", everyone(200), None),
     ("GET", "/methodology", everyone(200), None),
