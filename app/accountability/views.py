@@ -121,8 +121,7 @@ def authority_page(request: Request, session: DbSession, authority_id: int,
     return _listing(request, session, community, kind=kind, status=status, q=q,
                     authority=authority.id, opened_from=opened_from, opened_to=opened_to,
                     page=page, authority_page=authority,
-                    extra={"figures": figures, "due_soon_days": get_settings().due_soon_days,
-                           "month_charts": _month_charts("authority", figures.by_month)})
+                    extra={"figures": figures, "due_soon_days": get_settings().due_soon_days})
 
 
 # -- Dashboard ----------------------------------------------------------------------------
@@ -204,16 +203,26 @@ def dashboard(request: Request, session: DbSession,
 
 @router.get("/dashboard/trends")
 def trends(request: Request, session: DbSession,
-           community: str = Query("", max_length=64), tool: str = Query("", max_length=20)):
-    """The dashboard's figures month by month: charts and the table behind them."""
+           community: str = Query("", max_length=64), tool: str = Query("", max_length=20),
+           authority: int | None = Query(None, ge=1, le=2**31 - 1)):
+    """Figures month by month, as charts with a data table beside each: for the region, a
+    community (and a tool), or one authority."""
     _check_tool(tool)
-    place = communities.get_by_slug(session, community) if community else None
-    board = stats.dashboard(session, community=place, tool=tool or None, per_page=1,
-                            authorities_limit=1)
+    authority_row = communities.get_authority(session, authority) if authority else None
+    if authority_row is not None:
+        place = communities.get(session, authority_row.community_id)
+        by_month = stats.for_authority(session, authority_row.id).by_month
+        board = None
+    else:
+        place = communities.get_by_slug(session, community) if community else None
+        board = stats.dashboard(session, community=place, tool=tool or None, per_page=1,
+                                authorities_limit=1)
+        by_month = board.by_month
     return render(request, "accountability/trends.html", {
-        "board": board, "community": place, "tool": tool, "tool_choices": _tool_choices(board),
-        "month_charts": _month_charts("trend", board.by_month), "trend_months": TREND_MONTHS,
-        **_helpers(),
+        "community": place, "authority": authority_row, "tool": tool,
+        "tool_choices": _tool_choices(board) if board else [],
+        "month_charts": _month_charts("trend", by_month), "trend_months": TREND_MONTHS,
+        "by_month": by_month[-TREND_MONTHS:], **_helpers(),
     })
 
 

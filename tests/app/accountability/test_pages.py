@@ -71,7 +71,7 @@ def test_the_authority_page(client, region):
     assert council.name_en in html
     assert "Item A1" in html and "Item A3" not in html  # A3 belongs to the department
     assert "100.0%" in html and "75.0%" in html and "11.5" in html  # response, on time, median
-    assert 'role="img"' in html
+    assert f"/dashboard/trends?authority={council.id}" in html  # its charts, a page away
     filtered = client.get(f"/authorities/{council.id}?status=answered_late&lang=en").text
     assert "Item A2" in filtered and "Item A1" not in filtered
     assert client.get("/authorities/999999").status_code == 404
@@ -89,8 +89,7 @@ def test_the_trends_have_accessible_charts_and_one_table(client, region):
         for ref in labelled:
             assert f'id="{ref}"' in svg
     assert "March 2026: 83.3%" in html  # the response rate of March read out in the desc
-    assert html.count("<caption>All figures by month</caption>") == 1
-    assert "<caption>Response rate by month</caption>" not in html  # the desc says it
+    assert html.count("<caption>Response rate by month</caption>") == 1  # a table beside
     # The comparison shows each community's key rules.
     assert "Signatures per 1,000 residents" in dashboard
     assert "10 working days" in dashboard
@@ -101,6 +100,14 @@ def test_the_trends_have_accessible_charts_and_one_table(client, region):
     assert narrowed.status_code == 200
     assert f"Trends by month: {region.a.community.name_en}" in narrowed.text
     assert client.get("/dashboard/trends?tool=nonsense").status_code == 422
+    # One authority's trends, linked from its page.
+    council = region.b.council
+    assert f'href="/dashboard/trends?authority={council.id}"' in client.get(
+        f"/authorities/{council.id}?lang=en").text
+    own = client.get(f"/dashboard/trends?authority={council.id}&lang=en")
+    assert own.status_code == 200 and f"Trends by month: {council.name_en}" in own.text
+    assert len(re.findall(r"<svg[^>]*>", own.text)) == 4
+    assert client.get("/dashboard/trends?authority=999999").status_code == 404
 
 
 def test_the_dashboard_comparison_sorts_and_answers_htmx_with_its_block(client, region):
