@@ -153,13 +153,19 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def build_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
+        # As many pooled connections as request threads (anyio's 40): connections beyond the
+        # pool are closed when returned, and reopening one (with its PRAGMAs) costs more than
+        # the query it serves.
+        if ":memory:" not in url:
+            kwargs.setdefault("pool_size", 40)
+            kwargs.setdefault("max_overflow", 10)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 

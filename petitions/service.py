@@ -372,12 +372,14 @@ def sign(session: Session, petition_id: int, user: User | None, public_name: boo
     petition = get_visible(session, petition_id, user)
     now = clock.now()
     perm.check_sign(session, user, petition, now, rules_of(session, petition))
+    # Following first: the counter row and the audit chain stay locked as briefly as they can
+    # (everything rolls back together if the signature is refused).
+    notifications.follow(session, user, SUBJECT, petition.id)
     count, reached = _add_signature(
         session, petition, now, duplicate=N_("You have already signed this petition."),
         user_id=user.id, source=SignatureSource.online, public_name=bool(public_name))
     audit.append(session, "petition.signed", SUBJECT, petition.id, user.id,
                  source=SignatureSource.online.value)
-    notifications.follow(session, user, SUBJECT, petition.id)
     if reached:
         _reach_threshold(session, petition, now)
     return count

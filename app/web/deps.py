@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
+import inspect
+from contextvars import ContextVar
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.db import get_engine, new_session, write_intent
 from app.exceptions import DomainError, Forbidden, NotAuthenticated
@@ -26,26 +30,88 @@ class DatabaseBusy(DomainError):
     code = "busy"
 
 
+_end_limiter: anyio.CapacityLimiter | None = None
+
+
+async def _end(function, *args) -> None:
+    """Commit, roll back or close in a thread of its own pool. Requests that wait to begin a
+    write transaction hold threads of the shared pool; if ending a transaction needed one of
+    those, a burst of writers could leave the request that holds the write lock unable to
+    commit (a deadlock until the lock's timeout)."""
+    global _end_limiter
+    if _end_limiter is None:
+        _end_limiter = anyio.CapacityLimiter(16)
+    await anyio.to_thread.run_sync(function, *args, limiter=_end_limiter)
+
+
+# The state of the request being handled, for ending its transaction where its endpoint ran.
+_request_state: ContextVar[dict | None] = ContextVar("request_state", default=None)
+
+
+def _end_where_it_ran(endpoint):
+    """Wrap a plain (threaded) endpoint so that its write transaction begins and ends in the
+    thread it runs in.
+
+    The dependencies (who is logged in, the token, the session) read in a transaction of their
+    own; the write transaction (on SQLite: BEGIN IMMEDIATE, the write gate) begins with the
+    endpoint's first statement and ends the moment it returns. Locks (SQLite's write lock,
+    PostgreSQL's row and audit-chain locks) are then held for the endpoint's own work only,
+    and the request holding them never needs another thread of the pool to finish: under a
+    burst of writers, waiting requests may fill the pool without stopping the one that holds
+    the lock. The route handler still ends whatever the endpoint left open."""
+
+    @functools.wraps(endpoint)
+    def wrapped(*args, **kwargs):
+        state = _request_state.get()
+        session: Session | None = state.get("db") if state is not None else None
+        if state is not None and state.get("may_write"):
+            if session is not None and session.in_transaction():
+                session.commit()  # ends the dependencies' read snapshot; nothing was written
+            write_intent.set(True)  # in this thread's copy of the context: the endpoint's work
+        result = endpoint(*args, **kwargs)
+        session = state.get("db") if state is not None else None
+        if session is not None and session.in_transaction():
+            status = getattr(result, "status_code", 200)
+            if status < 400 or state.get("commit_on_error"):
+                session.commit()
+            else:
+                _keep_user(state, session)
+                session.rollback()
+        return result
+
+    return wrapped
+
+
 class TransactionalRoute(APIRoute):
     """One transaction per request: committed before the response leaves, or rolled back.
 
     A 2xx therefore always means committed. The session is opened lazily by `get_session`.
     """
 
+    def __init__(self, path: str, endpoint, **kwargs) -> None:
+        self.threaded = not inspect.iscoroutinefunction(inspect.unwrap(endpoint))
+        if self.threaded:
+            endpoint = _end_where_it_ran(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self):
         handler = super().get_route_handler()
 
         async def route_handler(request: Request):
-            token = write_intent.set(request.method not in SAFE_METHODS)
+            may_write = request.method not in SAFE_METHODS
+            request.state._state["may_write"] = may_write
+            # A threaded endpoint declares its write intent itself (see _end_where_it_ran).
+            token = write_intent.set(may_write and not self.threaded)
+            state_token = _request_state.set(request.state._state)
             try:
                 response = await handler(request)
                 session: Session | None = request.state._state.get("db")
-                if session is not None:
+                if session is not None and session.in_transaction():
                     if response.status_code < 400 or request.state._state.get(
                             "commit_on_error"):
-                        await run_in_threadpool(session.commit)
+                        await _end(session.commit)
                     else:
-                        await run_in_threadpool(_rollback, request)
+                        await _end(_rollback, request)
                 return response
             except OperationalError as exc:
                 _rollback(request)
@@ -67,7 +133,8 @@ class TransactionalRoute(APIRoute):
             finally:
                 session = request.state._state.pop("db", None)
                 if session is not None and not request.state._state.get("db_external"):
-                    await run_in_threadpool(session.close)
+                    await _end(session.close)
+                _request_state.reset(state_token)
                 write_intent.reset(token)
 
         return route_handler
@@ -82,16 +149,16 @@ def _commit(request: Request) -> None:
 def _rollback(request: Request) -> None:
     session: Session | None = request.state._state.get("db")
     if session is not None:
-        _keep_user(request, session)
+        _keep_user(request.state._state, session)
         session.rollback()
 
 
-def _keep_user(request: Request, session: Session) -> None:
+def _keep_user(state: dict, session: Session) -> None:
     """Detach the logged-in person before a rollback, which would expire them: the error page
     still shows who is logged in, after the session has closed."""
-    if request.state._state.get("db_external"):
+    if state.get("db_external"):
         return  # a session its owner keeps using (the tests'): leave its objects in it
-    user = request.state._state.get("user")
+    user = state.get("user")
     if user is not None and user in session:
         session.expunge(user)
 
