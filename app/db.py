@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.models import metadata
@@ -156,9 +156,11 @@ def build_engine(url: str, **kwargs) -> Engine:
         # As many pooled connections as request threads (anyio's 40): connections beyond the
         # pool are closed when returned, and reopening one (with its PRAGMAs) costs more than
         # the query it serves.
-        if ":memory:" not in url:
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
             kwargs.setdefault("pool_size", 40)
             kwargs.setdefault("max_overflow", 10)
+            Path(database).parent.mkdir(parents=True, exist_ok=True)  # var/ on a fresh clone
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -172,14 +174,7 @@ def build_engine(url: str, **kwargs) -> Engine:
 
 @lru_cache
 def get_engine() -> Engine:
-    settings = get_settings()
-    if settings.is_sqlite:
-        from pathlib import Path
-
-        path = settings.database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return build_engine(settings.database_url)
+    return build_engine(get_settings().database_url)
 
 
 def new_session(engine: Engine | None = None) -> Session:

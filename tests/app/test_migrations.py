@@ -112,3 +112,15 @@ def test_the_app_does_not_start_on_an_unmigrated_database(empty_database, monkey
             pass
     finally:
         engine.dispose()
+
+
+def test_migrating_creates_the_directory_of_a_new_sqlite_file(tmp_path):
+    # A fresh clone has no var/: `make run` migrates before anything else made it.
+    database = tmp_path / "var" / "nested" / "hromada.db"
+    url = f"sqlite:///{database}"
+    upgrade(url)
+    engine = build_engine(url)
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
