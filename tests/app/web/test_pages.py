@@ -28,6 +28,19 @@ def test_pages_have_no_inline_script(client, db):
     assert " on" + "click=" not in page.text
 
 
+def test_no_template_styles_inline():
+    # The CSP allows style sheets from 'self' only: an inline style is refused by the browser.
+    import re
+
+    from app.web.templating import TEMPLATE_DIR
+
+    offenders = [f"{path.relative_to(TEMPLATE_DIR)}:{n}"
+                 for path in sorted(TEMPLATE_DIR.rglob("*.html"))
+                 for n, line in enumerate(path.read_text().splitlines(), 1)
+                 if re.search(r"\sstyle\s*=|<style[\s>]", line)]
+    assert not offenders, offenders
+
+
 def test_cookies_are_httponly_and_samesite(client, db):
     make_user(db, email="cookie@example.org")
     db.commit()
