@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data, loadgen
-from bench.server import Server, start_server
+from bench.server import WHOAMI_PATH, Server, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = 2
@@ -62,7 +62,8 @@ class Stage:
                 "duration": seconds, "warmup": warmup,
                 "connections": connections or self.connections,
                 "server_pid": self.server.process.pid, "watch_postgres": self.postgres,
-                "database": self.database, **kw}
+                "database": self.database, "balance_path": WHOAMI_PATH,
+                "workers": self.server.workers, **kw}
 
     def load(self, plan: dict[str, Any]) -> dict[str, Any]:
         return loadgen.run_load(plan, self.workdir)
@@ -109,7 +110,8 @@ def figure(report: dict[str, Any]) -> dict[str, Any]:
     """The parts of a load report that the results keep."""
     keys = ("ok_per_s", "ok_per_s_median_1s", "p50_ms", "p90_ms", "p99_ms", "max_ms",
             "window_s", "connections", "requests_in_window", "ok_in_window",
-            "statuses_in_window", "errors", "exhausted", "cpu_cores", "cpu_ms_per_request")
+            "statuses_in_window", "errors", "exhausted", "cpu_cores", "cpu_ms_per_request",
+            "connections_by_worker")
     out = {k: report.get(k) for k in keys}
     out["per_s"] = out.pop("ok_per_s")
     return out

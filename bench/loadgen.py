@@ -57,6 +57,13 @@ class Plan:
     watch_postgres: bool = False
     database: str | None = None  # PostgreSQL database whose backends count as "database"
     timeout: float = 30.0
+    # Spread the connections evenly over the server's worker processes: the workers share
+    # one listening socket, and one of them may accept most of a burst of new connections,
+    # leaving a core idle for the whole (keep-alive) run. Each new connection asks
+    # `balance_path` which worker answered (JSON {"pid": ...}) and is replaced while that
+    # worker already has its share.
+    balance_path: str | None = None
+    workers: int = 1
 
     @classmethod
     def load(cls, path: str | Path) -> Plan:
@@ -123,6 +130,7 @@ class Run:
         self.limit = limit
         self.next_index = plan.first_index
         self.exhausted = False
+        self.by_worker: dict[str, int] = {}
         extra = "".join(f"{k}: {v}\r\n" for k, v in plan.headers.items()).encode()
         self.head_common = (f"Host: {plan.host}:{plan.port}\r\n".encode() + extra
                             + b"User-Agent: hromada-bench\r\n")
@@ -166,15 +174,34 @@ class Run:
     def _error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A new connection; with balancing, one to a worker that has less than its share."""
+        share = math.ceil(self.plan.connections / max(1, self.plan.workers))
+        for _attempt in range(50):
+            reader, writer = await asyncio.open_connection(self.plan.host, self.plan.port)
+            if not self.plan.balance_path or self.plan.workers < 2:
+                return reader, writer
+            writer.write(f"GET {self.plan.balance_path} HTTP/1.1\r\nHost: {self.plan.host}"
+                         f"\r\n\r\n".encode())
+            async with asyncio.timeout(self.plan.timeout):
+                _, keep_alive, body = await read_response(reader)
+            pid = str(json.loads(body).get("pid"))
+            if keep_alive and self.by_worker.get(pid, 0) < share:
+                self.by_worker[pid] = self.by_worker.get(pid, 0) + 1
+                return reader, writer
+            writer.close()
+            await asyncio.sleep(0.01)
+        return await asyncio.open_connection(self.plan.host, self.plan.port)
+
     async def connection(self) -> None:
         reader = writer = None
         try:
             while time.perf_counter() < self.stop_at:
                 if writer is None:
                     try:
-                        reader, writer = await asyncio.open_connection(self.plan.host,
-                                                                       self.plan.port)
-                    except OSError:
+                        reader, writer = await self._open()
+                    except (OSError, HttpError, TimeoutError, ValueError,
+                            asyncio.IncompleteReadError):
                         self._error("connect")
                         await asyncio.sleep(0.05)
                         continue
@@ -301,6 +328,7 @@ class Run:
                           "database": cores("database_cpu"),
                           # Busy CPU of everything else on the machine: interference.
                           "other": other},
+            "connections_by_worker": dict(self.by_worker),
             "server_cpu_cores_by_process": {key[4:]: cores(key) for key in start
                                              if key.startswith("pid:") and key in end},
             "cpu_ms_per_request": {"server": ms_per_request("server_cpu"),
