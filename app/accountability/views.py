@@ -144,7 +144,7 @@ CHARTS = [
 TREND_MONTHS = 12  # on the pages; the open data holds every month
 
 
-def _month_charts(prefix: str, by_month: list[tuple[int, stats.Figures]]) -> list[dict]:
+def _month_charts(by_month: list[tuple[int, stats.Figures]]) -> list[dict]:
     """The last 24 months: one chart per figure, each with the rows of its data table."""
     recent = by_month[-TREND_MONTHS:]
     out = []
@@ -157,10 +157,10 @@ def _month_charts(prefix: str, by_month: list[tuple[int, stats.Figures]]) -> lis
                 long_label=month_label(month),
                 value=None if value is None else (value * 100 if is_rate else value),
                 shown=fmt(value)))
-        svg = charts.bar_chart(f"{prefix}-{key}", _(title), points, top=100 if is_rate else None,
+        svg = charts.bar_chart(f"trend-{key}", _(title), points, top=100 if is_rate else None,
                                axis_format=(lambda v: f"{v:.0f}%") if is_rate else
                                (lambda v: f"{v:g}"))
-        out.append({"id": f"{prefix}-{key}", "title": title, "svg": svg, "points": points})
+        out.append({"id": f"trend-{key}", "title": title, "svg": svg, "points": points})
     return out
 
 
@@ -221,7 +221,7 @@ def trends(request: Request, session: DbSession,
     return render(request, "accountability/trends.html", {
         "community": place, "authority": authority_row, "tool": tool,
         "tool_choices": _tool_choices(board) if board else [],
-        "month_charts": _month_charts("trend", by_month), "trend_months": TREND_MONTHS,
+        "month_charts": _month_charts(by_month), "trend_months": TREND_MONTHS,
         "by_month": by_month[-TREND_MONTHS:], **_helpers(),
     })
 

@@ -184,3 +184,18 @@ def test_the_api_shows_the_same_figures(client, db):
     assert body["version"] == 1
     every = {r["community_slug"]: r for r in client.get("/api/v1/rules").json()}
     assert every[place.community.slug]["signature_threshold"] == 520
+
+def test_the_comparison_pages_through_every_community(client, db, monkeypatch):
+    from app.rules import views
+
+    for n in range(3):
+        make_community(db, name=f"Громада {n}")
+    monkeypatch.setattr(views, "RULES_PAGE", 2)
+    names = set()
+    for number in (1, 2):
+        page = client.get(f"/rules?page={number}")
+        assert page.status_code == 200
+        names |= set(re.findall(r'/rules">(Громада \d)</a>', page.text))
+    assert names == {"Громада 0", "Громада 1", "Громада 2"}
+    assert 'rel="next"' in client.get("/rules?page=1").text
+    assert client.get("/rules?page=0").status_code == 422
