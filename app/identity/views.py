@@ -12,7 +12,14 @@ from app.exceptions import DomainError, InvalidInput
 from app.identity import service
 from app.notifications import service as notifications
 from app.settings import get_settings
-from app.web.deps import SESSION_COOKIE, CurrentUser, DbSession, OptionalUser, make_router
+from app.web.deps import (
+    SESSION_COOKIE,
+    CurrentUser,
+    DbSession,
+    OptionalUser,
+    make_router,
+    writes,
+)
 from app.web.forms import field_messages
 from app.web.i18n import LANGUAGES, N_, gettext
 from app.web.middleware import CSRF_COOKIE
@@ -89,6 +96,7 @@ def register(request: Request, session: DbSession,
 
 
 @router.get("/verify-email")
+@writes
 def verify_email(request: Request, session: DbSession, token: str = Query("", max_length=500)):
     service.verify_email(session, token)
     return render(request, "identity/verified.html", {})

@@ -82,6 +82,13 @@ def _end_where_it_ran(endpoint):
     return wrapped
 
 
+def writes(endpoint):
+    """Mark a GET endpoint that writes (a confirmation link opened from an e-mail): it begins
+    its transaction with the write lock like a form post, instead of upgrading a read."""
+    endpoint.hromada_writes = True
+    return endpoint
+
+
 class TransactionalRoute(APIRoute):
     """One transaction per request: committed before the response leaves, or rolled back.
 
@@ -90,6 +97,7 @@ class TransactionalRoute(APIRoute):
 
     def __init__(self, path: str, endpoint, **kwargs) -> None:
         self.threaded = not inspect.iscoroutinefunction(inspect.unwrap(endpoint))
+        self.always_writes = getattr(inspect.unwrap(endpoint), "hromada_writes", False)
         if self.threaded:
             endpoint = _end_where_it_ran(endpoint)
         super().__init__(path, endpoint, **kwargs)
@@ -98,7 +106,7 @@ class TransactionalRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route_handler(request: Request):
-            may_write = request.method not in SAFE_METHODS
+            may_write = request.method not in SAFE_METHODS or self.always_writes
             request.state._state["may_write"] = may_write
             # A threaded endpoint declares its write intent itself (see _end_where_it_ran).
             token = write_intent.set(may_write and not self.threaded)
