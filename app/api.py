@@ -18,7 +18,8 @@ from app.communities import service as communities
 from app.communities.models import AuthorityPublic, CommunityPublic
 from app.identity import service as identity
 from app.rules import service as rules
-from app.web.deps import ApiUser, DbSession, make_router
+from app.web.auth import ApiUser
+from app.web.deps import DbSession, keep_on_error, make_router
 from app.web.ratelimit import limit
 
 api_router = make_router()
@@ -81,7 +82,7 @@ class ObligationList(BaseModel):
 def create_token(request: Request, body: TokenRequest, session: DbSession):
     """Exchange an e-mail and password for a personal API token (shown once)."""
     limit(request, "login")
-    request.state.commit_on_error = True  # failed attempts count towards the lockout
+    keep_on_error(request)  # failed attempts count towards the lockout
     user = identity.authenticate(session, body.email, body.password)
     token, raw = identity.create_token(session, user, body.name)
     return TokenCreated(id=token.id, name=token.name, token=raw)

@@ -167,11 +167,29 @@ def audit_verify() -> None:
 
     with transaction(write=False) as session:
         result = audit.verify(session)
+    waiting = (f"; {result.unsealed} committed entries not sealed yet" if result.unsealed
+               else "")
     if result.ok:
-        typer.echo(f"ok: {result.entries} entries, head {result.head}")
+        typer.echo(f"ok: {result.entries} entries, {result.checkpoints} signed checkpoints, "
+                   f"head {result.head}{waiting}")
     else:
-        typer.echo(f"BROKEN at entry {result.first_bad_seq}: {result.problem}", err=True)
+        typer.echo(f"BROKEN at entry {result.first_bad_seq}: {result.problem}{waiting}",
+                   err=True)
         raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal(follow: Annotated[bool, typer.Option(
+        help="keep sealing until stopped, as the worker does")] = False) -> None:
+    """Chain the committed entries that are not sealed yet and sign a checkpoint."""
+    import threading
+
+    from app.audit import sealer
+
+    if follow:
+        sealer.run(threading.Event())
+        return
+    typer.echo(f"sealed {sealer.seal_pending()} entries")
 
 
 __import__("app.privacy.cli", fromlist=["register"]).register(app)  # privacy, audit check

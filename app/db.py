@@ -1,106 +1,77 @@
-"""Database plumbing: engine, naming convention, SQLite tuning and the request transaction.
+"""Database plumbing: engine, naming convention, SQLite tuning, the SQLite writer queue and the
+unit of work outside a request.
 
 SQLite is opened in WAL mode with foreign keys on and a generous busy timeout. Python's sqlite3
-driver is told not to manage transactions; we emit BEGIN ourselves so that a request that may
-write starts with BEGIN IMMEDIATE. A writer therefore waits for the write lock up front (under
-busy_timeout) instead of failing mid-transaction with "database is locked" when a read
-transaction tries to upgrade. Read-only requests start a plain deferred BEGIN and never block.
+driver is told not to manage transactions; we emit BEGIN ourselves (SQLAlchemy's documented
+recipe for pysqlite), so that a transaction that may write starts with BEGIN IMMEDIATE: it takes
+the write lock up front instead of failing mid-way with "database is locked" when its read
+snapshot cannot be upgraded. Whether a transaction may write is `write_intent`, a context
+variable set by the request transaction (app/web/deps.py) and by `transaction()`.
 
-Writers on one SQLite file also queue at a write gate (`WriteGate`) before BEGIN IMMEDIATE: a
-lock per process plus an advisory `flock` on `<database>.lock` between processes. SQLite's own
-busy handler polls with sleeps of up to 100 ms, so under a surge of writers it wastes most of the
-time sleeping and some writers starve for seconds; the kernel wakes a waiter of the gate the
-moment the lock is released. The gate is only a queue: SQLite's locking stays the guarantee.
+The SQLite writer queue (`sqlite_writer`) is the one place where writers wait for each other.
+SQLite has one writer per file, and its busy handler polls with sleeps of up to 100 ms, so
+under a burst of writers most of the time goes to sleeping and some writers starve for seconds.
+Every write transaction on a SQLite file (a writing request, a group commit, the audit sealer,
+the worker) first takes an exclusive `flock` on `<database>.lock` with a descriptor of its own:
+the kernel queues the waiters (in this process and in others) and wakes the next one the moment
+the lock is released. SQLite's own locking stays the guarantee; the queue only makes waiting
+cheap. PostgreSQL needs none of this: its writers wait only on the rows they share.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import sqlite3
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.models import metadata
 from app.settings import get_settings
 
-__all__ = ["build_engine", "get_engine", "metadata", "new_session", "transaction",
-           "write_intent"]
+__all__ = ["GROUP_COMMIT", "build_engine", "get_engine", "insert_or_skip", "metadata",
+           "new_session", "sqlite_writer", "transaction", "write_intent"]
 
-# Set per request: True when the request may write (any method but GET/HEAD/OPTIONS).
+# True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+# session.info key: the session belongs to a request that may hand its hot writes to a group
+# commit (app.batch); any other session runs them itself.
+GROUP_COMMIT = "group_commit"
 
 
-GATE_TIMEOUT_S = 30.0  # as long as SQLite's busy_timeout: then "database is locked", as before
-
-
-class WriteGate:
-    """Serialises the write transactions on one SQLite file, in this process and between
-    processes, without polling.
-
-    One gate per file and process (`gate_for`), shared by every engine on that file. The thread
-    lock may be released by another thread than the one that took it (a plain `Lock`), because
-    a request may commit in a different worker thread from the one it began in.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        if not self._lock.acquire(timeout=GATE_TIMEOUT_S):
-            raise sqlite3.OperationalError("database is locked")
-        try:
-            if self._fd is None:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except BaseException:
-            self._lock.release()
-            raise
-
-    def release(self) -> None:
-        try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._lock.release()
-
-
-_gates: dict[tuple[int, str], WriteGate] = {}
-_gates_lock = threading.Lock()
-
-
-def gate_for(database: str | None) -> WriteGate | None:
-    """The write gate of a SQLite database file (None for an in-memory database)."""
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
+def _lock_path(bind: Engine | Connection) -> str | None:
+    url = bind.engine.url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or (
+            database.startswith("file:")):
         return None
-    key = (os.getpid(), str(Path(database).resolve()))
-    with _gates_lock:
-        gate = _gates.get(key)
-        if gate is None:
-            gate = _gates[key] = WriteGate(key[1] + ".lock")
-        return gate
+    return str(Path(database).resolve()) + ".lock"
+
+
+@contextmanager
+def sqlite_writer(bind: Engine | Connection) -> Iterator[None]:
+    """Wait for this SQLite file's writer turn (nothing on PostgreSQL or in memory)."""
+    path = _lock_path(bind)
+    if path is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases its lock
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    gate_of_process: dict[int, WriteGate | None] = {}
-    holding: set[int] = set()  # id() of the DBAPI connections inside a gated transaction
-
-    def gate() -> WriteGate | None:
-        pid = os.getpid()  # a forked worker must not share its parent's descriptor
-        if pid not in gate_of_process:
-            gate_of_process[pid] = gate_for(engine.url.database)
-        return gate_of_process[pid]
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
         dbapi_conn.isolation_level = None
@@ -113,42 +84,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if not write_intent.get():
-            conn.exec_driver_sql("BEGIN")
-            return
-        raw = id(conn.connection.dbapi_connection)
-        gated = gate()
-        if gated is not None and raw not in holding:
-            gated.acquire()
-            holding.add(raw)
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            _release(raw)
-            raise
-
-    def _release(raw: int) -> None:
-        if raw in holding:
-            holding.discard(raw)
-            gated = gate()
-            if gated is not None:
-                gated.release()
-
-    dialect = engine.dialect
-
-    def _after(method):
-        def wrapped(dbapi_conn, *args, **kwargs):
-            raw = id(getattr(dbapi_conn, "dbapi_connection", None) or dbapi_conn)
-            try:
-                return method(dbapi_conn, *args, **kwargs)
-            finally:
-                _release(raw)
-        return wrapped
-
-    # The gate opens once the transaction has ended, whichever way it ends.
-    dialect.do_commit = _after(dialect.do_commit)
-    dialect.do_rollback = _after(dialect.do_rollback)
-    dialect.do_close = _after(dialect.do_close)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
 def build_engine(url: str, **kwargs) -> Engine:
@@ -183,19 +119,24 @@ def new_session(engine: Engine | None = None) -> Session:
 
 @contextmanager
 def transaction(engine: Engine | None = None, *, write: bool = True) -> Iterator[Session]:
-    """A unit of work outside a request (CLI, worker): commit on success, roll back on error."""
+    """A unit of work outside a request (CLI, worker, group commit, sealer): commit on success,
+    roll back on error. A writing one waits for the SQLite writer turn first."""
+    engine = engine or get_engine()
     token = write_intent.set(write)
-    session = new_session(engine)
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with sqlite_writer(engine) if write else nullcontext(), new_session(engine) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
-        session.close()
         write_intent.reset(token)
 
 
-def is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+def insert_or_skip(session: Session, table):
+    """An INSERT of the session's dialect, for `.on_conflict_do_nothing()` (PostgreSQL and
+    SQLite spell it alike)."""
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

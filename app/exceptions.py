@@ -62,3 +62,12 @@ class TooManyRequests(DomainError):
                  retry_after: int = 60, **kw: Any):
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class DatabaseBusy(DomainError):
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, message: str = N_("The service is busy. Please try again in a moment."),
+                 **kw: Any):
+        super().__init__(message, **kw)

@@ -19,7 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from app.accountability.service import register_kind
 from app.modules import Module
 from app.settings import ROOT, get_settings
-from app.web.deps import TransactionalRoute, csrf_protect, make_router
+from app.web.auth import csrf_protect
+from app.web.deps import Route, make_router
 
 log = logging.getLogger("hromada")
 
@@ -98,7 +99,7 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         openapi_url="/openapi.json",
         dependencies=[Depends(csrf_protect)],
     )
-    app.router.route_class = TransactionalRoute
+    app.router.route_class = Route
     app.state.modules = registered
 
     from app.web.errors import install_error_handlers

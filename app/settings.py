@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'hromada.db'}"
     secret_key: str = ""
+    # The Ed25519 seed (64 hex digits) that signs the audit log's checkpoints; by default one
+    # derived from secret_key. Its public key is on /audit.
+    audit_signing_key: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+    audit_seal_interval_seconds: float = 0.2
     redis_url: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     default_language: Literal["uk", "en"] = "uk"

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 
+from app.audit import sealer
 from app.db import get_engine, transaction
 from app.notifications import service as notifications
 from app.settings import get_settings
@@ -33,21 +34,31 @@ def run_once() -> int:
 
 
 def run_loop(stop_after: float | None = None) -> None:
+    """The worker's cycle, with the audit sealer beside it in a thread of its own."""
     interval = get_settings().worker_interval_seconds
     started = time.monotonic()
-    while stop_after is None or time.monotonic() - started < stop_after:
-        try:
-            run_once()
-        except Exception:
-            log.exception("worker cycle failed")
-        time.sleep(interval)
+    _, stop_sealer = sealer.start()
+    try:
+        while stop_after is None or time.monotonic() - started < stop_after:
+            try:
+                run_once()
+            except Exception:
+                log.exception("worker cycle failed")
+            time.sleep(interval)
+    finally:
+        stop_sealer.set()
 
 
 async def run_forever() -> None:
+    """The worker inside the web process (`make run`), with the sealer beside it."""
     interval = get_settings().worker_interval_seconds
-    while True:
-        try:
-            await asyncio.to_thread(run_once)
-        except Exception:
-            log.exception("worker cycle failed")
-        await asyncio.sleep(interval)
+    _, stop_sealer = sealer.start()
+    try:
+        while True:
+            try:
+                await asyncio.to_thread(run_once)
+            except Exception:
+                log.exception("worker cycle failed")
+            await asyncio.sleep(interval)
+    finally:
+        stop_sealer.set()

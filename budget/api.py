@@ -12,7 +12,8 @@ from fastapi.responses import PlainTextResponse, Response
 from app import clock
 from app.communities import service as communities
 from app.exceptions import NotFound
-from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
+from app.web.auth import ApiUser, OptionalApiUser
+from app.web.deps import DbSession, make_router, writes
 from app.web.i18n import N_
 from app.web.ratelimit import limit
 from budget import service, views
@@ -234,6 +235,7 @@ def my_ballot(cycle_id: int, session: DbSession, user: ApiUser):
 
 
 @router.put("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
+@writes(False)  # the ballot itself goes through the group commit
 def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSession,
                 user: ApiUser):
     """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`

@@ -34,10 +34,11 @@ from app.accountability import service as accountability
 from app.accountability.models import Obligation, ObligationStatus
 from app.accountability.service import ObligationKind
 from app.audit import service as audit
+from app.batch import GroupCommit
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.models import AuthorityKind, Community
-from app.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from app.exceptions import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.identity import repository as identity_repo
 from app.identity import service as identity_service
 from app.identity.models import User
@@ -733,10 +734,12 @@ def _valid_ballot(session: Session, cycle: BudgetCycle, rules: CycleRules,
     return result.choices
 
 
-def _apply_choices(session: Session, ballot: BudgetBallot, old: dict[int, int],
-                   new: dict[int, int]) -> None:
-    """Replace a ballot's choices and move the projects' counters by the difference, in
-    project-id order (a fixed lock order, so concurrent ballots cannot deadlock)."""
+Deltas = dict[int, tuple[int, int]]  # project id -> (votes, points) a ballot moves
+
+
+def _write_choices(session: Session, ballot: BudgetBallot, old: dict[int, int],
+                   new: dict[int, int]) -> Deltas:
+    """Replace a ballot's choices; returns how the projects' counters must move."""
     removed = old.keys() - new.keys()
     added = new.keys() - old.keys()
     changed = {p for p in old.keys() & new.keys() if old[p] != new[p]}
@@ -745,10 +748,18 @@ def _apply_choices(session: Session, ballot: BudgetBallot, old: dict[int, int],
         repo.set_choice_points(session, ballot.id, project_id, new[project_id])
     repo.add_choices(session, [{"ballot_id": ballot.id, "project_id": p, "points": new[p],
                                 "rank": None} for p in sorted(added)])
-    for project_id in sorted(removed | added | changed):
-        votes = 1 if project_id in added else -1 if project_id in removed else 0
-        repo.bump_project(session, project_id, votes,
-                          new.get(project_id, 0) - old.get(project_id, 0))
+    return {project_id: (1 if project_id in added else -1 if project_id in removed else 0,
+                         new.get(project_id, 0) - old.get(project_id, 0))
+            for project_id in removed | added | changed}
+
+
+def _bump_projects(session: Session, deltas: Deltas) -> None:
+    """Move the projects' counters, in project-id order (a fixed lock order, so concurrent
+    ballots cannot deadlock)."""
+    for project_id in sorted(deltas):
+        votes, points = deltas[project_id]
+        if votes or points:
+            repo.bump_project(session, project_id, votes, points)
 
 
 def add_ballot(session: Session, cycle: BudgetCycle, voter: User | None,
@@ -764,7 +775,7 @@ def add_ballot(session: Session, cycle: BudgetCycle, voter: User | None,
                           created_at=now, updated_at=now)
     if not repo.try_insert_ballot(session, ballot):
         raise Conflict(N_("This voter has already voted in this cycle (online or on paper)."))
-    _apply_choices(session, ballot, {}, choices)
+    _bump_projects(session, _write_choices(session, ballot, {}, choices))
     repo.bump_ballot_count(session, cycle, 1)
     return ballot
 
@@ -779,38 +790,96 @@ def my_ballot(session: Session, user: User | None, cycle: BudgetCycle
     return ballot, repo.choices(session, ballot.id)
 
 
+@dataclass(frozen=True)
+class _Casting:
+    """One online ballot, checked by its request and waiting for the group commit."""
+
+    cycle_id: int
+    user_id: int
+    choices: tuple[tuple[int, int], ...]  # (project id, points)
+    at: datetime
+
+
 def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
                 projects_in: Iterable[int] | None = None,
                 points_in: dict[int, int] | None = None) -> BudgetBallot:
-    """Cast or change the voter's one ballot. One ballot per resident per cycle is a unique
-    constraint; when two requests race, the loser finds the winner's ballot and changes it."""
+    """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
+    checked here (reads only); the write joins the group commit of ballots."""
     rules = rules_of(session, cycle)
     permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age)
     choices = _valid_ballot(session, cycle, rules, projects_in, points_in)
-    now = clock.now()
-    ballot = repo.ballot_of_user(session, cycle.id, user.id, lock=True)
+    BALLOTS.submit(session, _Casting(cycle.id, user.id, tuple(sorted(choices.items())),
+                                     clock.now()))
+    ballot = repo.ballot_of_user(session, cycle.id, user.id)
+    if ballot is None:  # pragma: no cover - committed before the answer
+        raise Conflict(N_("Your ballot could not be saved. Please try again."))
+    return ballot
+
+
+def _write_ballots(session: Session, batch: Iterable[_Casting]) -> list:
+    """Write a batch of ballots: each ballot and its choices in a savepoint of its own, then
+    each project's and each cycle's counter moved once for the whole batch. Outcome per item:
+    the ballot id, or the DomainError it is refused with."""
+    outcomes: list = []
+    deltas: dict[int, tuple[int, int]] = {}
+    new_ballots: dict[int, int] = defaultdict(int)
+    voting: dict[int, BudgetCycle | None] = {}
+    for item in batch:
+        if item.cycle_id not in voting:  # re-read: an official may have closed the vote
+            cycle = repo.cycle(session, item.cycle_id)
+            voting[item.cycle_id] = cycle if cycle is not None and phase_of(
+                cycle, item.at) == Phase.voting else None
+        cycle = voting[item.cycle_id]
+        if cycle is None:
+            outcomes.append(Conflict(N_("Voting is not open.")))
+            continue
+        try:
+            with session.begin_nested():
+                ballot, created, moved = _store_ballot(session, item)
+        except DomainError as exc:
+            outcomes.append(exc)
+            continue
+        for project_id, (votes, points) in moved.items():
+            before = deltas.get(project_id, (0, 0))
+            deltas[project_id] = (before[0] + votes, before[1] + points)
+        new_ballots[item.cycle_id] += created
+        outcomes.append(ballot.id)
+    _bump_projects(session, deltas)
+    for cycle_id in sorted(new_ballots):
+        if new_ballots[cycle_id]:
+            repo.bump_ballot_count(session, voting[cycle_id], new_ballots[cycle_id])
+    return outcomes
+
+
+def _store_ballot(session: Session, item: _Casting) -> tuple[BudgetBallot, bool, Deltas]:
+    """Insert or change one voter's ballot. One ballot per resident per cycle is a unique
+    constraint; when two requests race, the loser finds the winner's ballot and changes it."""
+    ballot = repo.ballot_of_user(session, item.cycle_id, item.user_id, lock=True)
     created = False
     if ballot is None:
-        fresh = BudgetBallot(cycle_id=cycle.id, voter_user_id=user.id,
-                             source=BallotSource.online, created_at=now, updated_at=now)
+        fresh = BudgetBallot(cycle_id=item.cycle_id, voter_user_id=item.user_id,
+                             source=BallotSource.online, created_at=item.at,
+                             updated_at=item.at)
         if repo.try_insert_ballot(session, fresh):
             ballot, created = fresh, True
         else:
-            ballot = repo.ballot_of_user(session, cycle.id, user.id, lock=True)
+            ballot = repo.ballot_of_user(session, item.cycle_id, item.user_id, lock=True)
             if ballot is None:  # pragma: no cover - the constraint said it exists
                 raise Conflict(N_("Your ballot could not be saved. Please try again."))
     if ballot.source != BallotSource.online:
         raise Conflict(N_("Your paper ballot from a service centre is already counted; it "
                           "cannot be changed online."))
     old = {} if created else repo.choices(session, ballot.id)
-    _apply_choices(session, ballot, old, choices)
-    if created:
-        repo.bump_ballot_count(session, cycle, 1)
-    else:
-        repo.touch_ballot(session, ballot, now)
+    moved = _write_choices(session, ballot, old, dict(item.choices))
+    if not created:
+        repo.touch_ballot(session, ballot, item.at)
     audit.append(session, "budget.ballot_cast" if created else "budget.ballot_changed",
-                 "budget_cycle", cycle.id, user.id, ballot_id=ballot.id, source="online")
-    return ballot
+                 "budget_cycle", item.cycle_id, item.user_id, ballot_id=ballot.id,
+                 source="online")
+    return ballot, created, moved
+
+
+BALLOTS = GroupCommit("budget-ballots", _write_ballots)
 
 
 def identity_hash(document: str) -> str:

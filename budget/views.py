@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.communities import service as communities
 from app.exceptions import DomainError, InvalidInput
-from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
+from app.web.auth import CurrentUser, OptionalUser
+from app.web.deps import DbSession, make_router, writes
 from app.web.forms import FieldErrors, parse
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
@@ -435,6 +436,7 @@ def ballot_page(request: Request, session: DbSession, user: CurrentUser, cycle_i
 
 
 @router.post("/budget/{cycle_id}/ballot")
+@writes(False)  # the ballot itself goes through the group commit
 async def cast_ballot(request: Request, session: DbSession, user: CurrentUser, cycle_id: int):
     form = await request.form()
     return await run_in_threadpool(_cast_ballot, request, session, user, cycle_id, form)

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from app.clock import aware
 from app.exceptions import NotFound
-from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
+from app.web.auth import ApiUser, OptionalApiUser
+from app.web.deps import DbSession, make_router
 from app.web.i18n import N_
 from app.web.ratelimit import limit
 from consultations import service as svc

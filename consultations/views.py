@@ -24,7 +24,8 @@ from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.exceptions import DomainError, Forbidden, InvalidInput, NotFound
 from app.settings import get_settings
-from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
+from app.web.auth import CurrentUser, OptionalUser
+from app.web.deps import DbSession, make_router
 from app.web.forms import field_messages, parse
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
 from app import clock
-from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
+from app.web.auth import ApiUser, OptionalApiUser
+from app.web.deps import DbSession, make_router, writes
 from app.web.ratelimit import limit
 from petitions import service
 from petitions.models import (
@@ -151,6 +152,7 @@ def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: Ap
 
 @router.post("/petitions/{petition_id}/signatures", response_model=SignatureResult,
              status_code=201)
+@writes(False)  # the signature itself goes through the group commit
 def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbSession,
          user: ApiUser):
     """Sign (a verified resident of the community of the minimum age; once)."""

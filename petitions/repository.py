@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
+from app.db import insert_or_skip
 from app.identity.models import User
 from petitions.models import (
     Petition,
@@ -106,6 +107,11 @@ def bump_signatures(session: Session, petition: Petition, delta: int, public_del
     return row[0], row[2]
 
 
+def sync_counts(petition: Petition, signatures: int, public_signers: int) -> None:
+    """The counts a group commit wrote, on the request's own copy of the petition."""
+    _sync(petition, signature_count=signatures, public_signer_count=public_signers)
+
+
 def bump_sponsors(session: Session, petition: Petition) -> int | None:
     row = session.exec(
         update(Petition)
@@ -133,6 +139,27 @@ def close_expired(session: Session, now: datetime) -> list[tuple[int, str]]:
 
 
 # -- signatures -----------------------------------------------------------------------------
+
+def lock_collecting(session: Session, petition_id: int, now: datetime) -> Petition | None:
+    """The petition, re-read and locked (PostgreSQL) if it still collects signatures now."""
+    return session.exec(
+        select(Petition).where(Petition.id == petition_id,
+                               Petition.status == PetitionStatus.open,
+                               Petition.collection_ends_at > now)
+        .with_for_update().execution_options(populate_existing=True)).first()
+
+
+def insert_signatures(session: Session, rows: list[dict[str, Any]]) -> set[int]:
+    """INSERT many online signatures in one statement, skipping those the unique constraints
+    refuse; returns the user ids that were inserted."""
+    statement = insert_or_skip(session, PetitionSignature).values(rows).on_conflict_do_nothing()
+    return {row[0] for row in session.exec(statement.returning(PetitionSignature.user_id))}
+
+
+def delete_signatures(session: Session, petition_id: int, user_ids: list[int]) -> None:
+    session.exec(delete(PetitionSignature).where(PetitionSignature.petition_id == petition_id,
+                                                 PetitionSignature.user_id.in_(user_ids)))
+
 
 def insert_signature(session: Session, **values: Any) -> None:
     """A plain INSERT (no ORM object): the unique constraints decide a second signature."""

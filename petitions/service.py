@@ -14,7 +14,7 @@ import hmac
 import math
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -25,6 +25,7 @@ from app import clock
 from app.accountability import service as accountability
 from app.accountability.models import Obligation
 from app.audit import service as audit
+from app.batch import GroupCommit
 from app.communities import permissions as community_permissions
 from app.communities import service as communities
 from app.communities.models import Authority, Community
@@ -366,23 +367,96 @@ def _add_signature(session: Session, petition: Petition, now: datetime, *,
     return count, threshold is not None and count >= threshold
 
 
+@dataclass(frozen=True)
+class _Signing:
+    """One online signature, checked by its request and waiting for the group commit."""
+
+    petition_id: int
+    user_id: int
+    public_name: bool
+    at: datetime
+
+
 def sign(session: Session, petition_id: int, user: User | None, public_name: bool = False
          ) -> int:
-    """Sign once; returns the new signature count. The signer follows the petition."""
+    """Sign once; returns the new signature count. The signer follows the petition.
+
+    Everything that only reads (the petition's visibility and state, the signer's residency
+    and age, the rules) is checked here; the write joins the group commit of signatures."""
     petition = get_visible(session, petition_id, user)
     now = clock.now()
     perm.check_sign(session, user, petition, now, rules_of(session, petition))
-    # Following first: the counter row and the audit chain stay locked as briefly as they can
-    # (everything rolls back together if the signature is refused).
-    notifications.follow(session, user, SUBJECT, petition.id)
-    count, reached = _add_signature(
-        session, petition, now, duplicate=N_("You have already signed this petition."),
-        user_id=user.id, source=SignatureSource.online, public_name=bool(public_name))
-    audit.append(session, "petition.signed", SUBJECT, petition.id, user.id,
-                 source=SignatureSource.online.value)
-    if reached:
-        _reach_threshold(session, petition, now)
+    count, public = SIGNATURES.submit(session, _Signing(petition.id, user.id, bool(public_name),
+                                                        now))
+    repo.sync_counts(petition, count, public)
     return count
+
+
+def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
+    """Write a batch of online signatures: per petition one multi-row INSERT (the unique
+    constraint decides a second signature), one counter UPDATE, the follows and the audit
+    entries, in a savepoint of their own. Outcome per item: (count, public count) or the
+    DomainError it is refused with."""
+    outcomes: list = [None] * len(batch)
+    by_petition: dict[int, list[int]] = {}
+    for index, item in enumerate(batch):
+        by_petition.setdefault(item.petition_id, []).append(index)
+    for petition_id in sorted(by_petition):  # one lock order for every batch: no deadlock
+        indexes = by_petition[petition_id]
+        try:
+            with session.begin_nested():
+                results = _sign_petition(session, petition_id, [batch[i] for i in indexes])
+        except _NotCollecting:
+            results = [Conflict(N_("This petition is not collecting signatures."))] * len(
+                indexes)
+        for index, result in zip(indexes, results, strict=True):
+            outcomes[index] = result
+    return outcomes
+
+
+def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) -> list:
+    now = max(item.at for item in items)
+    petition = repo.lock_collecting(session, petition_id, now)
+    if petition is None:
+        raise _NotCollecting()
+    inserted = repo.insert_signatures(session, [
+        {"petition_id": petition_id, "user_id": item.user_id, "source": SignatureSource.online,
+         "public_name": item.public_name, "created_at": item.at} for item in items])
+    accepted: dict[int, _Signing] = {}  # the first request of each new signer, in order
+    for item in items:
+        if item.user_id in inserted and item.user_id not in accepted:
+            accepted[item.user_id] = item
+    threshold, before = petition.threshold, petition.signature_count
+    late: list[int] = []
+    if threshold is not None and before + len(accepted) > threshold:
+        # Collection ends the moment the threshold is reached: later signers are refused.
+        late = list(accepted)[max(0, threshold - before):]
+        repo.delete_signatures(session, petition_id, late)
+        for user_id in late:
+            del accepted[user_id]
+    if accepted:
+        public = sum(item.public_name for item in accepted.values())
+        if repo.bump_signatures(session, petition, len(accepted), public, now) is None:
+            raise _NotCollecting()  # pragma: no cover - the row is locked and was collecting
+        notifications.follow_many(session, list(accepted), SUBJECT, petition_id)
+        audit.append_many(session, [audit.event(
+            "petition.signed", SUBJECT, petition_id, item.user_id, at=item.at,
+            source=SignatureSource.online.value) for item in accepted.values()])
+        if threshold is not None and petition.signature_count >= threshold:
+            _reach_threshold(session, petition, now)
+    counts = (petition.signature_count, petition.public_signer_count)
+    duplicate = Conflict(N_("You have already signed this petition."))
+    refused = Conflict(N_("This petition is not collecting signatures."))
+    results: list = []
+    for item in items:
+        if item.user_id in accepted and accepted.pop(item.user_id) is item:
+            results.append(counts)
+        else:
+            results.append(refused if item.user_id in late else duplicate)
+    return results
+
+
+SIGNATURES = GroupCommit("petition-signatures", _write_signatures)
 
 
 def withdraw(session: Session, petition_id: int, user: User | None) -> int:

@@ -18,7 +18,8 @@ from fastapi.responses import RedirectResponse, Response
 from app import clock
 from app.communities import repository as communities_repo
 from app.exceptions import DomainError, InvalidInput, NotAuthenticated, NotFound
-from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
+from app.web.auth import CurrentUser, OptionalUser
+from app.web.deps import DbSession, make_router, writes
 from app.web.forms import FieldErrors, field_messages
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
@@ -314,6 +315,7 @@ def reject(request: Request, session: DbSession, user: CurrentUser, petition_id:
 
 
 @router.post("/petitions/{petition_id:int}/sign")
+@writes(False)  # the signature itself goes through the group commit
 def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
          public_name: Annotated[bool, Form()] = False):
     limit(request, "sign")

@@ -37,7 +37,7 @@ class Browser(TestClient):
     def login(self, user) -> Browser:
         """Log in directly through the identity service (the login form has its own tests)."""
         from app.identity import service as identity_service
-        from app.web.deps import SESSION_COOKIE
+        from app.web.auth import SESSION_COOKIE
 
         raw = identity_service.start_session(self.db, user)
         self.db.flush()

@@ -3,24 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, insert, text, update
 from sqlmodel import Session, select
 
-from app.audit.models import AuditEntry
+from app.audit.models import AuditCheckpoint, AuditEntry
 
-# Any constant: the key of the PostgreSQL advisory lock that serialises appends to the chain.
-CHAIN_LOCK_KEY = 0x48524D41
+# Any constant: the key of the PostgreSQL advisory lock held by the one sealer at work. Only
+# sealers take it; requests append without waiting on anything.
+SEALER_LOCK_KEY = 0x48524D41
+SEALED = AuditEntry.seq.is_not(None)
 
 
-def lock_chain(session: Session) -> None:
-    """Serialise appends. SQLite writers are already serialised by BEGIN IMMEDIATE."""
+def add_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Plain INSERTs of unsealed entries (one statement for many rows)."""
+    session.exec(insert(AuditEntry), params=rows)
+
+
+def lock_sealer(session: Session) -> None:
+    """One sealer at a time. SQLite writers are already serialised by BEGIN IMMEDIATE."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=CHAIN_LOCK_KEY))
+        session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=SEALER_LOCK_KEY))
 
 
 def head(session: Session) -> AuditEntry | None:
-    return session.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return session.exec(select(AuditEntry).where(SEALED).order_by(AuditEntry.seq.desc())
+                        .limit(1)).first()
+
+
+def unsealed(session: Session, limit: int) -> list[AuditEntry]:
+    return list(session.exec(select(AuditEntry).where(AuditEntry.seq.is_(None))
+                             .order_by(AuditEntry.id).limit(limit)))
+
+
+def seal_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Set seq, hashes and sealing time of entries still unsealed (one statement, many rows).
+    Keys of each row: eid, seq, prev, digest, sealed."""
+    table = AuditEntry.__table__
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("eid"), table.c.seq.is_(None))
+        .values(seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("digest"),
+                sealed_at=bindparam("sealed")), rows)
+
+
+def count_unsealed(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(AuditEntry)
+                        .where(AuditEntry.seq.is_(None))).one()
+
+
+def oldest_unsealed_at(session: Session) -> datetime | None:
+    return session.exec(select(func.min(AuditEntry.created_at))
+                        .where(AuditEntry.seq.is_(None))).one()
 
 
 def by_seq(session: Session, seq: int) -> AuditEntry | None:
@@ -29,10 +64,11 @@ def by_seq(session: Session, seq: int) -> AuditEntry | None:
 
 def by_actor(session: Session, actor: str, limit: int = 10_000) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).where(AuditEntry.actor == actor)
-                             .order_by(AuditEntry.seq).limit(limit)))
+                             .order_by(AuditEntry.id).limit(limit)))
 
 
 def entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
+    """The sealed entries in chain order."""
     last = -1
     while True:
         # populate_existing: what the table holds now, not what this session saw before.
@@ -46,6 +82,17 @@ def entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:
 
 
 def count(session: Session) -> int:
-    from sqlalchemy import func
-
     return session.exec(select(func.count()).select_from(AuditEntry)).one()
+
+
+def add_checkpoint(session: Session, checkpoint: AuditCheckpoint) -> None:
+    session.add(checkpoint)
+
+
+def last_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.exec(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc())
+                        .limit(1)).first()
+
+
+def checkpoints(session: Session) -> list[AuditCheckpoint]:
+    return list(session.exec(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))

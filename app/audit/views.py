@@ -28,5 +28,8 @@ def audit_head(request: Request, session: DbSession,
         else:
             stored = service.entry_hash(session, seq)
             check = "missing" if stored is None else "match" if stored == wanted else "mismatch"
-    return render(request, "audit.html", {"seq": head_seq, "head": head, "check": check,
-                                          "check_seq": seq, "check_hash": hash})
+    waiting, oldest = service.unsealed(session)
+    return render(request, "audit.html", {
+        "seq": head_seq, "head": head, "check": check, "check_seq": seq, "check_hash": hash,
+        "unsealed": waiting, "oldest_unsealed_s": oldest,
+        "checkpoint": service.last_checkpoint(session), "public_key": service.public_key_hex()})

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse
 from app.communities import permissions, service
 from app.communities import repository as repo
 from app.exceptions import Forbidden, InvalidInput
-from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
+from app.web.auth import CurrentUser, OptionalUser
+from app.web.deps import DbSession, make_router
 from app.web.forms import field_messages
 from app.web.i18n import N_
 from app.web.templating import render

@@ -12,14 +12,8 @@ from app.exceptions import DomainError, InvalidInput
 from app.identity import service
 from app.notifications import service as notifications
 from app.settings import get_settings
-from app.web.deps import (
-    SESSION_COOKIE,
-    CurrentUser,
-    DbSession,
-    OptionalUser,
-    make_router,
-    writes,
-)
+from app.web.auth import SESSION_COOKIE, CurrentUser, OptionalUser
+from app.web.deps import DbSession, keep_on_error, make_router, writes
 from app.web.forms import field_messages
 from app.web.i18n import LANGUAGES, N_, gettext
 from app.web.middleware import CSRF_COOKIE
@@ -96,7 +90,7 @@ def register(request: Request, session: DbSession,
 
 
 @router.get("/verify-email")
-@writes
+@writes()
 def verify_email(request: Request, session: DbSession, token: str = Query("", max_length=500)):
     service.verify_email(session, token)
     return render(request, "identity/verified.html", {})
@@ -126,7 +120,7 @@ def login(request: Request, session: DbSession,
         user = service.authenticate(session, email, password)
     except DomainError as exc:
         # The failed-attempt counter must persist even though we answer with an error.
-        request.state.commit_on_error = True
+        keep_on_error(request)
         return render(request, "identity/login.html",
                       {"errors": {"form": gettext(exc.message)}, "next": _safe_next(next),
                        "email": email}, status_code=exc.status_code)

@@ -5,23 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String, and_, cast, delete, func, literal, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from app.db import insert_or_skip
 from app.identity.models import User
 from app.notifications.models import Follow, Message, MessageStatus
 
 
-def _insert(session: Session, table):
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
-def follow(session: Session, user_id: int, subject_type: str, subject_id: int) -> None:
-    session.exec(_insert(session, Follow).values(
-        user_id=user_id, subject_type=subject_type, subject_id=subject_id,
-        created_at=func.now()).on_conflict_do_nothing())
+def follow(session: Session, user_ids: list[int], subject_type: str, subject_id: int) -> None:
+    """Make the people follow the subject (once: a second follow changes nothing)."""
+    session.exec(insert_or_skip(session, Follow).values(
+        [{"user_id": user_id, "subject_type": subject_type, "subject_id": subject_id,
+          "created_at": func.now()} for user_id in user_ids]).on_conflict_do_nothing())
 
 
 def unfollow(session: Session, user_id: int, subject_type: str, subject_id: int) -> None:
@@ -37,7 +32,7 @@ def is_following(session: Session, user_id: int, subject_type: str, subject_id: 
 
 
 def add_message(session: Session, values: dict) -> None:
-    session.exec(_insert(session, Message).values(**values).on_conflict_do_nothing(
+    session.exec(insert_or_skip(session, Message).values(**values).on_conflict_do_nothing(
         index_elements=["dedupe_key"]))
 
 
@@ -55,7 +50,7 @@ def fan_out(session: Session, subject_type: str, subject_id: int, *, english: bo
                      literal(key_prefix + ":").concat(cast(User.id, String)),
                      literal(MessageStatus.pending.value), literal(0), literal(now), literal(now))
               .select_from(Follow).join(User, User.id == Follow.user_id).where(and_(*conds)))
-    stmt = _insert(session, Message).from_select(
+    stmt = insert_or_skip(session, Message).from_select(
         ["user_id", "to_email", "subject", "body", "dedupe_key", "status", "attempts",
          "created_at", "next_attempt_at"], source).on_conflict_do_nothing(
         index_elements=["dedupe_key"]).execution_options(

@@ -65,7 +65,13 @@ def notify_followers(session: Session, subject_type: str, subject_id: int, key: 
 
 
 def follow(session: Session, user: User, subject_type: str, subject_id: int) -> None:
-    repo.follow(session, user.id, subject_type, subject_id)
+    repo.follow(session, [user.id], subject_type, subject_id)
+
+
+def follow_many(session: Session, user_ids: list[int], subject_type: str, subject_id: int
+                ) -> None:
+    if user_ids:
+        repo.follow(session, user_ids, subject_type, subject_id)
 
 
 def unfollow(session: Session, user: User, subject_type: str, subject_id: int) -> None:

@@ -13,7 +13,8 @@ from fastapi import Request
 from app.api import api_router
 from app.privacy import service
 from app.privacy.views import registered_modules
-from app.web.deps import ApiUser, DbSession, make_router
+from app.web.auth import ApiUser
+from app.web.deps import DbSession, make_router
 
 router = make_router()
 

@@ -55,7 +55,7 @@ def rules_authored(session: Session, user_id: int) -> list[RuleSetRow]:
 
 def audit_entries_of(session: Session, actor: str, limit: int = 100_000) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).where(AuditEntry.actor == actor)
-                             .order_by(AuditEntry.seq).limit(limit)))
+                             .order_by(AuditEntry.id).limit(limit)))
 
 
 def delete_access(session: Session, user_id: int) -> None:

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from app.exceptions import DomainError, InvalidInput
 from app.identity import service as identity
 from app.privacy import service
-from app.web.deps import SESSION_COOKIE, CurrentUser, DbSession, make_router
+from app.web.auth import SESSION_COOKIE, CurrentUser
+from app.web.deps import DbSession, make_router
 from app.web.forms import field_messages
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit

@@ -17,7 +17,8 @@ from app.exceptions import Forbidden, InvalidInput
 from app.rules import repository as repo
 from app.rules import service
 from app.rules.schema import RuleSet
-from app.web.deps import CurrentUser, DbSession, make_router
+from app.web.auth import CurrentUser
+from app.web.deps import DbSession, make_router
 from app.web.forms import field_messages, parse
 from app.web.i18n import N_, gettext
 from app.web.templating import render

@@ -83,7 +83,7 @@ def _current_user(request: Request):
     state = request.state._state
     if "user" in state:
         return state["user"]
-    from app.web.deps import SESSION_COOKIE, optional_user
+    from app.web.auth import SESSION_COOKIE, optional_user
 
     session = state.get("db")
     if session is None or not request.cookies.get(SESSION_COOKIE):

@@ -83,9 +83,12 @@ def test_seed_users_rules_and_audit(cli_database, run):
     missing = run("rules", "show", "atlantis")
     assert missing.exit_code == 1
 
+    sealed = run("audit", "seal")
+    assert sealed.exit_code == 0, sealed.output
+    assert int(sealed.output.split()[1]) > 0  # the seed's entries, chained now
     verified = run("audit", "verify")
     assert verified.exit_code == 0, verified.output
-    assert verified.output.startswith("ok: ")
+    assert verified.output.startswith("ok: ") and "not sealed" not in verified.output
 
     with cli_database.begin() as conn:
         conn.execute(text("UPDATE audit_entry SET data = :data WHERE seq = 1"),

@@ -44,7 +44,7 @@ from tests.factories import (
 
 
 def actions(db, prefix: str = "budget.") -> list[str]:
-    return [e.action for e in db.exec(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    return [e.action for e in db.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
             if e.action.startswith(prefix)]
 
 

@@ -59,7 +59,7 @@ from tests.factories import (
 def audit_actions(db, subject_id: int) -> list[str]:
     return [e.action for e in db.exec(select(AuditEntry).where(
         AuditEntry.subject_type == "consultation", AuditEntry.subject_id == subject_id)
-        .order_by(AuditEntry.seq))]
+        .order_by(AuditEntry.id))]
 
 
 def option_counts(db, c) -> dict[str, int]:

@@ -34,13 +34,13 @@ def stored(db: Session, petition_id: int) -> Petition:
 def audit_actions(db: Session, petition_id: int) -> list[str]:
     return list(db.exec(select(AuditEntry.action).where(
         AuditEntry.subject_type == "petition", AuditEntry.subject_id == petition_id)
-        .order_by(AuditEntry.seq)))
+        .order_by(AuditEntry.id)))
 
 
 def audit_data(db: Session, petition_id: int, action: str) -> list[str]:
     return list(db.exec(select(AuditEntry.data).where(
         AuditEntry.subject_type == "petition", AuditEntry.subject_id == petition_id,
-        AuditEntry.action == action).order_by(AuditEntry.seq)))
+        AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 def obligation(db: Session, petition_id: int) -> Obligation | None:

@@ -1,14 +1,18 @@
-"""Signing under real concurrency: threads, separate connections, real commits."""
+"""Signing under real concurrency: threads, separate connections, real commits; each scenario
+both in the signer's own transaction (CLI, tests) and through the group commit (requests)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from app.db import build_engine, transaction
+from app.db import GROUP_COMMIT, build_engine, transaction
 from app.exceptions import Conflict
 from petitions import service
 from petitions.models import Petition, PetitionSignature
@@ -16,17 +20,32 @@ from tests.factories import make_community, make_resident
 from tests.petitions.factories import make_petition
 
 
-def test_concurrent_signing(isolated_database):
+@contextmanager
+def own_transaction(engine) -> Iterator:
+    with transaction(engine) as session:
+        yield session
+
+
+@contextmanager
+def batched_request(engine) -> Iterator:
+    """What a request of a batched route has: a read-only session that hands writes on."""
+    with transaction(engine, write=False) as session:
+        session.info[GROUP_COMMIT] = True
+        yield session
+
+
+@pytest.mark.parametrize("signing", [own_transaction, batched_request])
+def test_concurrent_signing(isolated_database, signing):
     """One database for both checks (creating one costs seconds on PostgreSQL)."""
     engine = build_engine(isolated_database, pool_size=16, max_overflow=8)
     try:
-        hundred_residents_signing_twice_at_once(engine)
-        the_threshold_is_crossed_exactly_once(engine)
+        hundred_residents_signing_twice_at_once(engine, signing)
+        the_threshold_is_crossed_exactly_once(engine, signing)
     finally:
         engine.dispose()
 
 
-def hundred_residents_signing_twice_at_once(engine):
+def hundred_residents_signing_twice_at_once(engine, signing):
     with transaction(engine) as session:
         place = make_community(session, rules_override={"petitions": {"threshold": 1000}})
         petition = make_petition(session, place, "open")
@@ -41,7 +60,7 @@ def hundred_residents_signing_twice_at_once(engine):
     def attempt(job) -> None:
         person, public = job
         try:
-            with transaction(engine) as session:
+            with signing(engine) as session:
                 service.sign(session, petition_id, person, public_name=public)
             result = "signed"
         except Conflict:
@@ -61,9 +80,12 @@ def hundred_residents_signing_twice_at_once(engine):
         rows = session.exec(select(func.count()).select_from(PetitionSignature)
                             .where(PetitionSignature.petition_id == petition_id)).one()
         assert stored.signature_count == 100 == rows
+        public = session.exec(select(func.count()).select_from(PetitionSignature).where(
+            PetitionSignature.petition_id == petition_id, PetitionSignature.public_name)).one()
+        assert stored.public_signer_count == public
 
 
-def the_threshold_is_crossed_exactly_once(engine):
+def the_threshold_is_crossed_exactly_once(engine, signing):
     with transaction(engine) as session:
         place = make_community(session, rules_override={"petitions": {"threshold": 20}})
         petition = make_petition(session, place, "open")
@@ -77,7 +99,7 @@ def the_threshold_is_crossed_exactly_once(engine):
 
     def attempt(person) -> None:
         try:
-            with transaction(engine) as session:
+            with signing(engine) as session:
                 service.sign(session, petition_id, person)
             result = "signed"
         except Conflict:

@@ -18,8 +18,11 @@ from tests.factories import make_user
 
 
 def chain(db: Session, n: int = 5, actor_id: int | None = None) -> list[AuditEntry]:
-    return [audit.append(db, "test.acted", "thing", i, actor_id, n=i, note="ä ✓")
-            for i in range(1, n + 1)]
+    """Append n entries, seal them, and return them as sealed."""
+    for i in range(1, n + 1):
+        audit.append(db, "test.acted", "thing", i, actor_id, n=i, note="ä ✓")
+    assert audit.seal(db) == n
+    return list(db.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(n)))[::-1]
 
 
 def sql(db: Session, statement: str, **params) -> None:
@@ -123,10 +126,37 @@ def test_an_inserted_row_out_of_sequence_is_named(db):
     assert "entries 6 to 8 were deleted" in result.problem
 
 
+def test_the_signed_checkpoint_catches_a_truncated_history(db):
+    chain(db)
+    sql(db, "DELETE FROM audit_entry WHERE seq = 5")  # the end: invisible to the chain alone
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == 5 and "deleted" in result.problem
+
+
+def test_a_forged_or_foreign_checkpoint_is_refused(db):
+    entries = chain(db, 3)
+    sql(db, "UPDATE audit_checkpoint SET signature = :s", s="ab" * 64)
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == 3 and "not signed" in result.problem
+    assert entries[-1].hash  # the chain itself is intact: only the signature is wrong
+
+
+def test_a_checkpoint_signs_the_head_with_the_published_key(db):
+    entries = chain(db, 3)
+    checkpoint = audit.last_checkpoint(db)
+    assert (checkpoint.seq, checkpoint.head_hash) == (3, entries[-1].hash)
+    assert audit.checkpoint_is_signed(checkpoint, audit.public_key_hex())
+    other = "".join(reversed(audit.public_key_hex()))
+    assert not audit.checkpoint_is_signed(checkpoint, other)
+
+
 def test_a_recorded_head_catches_a_truncated_or_rewritten_history(db):
     entries = chain(db)
     recorded = (5, entries[-1].hash)
     assert audit.verify(db, expect=recorded).ok
+    # Whoever can delete entries may delete the deployment's checkpoints as well: a head an
+    # observer recorded still catches it.
+    sql(db, "DELETE FROM audit_checkpoint")
     sql(db, "DELETE FROM audit_entry WHERE seq = 5")  # the end: invisible to the chain alone
     assert audit.verify(db).ok
     result = audit.verify(db, expect=recorded)
@@ -142,12 +172,28 @@ def test_entries_of_a_rolled_back_transaction_vanish_with_it(db):
     chain(db, 2)
     savepoint = db.begin_nested()
     audit.append(db, "test.doomed", "thing", 1)
-    assert audit.head_hash(db)[0] == 3
+    assert audit.unsealed(db)[0] == 1
     savepoint.rollback()
-    assert audit.head_hash(db)[0] == 2
-    assert audit.verify(db).ok
-    chain(db, 1)  # the next entry takes the freed place in the chain
+    assert audit.unsealed(db)[0] == 0 and audit.seal(db) == 0
+    assert audit.verify(db).ok and audit.head_hash(db)[0] == 2
+    chain(db, 1)
     assert audit.verify(db).ok and audit.head_hash(db)[0] == 3
+
+
+def test_unsealed_entries_are_counted_and_sealed_in_the_order_they_were_appended(db):
+    chain(db, 2)
+    for i in range(3):
+        audit.append(db, "test.waiting", "thing", 10 + i)
+    result = audit.verify(db)
+    assert result.ok and result.entries == 2 and result.unsealed == 3
+    assert audit.seal(db, limit=2) == 2 and audit.seal(db) == 1
+    sealed = list(db.exec(select(AuditEntry).where(AuditEntry.action == "test.waiting")
+                          .order_by(AuditEntry.seq)))
+    assert [(e.seq, e.subject_id) for e in sealed] == [(3, 10), (4, 11), (5, 12)]
+    assert all(e.sealed_at is not None for e in sealed)
+    result = audit.verify(db)
+    assert result.ok and result.entries == 5 and result.unsealed == 0
+    assert result.checkpoints == 3
 
 
 def test_a_request_that_fails_leaves_no_entry(iso_engine):
@@ -158,7 +204,8 @@ def test_a_request_that_fails_leaves_no_entry(iso_engine):
     with pytest.raises(RuntimeError), transaction(iso_engine) as session:
         audit.append(session, "test.doomed", "thing", 2)
         raise RuntimeError("the request failed after the append")
-    with transaction(iso_engine, write=False) as session:
+    with transaction(iso_engine) as session:
+        assert audit.seal(session) == 1
         assert audit.head_hash(session)[0] == 1
         assert audit.verify(session).ok
 
@@ -182,14 +229,43 @@ def test_concurrent_appends_keep_one_unbroken_chain(iso_engine):
     for t in threads:
         t.join()
     assert not errors, errors
-    with transaction(iso_engine, write=False) as session:
+    with transaction(iso_engine) as session:
+        assert audit.seal(session) == 32
         result = audit.verify(session)
     assert result.ok and result.entries == 32
 
 
+def test_two_sealers_at_once_cannot_fork_the_chain(iso_engine):
+    from app.audit import sealer
+    from app.db import transaction
+
+    with transaction(iso_engine) as session:
+        for i in range(300):
+            audit.append(session, "test.many", "thing", i)
+    sealed: list[int] = []
+    errors: list[BaseException] = []
+
+    def seal() -> None:
+        try:
+            sealed.append(sealer.seal_pending(iso_engine))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=seal) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert sum(sealed) == 300  # each entry sealed once, by whichever sealer came first
+    with transaction(iso_engine, write=False) as session:
+        result = audit.verify(session)
+    assert result.ok and result.entries == 300 and result.unsealed == 0
+
+
 def test_personal_data_is_only_a_keyed_pseudonym(db):
     user = make_user(db, email="pseudo@example.org", name="Оксана Приклад")
-    entry = audit.append(db, "test.acted", "thing", 1, user.id)
+    entry = chain(db, 1, actor_id=user.id)[0]
     assert entry.actor == audit.pseudonym(user.id)
     assert str(user.id) != entry.actor and len(entry.actor) == 32
     row = " ".join(str(v) for v in entry.model_dump().values())
@@ -204,6 +280,7 @@ def test_erasure_leaves_the_chain_verifiable(db):
     before = [(e.seq, e.hash) for e in db.exec(
         select(AuditEntry).order_by(AuditEntry.seq))]
     privacy.erase_account(db, user)
+    audit.seal(db)
     result = audit.verify(db)
     assert result.ok
     after = [(e.seq, e.hash) for e in db.exec(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.identity import service as identity
-from app.web.deps import SESSION_COOKIE
+from app.web.auth import SESSION_COOKIE
 from app.web.middleware import CSP
 from tests.factories import PASSWORD, make_user
 from tests.safety.conftest import (

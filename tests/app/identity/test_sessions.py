@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.identity import service as identity
 from app.identity.models import AuthSession, User
-from app.web.deps import SESSION_COOKIE
+from app.web.auth import SESSION_COOKIE
 from app.web.middleware import CSRF_COOKIE
 from tests.browser import TOKEN_RE
 from tests.factories import PASSWORD, make_user

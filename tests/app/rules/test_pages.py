@@ -49,7 +49,7 @@ def test_an_admin_records_a_new_version(client, db):
     assert current.rules.petitions.threshold_per_1000 == 2.5
     assert current.rules.petitions.answer_deadline.unit == "calendar"
     assert audit_count(db) == entries + 1
-    entry = db.exec(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    entry = db.exec(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry.action == "rules.changed" and entry.subject_id == place.community.id
     page = client.get(f"/communities/{slug}/rules")
     assert "Версія 2" in page.text

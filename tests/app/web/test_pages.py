@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.web.deps import SESSION_COOKIE
+from app.web.auth import SESSION_COOKIE
 from app.web.middleware import CSRF_COOKIE
 from tests.browser import TOKEN_RE
 from tests.factories import PASSWORD, make_community, make_user

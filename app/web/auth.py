@@ -1,0 +1,87 @@
+"""Who is asking: the logged-in person (session cookie), the API token, and CSRF protection."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.exceptions import Forbidden, NotAuthenticated
+from app.identity.models import User
+from app.web.deps import SAFE_METHODS, DbSession
+from app.web.i18n import N_
+from app.web.middleware import csrf_token_for
+
+SESSION_COOKIE = "hromada_session"
+
+
+def optional_user(request: Request, session: DbSession) -> User | None:
+    """The logged-in user (session cookie) or None. Cached on the request."""
+    if "user" in request.state._state:
+        return request.state.user
+    from app.identity import service as identity_service
+
+    user = None
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        user = identity_service.resolve_session(session, raw)
+    request.state.user = user
+    return user
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def bearer_user(request: Request, session: DbSession) -> User:
+    """API authentication: a personal token in `Authorization: Bearer …`."""
+    from app.identity import service as identity_service
+
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise NotAuthenticated(N_("A personal API token is required "
+                                  "(Authorization: Bearer …)."))
+    user = identity_service.user_for_token(session, value.strip())
+    if user is None:
+        raise NotAuthenticated(N_("The API token is invalid or revoked."))
+    request.state.user = user
+    return user
+
+
+def optional_bearer_user(request: Request, session: DbSession) -> User | None:
+    if not request.headers.get("Authorization"):
+        return None
+    return bearer_user(request, session)
+
+
+ApiUser = Annotated[User, Depends(bearer_user)]
+OptionalApiUser = Annotated[User | None, Depends(optional_bearer_user)]
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing HTML request carries the token: a form field or an htmx header.
+
+    The JSON API under /api authenticates only with Bearer tokens, never with cookies, so a
+    forged cross-site request has no credentials to ride on there.
+    """
+    if request.method in SAFE_METHODS or request.url.path.startswith("/api/"):
+        return
+    expected = csrf_token_for(request.state.csrf_cookie) if request.cookies.get(
+        "hromada_csrf") else None
+    sent = request.headers.get("X-CSRF-Token")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            sent = form.get("csrf_token")
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise Forbidden(N_("The form has expired or was sent from another site. "
+                           "Please reload the page and try again."))

@@ -1,0 +1,112 @@
+"""The group commit: items that queue while a batch is written share the next transaction,
+each gets its own outcome, a result means committed, and one bad item fails only itself."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.batch import GroupCommit
+from app.db import GROUP_COMMIT, build_engine, transaction
+from app.exceptions import Conflict
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    engine = build_engine(f"sqlite:///{tmp_path / 'batch.db'}")
+    with transaction(engine) as session:
+        session.exec(text("CREATE TABLE t (n INTEGER NOT NULL UNIQUE)"))
+    yield engine
+    engine.dispose()
+
+
+def rows(engine) -> list[int]:
+    with transaction(engine, write=False) as session:
+        return [r[0] for r in session.exec(text("SELECT n FROM t ORDER BY n"))]
+
+
+class Recorder:
+    """A batch writer that inserts each n and remembers the batches it was given."""
+
+    def __init__(self, hold_first: threading.Event | None = None):
+        self.batches: list[list[int]] = []
+        self.hold_first = hold_first
+
+    def __call__(self, session, items):
+        if self.hold_first is not None and not self.batches:
+            self.hold_first.wait(10)
+        self.batches.append(list(items))
+        outcomes = []
+        for n in items:
+            if n < 0:
+                outcomes.append(Conflict("negative"))
+                continue
+            session.exec(text("INSERT INTO t VALUES (:n)").bindparams(n=n))
+            outcomes.append(n * 10)
+        if 666 in items:
+            raise RuntimeError("a poisoned batch")
+        return outcomes
+
+
+def submit_in_thread(commit, engine, n, outcomes):
+    def run():
+        with transaction(engine, write=False) as session:
+            session.info[GROUP_COMMIT] = True
+            try:
+                outcomes[n] = commit.submit(session, n)
+            except Exception as exc:
+                outcomes[n] = exc
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_items_that_queue_meanwhile_share_one_transaction(engine):
+    release = threading.Event()
+    writer = Recorder(hold_first=release)
+    commit = GroupCommit("test", writer)
+    outcomes: dict = {}
+    threads = [submit_in_thread(commit, engine, 0, outcomes)]
+    time.sleep(0.2)  # the first batch (item 0) is being written and holds on
+    threads += [submit_in_thread(commit, engine, n, outcomes) for n in range(1, 10)]
+    time.sleep(0.3)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert writer.batches[0] == [0]
+    assert sorted(writer.batches[1]) == list(range(1, 10))  # one transaction for the nine
+    assert outcomes == {n: n * 10 for n in range(10)}
+    assert rows(engine) == list(range(10))
+
+
+def test_each_item_gets_its_own_outcome_and_a_bad_one_fails_alone(engine):
+    release = threading.Event()
+    writer = Recorder(hold_first=release)
+    commit = GroupCommit("test", writer)
+    outcomes: dict = {}
+    threads = [submit_in_thread(commit, engine, 1, outcomes)]
+    time.sleep(0.2)
+    threads += [submit_in_thread(commit, engine, n, outcomes) for n in (2, -3, 666, 4)]
+    time.sleep(0.3)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert isinstance(outcomes[-3], Conflict)  # refused, the others written
+    assert isinstance(outcomes[666], RuntimeError)  # its batch failed; retried alone, failed
+    assert {n: outcomes[n] for n in (1, 2, 4)} == {1: 10, 2: 20, 4: 40}
+    assert rows(engine) == [1, 2, 4]
+
+
+def test_outside_a_batched_request_the_caller_writes_itself(engine):
+    writer = Recorder()
+    commit = GroupCommit("test", writer)
+    with transaction(engine) as session:
+        assert commit.submit(session, 7) == 70
+        with pytest.raises(Conflict):
+            commit.submit(session, -1)
+        session.rollback()  # the caller's transaction decides
+    assert rows(engine) == []
