@@ -72,7 +72,7 @@ class Stage:
 @contextlib.contextmanager
 def stage(backend: str, work: Path, *, workers: int = DEFAULT_WORKERS,
           connections: int = DEFAULT_CONNECTIONS, log: Callable[[str], None] = print,
-          url: str | None = None, patches: str = "", **populate: Any) -> Iterator[Stage]:
+          url: str | None = None, **populate: Any) -> Iterator[Stage]:
     """Create, migrate and fill a database, start the server, and clean both up after.
 
     With `url`, that (empty or migrated) database is used and left for its owner to drop.
@@ -96,7 +96,7 @@ def stage(backend: str, work: Path, *, workers: int = DEFAULT_WORKERS,
         log(f"  {backend}: database ready in {time.perf_counter() - started:.1f} s "
             f"({population.users:,} accounts with tokens, {population.big_signatures:,} "
             f"signatures on one petition) {population.timings}")
-        server = start_server(url, workers=workers, log_dir=work, patches=patches)
+        server = start_server(url, workers=workers, log_dir=work)
         try:
             yield Stage(backend, population, server, work, connections)
         finally:

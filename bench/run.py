@@ -193,7 +193,7 @@ def run_backend(backend: str, work: Path, args: argparse.Namespace, times: dict[
         populate["budget"] = ballot.budget_needed(users, times["ballot"], warm)
     setup_started = time.perf_counter()
     with stage(backend, work, workers=args.workers, connections=args.connections, log=log,
-               patches=args.patch, **populate) as st:
+               **populate) as st:
         out["setup"] = {**st.population.timings,
                         "seconds": round(time.perf_counter() - setup_started, 1)}
         steps: list[tuple[str, Any]] = [
@@ -431,9 +431,6 @@ def table(r: dict[str, Any]) -> str:
             lines.append("  ".join("-" * w for w in widths))
     missed = [t for t in r["targets"] if t["met"] is False]
     lines.append("")
-    if r["config"].get("patches"):
-        lines.append(f"EXPERIMENT: the server ran with patches {r['config']['patches']} "
-                     "(bench/patches.py); these are not the application's figures.")
     lines.append(f"{r['config']['workers']} uvicorn workers, {r['config']['connections']} "
                  f"connections, rate limits disabled for the load; "
                  f"signing {r['config']['durations']['sign']:.0f} s per database.")
@@ -468,9 +465,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="also profile the server while signing (py-spy)")
     parser.add_argument("--profile-seconds", type=float, default=15.0)
-    parser.add_argument("--patch", default="",
-                        help="EXPERIMENT: what-if patches for the server (see bench/patches.py);"
-                             " the results are marked as patched")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     args.only = [b for b in args.only.split(",") if b]
@@ -492,7 +486,6 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"workers": args.workers, "workers_reason": WORKERS_REASON,
                    "connections": args.connections, "durations": times, "quick": args.quick,
                    "accounts": args.users, "big_petition_signatures": args.big,
-                   "patches": args.patch or None,
                    "burst_connections": args.burst_connections,
                    "rate_limits": "disabled (HROMADA_RATE_LIMITS_ENABLED=false) for all load",
                    "server": "uvicorn bench.server:create_bench_app --factory (app.main."

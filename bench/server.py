@@ -37,10 +37,8 @@ WHOAMI_PATH = "/bench/whoami"  # which worker answered: to wait until every work
 def create_bench_app():
     """uvicorn factory: the production app plus the bare route (used only by bench/)."""
     from app.main import create_app
-    from bench import patches
 
     app = create_app()
-    app.state.bench_patches = patches.apply(app)  # experiments only; none by default
 
     @app.get(BARE_PATH, include_in_schema=False)
     async def bare() -> dict[str, str]:
@@ -48,7 +46,7 @@ def create_bench_app():
 
     @app.get(WHOAMI_PATH, include_in_schema=False)
     async def whoami() -> dict[str, Any]:
-        return {"pid": os.getpid(), "patches": app.state.bench_patches}
+        return {"pid": os.getpid()}
 
     return app
 
@@ -149,8 +147,8 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, port: int, *, rate_limits: bool = False,
-               redis_url: str | None = None, extra: dict[str, str] | None = None,
-               patches: str = "") -> dict[str, str]:
+               redis_url: str | None = None, extra: dict[str, str] | None = None
+               ) -> dict[str, str]:
     """The environment of a benchmark server: production mode, rate limits off by default."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HROMADA_")}
     mail_dir = Path(tempfile.gettempdir()) / "hromada-bench-outbox"
@@ -167,7 +165,6 @@ def server_env(database_url: str, port: int, *, rate_limits: bool = False,
     })
     if redis_url:
         env["HROMADA_REDIS_URL"] = redis_url
-    env["HROMADA_BENCH_PATCHES"] = patches
     env.update(extra or {})
     return env
 
@@ -241,11 +238,11 @@ class Server:
 def start_server(database_url: str, *, workers: int = 2, port: int | None = None,
                  rate_limits: bool = False, redis_url: str | None = None,
                  extra_env: dict[str, str] | None = None, log_dir: Path | None = None,
-                 wait: bool = True, patches: str = "") -> Server:
+                 wait: bool = True) -> Server:
     """Start `uvicorn bench.server:create_bench_app` with `workers` processes."""
     port = port or free_port()
     env = server_env(database_url, port, rate_limits=rate_limits, redis_url=redis_url,
-                     extra=extra_env, patches=patches)
+                     extra=extra_env)
     log_dir = log_dir or Path(tempfile.gettempdir())
     log_path = log_dir / f"hromada-bench-server-{port}.log"
     command = [sys.executable, "-m", "uvicorn", "bench.server:create_bench_app", "--factory",
