@@ -213,6 +213,9 @@ class Population:
     official_id: int
     timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Browsers of residents who signed the small petition, logged in: their Cookie headers.
+    session_users: list[int] = field(default_factory=list)
+    session_cookies: list[str] = field(default_factory=list)
 
     def user_id(self, n: int) -> int:
         """The account of the n-th token (0-based)."""
@@ -243,10 +246,28 @@ def _publish_petitions(engine: Engine, community_id: int, authority_id: int, aut
     return ids
 
 
+def start_sessions(engine: Engine, user_ids: Iterable[int]) -> list[str]:
+    """A login session for each account, made by the identity service as a login makes it:
+    the Cookie header of each one's browser (the session cookie, and the CSRF cookie that a
+    browser has kept since its first page)."""
+    from app.db import transaction
+    from app.identity import service as identity
+    from app.identity.models import User
+    from app.web.deps import SESSION_COOKIE
+    from app.web.middleware import CSRF_COOKIE
+
+    cookies = []
+    with transaction(engine) as session:
+        for user_id in user_ids:
+            raw = identity.start_session(session, session.get(User, user_id))
+            cookies.append(f"{SESSION_COOKIE}={raw}; {CSRF_COOKIE}={secrets.token_urlsafe(32)}")
+    return cookies
+
+
 def populate(url: str, workdir: Path, *, users: int = 20_000, sign_petitions: int = 8,
              small_signatures: int = 10, big_signatures: int = 1_000_000,
-             user_base: int = 0, slug: str = "bench", spread_petitions: int = 0
-             ) -> Population:
+             user_base: int = 0, slug: str = "bench", spread_petitions: int = 0,
+             sessions: int = 10) -> Population:
     """Migrate a fresh database and fill it; returns what the benchmarks need to know."""
     from app.communities import service as communities
     from app.communities.models import StaffRole
@@ -295,9 +316,12 @@ def populate(url: str, workdir: Path, *, users: int = 20_000, sign_petitions: in
         timings["petitions_s"] = round(time.perf_counter() - step, 2)
 
         step = time.perf_counter()
+        small_signers = min(users, small_signatures)
         bulk_signatures(engine, small, small_signatures,
-                        (user_base + 1, user_base + min(users, small_signatures)), now,
-                        public_every=3)
+                        (user_base + 1, user_base + small_signers), now, public_every=3)
+        # Some of the small petition's signers are logged in (the page a signer sees).
+        session_users = list(range(user_base + 1, user_base + 1 + min(sessions, small_signers)))
+        session_cookies = start_sessions(engine, session_users)
         bulk_signatures(engine, big, big_signatures, (user_base + 1, user_base + users), now)
         timings["big_signatures_s"] = round(time.perf_counter() - step, 2)
         step = time.perf_counter()
@@ -323,7 +347,8 @@ def populate(url: str, workdir: Path, *, users: int = 20_000, sign_petitions: in
                       small_petition=small, big_petition=big,
                       small_signatures=small_signatures, big_signatures=big_signatures,
                       moderator_id=moderator_id, author_id=author_id, official_id=official_id,
-                      timings=timings)
+                      timings=timings, session_users=session_users,
+                      session_cookies=session_cookies)
 
 
 # -- integrity checks -----------------------------------------------------------------------
