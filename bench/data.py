@@ -410,3 +410,61 @@ def check_signatures(url: str, petition_ids: list[int], acknowledged: set[tuple[
         "audit_entries": int(audited),
         "audit_matches_rows": int(audited) == rows,
     }
+
+
+# -- sealing of the audit log ---------------------------------------------------------------
+
+def audit_mark(url: str) -> int:
+    """The id of the last audit entry: the entries a run writes come after it."""
+    with reading(url) as conn:
+        return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_entry"))
+                   .scalar_one())
+
+
+def seal_delays(url: str, after_id: int, wait_s: float = 5.0, poll_s: float = 0.2
+                ) -> dict[str, Any]:
+    """How long the audit entries written after `after_id` waited to be sealed into the chain.
+
+    Requests append entries with `seq` NULL; a single sealer later sets `seq`, `hash` and
+    `sealed_at`. This waits up to `wait_s` for the sealer to catch up (until no entry of the
+    run is unsealed), then takes max(sealed_at - created_at) in SQL. Before the audit log has
+    a `sealed_at` column (entries sealed in the request's own transaction) the delay is None
+    and `note` says why; `unsealed_rows` then counts entries without `seq` (none).
+    """
+    from sqlalchemy import inspect
+
+    started = time.perf_counter()
+    with reading(url) as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("audit_entry")}
+        conn.rollback()
+        has_sealed_at = "sealed_at" in columns
+        unsealed_sql = text(
+            f"SELECT count(*) FROM audit_entry WHERE id > :after AND "
+            f"{'sealed_at' if has_sealed_at else 'seq'} IS NULL").bindparams(after=after_id)
+        while True:
+            # A new read transaction for each look: a SQLite snapshot would never change.
+            unsealed = int(conn.execute(unsealed_sql).scalar_one())
+            conn.rollback()
+            if not unsealed or not has_sealed_at or time.perf_counter() - started >= wait_s:
+                break
+            time.sleep(poll_s)
+        rows = int(conn.execute(text("SELECT count(*) FROM audit_entry WHERE id > :after"),
+                                {"after": after_id}).scalar_one())
+        delay_max = delay_avg = None
+        if has_sealed_at:
+            if conn.dialect.name == "postgresql":
+                delay = "EXTRACT(EPOCH FROM (sealed_at - created_at)) * 1000"
+            else:
+                delay = "(julianday(sealed_at) - julianday(created_at)) * 86400000.0"
+            found = conn.execute(text(
+                f"SELECT max({delay}), avg({delay}) FROM audit_entry "
+                f"WHERE id > :after AND sealed_at IS NOT NULL"), {"after": after_id}).one()
+            delay_max, delay_avg = (None if v is None else round(float(v), 1) for v in found)
+    out: dict[str, Any] = {"rows": rows, "unsealed_rows": unsealed,
+                           "delay_max_ms": delay_max, "delay_avg_ms": delay_avg,
+                           "waited_s": round(time.perf_counter() - started, 2),
+                           "sealed_at_column": has_sealed_at}
+    if not has_sealed_at:
+        out["note"] = ("audit_entry has no sealed_at column yet: entries are sealed in the "
+                       "request's own transaction, so there is no sealing delay to measure")
+    return out
