@@ -13,6 +13,7 @@ keeps the figures comparable across machines and across ASGI servers.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from typing import Any
 
@@ -27,6 +28,23 @@ def run(stage: Stage, seconds: float = 15.0, warmup: float = 2.0,
     report = stage.load(stage.plan([FLOOR_PATH], seconds=seconds, warmup=warmup,
                                    connections=connections, server=stage.floor))
     return figure(report)
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The floor of several runs: the median throughput and latencies, the CPU of the run
+    nearest the median, and every run in `runs`."""
+    good = [r for r in runs if r.get("per_s")]
+    out: dict[str, Any] = {"runs": runs, "measured": len(good)}
+    if not good:
+        out["error"] = "no floor run succeeded"
+        return out
+    for key in ("per_s", "p50_ms", "p99_ms"):
+        values = [r[key] for r in good if r.get(key) is not None]
+        out[key] = round(statistics.median(values), 2) if values else None
+    nearest = min(good, key=lambda r: abs(r["per_s"] - out["per_s"]))
+    out["cpu_cores"] = nearest.get("cpu_cores")
+    out["cpu_ms_per_request"] = nearest.get("cpu_ms_per_request")
+    return out
 
 
 def _main(stage: Stage, args: argparse.Namespace) -> dict[str, Any]:
