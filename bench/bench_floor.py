@@ -1,11 +1,12 @@
-"""The floor: a plain FastAPI app with one sync route answering "ok", on the same server.
+"""The floor: a plain FastAPI app with one sync route answering "ok", served like the app.
 
 The floor server is started beside the bench app by the same command (bench/server.py
 `server_command`) with the same number of workers, and driven by the same load generator with
 the same connections and duration as the bare route. It has no middleware, no dependencies
-and no database: it is what this ASGI server, these workers and FastAPI achieve on this machine
-at this moment. Every throughput is also reported as a fraction of it (`…_vs_floor`), which
-keeps the figures comparable across machines and across ASGI servers.
+and no database: the least a request can cost with this ASGI server, these workers and FastAPI
+on this machine at this moment (so the most requests per second). Every throughput is also
+reported as a fraction of it (`…_vs_floor`), which keeps the figures comparable across
+machines and across ASGI servers.
 
     python -m bench.bench_floor [--seconds 20] [--json]
 """
