@@ -101,12 +101,14 @@ def stage(backend: str, work: Path, *, workers: int = DEFAULT_WORKERS,
         log(f"  {backend}: database ready in {time.perf_counter() - started:.1f} s "
             f"({population.users:,} accounts with tokens, {population.big_signatures:,} "
             f"signatures on one petition) {population.timings}")
-        servers = [start_server(url, workers=workers, log_dir=work, wait=False, app=app)
-                   for app in (BENCH_APP, FLOOR_APP)]
-        server, floor = servers
+        servers: list[Server] = []
         try:
+            for app in (BENCH_APP, FLOOR_APP):
+                servers.append(start_server(url, workers=workers, log_dir=work, wait=False,
+                                            app=app))
             for each in servers:
                 each.wait_healthy()
+            server, floor = servers
             yield Stage(backend, population, server, work, connections, floor=floor)
         finally:
             for each in servers:
