@@ -7,7 +7,9 @@ the bench server (HROMADA_RATE_LIMITS_ENABLED=false), or they would be what is m
 A signature counts when its 201 arrived inside the measured window; the route commits before
 it answers, so a 201 is a committed signature. After the run the database is checked: each
 petition's counter equals its rows, no account signed twice, and no acknowledged signature is
-missing (lost_writes).
+missing (lost_writes). Before that, the audit entries the run wrote are given up to
+SEAL_WAIT_S seconds to be sealed into the hash chain, and the longest wait of an entry between
+its writing and its sealing is reported (`seal`, bench/data.py seal_delays).
 
     python -m bench.bench_sign [--seconds 60] [--db sqlite|postgresql] [--json]
 """
@@ -25,6 +27,7 @@ from bench.harness import Stage, figure, standalone
 # One signer in four shows a public name (that also moves the public-signer counter).
 BODIES = [{"public_name": True}, {"public_name": False}, {"public_name": False},
           {"public_name": False}]
+SEAL_WAIT_S = 5.0  # how long the sealer may take to catch up after a run
 
 
 def petitions_needed(users: int, seconds: float, warmup: float, ceiling_per_s: int = 3000
@@ -51,14 +54,16 @@ def run(stage: Stage, seconds: float = 60.0, warmup: float = 3.0,
     with fresh account/petition pairs) and check the database afterwards."""
     pop = stage.population
     paths = [f"/api/v1/petitions/{pid}/signatures" for pid in pop.sign_petitions]
+    mark = data.audit_mark(pop.url)
     report = stage.load(stage.plan(paths, seconds=seconds, warmup=warmup,
                                    connections=connections, method="POST",
                                    tokens_file=pop.tokens_file, bodies=BODIES,
                                    record_acks=True, first_index=first_index,
                                    timeout=timeout))
+    seal = data.seal_delays(pop.url, mark, SEAL_WAIT_S)
     acks = acknowledged(stage, report["acked"])
     check = data.check_signatures(pop.url, pop.sign_petitions, acks)
-    out = {**figure(report), "check": check, "statuses": report["statuses"],
+    out = {**figure(report), "check": check, "seal": seal, "statuses": report["statuses"],
            "issued": report["issued"], "rate_limits": "disabled"}
     if keep_acks:
         out["acknowledged"] = acks

@@ -213,6 +213,9 @@ class Population:
     official_id: int
     timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Browsers of residents who signed the small petition, logged in: their Cookie headers.
+    session_users: list[int] = field(default_factory=list)
+    session_cookies: list[str] = field(default_factory=list)
 
     def user_id(self, n: int) -> int:
         """The account of the n-th token (0-based)."""
@@ -243,10 +246,28 @@ def _publish_petitions(engine: Engine, community_id: int, authority_id: int, aut
     return ids
 
 
+def start_sessions(engine: Engine, user_ids: Iterable[int]) -> list[str]:
+    """A login session for each account, made by the identity service as a login makes it:
+    the Cookie header of each one's browser (the session cookie, and the CSRF cookie that a
+    browser has kept since its first page)."""
+    from app.db import transaction
+    from app.identity import service as identity
+    from app.identity.models import User
+    from app.web.deps import SESSION_COOKIE
+    from app.web.middleware import CSRF_COOKIE
+
+    cookies = []
+    with transaction(engine) as session:
+        for user_id in user_ids:
+            raw = identity.start_session(session, session.get(User, user_id))
+            cookies.append(f"{SESSION_COOKIE}={raw}; {CSRF_COOKIE}={secrets.token_urlsafe(32)}")
+    return cookies
+
+
 def populate(url: str, workdir: Path, *, users: int = 20_000, sign_petitions: int = 8,
              small_signatures: int = 10, big_signatures: int = 1_000_000,
-             user_base: int = 0, slug: str = "bench", spread_petitions: int = 0
-             ) -> Population:
+             user_base: int = 0, slug: str = "bench", spread_petitions: int = 0,
+             sessions: int = 10) -> Population:
     """Migrate a fresh database and fill it; returns what the benchmarks need to know."""
     from app.communities import service as communities
     from app.communities.models import StaffRole
@@ -295,9 +316,12 @@ def populate(url: str, workdir: Path, *, users: int = 20_000, sign_petitions: in
         timings["petitions_s"] = round(time.perf_counter() - step, 2)
 
         step = time.perf_counter()
+        small_signers = min(users, small_signatures)
         bulk_signatures(engine, small, small_signatures,
-                        (user_base + 1, user_base + min(users, small_signatures)), now,
-                        public_every=3)
+                        (user_base + 1, user_base + small_signers), now, public_every=3)
+        # Some of the small petition's signers are logged in (the page a signer sees).
+        session_users = list(range(user_base + 1, user_base + 1 + min(sessions, small_signers)))
+        session_cookies = start_sessions(engine, session_users)
         bulk_signatures(engine, big, big_signatures, (user_base + 1, user_base + users), now)
         timings["big_signatures_s"] = round(time.perf_counter() - step, 2)
         step = time.perf_counter()
@@ -323,7 +347,8 @@ def populate(url: str, workdir: Path, *, users: int = 20_000, sign_petitions: in
                       small_petition=small, big_petition=big,
                       small_signatures=small_signatures, big_signatures=big_signatures,
                       moderator_id=moderator_id, author_id=author_id, official_id=official_id,
-                      timings=timings)
+                      timings=timings, session_users=session_users,
+                      session_cookies=session_cookies)
 
 
 # -- integrity checks -----------------------------------------------------------------------
@@ -385,3 +410,61 @@ def check_signatures(url: str, petition_ids: list[int], acknowledged: set[tuple[
         "audit_entries": int(audited),
         "audit_matches_rows": int(audited) == rows,
     }
+
+
+# -- sealing of the audit log ---------------------------------------------------------------
+
+def audit_mark(url: str) -> int:
+    """The id of the last audit entry: the entries a run writes come after it."""
+    with reading(url) as conn:
+        return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_entry"))
+                   .scalar_one())
+
+
+def seal_delays(url: str, after_id: int, wait_s: float = 5.0, poll_s: float = 0.2
+                ) -> dict[str, Any]:
+    """How long the audit entries written after `after_id` waited to be sealed into the chain.
+
+    Requests append entries with `seq` NULL; a single sealer later sets `seq`, `hash` and
+    `sealed_at`. This waits up to `wait_s` for the sealer to catch up (until no entry of the
+    run is unsealed), then takes max(sealed_at - created_at) in SQL. Before the audit log has
+    a `sealed_at` column (entries sealed in the request's own transaction) the delay is None
+    and `note` says why; `unsealed_rows` then counts entries without `seq` (none).
+    """
+    from sqlalchemy import inspect
+
+    started = time.perf_counter()
+    with reading(url) as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("audit_entry")}
+        conn.rollback()
+        has_sealed_at = "sealed_at" in columns
+        unsealed_sql = text(
+            f"SELECT count(*) FROM audit_entry WHERE id > :after AND "
+            f"{'sealed_at' if has_sealed_at else 'seq'} IS NULL").bindparams(after=after_id)
+        while True:
+            # A new read transaction for each look: a SQLite snapshot would never change.
+            unsealed = int(conn.execute(unsealed_sql).scalar_one())
+            conn.rollback()
+            if not unsealed or not has_sealed_at or time.perf_counter() - started >= wait_s:
+                break
+            time.sleep(poll_s)
+        rows = int(conn.execute(text("SELECT count(*) FROM audit_entry WHERE id > :after"),
+                                {"after": after_id}).scalar_one())
+        delay_max = delay_avg = None
+        if has_sealed_at:
+            if conn.dialect.name == "postgresql":
+                delay = "EXTRACT(EPOCH FROM (sealed_at - created_at)) * 1000"
+            else:
+                delay = "(julianday(sealed_at) - julianday(created_at)) * 86400000.0"
+            found = conn.execute(text(
+                f"SELECT max({delay}), avg({delay}) FROM audit_entry "
+                f"WHERE id > :after AND sealed_at IS NOT NULL"), {"after": after_id}).one()
+            delay_max, delay_avg = (None if v is None else round(float(v), 1) for v in found)
+    out: dict[str, Any] = {"rows": rows, "unsealed_rows": unsealed,
+                           "delay_max_ms": delay_max, "delay_avg_ms": delay_avg,
+                           "waited_s": round(time.perf_counter() - started, 2),
+                           "sealed_at_column": has_sealed_at}
+    if not has_sealed_at:
+        out["note"] = ("audit_entry has no sealed_at column yet: entries are sealed in the "
+                       "request's own transaction, so there is no sealing delay to measure")
+    return out

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data, loadgen
-from bench.server import WHOAMI_PATH, Server, start_server
+from bench.server import BENCH_APP, FLOOR_APP, WHOAMI_PATH, Server, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKERS = 2
@@ -38,13 +38,14 @@ def workdir(keep: bool = False) -> Iterator[Path]:
 
 @dataclass
 class Stage:
-    """A populated database and a server on it."""
+    """A populated database and a server on it, and the floor server beside it."""
 
     backend: str
     population: data.Population
     server: Server
     workdir: Path
     connections: int = DEFAULT_CONNECTIONS
+    floor: Server | None = None
 
     @property
     def postgres(self) -> bool:
@@ -57,13 +58,16 @@ class Stage:
         return make_url(self.population.url).database if self.postgres else None
 
     def plan(self, paths: list[str], *, seconds: float, warmup: float,
-             connections: int | None = None, **kw: Any) -> dict[str, Any]:
-        return {"host": "127.0.0.1", "port": self.server.port, "paths": paths,
+             connections: int | None = None, server: Server | None = None,
+             **kw: Any) -> dict[str, Any]:
+        """A load-generator plan against the app server (or `server`, e.g. the floor)."""
+        server = server or self.server
+        return {"host": "127.0.0.1", "port": server.port, "paths": paths,
                 "duration": seconds, "warmup": warmup,
                 "connections": connections or self.connections,
-                "server_pid": self.server.process.pid, "watch_postgres": self.postgres,
+                "server_pid": server.process.pid, "watch_postgres": self.postgres,
                 "database": self.database, "balance_path": WHOAMI_PATH,
-                "workers": self.server.workers, **kw}
+                "workers": server.workers, **kw}
 
     def load(self, plan: dict[str, Any]) -> dict[str, Any]:
         return loadgen.run_load(plan, self.workdir)
@@ -72,8 +76,9 @@ class Stage:
 @contextlib.contextmanager
 def stage(backend: str, work: Path, *, workers: int = DEFAULT_WORKERS,
           connections: int = DEFAULT_CONNECTIONS, log: Callable[[str], None] = print,
-          url: str | None = None, patches: str = "", **populate: Any) -> Iterator[Stage]:
-    """Create, migrate and fill a database, start the server, and clean both up after.
+          url: str | None = None, **populate: Any) -> Iterator[Stage]:
+    """Create, migrate and fill a database, start the server and the floor server (the same
+    command, the same workers), and clean all up after.
 
     With `url`, that (empty or migrated) database is used and left for its owner to drop.
     """
@@ -96,11 +101,18 @@ def stage(backend: str, work: Path, *, workers: int = DEFAULT_WORKERS,
         log(f"  {backend}: database ready in {time.perf_counter() - started:.1f} s "
             f"({population.users:,} accounts with tokens, {population.big_signatures:,} "
             f"signatures on one petition) {population.timings}")
-        server = start_server(url, workers=workers, log_dir=work, patches=patches)
+        servers: list[Server] = []
         try:
-            yield Stage(backend, population, server, work, connections)
+            for app in (BENCH_APP, FLOOR_APP):
+                servers.append(start_server(url, workers=workers, log_dir=work, wait=False,
+                                            app=app))
+            for each in servers:
+                each.wait_healthy()
+            server, floor = servers
+            yield Stage(backend, population, server, work, connections, floor=floor)
         finally:
-            server.stop()
+            for each in servers:
+                each.stop()
     finally:
         if owned:
             data.drop_database(url)

@@ -9,7 +9,8 @@ all connections work on the same target at a time: the hot-petition case; with `
 ``t = i % len(paths)`` and ``u = i // len(paths)``: consecutive requests go to different
 targets). Without tokens,
 request i goes to ``paths[i % len(paths)]``. ``bodies[i % len(bodies)]`` is the JSON body
-(or ``target_bodies[t][i % ...]``: bodies that depend on the target).
+(or ``target_bodies[t][i % ...]``: bodies that depend on the target), and
+``cookies[i % len(cookies)]`` the Cookie header (logged-in browsers).
 
 It is a closed loop: each connection sends its next request when the previous answer has been
 read completely. Latency is measured from the first byte written to the last byte read.
@@ -52,6 +53,7 @@ class Plan:
     bodies: list[Any] | None = None
     target_bodies: list[list[Any]] | None = None  # per path: request i uses [t][i % len]
     headers: dict[str, str] = field(default_factory=dict)
+    cookies: list[str] | None = None  # Cookie header values: request i carries [i % len]
     record_acks: bool = False
     server_pid: int | None = None
     watch_postgres: bool = False
@@ -121,6 +123,7 @@ class Run:
                            for line in Path(plan.tokens_file).read_text().splitlines()
                            if line.strip()]
         self.paths = [p.encode() for p in plan.paths]
+        self.cookies = [f"Cookie: {c}\r\n".encode() for c in (plan.cookies or [])]
         self.bodies = [json.dumps(b).encode() for b in (plan.bodies or [])]
         self.target_bodies = [[json.dumps(b).encode() for b in bodies]
                               for bodies in (plan.target_bodies or [])]
@@ -156,6 +159,8 @@ class Run:
         else:
             t, auth = i % len(self.paths), b""
         head = plan.method.encode() + b" " + self.paths[t] + b" HTTP/1.1\r\n" + self.head_common
+        if self.cookies:
+            head += self.cookies[i % len(self.cookies)]
         bodies = self.target_bodies[t] if self.target_bodies else self.bodies
         if bodies:
             body = bodies[i % len(bodies)]

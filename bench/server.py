@@ -1,9 +1,21 @@
 """Start and stop the application under uvicorn for a benchmark, and read its CPU use.
 
-The server is the production application (`app.main.create_app()`) with one extra route,
-`GET /bench/bare`, added here by an app factory so the production app has no bench route. The
-bare route goes through the same middleware, global dependencies and route class as every other
-route but touches no database: it is the ceiling of the stack on this machine.
+Two apps are served, by the same command (`server_command`, the only place that names the ASGI
+server and its options) with the same number of workers:
+
+* the bench app: the production application (`app.main.create_app()`) with one extra route,
+  `GET /bench/bare`, added here by an app factory so the production app has no bench route.
+  The bare route goes through the same middleware, global dependencies and route class as
+  every other route but touches no database: it is the ceiling of the stack on this machine.
+* the floor: a plain FastAPI app with one sync route, `GET /`, answering "ok": no middleware,
+  no dependencies, no database. What this server program and these workers can do at best
+  with FastAPI on this machine, at this moment: every throughput is also reported as a
+  fraction of it, so that the figures compare across machines and across ASGI servers.
+
+Both factories also have `GET /bench/whoami` (the worker's pid), which the harness uses to wait
+until every worker is up and the load generator to spread its connections over the workers;
+it is never under load, and in the floor app it comes after the floor route, so a floor
+request never reaches it.
 
 CPU is read from /proc/<pid>/stat (utime + stime) for the uvicorn master and all its
 descendants (the workers), so no third-party package is needed.
@@ -31,25 +43,44 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 BARE_PATH = "/bench/bare"
+FLOOR_PATH = "/"
 WHOAMI_PATH = "/bench/whoami"  # which worker answered: to wait until every worker is up
+HEALTH_PATH = "/healthz"
+BENCH_APP = "bench.server:create_bench_app"
+FLOOR_APP = "bench.server:create_floor_app"
+
+
+def _add_whoami(app: Any) -> None:
+    @app.get(WHOAMI_PATH, include_in_schema=False)
+    async def whoami() -> dict[str, Any]:
+        return {"pid": os.getpid()}
 
 
 def create_bench_app():
     """uvicorn factory: the production app plus the bare route (used only by bench/)."""
     from app.main import create_app
-    from bench import patches
 
     app = create_app()
-    app.state.bench_patches = patches.apply(app)  # experiments only; none by default
 
     @app.get(BARE_PATH, include_in_schema=False)
     async def bare() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get(WHOAMI_PATH, include_in_schema=False)
-    async def whoami() -> dict[str, Any]:
-        return {"pid": os.getpid(), "patches": app.state.bench_patches}
+    _add_whoami(app)
+    return app
 
+
+def create_floor_app():
+    """uvicorn factory: the floor, a plain FastAPI app with one sync route."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get(FLOOR_PATH)
+    def floor():  # no return annotation: FastAPI would add a response model to validate
+        return "ok"
+
+    _add_whoami(app)  # after the floor route, so a floor request never tries it
     return app
 
 
@@ -149,8 +180,8 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, port: int, *, rate_limits: bool = False,
-               redis_url: str | None = None, extra: dict[str, str] | None = None,
-               patches: str = "") -> dict[str, str]:
+               redis_url: str | None = None, extra: dict[str, str] | None = None
+               ) -> dict[str, str]:
     """The environment of a benchmark server: production mode, rate limits off by default."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HROMADA_")}
     mail_dir = Path(tempfile.gettempdir()) / "hromada-bench-outbox"
@@ -167,7 +198,6 @@ def server_env(database_url: str, port: int, *, rate_limits: bool = False,
     })
     if redis_url:
         env["HROMADA_REDIS_URL"] = redis_url
-    env["HROMADA_BENCH_PATCHES"] = patches
     env.update(extra or {})
     return env
 
@@ -181,6 +211,8 @@ class Server:
     workers: int
     log_path: Path
     env: dict[str, str] = field(repr=False, default_factory=dict)
+    app: str = BENCH_APP
+    health_path: str | None = HEALTH_PATH  # None: the worker check alone says it is up
 
     @property
     def base_url(self) -> str:
@@ -200,14 +232,15 @@ class Server:
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        healthy, seen = False, set()
+        healthy, seen = self.health_path is None, set()
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}:\n"
                                    f"{self.log_tail()}")
             try:
                 if not healthy:
-                    with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=5) as resp:
+                    with urllib.request.urlopen(f"{self.base_url}{self.health_path}",
+                                                timeout=5) as resp:
                         healthy = resp.status == 200
                 if healthy:
                     # Every worker accepts on the shared socket once it is up: wait until
@@ -221,7 +254,8 @@ class Server:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"the server did not answer /healthz in {timeout:.0f} s:\n"
+        raise RuntimeError(f"{self.app} did not answer on all {self.workers} workers in "
+                           f"{timeout:.0f} s:\n"
                            f"{self.log_tail()}")
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -238,23 +272,33 @@ class Server:
             self.process.wait(5)
 
 
+def server_command(app: str, port: int, workers: int) -> list[str]:
+    """The one command that serves a bench app factory (the bench app and the floor alike).
+
+    It should serve the way production does (`hromada serve`, the Dockerfile): when those
+    change ASGI server or options, change them here, and both apps follow.
+    """
+    return [sys.executable, "-m", "uvicorn", app, "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
+
+
 def start_server(database_url: str, *, workers: int = 2, port: int | None = None,
                  rate_limits: bool = False, redis_url: str | None = None,
                  extra_env: dict[str, str] | None = None, log_dir: Path | None = None,
-                 wait: bool = True, patches: str = "") -> Server:
-    """Start `uvicorn bench.server:create_bench_app` with `workers` processes."""
+                 wait: bool = True, app: str = BENCH_APP) -> Server:
+    """Serve `app` (BENCH_APP, or FLOOR_APP for the floor) with `workers` processes."""
     port = port or free_port()
     env = server_env(database_url, port, rate_limits=rate_limits, redis_url=redis_url,
-                     extra=extra_env, patches=patches)
+                     extra=extra_env)
     log_dir = log_dir or Path(tempfile.gettempdir())
     log_path = log_dir / f"hromada-bench-server-{port}.log"
-    command = [sys.executable, "-m", "uvicorn", "bench.server:create_bench_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(process=process, port=port, workers=workers, log_path=log_path, env=env)
+        process = subprocess.Popen(server_command(app, port, workers), cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    server = Server(process=process, port=port, workers=workers, log_path=log_path, env=env,
+                    app=app, health_path=HEALTH_PATH if app == BENCH_APP else None)
     if wait:
         try:
             server.wait_healthy()
