@@ -253,7 +253,7 @@ def start_sessions(engine: Engine, user_ids: Iterable[int]) -> list[str]:
     from app.db import transaction
     from app.identity import service as identity
     from app.identity.models import User
-    from app.web.deps import SESSION_COOKIE
+    from app.web.auth import SESSION_COOKIE
     from app.web.middleware import CSRF_COOKIE
 
     cookies = []

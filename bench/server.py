@@ -213,13 +213,17 @@ class Server:
     env: dict[str, str] = field(repr=False, default_factory=dict)
     app: str = BENCH_APP
     health_path: str | None = HEALTH_PATH  # None: the worker check alone says it is up
+    sealer: subprocess.Popen | None = None  # `hromada audit seal --follow`, as the worker runs
+
+    def _processes(self) -> list[subprocess.Popen]:
+        return [p for p in (self.process, self.sealer) if p is not None]
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def pids(self) -> list[int]:
-        return process_tree(self.process.pid)
+        return [pid for p in self._processes() for pid in process_tree(p.pid)]
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pids())
@@ -259,17 +263,18 @@ class Server:
                            f"{self.log_tail()}")
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.process.poll() is not None:
-            return
-        # The server runs in its own process group (start_new_session), which we started.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
+        for process in self._processes():
+            if process.poll() is not None:
+                continue
+            # Each runs in its own process group (start_new_session), which we started.
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(5)
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
 
 
 def server_command(app: str, port: int, workers: int) -> list[str]:
@@ -297,8 +302,13 @@ def start_server(database_url: str, *, workers: int = 2, port: int | None = None
         process = subprocess.Popen(server_command(app, port, workers), cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
+        sealer = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "audit", "seal", "--follow"], cwd=ROOT, env=env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ) if app == BENCH_APP else None
     server = Server(process=process, port=port, workers=workers, log_path=log_path, env=env,
-                    app=app, health_path=HEALTH_PATH if app == BENCH_APP else None)
+                    app=app, health_path=HEALTH_PATH if app == BENCH_APP else None,
+                    sealer=sealer)
     if wait:
         try:
             server.wait_healthy()
