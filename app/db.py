@@ -38,7 +38,7 @@ from app.models import metadata
 from app.settings import get_settings
 
 __all__ = ["GROUP_COMMIT", "build_engine", "get_engine", "insert_or_skip", "metadata",
-           "new_session", "sqlite_writer", "transaction", "write_intent"]
+           "new_session", "queues_writers", "sqlite_writer", "transaction", "write_intent"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
@@ -54,6 +54,11 @@ def _lock_path(bind: Engine | Connection) -> str | None:
             database.startswith("file:")):
         return None
     return str(Path(database).resolve()) + ".lock"
+
+
+def queues_writers(bind: Engine | Connection) -> bool:
+    """Whether writers on this database wait for their turn (a SQLite file)."""
+    return _lock_path(bind) is not None
 
 
 @contextmanager

@@ -152,8 +152,10 @@ def lock_collecting(session: Session, petition_id: int, now: datetime) -> Petiti
 def insert_signatures(session: Session, rows: list[dict[str, Any]]) -> set[int]:
     """INSERT many online signatures in one statement, skipping those the unique constraints
     refuse; returns the user ids that were inserted."""
-    statement = insert_or_skip(session, PetitionSignature).values(rows).on_conflict_do_nothing()
-    return {row[0] for row in session.exec(statement.returning(PetitionSignature.user_id))}
+    table = PetitionSignature.__table__
+    statement = insert_or_skip(session, table).on_conflict_do_nothing().returning(
+        table.c.user_id)  # one compiled statement, executed for many rows
+    return {row[0] for row in session.connection().execute(statement, rows)}
 
 
 def delete_signatures(session: Session, petition_id: int, user_ids: list[int]) -> None:

@@ -14,9 +14,11 @@ from app.notifications.models import Follow, Message, MessageStatus
 
 def follow(session: Session, user_ids: list[int], subject_type: str, subject_id: int) -> None:
     """Make the people follow the subject (once: a second follow changes nothing)."""
-    session.exec(insert_or_skip(session, Follow).values(
-        [{"user_id": user_id, "subject_type": subject_type, "subject_id": subject_id,
-          "created_at": func.now()} for user_id in user_ids]).on_conflict_do_nothing())
+    table = Follow.__table__
+    session.connection().execute(
+        insert_or_skip(session, table).values(created_at=func.now()).on_conflict_do_nothing(),
+        [{"user_id": user_id, "subject_type": subject_type, "subject_id": subject_id}
+         for user_id in user_ids])
 
 
 def unfollow(session: Session, user_id: int, subject_type: str, subject_id: int) -> None:

@@ -28,7 +28,14 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db import GROUP_COMMIT, get_engine, new_session, sqlite_writer, write_intent
+from app.db import (
+    GROUP_COMMIT,
+    get_engine,
+    new_session,
+    queues_writers,
+    sqlite_writer,
+    write_intent,
+)
 from app.exceptions import DatabaseBusy, DomainError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -76,7 +83,8 @@ class Route(APIRoute):
             state = request.state._state
             state[GROUP_COMMIT] = self.group_commit
             token = write_intent.set(self.writes)
-            turn = sqlite_writer(get_engine()) if self.writes else None
+            engine = get_engine()
+            turn = sqlite_writer(engine) if self.writes and queues_writers(engine) else None
             try:
                 if turn is not None:
                     await _in_thread("turn", turn.__enter__)
