@@ -24,7 +24,7 @@ os.environ.pop("HROMADA_REDIS_URL", None)
 
 import pytest
 from fastapi import Request
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -117,6 +117,7 @@ def db(engine) -> Iterator[Session]:
     outer = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint",
                       expire_on_commit=False)
+    event.listen(session, "after_flush", _writes_change_pages)
     try:
         yield session
     finally:
@@ -124,6 +125,36 @@ def db(engine) -> Iterator[Session]:
         outer.rollback()
         connection.close()
         write_intent.reset(token)
+
+
+def _writes_change_pages(session, flush_context) -> None:
+    """A test's own writes (factories, services called directly) stand for writes of another
+    process, which a page may show a TTL late (app/web/pagecache.py); tests do not wait, so
+    such a write invalidates at once. Writes inside a request invalidate as in production:
+    when the request commits, unless its route keeps the pages."""
+    from app.web import pagecache
+
+    if not pagecache.serving():
+        pagecache.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pages():
+    """No page or fragment outlives its test (the app and its cache are shared by all)."""
+    from app.web import pagecache
+
+    pagecache.clear()
+    yield
+    pagecache.clear()
+
+
+@pytest.fixture
+def pages_as_in_production(db):
+    """The test's own writes no longer invalidate the page cache: only committed write
+    requests do, and other writes show when the TTL has passed (move the `clock`)."""
+    event.remove(db, "after_flush", _writes_change_pages)
+    yield
+    event.listen(db, "after_flush", _writes_change_pages)
 
 
 @pytest.fixture(autouse=True)
