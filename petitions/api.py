@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
 from app import clock
+from app.web import pagecache
 from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
 from app.web.ratelimit import limit
 from petitions import service
@@ -151,6 +152,7 @@ def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: Ap
 
 @router.post("/petitions/{petition_id}/signatures", response_model=SignatureResult,
              status_code=201)
+@pagecache.keeps_pages
 def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbSession,
          user: ApiUser):
     """Sign (a verified resident of the community of the minimum age; once)."""
@@ -160,6 +162,7 @@ def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbS
 
 
 @router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)
+@pagecache.keeps_pages
 def withdraw(petition_id: int, session: DbSession, user: ApiUser):
     """Withdraw my signature while the petition collects signatures."""
     service.withdraw(session, petition_id, user)

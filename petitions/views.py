@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import clock
 from app.communities import repository as communities_repo
 from app.exceptions import DomainError, InvalidInput, NotAuthenticated, NotFound
+from app.web import pagecache
 from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
 from app.web.forms import FieldErrors, field_messages
 from app.web.i18n import N_, gettext
@@ -95,6 +96,7 @@ def _see(petition_id: int, done: str | None = None, anchor: str = "") -> Redirec
 # -- list -----------------------------------------------------------------------------------
 
 @router.get("/petitions")
+@pagecache.shared_page
 def list_petitions(request: Request, session: DbSession, user: OptionalUser,
                    community: str = Query("", max_length=64),
                    status: str = Query("", max_length=20),
@@ -257,6 +259,7 @@ def _page(request: Request, session, user, petition_id: int, *, errors: dict | N
 
 
 @router.get("/petitions/{petition_id:int}")
+@pagecache.shared_page
 def petition_page(request: Request, session: DbSession, user: OptionalUser, petition_id: int,
                   done: str = Query("", max_length=20)):
     flash = gettext(FLASH[done]) if done in FLASH else None
@@ -314,6 +317,7 @@ def reject(request: Request, session: DbSession, user: CurrentUser, petition_id:
 
 
 @router.post("/petitions/{petition_id:int}/sign")
+@pagecache.keeps_pages
 def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
          public_name: Annotated[bool, Form()] = False):
     limit(request, "sign")
@@ -323,6 +327,7 @@ def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: i
 
 
 @router.post("/petitions/{petition_id:int}/withdraw")
+@pagecache.keeps_pages
 def withdraw(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
                 lambda: service.withdraw(session, petition_id, user), "withdrawn",
@@ -377,12 +382,14 @@ def post_update(request: Request, session: DbSession, user: CurrentUser, petitio
 
 
 @router.post("/petitions/{petition_id:int}/follow")
+@pagecache.keeps_pages
 def follow(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
                 lambda: service.follow(session, petition_id, user), "followed")
 
 
 @router.post("/petitions/{petition_id:int}/unfollow")
+@pagecache.keeps_pages
 def unfollow(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
                 lambda: service.unfollow(session, petition_id, user), "unfollowed")

@@ -242,6 +242,11 @@ class PageCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def pages(self) -> list[tuple]:
+        """The keys of the whole pages held (fragments left out)."""
+        with self._lock:
+            return [key for key in self._entries if key[0] == "page"]
+
     @property
     def bytes(self) -> int:
         return self._bytes
