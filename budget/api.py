@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse, Response
 from app import clock
 from app.communities import service as communities
 from app.exceptions import NotFound
+from app.web import pagecache
 from app.web.deps import ApiUser, DbSession, OptionalApiUser, make_router
 from app.web.i18n import N_
 from app.web.ratelimit import limit
@@ -234,6 +235,7 @@ def my_ballot(cycle_id: int, session: DbSession, user: ApiUser):
 
 
 @router.put("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
+@pagecache.keeps_pages
 def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSession,
                 user: ApiUser):
     """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`
@@ -245,6 +247,7 @@ def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSess
 
 
 @router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)
+@pagecache.keeps_pages
 def check_ballot(cycle_id: int, body: BallotIn, session: DbSession, user: OptionalApiUser):
     """Check a ballot without casting it: what it leaves of the funds, choices or points."""
     cycle = service.get_cycle(session, cycle_id)

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.communities import service as communities
 from app.exceptions import DomainError, InvalidInput
+from app.web import pagecache
 from app.web.deps import CurrentUser, DbSession, OptionalUser, make_router
 from app.web.forms import FieldErrors, parse
 from app.web.i18n import N_, gettext
@@ -268,6 +269,7 @@ def submit_project(request: Request, session: DbSession, user: CurrentUser, cycl
 
 
 @router.get("/budget/{cycle_id}/projects/{project_id}")
+@pagecache.shared_page
 def project_page(request: Request, session: DbSession, user: OptionalUser, cycle_id: int,
                  project_id: int):
     ctx = _base(request, session, user, cycle_id)
@@ -337,6 +339,7 @@ def edit_project(request: Request, session: DbSession, user: CurrentUser, cycle_
 
 
 @router.post("/budget/{cycle_id}/projects/{project_id}/follow")
+@pagecache.keeps_pages
 def follow_project(request: Request, session: DbSession, user: CurrentUser, cycle_id: int,
                    project_id: int, on: Annotated[str, Form(max_length=5)] = "1"):
     cycle = service.get_cycle(session, cycle_id)
@@ -435,6 +438,7 @@ def ballot_page(request: Request, session: DbSession, user: CurrentUser, cycle_i
 
 
 @router.post("/budget/{cycle_id}/ballot")
+@pagecache.keeps_pages
 async def cast_ballot(request: Request, session: DbSession, user: CurrentUser, cycle_id: int):
     form = await request.form()
     return await run_in_threadpool(_cast_ballot, request, session, user, cycle_id, form)
@@ -462,6 +466,7 @@ def _cast_ballot(request: Request, session, user, cycle_id: int, form):
 
 
 @router.post("/budget/{cycle_id}/ballot/preview")
+@pagecache.keeps_pages
 async def preview_ballot(request: Request, session: DbSession, user: OptionalUser,
                          cycle_id: int):
     form = await request.form()
@@ -538,6 +543,7 @@ def _record_paper(request: Request, session, user, cycle_id: int, form):
 # -- results --------------------------------------------------------------------------------
 
 @router.get("/budget/{cycle_id}/results")
+@pagecache.shared_page
 def results_page(request: Request, session: DbSession, user: OptionalUser, cycle_id: int):
     ctx = _base(request, session, user, cycle_id)
     ctx["results"] = service.results_for_display(session, ctx["cycle"])
