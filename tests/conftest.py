@@ -148,6 +148,17 @@ def _fresh_pages():
     pagecache.clear()
 
 
+def _keep_setup(db: Session) -> None:
+    """Commit the test's setup at the start of a request; setup still unflushed is the test's
+    own write too (see _writes_change_pages), though it is flushed inside the request."""
+    from app.web import pagecache
+
+    if (db.new or db.dirty or db.deleted) and event.contains(db, "after_flush",
+                                                             _writes_change_pages):
+        pagecache.invalidate()
+    db.commit()
+
+
 @pytest.fixture
 def pages_as_in_production(db):
     """The test's own writes no longer invalidate the page cache: only committed write
@@ -209,7 +220,7 @@ def client(app, db):
     def _session(request: Request):
         # The setup so far is kept (a savepoint release): a request that fails rolls back its
         # own work only, as it would with a transaction of its own.
-        db.commit()
+        _keep_setup(db)
         request.state.db = db
         request.state.db_external = True
         return db
@@ -229,7 +240,7 @@ def make_client(app, db):
     def _session(request: Request):
         # The setup so far is kept (a savepoint release): a request that fails rolls back its
         # own work only, as it would with a transaction of its own.
-        db.commit()
+        _keep_setup(db)
         request.state.db = db
         request.state.db_external = True
         return db

@@ -89,6 +89,16 @@ def test_a_committed_write_shows_to_the_next_visitor(client, db, place):
     assert "Вивезти сміття" in client.get(TRACKER).text
 
 
+def test_a_test_write_left_unflushed_shows_too(client, db, place):
+    row = oblige(db, place, "Стара назва")
+    db.commit()
+    assert "Стара назва" in client.get(TRACKER).text
+
+    row.subject_title = "Нова назва"  # flushed only by the next request's session
+
+    assert "Нова назва" in client.get(TRACKER).text
+
+
 def test_a_write_of_another_process_shows_within_the_ttl(client, db, place, clock,
                                                          pages_as_in_production):
     before = client.get(TRACKER)
