@@ -137,11 +137,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import clock
 from app.settings import get_settings
+from app.web.deps import SESSION_COOKIE
 from app.web.middleware import CSRF_COOKIE
 
 log = logging.getLogger("hromada.pagecache")
 
-SESSION_COOKIE = "hromada_session"  # app.web.deps.SESSION_COOKIE (not imported: no cycle)
 PUBLIC = "public, max-age=1"
 PRIVATE = "private, no-store"
 HTMX_HEADERS = ("hx-request", "hx-target", "hx-boosted", "hx-history-restore-request")
