@@ -123,5 +123,9 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
         if module.router is not None:
             app.include_router(module.router, include_in_schema=False)
     app.state.nav = [link for module in registered for link in module.nav]
+
+    from app.web import pagecache
+
+    pagecache.install(app)  # last: it sees every route, and its middleware is the outermost
     log.debug("Hromada started in %s mode", settings.environment)
     return app

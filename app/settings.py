@@ -70,6 +70,12 @@ class Settings(BaseSettings):
 
     page_size: int = Field(20, ge=5, le=200)
 
+    # The shared page cache (app/web/pagecache.py): how long a page rendered for everyone may
+    # be served (seconds; at most 1, 0 turns the cache off), and how much each process keeps.
+    page_cache_ttl: float = Field(1.0, ge=0, le=1)
+    page_cache_entries: int = Field(2000, ge=1)
+    page_cache_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+
     @model_validator(mode="after")
     def _secret_required_outside_development(self) -> Settings:
         if not self.secret_key:

@@ -12,6 +12,7 @@ from fastapi.responses import PlainTextResponse, Response
 from app import clock
 from app.communities import service as communities
 from app.exceptions import NotFound
+from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.i18n import N_
@@ -247,6 +248,7 @@ def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSess
 
 
 @router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)
+@pagecache.keeps_pages
 def check_ballot(cycle_id: int, body: BallotIn, session: DbSession, user: OptionalApiUser):
     """Check a ballot without casting it: what it leaves of the funds, choices or points."""
     cycle = service.get_cycle(session, cycle_id)

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.communities import service as communities
 from app.exceptions import DomainError, InvalidInput
+from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.forms import FieldErrors, parse
@@ -269,6 +270,7 @@ def submit_project(request: Request, session: DbSession, user: CurrentUser, cycl
 
 
 @router.get("/budget/{cycle_id}/projects/{project_id}")
+@pagecache.shared_page
 def project_page(request: Request, session: DbSession, user: OptionalUser, cycle_id: int,
                  project_id: int):
     ctx = _base(request, session, user, cycle_id)
@@ -338,6 +340,7 @@ def edit_project(request: Request, session: DbSession, user: CurrentUser, cycle_
 
 
 @router.post("/budget/{cycle_id}/projects/{project_id}/follow")
+@pagecache.keeps_pages
 def follow_project(request: Request, session: DbSession, user: CurrentUser, cycle_id: int,
                    project_id: int, on: Annotated[str, Form(max_length=5)] = "1"):
     cycle = service.get_cycle(session, cycle_id)
@@ -464,6 +467,7 @@ def _cast_ballot(request: Request, session, user, cycle_id: int, form):
 
 
 @router.post("/budget/{cycle_id}/ballot/preview")
+@pagecache.keeps_pages
 async def preview_ballot(request: Request, session: DbSession, user: OptionalUser,
                          cycle_id: int):
     form = await request.form()
@@ -540,6 +544,7 @@ def _record_paper(request: Request, session, user, cycle_id: int, form):
 # -- results --------------------------------------------------------------------------------
 
 @router.get("/budget/{cycle_id}/results")
+@pagecache.shared_page
 def results_page(request: Request, session: DbSession, user: OptionalUser, cycle_id: int):
     ctx = _base(request, session, user, cycle_id)
     ctx["results"] = service.results_for_display(session, ctx["cycle"])

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
 from app import clock
+from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.ratelimit import limit
@@ -162,6 +163,7 @@ def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbS
 
 
 @router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)
+@pagecache.keeps_pages
 def withdraw(petition_id: int, session: DbSession, user: ApiUser):
     """Withdraw my signature while the petition collects signatures."""
     service.withdraw(session, petition_id, user)

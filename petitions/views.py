@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import clock
 from app.communities import repository as communities_repo
 from app.exceptions import DomainError, InvalidInput, NotAuthenticated, NotFound
+from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.forms import FieldErrors, field_messages
@@ -96,6 +97,7 @@ def _see(petition_id: int, done: str | None = None, anchor: str = "") -> Redirec
 # -- list -----------------------------------------------------------------------------------
 
 @router.get("/petitions")
+@pagecache.shared_page
 def list_petitions(request: Request, session: DbSession, user: OptionalUser,
                    community: str = Query("", max_length=64),
                    status: str = Query("", max_length=20),
@@ -258,6 +260,7 @@ def _page(request: Request, session, user, petition_id: int, *, errors: dict | N
 
 
 @router.get("/petitions/{petition_id:int}")
+@pagecache.shared_page
 def petition_page(request: Request, session: DbSession, user: OptionalUser, petition_id: int,
                   done: str = Query("", max_length=20)):
     flash = gettext(FLASH[done]) if done in FLASH else None
@@ -325,6 +328,7 @@ def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: i
 
 
 @router.post("/petitions/{petition_id:int}/withdraw")
+@pagecache.keeps_pages
 def withdraw(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
                 lambda: service.withdraw(session, petition_id, user), "withdrawn",
@@ -379,12 +383,14 @@ def post_update(request: Request, session: DbSession, user: CurrentUser, petitio
 
 
 @router.post("/petitions/{petition_id:int}/follow")
+@pagecache.keeps_pages
 def follow(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
                 lambda: service.follow(session, petition_id, user), "followed")
 
 
 @router.post("/petitions/{petition_id:int}/unfollow")
+@pagecache.keeps_pages
 def unfollow(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
                 lambda: service.unfollow(session, petition_id, user), "unfollowed")

@@ -24,7 +24,7 @@ os.environ.pop("HROMADA_REDIS_URL", None)
 
 import pytest
 from fastapi import Request
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -117,6 +117,7 @@ def db(engine) -> Iterator[Session]:
     outer = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint",
                       expire_on_commit=False)
+    event.listen(session, "after_flush", _writes_change_pages)
     try:
         yield session
     finally:
@@ -124,6 +125,47 @@ def db(engine) -> Iterator[Session]:
         outer.rollback()
         connection.close()
         write_intent.reset(token)
+
+
+def _writes_change_pages(session, flush_context) -> None:
+    """A test's own writes (factories, services called directly) stand for writes of another
+    process, which a page may show a TTL late (app/web/pagecache.py); tests do not wait, so
+    such a write invalidates at once. Writes inside a request invalidate as in production:
+    when the request commits, unless its route keeps the pages."""
+    from app.web import pagecache
+
+    if not pagecache.serving():
+        pagecache.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pages():
+    """No page or fragment outlives its test (the app and its cache are shared by all)."""
+    from app.web import pagecache
+
+    pagecache.clear()
+    yield
+    pagecache.clear()
+
+
+def _keep_setup(db: Session) -> None:
+    """Commit the test's setup at the start of a request; setup still unflushed is the test's
+    own write too (see _writes_change_pages), though it is flushed inside the request."""
+    from app.web import pagecache
+
+    if (db.new or db.dirty or db.deleted) and event.contains(db, "after_flush",
+                                                             _writes_change_pages):
+        pagecache.invalidate()
+    db.commit()
+
+
+@pytest.fixture
+def pages_as_in_production(db):
+    """The test's own writes no longer invalidate the page cache: only committed write
+    requests do, and other writes show when the TTL has passed (move the `clock`)."""
+    event.remove(db, "after_flush", _writes_change_pages)
+    yield
+    event.listen(db, "after_flush", _writes_change_pages)
 
 
 @pytest.fixture(autouse=True)
@@ -178,7 +220,7 @@ def client(app, db):
     def _session(request: Request):
         # The setup so far is kept (a savepoint release): a request that fails rolls back its
         # own work only, as it would with a transaction of its own.
-        db.commit()
+        _keep_setup(db)
         request.state.db = db
         request.state.db_external = True
         return db
@@ -198,7 +240,7 @@ def make_client(app, db):
     def _session(request: Request):
         # The setup so far is kept (a savepoint release): a request that fails rolls back its
         # own work only, as it would with a transaction of its own.
-        db.commit()
+        _keep_setup(db)
         request.state.db = db
         request.state.db_external = True
         return db

@@ -18,6 +18,7 @@ from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.exceptions import InvalidInput
 from app.settings import get_settings
+from app.web import pagecache
 from app.web.deps import DbSession, make_router
 from app.web.i18n import N_
 from app.web.i18n import gettext as _
@@ -82,6 +83,7 @@ def _listing(request: Request, session, community=None, *, kind, status, q, auth
 
 
 @router.get("/obligations")
+@pagecache.shared_page
 def all_obligations(request: Request, session: DbSession, kind: str = Query("", max_length=40),
                     status: str = Query("", max_length=20), q: str = Query("", max_length=200),
                     authority: int | None = None, opened_from: str = Query("", alias="from",
@@ -93,6 +95,7 @@ def all_obligations(request: Request, session: DbSession, kind: str = Query("", 
 
 
 @router.get("/communities/{slug}/obligations")
+@pagecache.shared_page
 def community_obligations(request: Request, session: DbSession, slug: str,
                           kind: str = Query("", max_length=40),
                           status: str = Query("", max_length=20),
@@ -107,6 +110,7 @@ def community_obligations(request: Request, session: DbSession, slug: str,
 
 
 @router.get("/authorities/{authority_id}")
+@pagecache.shared_page
 def authority_page(request: Request, session: DbSession, authority_id: int,
                    kind: str = Query("", max_length=40),
                    status: str = Query("", max_length=20),
@@ -179,6 +183,7 @@ def _tool_choices(board: stats.Dashboard) -> list[str]:
 
 
 @router.get("/dashboard")
+@pagecache.shared_page
 def dashboard(request: Request, session: DbSession,
               community: str = Query("", max_length=64), tool: str = Query("", max_length=20),
               sort: str = Query("name", max_length=20),

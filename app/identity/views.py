@@ -12,6 +12,7 @@ from app.exceptions import DomainError, InvalidInput
 from app.identity import service
 from app.notifications import service as notifications
 from app.settings import get_settings
+from app.web import pagecache
 from app.web.auth import SESSION_COOKIE, CurrentUser, OptionalUser
 from app.web.deps import DbSession, keep_on_error, make_router, writes
 from app.web.forms import field_messages
@@ -66,6 +67,7 @@ def register_form(request: Request, user: OptionalUser):
 
 
 @router.post("/register")
+@pagecache.keeps_pages
 def register(request: Request, session: DbSession,
              email: Annotated[str, Form(max_length=254)] = "",
              password: Annotated[str, Form(max_length=1000)] = "",
@@ -111,6 +113,7 @@ def login_form(request: Request, user: OptionalUser, next: str = Query("/", max_
 
 
 @router.post("/login")
+@pagecache.keeps_pages
 def login(request: Request, session: DbSession,
           email: Annotated[str, Form(max_length=254)] = "",
           password: Annotated[str, Form(max_length=1000)] = "",
@@ -131,6 +134,7 @@ def login(request: Request, session: DbSession,
 
 
 @router.post("/logout")
+@pagecache.keeps_pages
 def logout(request: Request, session: DbSession):
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:

@@ -81,7 +81,7 @@ class Route(APIRoute):
 
         async def route_handler(request: Request):
             state = request.state._state
-            state[GROUP_COMMIT] = self.group_commit
+            state[GROUP_COMMIT], state["writes"] = self.group_commit, self.writes
             token = write_intent.set(self.writes)
             engine = get_engine()
             turn = sqlite_writer(engine) if self.writes and queues_writers(engine) else None

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 
 from app.settings import ROOT, get_settings
-from app.web import i18n
+from app.web import i18n, pagecache
 
 TEMPLATE_DIR = ROOT / "templates"
 
@@ -67,6 +67,7 @@ def environment() -> Environment:
     env.filters["number"] = _format_number
     env.filters["currency"] = _format_currency
     env.globals["LANGUAGES"] = i18n.LANGUAGE_NAMES
+    env.globals["shared"] = pagecache.shared_fragment
     return env
 
 
@@ -100,19 +101,39 @@ def render(
     block: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render a page, or only `block` of it (for htmx requests, or when asked)."""
+    """Render a page, or only `block` of it (for htmx requests, or when asked).
+
+    A rendering meant for every anonymous visitor of a shared page (app/web/pagecache.py)
+    carries no CSRF token; one with a flash message, another status than 200, or a form with
+    a token field is the visitor's own and gets their token. Every page is `private,
+    no-store` unless the route says otherwise (a shared page answered from the cache is
+    public)."""
+    token = getattr(request.state, "csrf_token", "")
+    for_everyone = pagecache.storing(request)
+    if for_everyone and (status_code != 200 or (context or {}).get("flash")):
+        pagecache.refuse(request, "flash" if status_code == 200 else "status")
+        for_everyone = False
     ctx = {
         "request": request,
         "user": _current_user(request),
         "lang": i18n.current_language.get(),
-        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "csrf_token": "" if for_everyone else token,
         **(context or {}),
     }
-    env = environment()
-    if block is not None:
-        html = render_block(env, template, block, **ctx)
-    else:
-        html = env.get_template(template).render(**ctx)
+    html = _render(template, block, ctx)
+    if for_everyone and pagecache.TOKEN_FIELD in html:
+        # A form an anonymous visitor may post: this page is theirs, with their token.
+        pagecache.refuse(request, "form")
+        html = _render(template, block, {**ctx, "csrf_token": token})
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     response.headers["Vary"] = "HX-Request, Cookie, Accept-Language"
+    if "cache-control" not in response.headers:
+        response.headers["Cache-Control"] = pagecache.PRIVATE
     return response
+
+
+def _render(template: str, block: str | None, ctx: dict[str, Any]) -> str:
+    env = environment()
+    if block is not None:
+        return render_block(env, template, block, **ctx)
+    return env.get_template(template).render(**ctx)
