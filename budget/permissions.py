@@ -15,16 +15,10 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from app.communities import permissions as p
-from app.exceptions import Conflict, DomainError, Forbidden, NotAuthenticated
+from app.exceptions import Conflict, DomainError, Forbidden
 from app.identity.models import User
 from app.web.i18n import N_
 from budget.models import BudgetCycle, BudgetProject, Phase, ProjectStatus
-
-
-def _login(user: User | None) -> User:
-    if user is None:
-        raise NotAuthenticated()
-    return user
 
 
 def is_staff(session: Session, user: User | None, community_id: int) -> bool:
@@ -48,14 +42,14 @@ def _own_cycle(cycle: BudgetCycle) -> None:
 # -- staff ----------------------------------------------------------------------------------
 
 def check_create(session: Session, user: User | None, community_id: int) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_staff(session, user, community_id):
         raise Forbidden(N_("Only the community's officials and administrators create budget "
                            "cycles."))
 
 
 def check_move_date(session: Session, user: User | None, cycle: BudgetCycle) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_staff(session, user, cycle.community_id):
         raise Forbidden(N_("Only the community's officials and administrators move the dates "
                            "of a budget cycle."))
@@ -66,7 +60,7 @@ def check_move_date(session: Session, user: User | None, cycle: BudgetCycle) -> 
 
 def check_review(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase
                  ) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials review projects."))
     _own_cycle(cycle)
@@ -76,7 +70,7 @@ def check_review(session: Session, user: User | None, cycle: BudgetCycle, phase:
 
 
 def check_paper(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials record paper ballots."))
     _own_cycle(cycle)
@@ -86,7 +80,7 @@ def check_paper(session: Session, user: User | None, cycle: BudgetCycle, phase: 
 
 def check_publish(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase
                   ) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials publish the results."))
     _own_cycle(cycle)
@@ -98,7 +92,7 @@ def check_publish(session: Session, user: User | None, cycle: BudgetCycle, phase
 
 def check_progress(session: Session, user: User | None, cycle: BudgetCycle,
                    project: BudgetProject) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials report on implementation."))
     _own_cycle(cycle)
@@ -112,7 +106,7 @@ def check_submit(session: Session, user: User | None, cycle: BudgetCycle, phase:
     _own_cycle(cycle)
     if phase != Phase.submission:
         raise Conflict(N_("Projects can be submitted only while submission is open."))
-    _login(user)
+    p.logged_in(user)
     if not p.is_verified_resident(session, user, cycle.community_id):
         raise Forbidden(N_("Only verified residents of the community submit projects."))
 
@@ -122,7 +116,7 @@ def check_edit(session: Session, user: User | None, cycle: BudgetCycle, project:
     _own_cycle(cycle)
     if phase != Phase.submission:
         raise Conflict(N_("Projects can be changed only while submission is open."))
-    _login(user)
+    p.logged_in(user)
     if not is_author(user, project):
         raise Forbidden(N_("Only the author changes a project."))
 
@@ -144,14 +138,14 @@ def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: P
     _own_cycle(cycle)
     if phase != Phase.voting:
         raise Conflict(N_("Voting is not open."))
-    _login(user)
+    p.logged_in(user)
     problem = voter_problem(session, user, cycle.community_id, minimum_age)
     if problem is not None:
         raise Forbidden(problem, age=minimum_age)
 
 
 def check_follow(user: User | None) -> None:
-    _login(user)
+    p.logged_in(user)
 
 
 def allowed(check: Callable[..., None], *args) -> bool:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.communities import permissions as p
-from app.exceptions import Conflict, DomainError, Forbidden, NotAuthenticated, NotFound
+from app.exceptions import Conflict, DomainError, Forbidden, NotFound
 from app.identity.models import User
 from app.rules.schema import PetitionRules
 from app.web.i18n import N_
@@ -70,12 +70,6 @@ def withheld_text(petition: Petition) -> bool:
         RejectionReason.offensive, RejectionReason.personal_data)
 
 
-def _login(user: User | None) -> User:
-    if user is None:
-        raise NotAuthenticated()
-    return user
-
-
 def check_view(session: Session, user: User | None, petition: Petition, now: datetime) -> None:
     if petition.status in PUBLIC:
         return
@@ -89,7 +83,7 @@ def check_view(session: Session, user: User | None, petition: Petition, now: dat
 
 
 def check_edit(session: Session, user: User | None, petition: Petition, now: datetime) -> None:
-    _login(user)
+    p.logged_in(user)
     if not is_author(user, petition):
         raise Forbidden(N_("Only the author can change this petition."))
     if petition.status != PetitionStatus.draft:
@@ -119,7 +113,7 @@ def check_sponsor(session: Session, user: User | None, petition: Petition, now: 
                   rules: PetitionRules) -> None:
     if petition.status != PetitionStatus.sponsoring:
         raise Conflict(N_("This petition is not looking for sponsors."))
-    user = _login(user)
+    user = p.logged_in(user)
     if is_author(user, petition):
         raise Forbidden(N_("The author cannot sponsor their own petition."))
     _resident_of_age(session, user, petition, rules, N_(
@@ -128,7 +122,7 @@ def check_sponsor(session: Session, user: User | None, petition: Petition, now: 
 
 def check_moderate(session: Session, user: User | None, petition: Petition, now: datetime
                    ) -> None:
-    user = _login(user)
+    user = p.logged_in(user)
     if not is_moderator(session, user, petition):
         raise Forbidden(N_("Only a moderator of this community can publish or reject "
                            "petitions."))
@@ -146,7 +140,7 @@ def _collecting(petition: Petition, now: datetime) -> None:
 def check_sign(session: Session, user: User | None, petition: Petition, now: datetime,
                rules: PetitionRules) -> None:
     _collecting(petition, now)
-    user = _login(user)
+    user = p.logged_in(user)
     _resident_of_age(session, user, petition, rules, N_(
         "Only verified residents of this community can sign this petition."))
 
@@ -154,12 +148,12 @@ def check_sign(session: Session, user: User | None, petition: Petition, now: dat
 def check_withdraw(session: Session, user: User | None, petition: Petition, now: datetime
                    ) -> None:
     _collecting(petition, now)
-    _login(user)
+    p.logged_in(user)
 
 
 def check_record_paper(session: Session, user: User | None, petition: Petition,
                        now: datetime) -> None:
-    user = _login(user)
+    user = p.logged_in(user)
     if not p.is_official_in(session, user, petition.community_id):
         raise Forbidden(N_("Only an official of this community can record paper signatures."))
     _collecting(petition, now)
@@ -167,7 +161,7 @@ def check_record_paper(session: Session, user: User | None, petition: Petition,
 
 def check_answer(session: Session, user: User | None, petition: Petition, now: datetime
                  ) -> None:
-    user = _login(user)
+    user = p.logged_in(user)
     if not p.is_official_of(session, user, petition.authority_id):
         raise Forbidden(N_("Only an official of the addressed authority can answer this "
                            "petition."))
@@ -179,12 +173,12 @@ def check_rate(session: Session, user: User | None, petition: Petition, now: dat
                ) -> None:
     if petition.status != PetitionStatus.answered:
         raise Conflict(N_("There is no answer to rate yet."))
-    _login(user)
+    p.logged_in(user)
 
 
 def check_post_update(session: Session, user: User | None, petition: Petition,
                       now: datetime) -> None:
-    user = _login(user)
+    user = p.logged_in(user)
     if not p.is_official_of(session, user, petition.authority_id):
         raise Forbidden(N_("Only an official of the addressed authority can report on "
                            "implementation."))
@@ -194,7 +188,7 @@ def check_post_update(session: Session, user: User | None, petition: Petition,
 
 def check_follow(session: Session, user: User | None, petition: Petition, now: datetime
                  ) -> None:
-    _login(user)
+    p.logged_in(user)
     if petition.status not in PUBLIC:
         raise Conflict(N_("Only a public petition can be followed."))
 

@@ -24,7 +24,7 @@ from app.web.deps import DbSession, make_router, writes
 from app.web.forms import FieldErrors, field_messages
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
-from app.web.templating import is_htmx, render
+from app.web.templating import render, targets
 from petitions import permissions as perm
 from petitions import service
 from petitions.models import (
@@ -62,11 +62,6 @@ FLASH = {
     "followed": N_("You follow this petition."),
     "unfollowed": N_("You no longer follow this petition."),
 }
-
-
-def _targets(request: Request, target: str) -> bool:
-    """An htmx request aimed at one element (never a boosted page load)."""
-    return is_htmx(request) and request.headers.get("HX-Target") == target
 
 
 def _labels() -> dict:
@@ -122,7 +117,7 @@ def list_petitions(request: Request, session: DbSession, user: OptionalUser,
         "page_url": "?" + urlencode({k: v for k, v in filters.items() if v}) + "&",
         **_labels(),
     }
-    block = "results" if _targets(request, "results") else None
+    block = "results" if targets(request, "results") else None
     return render(request, "petitions/list.html", context, block=block)
 
 
@@ -264,7 +259,7 @@ def _page(request: Request, session, user, petition_id: int, *, errors: dict | N
 def petition_page(request: Request, session: DbSession, user: OptionalUser, petition_id: int,
                   done: str = Query("", max_length=20)):
     flash = gettext(FLASH[done]) if done in FLASH else None
-    block = "signing" if _targets(request, "signing") else None
+    block = "signing" if targets(request, "signing") else None
     return _page(request, session, user, petition_id, flash=flash, block=block)
 
 
@@ -272,7 +267,7 @@ def _act(request: Request, session, user, petition_id: int, action, done: str, *
          form: dict | None = None, anchor: str = "", block_target: str | None = None
          ) -> Response:
     """Run an action of the petition page; on a domain error show the page with it."""
-    htmx_block = block_target if block_target and _targets(request, block_target) else None
+    htmx_block = block_target if block_target and targets(request, block_target) else None
     try:
         action()
     except (NotAuthenticated, NotFound):

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app import clock
 from app.communities import repository as repo
 from app.communities.models import ResidencyStatus, StaffRole
+from app.exceptions import NotAuthenticated
 from app.identity.models import User
 
 
@@ -54,6 +55,13 @@ def age_on(birth: date, day: date) -> int:
 
 
 # -- predicates ---------------------------------------------------------------------------
+
+def logged_in(user: User | None) -> User:
+    """The person, or NotAuthenticated (the first predicate of every act)."""
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
 
 def is_admin(user: User | None) -> bool:
     return user is not None and user.is_admin

@@ -71,6 +71,11 @@ def environment() -> Environment:
     return env
 
 
+def targets(request: Request, element_id: str) -> bool:
+    """An htmx request aimed at one element of the page (never a boosted page load)."""
+    return is_htmx(request) and request.headers.get("HX-Target") == element_id
+
+
 def is_htmx(request: Request) -> bool:
     """An htmx request that wants a fragment (boosted navigation and history restores want the
     whole page)."""
