@@ -65,18 +65,24 @@ def submit_in_thread(commit, engine, n, outcomes):
     return thread
 
 
-def test_items_that_queue_meanwhile_share_one_transaction(engine):
+def first_then_queued(engine, first: int, queued: list[int]) -> tuple[Recorder, dict]:
+    """Submit `first`, hold its batch while `queued` are submitted, then let all through."""
     release = threading.Event()
     writer = Recorder(hold_first=release)
     commit = GroupCommit("test", writer)
     outcomes: dict = {}
-    threads = [submit_in_thread(commit, engine, 0, outcomes)]
-    time.sleep(0.2)  # the first batch (item 0) is being written and holds on
-    threads += [submit_in_thread(commit, engine, n, outcomes) for n in range(1, 10)]
+    threads = [submit_in_thread(commit, engine, first, outcomes)]
+    time.sleep(0.2)  # the first batch is being written and holds on
+    threads += [submit_in_thread(commit, engine, n, outcomes) for n in queued]
     time.sleep(0.3)
     release.set()
     for thread in threads:
         thread.join(10)
+    return writer, outcomes
+
+
+def test_items_that_queue_meanwhile_share_one_transaction(engine):
+    writer, outcomes = first_then_queued(engine, 0, list(range(1, 10)))
     assert writer.batches[0] == [0]
     assert sorted(writer.batches[1]) == list(range(1, 10))  # one transaction for the nine
     assert outcomes == {n: n * 10 for n in range(10)}
@@ -84,17 +90,7 @@ def test_items_that_queue_meanwhile_share_one_transaction(engine):
 
 
 def test_each_item_gets_its_own_outcome_and_a_bad_one_fails_alone(engine):
-    release = threading.Event()
-    writer = Recorder(hold_first=release)
-    commit = GroupCommit("test", writer)
-    outcomes: dict = {}
-    threads = [submit_in_thread(commit, engine, 1, outcomes)]
-    time.sleep(0.2)
-    threads += [submit_in_thread(commit, engine, n, outcomes) for n in (2, -3, 666, 4)]
-    time.sleep(0.3)
-    release.set()
-    for thread in threads:
-        thread.join(10)
+    _, outcomes = first_then_queued(engine, 1, [2, -3, 666, 4])
     assert isinstance(outcomes[-3], Conflict)  # refused, the others written
     assert isinstance(outcomes[666], RuntimeError)  # its batch failed; retried alone, failed
     assert {n: outcomes[n] for n in (1, 2, 4)} == {1: 10, 2: 20, 4: 40}
