@@ -8,7 +8,7 @@ the write lock up front instead of failing mid-way with "database is locked" whe
 snapshot cannot be upgraded. Whether a transaction may write is `write_intent`, a context
 variable set by the request transaction (app/web/deps.py) and by `transaction()`.
 
-The SQLite writer queue (`sqlite_writer`) is the one place where writers wait for each other.
+The SQLite writer queue (`WriterTurn`) is the one place where writers wait for each other.
 SQLite has one writer per file, and its busy handler polls with sleeps of up to 100 ms, so
 under a burst of writers most of the time goes to sleeping and some writers starve for seconds.
 Every write transaction on a SQLite file (a writing request, a group commit, the audit sealer,
@@ -23,7 +23,7 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +38,7 @@ from app.models import metadata
 from app.settings import get_settings
 
 __all__ = ["GROUP_COMMIT", "build_engine", "get_engine", "insert_or_skip", "metadata",
-           "new_session", "queues_writers", "sqlite_writer", "transaction", "write_intent"]
+           "new_session", "transaction", "write_intent", "writer_turn"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
@@ -47,33 +47,36 @@ write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 GROUP_COMMIT = "group_commit"
 
 
-def _lock_path(bind: Engine | Connection) -> str | None:
+class WriterTurn:
+    """The writer turn of one SQLite file: an exclusive `flock` on `<database>.lock` through a
+    descriptor of its own, so two turns in one process queue like two processes."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self._fd = path, None
+
+    def take(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def give_back(self) -> None:  # closing the descriptor releases its lock; twice is once
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def writer_turn(bind: Engine | Connection) -> WriterTurn | None:
+    """The writer turn of a SQLite file; None where writers need none (PostgreSQL, memory)."""
     url = bind.engine.url
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or (
             database.startswith("file:")):
         return None
-    return str(Path(database).resolve()) + ".lock"
-
-
-def queues_writers(bind: Engine | Connection) -> bool:
-    """Whether writers on this database wait for their turn (a SQLite file)."""
-    return _lock_path(bind) is not None
-
-
-@contextmanager
-def sqlite_writer(bind: Engine | Connection) -> Iterator[None]:
-    """Wait for this SQLite file's writer turn (nothing on PostgreSQL or in memory)."""
-    path = _lock_path(bind)
-    if path is None:
-        yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases its lock
+    return WriterTurn(str(Path(database).resolve()) + ".lock")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -128,8 +131,11 @@ def transaction(engine: Engine | None = None, *, write: bool = True) -> Iterator
     roll back on error. A writing one waits for the SQLite writer turn first."""
     engine = engine or get_engine()
     token = write_intent.set(write)
+    turn = writer_turn(engine) if write else None
     try:
-        with sqlite_writer(engine) if write else nullcontext(), new_session(engine) as session:
+        if turn is not None:
+            turn.take()
+        with new_session(engine) as session:
             try:
                 yield session
                 session.commit()
@@ -137,6 +143,8 @@ def transaction(engine: Engine | None = None, *, write: bool = True) -> Iterator
                 session.rollback()
                 raise
     finally:
+        if turn is not None:
+            turn.give_back()
         write_intent.reset(token)
 
 

@@ -1,21 +1,14 @@
 """The request transaction: one per request, committed before the response leaves.
 
-A route declares whether it writes: by its method (GET, HEAD and OPTIONS read; every other
-method writes) or with `@writes(...)` where the method does not say it (a confirmation link
-opened from an e-mail writes; a form whose writes go through a group commit does not). The
-route class opens nothing itself: `get_session` opens the session on first use, and the route
-handler ends it, for sync and async endpoints alike:
-
-- the endpoint returned below 400: commit (a 2xx therefore means committed);
-- it returned 400 or more, or raised: roll back, unless it asked to keep its work on error
-  (`keep_on_error`, for the failed-login counter);
-- then close. Ending a transaction runs in a worker thread of its own small pool, so the
-  event loop never waits on the database and a request holding a lock never waits for a
-  thread held by requests that wait for that lock.
-
-On SQLite a writing request first waits, in a thread of its own pool, for the writer turn of
-the database (`app.db.sqlite_writer`, the one writer queue), and keeps it until its transaction
-has ended.
+A route writes if its method does (any but GET, HEAD, OPTIONS) or if it says so: `@writes()`
+on a GET that writes, `@writes(False)` on a form whose writes go through a group commit
+(app.batch). Sync and async endpoints take one path: the route handler ends the session the
+endpoint used (`get_session` opens it on first use). Below 400 it commits, so a 2xx means
+committed; otherwise, or on an exception, it rolls back, unless the route called
+`keep_on_error` (the failed-login counter). Ending runs in a thread of a small pool of its
+own: the event loop never waits on the database, and a request that holds a lock never waits
+for a thread held by requests queued behind that lock. On SQLite a writing request first takes
+the database's writer turn (app.db.WriterTurn) and gives it back once its transaction ended.
 """
 
 from __future__ import annotations
@@ -28,24 +21,15 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db import (
-    GROUP_COMMIT,
-    get_engine,
-    new_session,
-    queues_writers,
-    sqlite_writer,
-    write_intent,
-)
+from app.db import GROUP_COMMIT, get_engine, new_session, write_intent, writer_turn
 from app.exceptions import DatabaseBusy, DomainError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_pools: dict[str, anyio.CapacityLimiter] = {}
 
 
 def writes(flag: bool = True):
-    """Declare whether a route writes in its request transaction, where its method does not
-    say it. `@writes(False)` on a form whose writes go through a group commit
-    (app.batch): its request transaction only reads, and its session may hand work to the
-    batch."""
+    """Declare whether a route writes in its request transaction where its method does not."""
     def mark(endpoint):
         endpoint.hromada_writes = flag
         return endpoint
@@ -57,14 +41,10 @@ def keep_on_error(request: Request) -> None:
     request.state.keep_on_error = True
 
 
-_limiters: dict[str, anyio.CapacityLimiter] = {}
-
-
-async def _in_thread(pool: str, function) -> None:
-    limiter = _limiters.get(pool)
-    if limiter is None:
-        limiter = _limiters[pool] = anyio.CapacityLimiter(16 if pool == "end" else 1)
-    await anyio.to_thread.run_sync(function, limiter=limiter)
+async def _in_thread(pool: str, size: int, function) -> None:
+    if pool not in _pools:
+        _pools[pool] = anyio.CapacityLimiter(size)
+    await anyio.to_thread.run_sync(function, limiter=_pools[pool])
 
 
 class Route(APIRoute):
@@ -81,67 +61,55 @@ class Route(APIRoute):
 
         async def route_handler(request: Request):
             state = request.state._state
-            state[GROUP_COMMIT], state["writes"] = self.group_commit, self.writes
+            state["writes"], state[GROUP_COMMIT] = self.writes, self.group_commit
             token = write_intent.set(self.writes)
-            engine = get_engine()
-            turn = sqlite_writer(engine) if self.writes and queues_writers(engine) else None
+            turn = writer_turn(get_engine()) if self.writes else None
             try:
                 if turn is not None:
-                    await _in_thread("turn", turn.__enter__)
+                    await _in_thread("turn", 1, turn.take)  # one waiting thread per process
                 try:
                     response = await handler(request)
                 except BaseException as exc:
-                    held, turn = turn, None
-                    await _end(state, held, isinstance(exc, DomainError) and bool(
-                        state.get("keep_on_error")))
+                    keep = isinstance(exc, DomainError) and state.get("keep_on_error", False)
+                    await _end(state, turn, keep)
                     raise
-                held, turn = turn, None
-                await _end(state, held, response.status_code < 400 or bool(
-                    state.get("keep_on_error")))
+                await _end(state, turn, response.status_code < 400 or state.get(
+                    "keep_on_error", False))
                 return response
             except OperationalError as exc:
                 if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
                     raise DatabaseBusy() from exc
                 raise
             finally:
-                if turn is not None:  # the turn was taken but the handler never ran
-                    turn.__exit__(None, None, None)
+                if turn is not None:
+                    turn.give_back()  # already given back unless the handler never ran
                 write_intent.reset(token)
 
         return route_handler
 
 
 async def _end(state: dict, turn, commit: bool) -> None:
-    """Commit or roll back, close, and give the writer turn back: in one thread hop."""
+    """Commit or roll back, close, give the writer turn back: one thread hop."""
     session: Session | None = state.pop("db", None)
+    external = state.get("db_external", False)  # a session its owner keeps (a test's)
 
     def finish() -> None:
         try:
-            if session is not None:
-                try:
-                    if commit:
-                        session.commit()
-                    else:
-                        _keep_user(state, session)
-                        session.rollback()
-                finally:
-                    if not state.get("db_external"):
-                        session.close()
+            if session is not None and commit:
+                session.commit()
+            elif session is not None:
+                user = state.get("user")  # detached first: the error page still shows them
+                if user is not None and not external and user in session:
+                    session.expunge(user)
+                session.rollback()
         finally:
+            if session is not None and not external:
+                session.close()
             if turn is not None:
-                turn.__exit__(None, None, None)
+                turn.give_back()
 
-    if session is None and turn is None:
-        return
-    await _in_thread("end", finish)
-
-
-def _keep_user(state: dict, session: Session) -> None:
-    """Detach the logged-in person before a rollback, which would expire them: the error page
-    still shows who is logged in, after the session has closed."""
-    user = state.get("user")
-    if user is not None and not state.get("db_external") and user in session:
-        session.expunge(user)
+    if session is not None or turn is not None:
+        await _in_thread("end", 16, finish)
 
 
 async def get_session(request: Request) -> Session:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.db import build_engine, sqlite_writer, transaction
+from app.db import build_engine, transaction, writer_turn
 
 
 @pytest.fixture
@@ -82,8 +82,10 @@ def test_the_turn_is_given_back_however_the_transaction_ends(engine, ending):
     taken = threading.Event()
 
     def take():
-        with sqlite_writer(engine):
-            taken.set()
+        turn = writer_turn(engine)
+        turn.take()
+        taken.set()
+        turn.give_back()
 
     threading.Thread(target=take).start()
     assert taken.wait(2), "the writer turn stayed taken"
@@ -91,10 +93,11 @@ def test_the_turn_is_given_back_however_the_transaction_ends(engine, ending):
 
 
 def _hold_the_turn(url: str, held, release) -> None:
-    engine = build_engine(url)
-    with sqlite_writer(engine):
-        held.set()
-        release.wait(10)
+    turn = writer_turn(build_engine(url))
+    turn.take()
+    held.set()
+    release.wait(10)
+    turn.give_back()
 
 
 def test_the_turn_is_shared_between_processes(engine):
