@@ -22,7 +22,7 @@ from starlette.types import Scope
 from app.accountability.service import register_kind
 from app.modules import Module
 from app.settings import ROOT, get_settings
-from app.web.deps import TransactionalRoute, csrf_protect, make_router
+from app.web.deps import TransactionalRoute, csrf_protect
 
 log = logging.getLogger("hromada")
 
@@ -114,12 +114,12 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
     from app.api import api_router
     from app.views import router as kernel_router
 
-    api = make_router()  # a fresh router per app: create_app may run more than once
-    api.include_router(api_router)
+    # Each API router is included on its own (not through one /api/v1 router), so that a
+    # request skips those under other paths (see skip_unreachable_routers).
+    app.include_router(api_router, prefix="/api/v1")
     for module in registered:
         if module.api_router is not None:
-            api.include_router(module.api_router)
-    app.include_router(api, prefix="/api/v1")
+            app.include_router(module.api_router, prefix="/api/v1")
     app.include_router(kernel_router, include_in_schema=False)
     for module in registered:
         if module.router is not None:
@@ -137,51 +137,61 @@ def create_app(*, check_migrations: bool = True) -> FastAPI:
 # path first; and it matches again on the way in to the chosen node. A request for a module page
 # therefore tried every API and kernel route before its own: with some 180 routes that was
 # most of the cost of a request that does little else (about 400 of 480 microseconds in-process
-# for a route registered after the others). The paths of all our routes begin with a literal
-# segment (/api, /petitions, /budget...), so each top-level router can tell from the request's
-# first path segment that none of its routes can match, and is skipped; within a router that
-# can match, FastAPI matches exactly as before and in the same order, so the route that answers
-# (or the 404, 405 or redirect) is the same.
+# for a route registered after the others). The paths of our routes begin with literal segments
+# (/api/v1/petitions, /budget...), so each top-level router can tell from the request's first
+# segments that none of its routes can match, and is skipped; within a router that can match,
+# FastAPI matches exactly as before and in the same order, so the route that answers (or the
+# 404, 405 or redirect) is the same.
 
 
-def first_segments(router: BaseRoute) -> frozenset[str] | None:
-    """The first path segments of the routes of an included router ("petitions" for
-    /petitions/{slug}/sign, "" for /), or None if one of them could match any path (a path
+def literal_heads(router: BaseRoute) -> tuple[int, frozenset[str]] | None:
+    """(n, heads): every route of an included router begins with at least n literal path
+    segments, and heads are its routes' first n segments ("api/v1/petitions" for
+    /api/v1/petitions/{id}/sign with n = 3); or None if a route could match any path (a path
     parameter in its first segment, a mount at the root, a host route)."""
     contexts = getattr(router, "effective_route_contexts", None)
     if contexts is None:
         return None
-    segments = set()
+    heads: list[list[str]] = []
     for context in contexts():
         route = getattr(context, "starlette_route", None) or context
         path = getattr(route, "path", None)
         if not path or not path.startswith("/"):
             return None
-        first = path[1:].partition("/")[0]
-        if "{" in first:
+        head = []
+        for segment in path[1:].split("/"):
+            if "{" in segment:
+                break
+            head.append(segment)
+        if not head:
             return None
-        segments.add(first)
-    return frozenset(segments)
+        heads.append(head)
+    if not heads:
+        return None
+    depth = min(len(head) for head in heads)
+    return depth, frozenset("/".join(head[:depth]) for head in heads)
 
 
 def skip_unreachable_routers(app: FastAPI) -> None:
     """Let each included router of the app answer "no match" at once for a request whose first
-    path segment none of its routes has.
+    path segments begin none of its routes.
 
-    The segments are read when the app is built: a route added later to a module's router
+    The routes are read when the app is built: a route added later to a module's router
     (routes are registered when the module is imported, before create_app) would not be seen.
     """
     for route in app.router.routes:
-        segments = first_segments(route) if hasattr(route, "original_router") else None
-        if segments is not None:
-            route.matches = _guarded(route.matches, segments)
+        found = literal_heads(route) if hasattr(route, "original_router") else None
+        if found is not None:
+            route.matches = _guarded(route.matches, *found)
 
 
-def _guarded(matches, segments: frozenset[str]):
+def _guarded(matches, depth: int, heads: frozenset[str]):
     def guarded_matches(scope: Scope) -> tuple[Match, Scope]:
         path = get_route_path(scope)
-        if path[:1] == "/" and path[1:].partition("/")[0] not in segments:
-            return Match.NONE, {}
+        if path[:1] == "/":
+            segments = path[1:].split("/", depth)
+            if len(segments) < depth or "/".join(segments[:depth]) not in heads:
+                return Match.NONE, {}  # shorter than every route, or another path
         return matches(scope)
 
     return guarded_matches

@@ -8,7 +8,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from starlette.routing import Match
 
-from app.main import create_app, first_segments, skip_unreachable_routers
+from app.main import create_app, literal_heads, skip_unreachable_routers
 
 
 def _scope(method: str, path: str, root_path: str = "") -> dict:
@@ -19,8 +19,9 @@ def _scope(method: str, path: str, root_path: str = "") -> dict:
 def _paths(app: FastAPI) -> list[str]:
     """Every route path with its parameters filled in, with and without a trailing slash, and
     paths no route has."""
-    paths = {"/", "", "/nowhere", "/api", "/api/", "/api/v2/x", "/static", "/static/app.css",
-             "//petitions", "/petitions%2Fx", "/Petitions"}
+    paths = {"/", "", "/nowhere", "/api", "/api/", "/api/v1", "/api/v1/", "/api/v2/x",
+             "/static", "/static/app.css", "//petitions", "/petitions%2Fx", "/Petitions",
+             "/api//v1/petitions", "/api/v1/petitions//x"}
     for route in app.router.routes:
         contexts = getattr(route, "effective_route_contexts", None)
         for context in (contexts() if contexts else [route]):
@@ -55,18 +56,25 @@ def test_a_router_whose_routes_may_match_any_path_is_not_guarded(path):
     router.add_api_route("/fixed", lambda: None)
     app = FastAPI()
     app.include_router(router)
-    assert first_segments(app.router.routes[-1]) is None
+    assert literal_heads(app.router.routes[-1]) is None
     skip_unreachable_routers(app)
     assert "matches" not in vars(app.router.routes[-1])
 
 
-def test_a_prefixed_router_is_guarded_by_its_prefix():
+def test_a_router_is_guarded_by_the_literal_segments_all_its_routes_begin_with():
     router = APIRouter()
     router.add_api_route("/items/{id}", lambda id: None)
+    router.add_api_route("/items/{id}/parts", lambda id: None)
+    router.add_api_route("/things/", lambda: None)
     app = FastAPI()
     app.include_router(router, prefix="/api/v1")
-    assert first_segments(app.router.routes[-1]) == frozenset({"api"})
+    assert literal_heads(app.router.routes[-1]) == (
+        3, frozenset({"api/v1/items", "api/v1/things"}))
     skip_unreachable_routers(app)
     included = app.router.routes[-1]
-    assert included.matches(_scope("GET", "/items/1"))[0] == Match.NONE
-    assert included.matches(_scope("GET", "/api/v1/items/1"))[0] == Match.FULL
+    for path, match in [("/items/1", Match.NONE), ("/api/v1", Match.NONE),
+                        ("/api/v1/items/1", Match.FULL), ("/api/v1/items/1/parts", Match.FULL),
+                        ("/api/v1/things/", Match.FULL), ("/api/v1/things", Match.NONE),
+                        ("/api/v1/other/1", Match.NONE)]:
+        assert included.matches(_scope("GET", path))[0] == match, path
+    assert included.matches(_scope("POST", "/api/v1/items/1"))[0] == Match.PARTIAL
