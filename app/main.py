@@ -182,16 +182,19 @@ def skip_unreachable_routers(app: FastAPI) -> None:
     for route in app.router.routes:
         found = literal_heads(route) if hasattr(route, "original_router") else None
         if found is not None:
-            route.matches = _guarded(route.matches, *found)
+            route.matches = _guarded(route.matches, heads=found[1])
 
 
-def _guarded(matches, depth: int, heads: frozenset[str]):
+def _guarded(matches, heads: frozenset[str]):
+    # A path's first n segments are one of the heads (of n segments each) exactly when the
+    # path is "/" + head or begins with "/" + head + "/".
+    exact = frozenset(f"/{head}" for head in heads)
+    under = tuple(sorted(f"/{head}/" for head in heads))
+
     def guarded_matches(scope: Scope) -> tuple[Match, Scope]:
         path = get_route_path(scope)
-        if path[:1] == "/":
-            segments = path[1:].split("/", depth)
-            if len(segments) < depth or "/".join(segments[:depth]) not in heads:
-                return Match.NONE, {}  # shorter than every route, or another path
+        if path[:1] == "/" and path not in exact and not path.startswith(under):
+            return Match.NONE, {}
         return matches(scope)
 
     return guarded_matches
