@@ -30,7 +30,7 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     return user
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise NotAuthenticated()
     return user

@@ -1,13 +1,18 @@
-"""One pure-ASGI middleware for every request: language, CSRF cookie, security headers."""
+"""One pure-ASGI middleware for every request: language, CSRF cookie, security headers.
+
+It runs for every request, static files included, so whatever can be computed once is (the
+header lines, the cookie attributes), the request headers are read in one pass, and the common
+Cookie header is split without http.cookies unless it holds something unusual.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import re
 import secrets
-from http.cookies import SimpleCookie
+from http.cookies import Morsel, SimpleCookie
+from urllib.parse import parse_qs
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import get_settings
@@ -30,12 +35,18 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+_SECURITY_NAMES = frozenset(name for name, _ in SECURITY_HEADERS)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_CSRF_ATTRIBUTES = b"; Path=/; HttpOnly; SameSite=Lax"
+_LANG_ATTRIBUTES = b"; Path=/; Max-Age=31536000; SameSite=Lax"
+_SECURE = b"; Secure"
+CSRF_COOKIE_LENGTH = 43  # secrets.token_urlsafe(32)
 
 
 def csrf_token_for(cookie_value: str) -> str:
     """The token a form must carry: an HMAC of the browser's CSRF cookie."""
     key = get_settings().secret_key.encode()
-    return hmac.new(key, cookie_value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, cookie_value.encode(), "sha256").hex()
 
 
 class WebContextMiddleware:
@@ -47,40 +58,51 @@ class WebContextMiddleware:
             await self.app(scope, receive, send)
             return
         settings = get_settings()
-        cookies = _cookies(scope)
+        cookie_header = accept = None
+        for key, value in scope["headers"]:
+            if key == b"cookie":
+                if cookie_header is None:
+                    cookie_header = value.decode("latin-1")
+            elif key == b"accept-language" and accept is None:
+                accept = value.decode("latin-1")
+        cookies = parse_cookies(cookie_header) if cookie_header else {}
         query_lang = _query_param(scope, "lang")
-        accept = _header(scope, b"accept-language")
-        lang = i18n.negotiate(cookies.get(LANG_COOKIE), query_lang, accept,
-                              settings.default_language)
+        lang_cookie = cookies.get(LANG_COOKIE)
+        lang = i18n.negotiate(lang_cookie, query_lang, accept, settings.default_language)
         token = i18n.current_language.set(lang)
 
         csrf_cookie = cookies.get(CSRF_COOKIE)
         new_csrf = None
-        if not csrf_cookie or len(csrf_cookie) != 43:
+        if not csrf_cookie or len(csrf_cookie) != CSRF_COOKIE_LENGTH:
             csrf_cookie = new_csrf = secrets.token_urlsafe(32)
         state = scope.setdefault("state", {})
         state["csrf_cookie"] = csrf_cookie
         state["csrf_token"] = csrf_token_for(csrf_cookie)
         state["lang"] = lang
-        path: str = scope["path"]
-        is_static = path.startswith("/static/")
-        secure = "; Secure" if settings.secure_cookies else ""
+        secure = settings.secure_cookies
+        cookie_lines = []
+        if new_csrf and not scope["path"].startswith("/static/"):
+            cookie_lines.append((b"set-cookie", b"".join((
+                CSRF_COOKIE.encode(), b"=", new_csrf.encode(), _CSRF_ATTRIBUTES,
+                _SECURE if secure else b""))))
+        if query_lang in i18n.LANGUAGES and query_lang != lang_cookie:
+            cookie_lines.append((b"set-cookie", b"".join((
+                LANG_COOKIE.encode(), b"=", query_lang.encode(), _LANG_ATTRIBUTES,
+                _SECURE if secure else b""))))
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
-                    if name.decode() not in headers:
-                        headers.raw.append((name, value))
-                if settings.secure_cookies:
-                    headers.raw.append((b"strict-transport-security",
-                                        b"max-age=31536000; includeSubDomains"))
-                if new_csrf and not is_static:
-                    headers.append("set-cookie", f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; "
-                                   f"SameSite=Lax{secure}")
-                if query_lang in i18n.LANGUAGES and query_lang != cookies.get(LANG_COOKIE):
-                    headers.append("set-cookie", f"{LANG_COOKIE}={query_lang}; Path=/; "
-                                   f"Max-Age=31536000; SameSite=Lax{secure}")
+                # A copy: the response may send the same header list again (a cached page).
+                headers = list(message.get("headers", ()))
+                present = {name for name, _ in headers}
+                if present.isdisjoint(_SECURITY_NAMES):
+                    headers += SECURITY_HEADERS
+                else:
+                    headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if secure:
+                    headers.append(HSTS)
+                headers += cookie_lines
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -89,30 +111,39 @@ class WebContextMiddleware:
             i18n.current_language.reset(token)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+# A Cookie header as browsers send it: name=value pairs separated by "; ", with names of the
+# characters http.cookies accepts in a name (it rejects the whole header for any other) and
+# values without quotes, backslashes, spaces or non-ASCII. Such a header means the same to
+# http.cookies as to a split on ";" and "="; anything else is left to http.cookies.
+_NAME = r"[A-Za-z0-9!#%&'*+\-.^_`|~:][A-Za-z0-9!#$%&'*+\-.^_`|~:]*"
+_VALUE = r"[!#-:<-\[\]-~]*"
+_PLAIN_COOKIES = re.compile(rf"{_NAME}={_VALUE}(?:; ?{_NAME}={_VALUE})*;?")
+_RESERVED = frozenset(Morsel._reserved)  # expires, path, domain...: attributes, not cookies
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
-    raw = _header(scope, b"cookie")
-    if not raw:
-        return {}
+def parse_cookies(header: str) -> dict[str, str]:
+    """The cookies of a Cookie header, as http.cookies.SimpleCookie reads them."""
+    if _PLAIN_COOKIES.fullmatch(header):
+        cookies = {}
+        for pair in header.split(";"):
+            name, _, value = pair.lstrip(" ").partition("=")
+            if name:
+                if name.lower() in _RESERVED:
+                    break
+                cookies[name] = value
+        else:
+            return cookies
     jar = SimpleCookie()
     try:
-        jar.load(raw)
+        jar.load(header)
     except Exception:  # a malformed cookie header is treated as no cookies
         return {}
     return {k: v.value for k, v in jar.items()}
 
 
 def _query_param(scope: Scope, name: str) -> str | None:
-    from urllib.parse import parse_qs
-
-    qs = scope.get("query_string", b"").decode("latin-1")
-    if not qs or name not in qs:
+    raw: bytes = scope.get("query_string", b"")
+    if not raw or name.encode() not in raw:
         return None
-    values = parse_qs(qs).get(name)
+    values = parse_qs(raw.decode("latin-1")).get(name)
     return values[0] if values else None
