@@ -49,6 +49,9 @@ class PublicStatus(StrEnum):
 # The statuses a visitor may filter the public list by.
 LISTED_STATUSES = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStatus.overdue,
                    PublicStatus.answered, PublicStatus.closed, PublicStatus.rejected)
+# The stored statuses behind them: drafts, sponsoring and moderation are not listed.
+LISTED = (PetitionStatus.open, PetitionStatus.awaiting_answer, PetitionStatus.answered,
+          PetitionStatus.closed, PetitionStatus.rejected)
 
 STATUS_LABELS = {
     PublicStatus.draft: N_("Draft"),

@@ -22,6 +22,7 @@ from app.communities.models import Authority, Community
 from app.db import insert_or_skip
 from app.identity.models import User
 from petitions.models import (
+    LISTED,
     Petition,
     PetitionAnswer,
     PetitionSignature,
@@ -33,9 +34,6 @@ from petitions.models import (
 
 OBLIGATION_KIND = "petition_answer"
 SUBJECT_TYPE = "petition"
-# Statuses anyone may see in lists (drafts, sponsoring and moderation are not listed).
-LISTED = (PetitionStatus.open, PetitionStatus.awaiting_answer, PetitionStatus.answered,
-          PetitionStatus.closed, PetitionStatus.rejected)
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 

@@ -51,6 +51,7 @@ from petitions import repository as repo
 from petitions.models import (
     DECISION_LABELS,
     IMPLEMENTED_DECISIONS,
+    LISTED_STATUSES,
     UPDATE_LABELS,
     AnswerCreate,
     AnswerPublic,
@@ -905,7 +906,7 @@ def listing(session: Session, *, community: str | None = None,
             q: str | None = None, sort: str = "newest", page: int = 1,
             size: int | None = None) -> Listing:
     community_id = communities.get_by_slug(session, community).id if community else None
-    if status is not None and status not in LISTED_PUBLIC:
+    if status is not None and status not in LISTED_STATUSES:
         raise InvalidInput(N_("Choose one of the offered options."),
                            fields={"status": N_("Choose one of the offered options.")})
     size = size or get_settings().page_size
@@ -916,10 +917,6 @@ def listing(session: Session, *, community: str | None = None,
                               limit=size)
     return Listing(rows=[(p, name, public_status(p, now)) for p, name in rows], total=total,
                    page=page, pages=max(1, math.ceil(total / size)), now=now)
-
-
-LISTED_PUBLIC = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStatus.overdue,
-                 PublicStatus.answered, PublicStatus.closed, PublicStatus.rejected)
 
 
 def similar(session: Session, q: str, community_id: int | None = None,

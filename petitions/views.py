@@ -30,6 +30,7 @@ from petitions import service
 from petitions.models import (
     CATEGORY_LABELS,
     DECISION_LABELS,
+    LISTED_STATUSES,
     RATING_LABELS,
     REJECTION_LABELS,
     STATUS_LABELS,
@@ -100,7 +101,7 @@ def list_petitions(request: Request, session: DbSession, user: OptionalUser,
                    q: str = Query("", max_length=200),
                    sort: str = Query("newest", max_length=20),
                    page: int = Query(1, ge=1, le=100_000)):
-    if status and status not in service.LISTED_PUBLIC:
+    if status and status not in LISTED_STATUSES:
         raise InvalidInput(N_("Choose one of the offered options."),
                            fields={"status": N_("Choose one of the offered options.")})
     category = category if category in Category.__members__ else ""
@@ -113,7 +114,7 @@ def list_petitions(request: Request, session: DbSession, user: OptionalUser,
     context = {
         "listing": result, "filters": filters, "sorts": SORTS,
         "communities": communities_repo.communities(session),
-        "statuses": service.LISTED_PUBLIC, "categories": list(Category),
+        "statuses": LISTED_STATUSES, "categories": list(Category),
         "page_url": "?" + urlencode({k: v for k, v in filters.items() if v}) + "&",
         **_labels(),
     }
