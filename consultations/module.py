@@ -38,5 +38,5 @@ MODULE = Module(
     nav=[NavLink(N_("Consultations"), "/consultations")],
     periodic=[service.close_expired],
     personal_data=service.personal_data,
-    erase=service.erase,
+    erase=service.erase_user,
 )

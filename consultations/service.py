@@ -1085,7 +1085,7 @@ def personal_data(session: Session, user: User) -> dict:
     }
 
 
-def erase(session: Session, user: User) -> None:
+def erase_user(session: Session, user: User) -> None:
     """On account erasure: contributions stay counted and readable, but no longer name the
     person (the kernel replaces the account's name too)."""
     repo.unname_contributions(session, user.id)
