@@ -440,8 +440,9 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
         if repo.bump_signatures(session, petition, len(accepted), public, now) is None:
             raise _NotCollecting()  # pragma: no cover - the row is locked and was collecting
         notifications.follow_many(session, list(accepted), SUBJECT, petition_id)
+        written = clock.now()  # the log records when the act was written, as for ballots
         audit.append_many(session, [audit.event(
-            "petition.signed", SUBJECT, petition_id, item.user_id, at=item.at,
+            "petition.signed", SUBJECT, petition_id, item.user_id, at=written,
             source=SignatureSource.online.value) for item in accepted.values()])
         if threshold is not None and petition.signature_count >= threshold:
             _reach_threshold(session, petition, now)
