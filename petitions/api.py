@@ -158,8 +158,11 @@ def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbS
          user: ApiUser):
     """Sign (a verified resident of the community of the minimum age; once)."""
     limit(request, "sign")
+    # Held here, the petition stays in the session's identity map (a weak one): signing and
+    # the answer read it once.
+    petition = service.get_visible(session, petition_id, user)
     service.sign(session, petition_id, user, body.public_name)
-    return _signatures(service.get_visible(session, petition_id, user))
+    return _signatures(petition)
 
 
 @router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)

@@ -35,15 +35,15 @@ def memberships(session: Session, user: User | None) -> Memberships:
     if user.id in cache:
         return cache[user.id]
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
-    for r in repo.residencies_of(session, user.id):
-        (verified if r.status == ResidencyStatus.verified else claimed).add(r.community_id)
-    for s in repo.staff_of(session, user.id):
-        if s.role == StaffRole.official:
-            off_comm.add(s.community_id)
-            if s.authority_id is not None:
-                off_auth.add(s.authority_id)
-        elif s.role == StaffRole.moderator:
-            moder.add(s.community_id)
+    for kind, what, community_id, authority_id in repo.memberships_of(session, user.id):
+        if kind == "residency":
+            (verified if what == ResidencyStatus.verified else claimed).add(community_id)
+        elif what == StaffRole.official:
+            off_comm.add(community_id)
+            if authority_id is not None:
+                off_auth.add(authority_id)
+        elif what == StaffRole.moderator:
+            moder.add(community_id)
     result = Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
                          frozenset(off_comm), frozenset(moder), user.birth_date)
     cache[user.id] = result

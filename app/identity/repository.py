@@ -39,12 +39,12 @@ def touch_session(session: Session, session_id: str, when: datetime) -> None:
                  .values(last_seen_at=when))
 
 
-def token_with_user(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
-    row = session.exec(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+def user_of_token(session: Session, token_hash: str) -> User | None:
+    """The holder of a live token (one entity loaded: this runs on every API request)."""
+    return session.exec(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
     ).first()
-    return (row[0], row[1]) if row else None
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:

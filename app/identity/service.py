@@ -208,10 +208,10 @@ def tokens(session: Session, user: User) -> list[ApiToken]:
 
 
 def user_for_token(session: Session, raw: str) -> User | None:
-    found = repo.token_with_user(session, _hash(raw))
-    if found is None or found[1].erased_at is not None:
+    user = repo.user_of_token(session, _hash(raw))
+    if user is None or user.erased_at is not None:
         return None
-    return found[1]
+    return user
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> None:
