@@ -134,11 +134,13 @@ def test_the_signed_checkpoint_catches_a_truncated_history(db):
 
 
 def test_a_forged_or_foreign_checkpoint_is_refused(db):
-    entries = chain(db, 3)
+    chain(db, 3)
+    signed = audit.last_checkpoint(db).signature
     sql(db, "UPDATE audit_checkpoint SET signature = :s", s="ab" * 64)
     result = audit.verify(db)
     assert not result.ok and result.first_bad_seq == 3 and "not signed" in result.problem
-    assert entries[-1].hash  # the chain itself is intact: only the signature is wrong
+    sql(db, "UPDATE audit_checkpoint SET signature = :s", s=signed)
+    assert audit.verify(db).ok  # only the signature was wrong: the chain itself is intact
 
 
 def test_a_checkpoint_signs_the_head_with_the_published_key(db):
