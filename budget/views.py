@@ -8,7 +8,6 @@ every change and swaps in the re-rendered summary block (remaining funds, choice
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
@@ -24,8 +23,8 @@ from app.exceptions import DomainError, InvalidInput
 from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
-from app.web.forms import FieldErrors, parse
-from app.web.i18n import N_, gettext
+from app.web.forms import parse
+from app.web.i18n import N_
 from app.web.ratelimit import limit
 from app.web.templating import is_htmx, render
 from budget import permissions, service
@@ -61,26 +60,12 @@ LABELS = {
 # -- helpers --------------------------------------------------------------------------------
 
 def _message(exc: DomainError) -> str:
-    text = gettext(exc.message)
-    if exc.params:
-        with contextlib.suppress(KeyError, IndexError, ValueError):
-            text = text.format(**exc.params)
-    return text
+    return exc.text()
 
 
-def _errors(exc: InvalidInput) -> dict[str, str]:
+def _errors(exc: DomainError) -> dict[str, str]:
     """Translated per-field messages, plus the error's own message under "form"."""
-    if isinstance(exc, FieldErrors):
-        out = exc.translated()
-    else:
-        out = {}
-        for key, msgid in exc.fields.items():
-            try:
-                out[key] = gettext(msgid).format(**exc.params)
-            except (KeyError, IndexError, ValueError):
-                out[key] = gettext(msgid)
-    out["form"] = _message(exc)
-    return out
+    return {**exc.field_texts(), "form": exc.text()}
 
 
 def _int(value: Any) -> int | None:

@@ -28,7 +28,6 @@ from app.rules import calendar
 from app.rules import service as rules_service
 from app.rules.schema import ConsultationRules
 from app.settings import get_settings
-from app.web.forms import FieldErrors
 from app.web.i18n import N_
 from app.web.i18n import gettext as _
 from consultations import export, permissions, text, uploads
@@ -75,18 +74,9 @@ from consultations.models import (
 )
 
 
-class InputErrors(FieldErrors):
-    """Per-field messages with parameters, under a message of our own (also parametrised)."""
-
-    def __init__(self, message: str, raw: dict[str, tuple[str, dict]], **params):
-        super().__init__(raw)
-        self.message = message
-        self.params = params
-
-
-def _invalid(message: str, field_name: str | None = None, **params) -> InputErrors:
-    raw = {field_name: (message, params)} if field_name else {}
-    return InputErrors(message, raw, **params)
+def _invalid(message: str, field_name: str | None = None, **params) -> InvalidInput:
+    return InvalidInput(message, fields={field_name: message} if field_name else None,
+                        **params)
 
 
 # -- time and phase -----------------------------------------------------------------------
@@ -508,7 +498,7 @@ def validate_answers(views: list[QuestionView], answers: list[AnswerIn], *, part
             continue
         clean[q.id] = result
     if errors:
-        raise InputErrors(N_("Some answers are missing or not valid."), errors)
+        raise InvalidInput(N_("Some answers are missing or not valid."), fields=errors)
     return clean
 
 
@@ -959,9 +949,9 @@ def publish_report(session: Session, user: User | None, c: Consultation, data: R
     for qid in question_ids - seen_q:
         errors[f"r{qid}"] = (N_("Give the outcome for this question and explain it."), {})
     if errors:
-        raise InputErrors(N_("The report needs an outcome and an explanation for every "
-                             "section and question, a summary and the link to the decision."),
-                          errors)
+        raise InvalidInput(N_("The report needs an outcome and an explanation for every "
+                              "section and question, a summary and the link to the decision."),
+                           fields=errors)
     now = clock.now()
     if c.closed_at is None:
         _close(session, c, now)

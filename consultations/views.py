@@ -26,7 +26,7 @@ from app.exceptions import DomainError, Forbidden, InvalidInput, NotFound
 from app.settings import get_settings
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router
-from app.web.forms import field_messages, parse
+from app.web.forms import parse
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
 from app.web.templating import is_htmx, render
@@ -76,8 +76,7 @@ Form_ = Annotated[FormData, Depends(form_data)]
 
 def _errors(exc: DomainError) -> dict[str, str]:
     """Per-field messages, and the main message under "form" (shown at the top)."""
-    errors = field_messages(exc) if isinstance(exc, InvalidInput) else {
-        k: gettext(v) for k, v in exc.fields.items()}
+    errors = exc.field_texts()
     message = gettext(exc.message)
     if exc.params:
         with contextlib.suppress(KeyError, IndexError):

@@ -44,7 +44,6 @@ from app.rules import service as rules_service
 from app.rules.calendar import LOCAL_TZ
 from app.rules.schema import DayUnit, Period, PetitionRules
 from app.settings import get_settings
-from app.web.forms import FieldErrors
 from app.web.i18n import N_, gettext
 from petitions import permissions as perm
 from petitions import repository as repo
@@ -135,7 +134,7 @@ def _clean_text(value: str) -> str:
 
 def _validated(session: Session, rules: PetitionRules, community_id: int, *, title: str,
                text: str, category: str, authority_id: int | None) -> tuple[str, str]:
-    """Normalised title and text, or FieldErrors naming every field that is wrong."""
+    """Normalised title and text, or InvalidInput naming every field that is wrong."""
     errors: dict[str, tuple[str, dict]] = {}
     title, text = _clean_title(title), _clean_text(text)
     if not title:
@@ -159,7 +158,7 @@ def _validated(session: Session, rules: PetitionRules, community_id: int, *, tit
     if authority is None or authority.community_id != community_id:
         errors["authority_id"] = (N_("Choose an authority of this community."), {})
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidInput(fields=errors)
     return title, text
 
 
@@ -323,7 +322,7 @@ def reject(session: Session, petition_id: int, moderator: User | None,
         errors["explanation"] = (N_("Explain the decision ({min} to {max} characters)."),
                                  {"min": EXPLANATION_MIN, "max": EXPLANATION_MAX})
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidInput(fields=errors)
     if not repo.transition(session, petition, (PetitionStatus.moderation,),
                            status=PetitionStatus.rejected, rejected_at=now,
                            rejection_reason=str(reason), rejection_text=explanation,
@@ -532,7 +531,7 @@ def record_paper(session: Session, petition_id: int, official: User | None,
             errors["email"] = (N_("No account has this e-mail address. Leave it empty for a "
                                   "signer without an account."), {})
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidInput(fields=errors)
     count, reached = _add_signature(
         session, petition, now, duplicate=N_("This person has already signed this petition."),
         user_id=account.id if account else None, source=SignatureSource.paper,
@@ -620,7 +619,7 @@ def answer(session: Session, petition_id: int, official: User | None, data: Answ
     if data.decision == Decision.forwarded and not forwarded_to:
         errors["forwarded_to"] = (N_("Name the body the petition was forwarded to."), {})
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidInput(fields=errors)
     if not repo.transition(session, petition, (PetitionStatus.awaiting_answer,),
                            status=PetitionStatus.answered, answered_at=now, updated_at=now):
         raise Conflict(N_("This petition is not awaiting an answer."))
@@ -681,7 +680,7 @@ def post_update(session: Session, petition_id: int, official: User | None, data:
         errors["happened_on"] = (N_("An update reports what has happened: the date cannot be "
                                     "in the future."), {})
     if errors:
-        raise FieldErrors(errors)
+        raise InvalidInput(fields=errors)
     item = repo.add_update(session, PetitionUpdate(
         petition_id=petition.id, author_id=official.id, status=str(data.status), text=text,
         happened_on=happened_on, created_at=now))

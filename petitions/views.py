@@ -21,7 +21,6 @@ from app.exceptions import DomainError, InvalidInput, NotAuthenticated, NotFound
 from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
-from app.web.forms import FieldErrors, field_messages
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
 from app.web.templating import render, targets
@@ -82,7 +81,7 @@ def _date(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise FieldErrors({field: (N_("Enter a date (YYYY-MM-DD)."), {})}) from None
+        raise InvalidInput(fields={field: (N_("Enter a date (YYYY-MM-DD)."), {})}) from None
 
 
 def _see(petition_id: int, done: str | None = None, anchor: str = "") -> RedirectResponse:
@@ -187,7 +186,7 @@ def create_petition(request: Request, session: DbSession, user: CurrentUser,
         if community is None:
             raise
         return _form_page(request, session, user, community=community, form=form,
-                          errors=field_messages(exc), status_code=422)
+                          errors=exc.field_texts(), status_code=422)
     return _see(petition.id, "submitted" if action == "submit" else "created")
 
 
@@ -232,7 +231,7 @@ def edit(request: Request, session: DbSession, user: CurrentUser, petition_id: i
         petition = service.get_visible(session, petition_id, user)
         community = communities_repo.community(session, petition.community_id)
         return _form_page(request, session, user, community=community, form=form,
-                          errors=field_messages(exc), petition=petition, status_code=422)
+                          errors=exc.field_texts(), petition=petition, status_code=422)
     return _see(petition.id, "submitted" if action == "submit" else "edited")
 
 
@@ -277,7 +276,7 @@ def _act(request: Request, session, user, petition_id: int, action, done: str, *
         message = gettext(exc.message)
         if exc.params:
             message = message.format(**exc.params)
-        errors = field_messages(exc) if isinstance(exc, InvalidInput) else {}
+        errors = exc.field_texts()
         return _page(request, session, user, petition_id, errors=errors, form=form,
                      error=message, status_code=exc.status_code, block=htmx_block)
     if htmx_block:
@@ -343,7 +342,7 @@ def answer(request: Request, session: DbSession, user: CurrentUser, petition_id:
 
     def run():
         if decision not in Decision.__members__:
-            raise FieldErrors({"decision": (N_("Choose one of the offered options."), {})})
+            raise InvalidInput(fields={"decision": (N_("Choose one of the offered options."), {})})
         service.answer(session, petition_id, user, AnswerCreate(
             decision=Decision(decision), text=text, planned_steps=planned_steps or None,
             planned_by=_date(planned_by, "planned_by"), forwarded_to=forwarded_to or None))
@@ -369,7 +368,7 @@ def post_update(request: Request, session: DbSession, user: CurrentUser, petitio
 
     def run():
         if status not in UpdateStatus.__members__:
-            raise FieldErrors({"status": (N_("Choose one of the offered options."), {})})
+            raise InvalidInput(fields={"status": (N_("Choose one of the offered options."), {})})
         service.post_update(session, petition_id, user, UpdateCreate(
             status=UpdateStatus(status), text=text,
             happened_on=_date(happened_on, "happened_on")))
@@ -437,7 +436,7 @@ def record_paper(request: Request, session: DbSession, user: CurrentUser, petiti
         message = gettext(exc.message)
         if exc.params:
             message = message.format(**exc.params)
-        errors = field_messages(exc) if isinstance(exc, InvalidInput) else {}
+        errors = exc.field_texts()
         if exc.status_code == 403:
             raise
         return _paper_page(request, session, user, petition_id, form=form, errors=errors,

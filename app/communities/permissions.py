@@ -1,10 +1,18 @@
 """Who may do what in a community: small predicates that modules compose into permissions.
 
+The one permission idiom of the project. A module's permissions.py names each act as a
+`check_<act>(session, user, target, ...)` that composes these predicates and raises the error
+a person should see (401 not logged in, 403 wrong role, 409 wrong state, 404 not to be
+seen); `allowed(check, ...)` turns a check into a yes/no for a template or an API flag. Routes
+load and authorise through dependencies built on the checks (e.g. `visible_petition`), never
+inline; services call the check of their act before they write.
+
 A user's memberships are loaded once per request (cached in the request's session).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,7 +21,7 @@ from sqlmodel import Session
 from app import clock
 from app.communities import repository as repo
 from app.communities.models import ResidencyStatus, StaffRole
-from app.exceptions import NotAuthenticated
+from app.exceptions import DomainError, NotAuthenticated
 from app.identity.models import User
 
 
@@ -97,3 +105,12 @@ def is_moderator_in(session: Session, user: User | None, community_id: int) -> b
 
 def can_verify_residency(session: Session, user: User | None, community_id: int) -> bool:
     return is_official_in(session, user, community_id) or is_admin(user)
+
+
+def allowed(check: Callable[..., None], *args, **kwargs) -> bool:
+    """A check as a yes/no, for showing or hiding an action."""
+    try:
+        check(*args, **kwargs)
+    except DomainError:
+        return False
+    return True

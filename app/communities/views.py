@@ -13,7 +13,6 @@ from app.communities import repository as repo
 from app.exceptions import Forbidden, InvalidInput
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router
-from app.web.forms import field_messages
 from app.web.i18n import N_
 from app.web.templating import render
 
@@ -71,7 +70,7 @@ def claim_residency(request: Request, session: DbSession, user: CurrentUser, slu
         service.claim_residency(session, user, community, address, born)
     except InvalidInput as exc:
         return render(request, "communities/residency.html", {
-            "community": community, "errors": field_messages(exc), "form": form,
+            "community": community, "errors": exc.field_texts(), "form": form,
             "residency": None}, status_code=422)
     return RedirectResponse(f"/communities/{slug}/residency", status_code=303)
 

@@ -15,7 +15,6 @@ from app.settings import get_settings
 from app.web import pagecache
 from app.web.auth import SESSION_COOKIE, CurrentUser, OptionalUser
 from app.web.deps import DbSession, keep_on_error, make_router, writes
-from app.web.forms import field_messages
 from app.web.i18n import LANGUAGES, N_, gettext
 from app.web.middleware import CSRF_COOKIE
 from app.web.ratelimit import limit
@@ -80,8 +79,7 @@ def register(request: Request, session: DbSession,
             email=email, password=password, display_name=display_name,
             language=language if language in LANGUAGES else request.state.lang))
     except DomainError as exc:
-        errors = field_messages(exc) if isinstance(exc, InvalidInput) else {
-            k: gettext(v) for k, v in exc.fields.items()} or {"email": gettext(exc.message)}
+        errors = exc.field_texts() or {"email": gettext(exc.message)}
         return render(request, "identity/register.html", {"errors": errors, "form": form},
                       status_code=exc.status_code if exc.status_code != 409 else 422)
     send_verification(session, user)
@@ -171,7 +169,7 @@ def create_token(request: Request, session: DbSession, user: CurrentUser,
     except InvalidInput as exc:
         return render(request, "identity/account.html", {
             "residencies": [], "communities": [], "tokens": service.tokens(session, user),
-            "new_token": None, "errors": field_messages(exc), "flash": None},
+            "new_token": None, "errors": exc.field_texts(), "flash": None},
             status_code=422)
     session.flush()
     return render(request, "identity/account.html", {

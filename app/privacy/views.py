@@ -13,7 +13,6 @@ from app.identity import service as identity
 from app.privacy import service
 from app.web.auth import SESSION_COOKIE, CurrentUser
 from app.web.deps import DbSession, make_router
-from app.web.forms import field_messages
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
 from app.web.templating import render
@@ -55,7 +54,7 @@ def erase(request: Request, session: DbSession, user: CurrentUser,
             raise InvalidInput(message, fields={"confirm": message})
         service.erase(session, user, password, registered_modules(request))
     except DomainError as exc:
-        errors = field_messages(exc) if exc.fields else {"form": gettext(exc.message)}
+        errors = exc.field_texts() if exc.fields else {"form": gettext(exc.message)}
         return render(request, "privacy/erase.html", {"errors": errors},
                       status_code=exc.status_code)
     raw = request.cookies.get(SESSION_COOKIE)

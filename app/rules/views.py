@@ -19,7 +19,7 @@ from app.rules import service
 from app.rules.schema import RuleSet
 from app.web.auth import CurrentUser
 from app.web.deps import DbSession, make_router
-from app.web.forms import field_messages, parse
+from app.web.forms import parse
 from app.web.i18n import N_, gettext
 from app.web.templating import render
 
@@ -172,7 +172,7 @@ def _edit(request: Request, session, user, slug: str, form: dict[str, str]):
         rules = parse(RuleSet, data)
         service.change(session, community.id, rules, user, form.get("reason", ""))
     except InvalidInput as exc:
-        errors = field_messages(exc)
+        errors = exc.field_texts()
         for section, (name, message) in SECTION_ERRORS.items():
             if section in errors:
                 del errors[section]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from fastapi import FastAPI, Request
@@ -11,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.exceptions import DomainError, InvalidInput, TooManyRequests
-from app.web.forms import field_messages, translate_validation_errors
+from app.exceptions import DomainError, TooManyRequests
+from app.web.forms import translate_validation_errors
 from app.web.i18n import N_, gettext
 from app.web.templating import is_htmx, render
 
@@ -57,12 +56,7 @@ def error_response(request: Request, status: int, message: str, code: str,
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        message = gettext(exc.message)
-        if exc.params:
-            with contextlib.suppress(KeyError, IndexError):
-                message = message.format(**exc.params)
-        fields = field_messages(exc) if isinstance(exc, InvalidInput) else {
-            k: gettext(v) for k, v in exc.fields.items()}
+        message, fields = exc.text(), exc.field_texts()
         headers = None
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.retry_after)}

@@ -1,14 +1,18 @@
-"""Turning validation errors into translated, per-field messages."""
+"""Invalid input: validation errors as translated per-field messages, and a refused form
+shown again."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ValidationError
 
-from app.exceptions import InvalidInput
+from app.exceptions import DomainError, FieldMessage, InvalidInput, NotAuthenticated, NotFound
 from app.web.i18n import N_, gettext
+from app.web.templating import render
 
 MESSAGES = {
     "missing": N_("This field is required."),
@@ -58,34 +62,26 @@ def parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raw = {}
+        fields: dict[str, FieldMessage] = {}
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "request"
             template = MESSAGES.get(err["type"], N_("This value is not valid."))
-            raw.setdefault(loc, (template, err.get("ctx") or {}))
-        raise FieldErrors(raw) from None
+            fields.setdefault(loc, (template, err.get("ctx") or {}))
+        raise InvalidInput(fields=fields) from None
 
 
-class FieldErrors(InvalidInput):
-    """InvalidInput whose field messages carry parameters (formatted on translation)."""
-
-    def __init__(self, raw: dict[str, tuple[str, dict]]):
-        super().__init__(N_("Please correct the highlighted fields."))
-        self.raw = raw
-        self.fields = {k: v[0] for k, v in raw.items()}
-
-    def translated(self) -> dict[str, str]:
-        out = {}
-        for key, (template, ctx) in self.raw.items():
-            try:
-                out[key] = gettext(template).format(**ctx)
-            except (KeyError, IndexError, ValueError):
-                out[key] = gettext(template)
-        return out
+# Errors that are not the form's to show: the handler answers them (login, the 404 page).
+NOT_THE_FORMS = (NotAuthenticated, NotFound)
 
 
-def field_messages(exc: InvalidInput) -> dict[str, str]:
-    """Translated per-field messages of an InvalidInput (for re-rendering a form)."""
-    if isinstance(exc, FieldErrors):
-        return exc.translated()
-    return {k: gettext(v) for k, v in exc.fields.items()}
+def rerender(request: Request, template: str, context: dict[str, Any], exc: DomainError, *,
+             block: str | None = None) -> HTMLResponse:
+    """The page of a form that was refused: the same template with the message on top
+    (`error`), each field's message beside it (`errors`) and whatever `context` carries (the
+    values as sent), in the error's status; `block` for an htmx request. Not logged in and
+    not found are raised again, for the error handler."""
+    if isinstance(exc, NOT_THE_FORMS):
+        raise exc
+    return render(request, template, {**context, "error": exc.text(),
+                                      "errors": exc.field_texts()},
+                  status_code=exc.status_code, block=block)

@@ -76,6 +76,14 @@ def targets(request: Request, element_id: str) -> bool:
     return is_htmx(request) and request.headers.get("HX-Target") == element_id
 
 
+def block_for(request: Request, *element_ids: str) -> str | None:
+    """The one htmx idiom: a template names its fragments as blocks after the element they
+    fill; an htmx request aimed at one of `element_ids` gets that block, anything else the
+    whole page."""
+    target = request.headers.get("HX-Target")
+    return target if target in element_ids and is_htmx(request) else None
+
+
 def is_htmx(request: Request) -> bool:
     """An htmx request that wants a fragment (boosted navigation and history restores want the
     whole page)."""
