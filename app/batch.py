@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db import GROUP_COMMIT, transaction
+from app.db import GROUP_COMMIT, engine_of, transaction
 from app.exceptions import DatabaseBusy, DomainError
 
 log = logging.getLogger("hromada.batch")
@@ -69,7 +69,7 @@ class GroupCommit(Generic[Item, Result]):
             return _unwrap(self.write(session, [item])[0])
         session.commit()  # ends the checks' read snapshot: later reads see the batch's work
         pending = _Pending(item)
-        self._lane(session.get_bind()).put(pending)
+        self._lane(engine_of(session)).put(pending)
         if not pending.done.wait(WAIT_S):
             raise DatabaseBusy()
         return _unwrap(pending.outcome)

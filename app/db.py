@@ -37,14 +37,17 @@ from sqlmodel import Session, create_engine
 from app.models import metadata
 from app.settings import get_settings
 
-__all__ = ["GROUP_COMMIT", "build_engine", "get_engine", "insert_or_skip", "metadata",
-           "new_session", "transaction", "write_intent", "writer_turn"]
+__all__ = ["GROUP_COMMIT", "build_engine", "engine_of", "get_engine", "insert_or_skip",
+           "metadata", "new_session", "transaction", "write_intent", "writer_turn"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 # session.info key: the session belongs to a request that may hand its hot writes to a group
 # commit (app.batch); any other session runs them itself.
 GROUP_COMMIT = "group_commit"
+# Execution option of a session that only reads (new_session(reads_only=True)).
+READS_ONLY = "hromada_reads_only"
+ENGINE = "engine"  # session.info key: the engine a session was opened on
 
 
 class WriterTurn:
@@ -92,6 +95,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if conn.get_execution_options().get(READS_ONLY):
+            return  # statements run alone, each in its own implicit read transaction
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
@@ -112,7 +117,10 @@ def build_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping on every checkout (a round trip per request); connections are recycled before
+    # a server or a proxy would drop them, and one lost anyway fails its request with a 503
+    # (app.web.deps) while the pool discards it.
+    kwargs.setdefault("pool_recycle", 1800)
     return create_engine(url, **kwargs)
 
 
@@ -121,8 +129,29 @@ def get_engine() -> Engine:
     return build_engine(get_settings().database_url)
 
 
-def new_session(engine: Engine | None = None) -> Session:
-    return Session(engine or get_engine(), expire_on_commit=False)
+def new_session(engine: Engine | None = None, *, reads_only: bool = False) -> Session:
+    """A session; `reads_only` for a request that writes nothing in it (a page, or a form
+    whose write goes through a group commit): its statements run without BEGIN and COMMIT.
+    Each statement still reads committed data as of its start, which is all PostgreSQL's READ
+    COMMITTED gives a transaction anyway, and it saves two round trips per request."""
+    engine = engine or get_engine()
+    session = Session(_reader(engine) if reads_only else engine, expire_on_commit=False)
+    session.info[ENGINE] = engine
+    session.info[READS_ONLY] = reads_only
+    return session
+
+
+def engine_of(session: Session) -> Engine | Connection:
+    """What to open a unit of work of one's own on (a group commit, a short write beside a
+    page): the session's engine, never its reading variant; a test's connection as it is."""
+    return session.info.get(ENGINE) or session.get_bind()
+
+
+@lru_cache(maxsize=8)
+def _reader(engine: Engine) -> Engine:
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READS_ONLY: True})  # see _on_begin
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

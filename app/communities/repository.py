@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, literal, null, union_all
+from sqlalchemy import Integer, bindparam, literal, null, union_all
 from sqlmodel import Session, select
 
 from app.communities.models import Authority, Community, Residency, ResidencyStatus, Staff
@@ -57,12 +57,16 @@ def memberships_of(session: Session, user_id: int
                    ) -> list[tuple[str, str, int, int | None]]:
     """Every residency and staff role of a person as plain rows, in one query:
     ("residency", status, community id, None) and ("staff", role, community id, authority id).
-    It runs on nearly every request that acts, so no entity is loaded."""
-    residencies = select(literal("residency"), Residency.status, Residency.community_id,
-                         null().cast(Integer)).where(Residency.user_id == user_id)
-    staff = select(literal("staff"), Staff.role, Staff.community_id, Staff.authority_id
-                   ).where(Staff.user_id == user_id)
-    return [tuple(row) for row in session.exec(union_all(residencies, staff))]
+    It runs on nearly every request that acts: no entity is loaded, and the statement is built
+    once."""
+    return [tuple(row) for row in session.execute(_MEMBERSHIPS, {"user_id": user_id})]
+
+
+_MEMBERSHIPS = union_all(
+    select(literal("residency"), Residency.status, Residency.community_id,
+           null().cast(Integer)).where(Residency.user_id == bindparam("user_id")),
+    select(literal("staff"), Staff.role, Staff.community_id, Staff.authority_id
+           ).where(Staff.user_id == bindparam("user_id")))
 
 
 def staff_of(session: Session, user_id: int) -> list[Staff]:

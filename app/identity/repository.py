@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, select
 
 from app.identity.models import ApiToken, AuthSession, User
@@ -40,11 +40,14 @@ def touch_session(session: Session, session_id: str, when: datetime) -> None:
 
 
 def user_of_token(session: Session, token_hash: str) -> User | None:
-    """The holder of a live token (one entity loaded: this runs on every API request)."""
-    return session.exec(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    ).first()
+    """The holder of a live token (one entity loaded, by a statement built once: this runs on
+    every API request)."""
+    return session.exec(_USER_OF_TOKEN, params={"token_hash": token_hash}).first()
+
+
+_USER_OF_TOKEN = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+                  .where(ApiToken.token_hash == bindparam("token_hash"),
+                         ApiToken.revoked_at.is_(None)))
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:

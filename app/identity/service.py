@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import clock
-from app.db import transaction, write_intent
+from app.db import engine_of, transaction, write_intent
 from app.exceptions import Conflict, InvalidInput, NotAuthenticated, TooManyRequests
 from app.identity import repository as repo
 from app.identity.models import ApiToken, AuthSession, GlobalRole, User
@@ -157,7 +157,7 @@ def resolve_session(session: Session, raw: str) -> User | None:
             or user.erased_at is not None):
         return None
     if now - seen > TOUCH_EVERY:
-        bind = session.get_bind()
+        bind = engine_of(session)
         if isinstance(bind, Engine) and not write_intent.get():
             # Its own short write transaction, so read-only pages stay read-only.
             with transaction(bind) as writer:

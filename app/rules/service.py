@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.audit import service as audit
+from app.db import READS_ONLY
 from app.exceptions import InvalidInput, NotFound
 from app.identity.models import User
 from app.rules import calendar
@@ -40,15 +41,31 @@ def current(session: Session, community_id: int, at: datetime | None = None) -> 
     return cache[key]
 
 
+# Frozen versions by (database, id), shared by every request of this process: a version row
+# is never updated. Only rows read by a session that writes nothing (app.db READS_ONLY) are
+# kept, so nothing a rolled-back transaction wrote can be remembered.
+_VERSIONS: dict[tuple[str, int], RuleVersion] = {}
+_VERSIONS_MAX = 10_000
+
+
 def version(session: Session, ruleset_id: int) -> RuleVersion:
     """A frozen version, by id: what an item opened under."""
     cache = session.info.setdefault("rules_versions", {})
-    if ruleset_id not in cache:
+    if ruleset_id in cache:
+        return cache[ruleset_id]
+    key = (str(session.get_bind().engine.url), ruleset_id)
+    found = _VERSIONS.get(key)
+    if found is None:
         row = repo.by_id(session, ruleset_id)
         if row is None:
             raise NotFound(N_("No such rule set."))
-        cache[ruleset_id] = _to_version(row)
-    return cache[ruleset_id]
+        found = _to_version(row)
+        if session.info.get(READS_ONLY):
+            if len(_VERSIONS) >= _VERSIONS_MAX:
+                _VERSIONS.clear()
+            _VERSIONS[key] = found
+    cache[ruleset_id] = found
+    return found
 
 
 def history(session: Session, community_id: int) -> list[RuleSetRow]:

@@ -77,7 +77,9 @@ class Route(APIRoute):
                     "keep_on_error", False))
                 return response
             except OperationalError as exc:
-                if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+                text = str(exc).lower()
+                if exc.connection_invalidated or "locked" in text or (
+                        "could not serialize" in text):
                     raise DatabaseBusy() from exc
                 raise
             finally:
@@ -116,7 +118,8 @@ async def get_session(request: Request) -> Session:
     """The request's session, opened on first use (no I/O: no thread needed)."""
     session = request.state._state.get("db")
     if session is None:
-        session = request.state.db = new_session(get_engine())
+        state = request.state._state
+        session = state["db"] = new_session(get_engine(), reads_only=not state.get("writes"))
         session.info[GROUP_COMMIT] = request.state._state.get(GROUP_COMMIT, False)
     return session
 
