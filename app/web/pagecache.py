@@ -140,7 +140,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import clock
 from app.settings import get_settings
 from app.web.auth import SESSION_COOKIE
-from app.web.middleware import CSRF_COOKIE
+from app.web.i18n import negotiate
+from app.web.middleware import CSRF_COOKIE, LANG_COOKIE, parse_cookies
 
 log = logging.getLogger("hromada.pagecache")
 
@@ -158,6 +159,8 @@ _START = "pagecache_start"      # (generation, app time) when the request began
 _PAGE = "pagecache_page"        # (path, query, language): the page, for its fragments
 _STORING = "pagecache_storing"  # this rendering is meant for everyone
 _REFUSED = "pagecache_refused"  # why it is not, after all
+_KEY = "pagecache_key"          # the key of the whole page this request is about
+_ROUTE = "pagecache_route"      # (path, query, language, htmx headers) as the request came
 
 _serving: ContextVar[bool] = ContextVar("pagecache_serving", default=False)
 
@@ -265,6 +268,7 @@ def invalidate() -> None:
 def clear() -> None:
     """Empty the store (tests: no page outlives its test)."""
     CACHE.invalidate()
+    ROUTES.clear()
     for key in ("hits", "misses", "stores", "evictions", "invalidations"):
         CACHE.stats[key] = 0
 
@@ -302,6 +306,7 @@ def shared_page(endpoint: Callable) -> Callable:
         if not _anonymous(request):
             return _private(endpoint(*args, **kwargs))
         key = ("page", *identity, *(request.headers.get(h, "") for h in HTMX_HEADERS))
+        state[_KEY] = key
         entry = CACHE.get(key, clock.now(), _ttl())
         leader = False
         if entry is None:
@@ -473,7 +478,14 @@ def _private(response: Response) -> Response:
 class SharedPagesMiddleware:
     """Outermost layer: notes when a request began (its generation and time), bumps the
     generation once a write request has committed, sends no body for HEAD, and keeps the
-    CSRF cookie (or any cookie) off public responses."""
+    CSRF cookie (or any cookie) off public responses.
+
+    It also answers an anonymous request for a page it has already served whole, without
+    routing it: the first answer of a shared page records, under the request as it came
+    (path, raw query, language, htmx headers), which entry it was and the headers it went out
+    with; the same request is then answered from that entry for as long as the entry is
+    served at all (same generation, within the TTL), with the same headers, ETag and 304.
+    No dependency, no thread and no database are involved, as behind a CDN."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -483,8 +495,14 @@ class SharedPagesMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        state[_START] = (CACHE.generation, clock.now())
+        now = clock.now()
+        state[_START] = (CACHE.generation, now)
         head = scope["method"] == "HEAD"
+        if head or scope["method"] == "GET":
+            route = _route_of(scope)
+            if route is not None and await ROUTES.answer(route, scope, send, now, head):
+                return
+            state[_ROUTE] = route
         csrf_cookie = f"{CSRF_COOKIE}=".encode()
 
         async def send_wrapper(message: Message) -> None:
@@ -499,6 +517,8 @@ class SharedPagesMiddleware:
                     if any(k == b"set-cookie" for k, _ in headers):
                         headers = [(k, PRIVATE.encode() if k == b"cache-control" else v)
                                    for k, v in headers]
+                    elif message["status"] == 200 and state.get(_ROUTE) and state.get(_KEY):
+                        ROUTES.record(state[_ROUTE], state[_KEY], headers)
                     message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and head and message.get("body"):
                 message = {**message, "body": b""}
@@ -509,6 +529,91 @@ class SharedPagesMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             _serving.reset(token)
+
+
+def _route_of(scope: Scope) -> tuple | None:
+    """An anonymous request as it came (see "Who is anonymous"), or None."""
+    query: bytes = scope.get("query_string", b"")
+    if b"lang=" in query:
+        return None
+    cookie = accept = None
+    htmx = ["", "", "", ""]
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            cookie = value.decode("latin-1")
+        elif key == b"authorization":
+            return None
+        elif key == b"accept-language":
+            accept = value.decode("latin-1")
+        elif key.startswith(b"hx-"):
+            name = key.decode("latin-1")
+            if name in HTMX_HEADERS:
+                htmx[HTMX_HEADERS.index(name)] = value.decode("latin-1")
+    cookies = parse_cookies(cookie) if cookie else {}
+    if cookies.get(SESSION_COOKIE):
+        return None
+    lang = negotiate(cookies.get(LANG_COOKIE), None, accept, get_settings().default_language)
+    return (scope["path"], query, lang, *htmx)
+
+
+class Routes:
+    """Which entry answered an anonymous request, and with which headers (bounded LRU)."""
+
+    MAX = 4096
+
+    def __init__(self) -> None:
+        self._seen: OrderedDict[tuple, tuple[tuple, str, list]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.answered = 0  # requests answered here, without routing
+
+    def record(self, route: tuple, key: tuple, headers: list[tuple[bytes, bytes]]) -> None:
+        etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
+        if etag is None:
+            return
+        kept = [(k, v) for k, v in headers if k not in (b"date", b"server")]
+        with self._lock:
+            self._seen[route] = (key, etag, kept)
+            self._seen.move_to_end(route)
+            while len(self._seen) > self.MAX:
+                self._seen.popitem(last=False)
+
+    async def answer(self, route: tuple, scope: Scope, send: Send, now: datetime,
+                     head: bool) -> bool:
+        """Answer `route` from the entry it had, if that entry is still served."""
+        ttl = _ttl()
+        seen = self._seen.get(route)
+        if seen is None or ttl <= 0:
+            return False
+        key, etag, headers = seen
+        entry = CACHE.get(key, now, ttl)
+        if entry is None or entry.etag != etag:
+            return False
+        if _matches(_header(scope, b"if-none-match"), etag):
+            self.answered += 1
+            await send({"type": "http.response.start", "status": 304, "headers": [
+                (k, v) for k, v in headers if k not in (b"content-type", b"content-length")]})
+            await send({"type": "http.response.body", "body": b""})
+            return True
+        self.answered += 1
+        body = entry.value if isinstance(entry.value, bytes) else entry.value.encode()
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else body})
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+            self.answered = 0
+
+
+ROUTES = Routes()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def install(app: Any) -> None:

@@ -274,3 +274,60 @@ def test_a_shared_fragment_must_not_hold_a_form(client, place):
 
     with pytest.raises(RuntimeError, match="form or a CSRF token"):
         template.render(request=Request())
+
+
+def answered() -> int:
+    return pagecache.ROUTES.answered
+
+
+def test_a_page_served_once_is_answered_again_without_routing(client, place):
+    first = client.get(TRACKER)
+    assert answered() == 0  # the first answer goes through the route and is recorded
+    second = client.get(TRACKER)
+    head = client.head(TRACKER)
+    not_modified = client.get(TRACKER, headers={"If-None-Match": first.headers["etag"]})
+
+    assert answered() == 3
+    assert second.content == first.content and head.content == b""
+    for response in (second, head):
+        assert response.status_code == 200
+        assert {k: v for k, v in response.headers.items() if k != "date"} == {
+            k: v for k, v in first.headers.items() if k != "date"}
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified.headers["etag"] == first.headers["etag"]
+    assert "content-type" not in not_modified.headers
+    assert not_modified.headers["content-security-policy"]
+
+
+def test_only_the_same_anonymous_request_is_answered_without_routing(client, make_client,
+                                                                      db, place):
+    client.get(TRACKER)
+    other_query = client.get(TRACKER + "?utm_source=x")  # same entry, another request
+    english = client.get(TRACKER, headers={"Accept-Language": "en"})
+    htmx = client.get(TRACKER, headers={"HX-Request": "true"})
+    assert answered() == 0
+    assert other_query.headers["etag"] == client.get(TRACKER).headers["etag"]
+    assert answered() == 1
+
+    resident = make_client().login(make_user(db, email="reader@example.org"))
+    assert resident.get(TRACKER).headers["cache-control"] == pagecache.PRIVATE
+    token = client.get(TRACKER, headers={"Authorization": "Bearer x"})
+    switch = client.get(TRACKER + "?lang=en")
+    assert answered() == 1
+    assert english.text != htmx.text
+    for own in (token, switch):
+        assert own.headers["cache-control"] == pagecache.PRIVATE
+
+
+def test_a_change_is_never_answered_from_the_old_rendering(client, db, place, clock):
+    before = client.get(TRACKER)
+    oblige(db, place, "Відремонтувати дах")
+    after = client.get(TRACKER)
+    assert answered() == 0 and "Відремонтувати дах" in after.text
+    assert after.headers["etag"] != before.headers["etag"]
+
+    client.get(TRACKER)
+    assert answered() == 1
+    clock.advance(seconds=2)  # past the TTL: the route renders again
+    client.get(TRACKER)
+    assert answered() == 1
