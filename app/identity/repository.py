@@ -19,11 +19,13 @@ def user_by_canonical_email(session: Session, canonical: str) -> User | None:
 
 
 def session_with_user(session: Session, session_id: str) -> tuple[AuthSession, User] | None:
-    row = session.exec(
-        select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == session_id)
-    ).first()
+    """A login session with its person (a statement built once: every logged-in page)."""
+    row = session.exec(_SESSION_WITH_USER, params={"session_id": session_id}).first()
     return (row[0], row[1]) if row else None
+
+
+_SESSION_WITH_USER = (select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+                      .where(AuthSession.id == bindparam("session_id")))
 
 
 def delete_session(session: Session, session_id: str) -> None:

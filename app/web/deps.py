@@ -7,8 +7,10 @@ endpoint used (`get_session` opens it on first use). Below 400 it commits, so a 
 committed; otherwise, or on an exception, it rolls back, unless the route called
 `keep_on_error` (the failed-login counter). Ending runs in a thread of a small pool of its
 own: the event loop never waits on the database, and a request that holds a lock never waits
-for a thread held by requests queued behind that lock. On SQLite a writing request first takes
-the database's writer turn (app.db.WriterTurn) and gives it back once its transaction ended.
+for a thread held by requests queued behind that lock. A request that writes nothing in its
+session (app.db `reads_only`) has no transaction to end: its session is closed where it is.
+On SQLite a writing request first takes the database's writer turn (app.db.WriterTurn) and
+gives it back once its transaction ended.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.db import GROUP_COMMIT, get_engine, new_session, write_intent, writer_turn
+from app.db import GROUP_COMMIT, READS_ONLY, get_engine, new_session, write_intent, writer_turn
 from app.exceptions import DatabaseBusy, DomainError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -110,7 +112,9 @@ async def _end(state: dict, turn, commit: bool) -> None:
             if turn is not None:
                 turn.give_back()
 
-    if session is not None or turn is not None:
+    if session is not None and session.info.get(READS_ONLY) and turn is None:
+        finish()  # nothing to commit or roll back: ending it is no I/O, no thread needed
+    elif session is not None or turn is not None:
         await _in_thread("end", 16, finish)
 
 
