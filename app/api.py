@@ -109,11 +109,10 @@ def get_community(slug: str, session: DbSession):
 
 
 def _rules_public(community, version) -> RulesPublic:
-    p = version.rules.petitions
+    key = version.rules.key_rules(community.population)
     return RulesPublic(community_id=community.id, community_slug=community.slug,
                        version=version.version, rules=version.rules.model_dump(mode="json"),
-                       signature_threshold=p.threshold_for(community.population),
-                       threshold_per_1000=p.per_1000(community.population))
+                       signature_threshold=key.threshold, threshold_per_1000=key.per_1000)
 
 
 @api_router.get("/communities/{slug}/rules", response_model=RulesPublic, tags=["rules"])

@@ -155,7 +155,7 @@ def rules_show(community: str, history: bool = False) -> None:
         else:
             v = rules.current(session, place.id)
             out = {"version": v.version, "rules": v.rules.model_dump(mode="json"),
-                   "signature_threshold": v.rules.petitions.threshold_for(place.population)}
+                   "signature_threshold": v.rules.key_rules(place.population).threshold}
     typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 

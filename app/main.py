@@ -1,7 +1,8 @@
 """The composition root: builds the application and registers every module.
 
-The explicit list MODULES is the only place the kernel meets the modules (import-linter allows
-exactly these imports).
+`modules()` is the only place the kernel meets the modules by name (import-linter allows
+exactly these imports; tests/app/test_registry.py checks that no other file of app/ names
+them). Everything else reads the registry (app.modules.registered()).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from app.accountability.service import register_kind
+from app import modules as registry
 from app.modules import Module
 from app.settings import ROOT, get_settings
 from app.web.auth import csrf_protect
@@ -38,6 +39,7 @@ KERNEL_MODELS = (
 
 
 def modules() -> list[Module]:
+    """The application's modules, in the order of every listing (header, dashboard, rules)."""
     from budget.module import MODULE as BUDGET
     from consultations.module import MODULE as CONSULTATIONS
     from petitions.module import MODULE as PETITIONS
@@ -45,20 +47,18 @@ def modules() -> list[Module]:
     return [PETITIONS, BUDGET, CONSULTATIONS]
 
 
-def load_models() -> None:
+def load_models(chosen: list[Module] | None = None) -> None:
     """Import every table so that metadata (and Alembic) knows the whole schema."""
     for name in KERNEL_MODELS:
         importlib.import_module(name)
-    for module in modules():
-        importlib.import_module(module.models)
+    for module in modules() if chosen is None else chosen:
+        if module.models is not None:
+            importlib.import_module(module.models)
 
 
-def register_modules() -> list[Module]:
-    registered = modules()
-    for module in registered:
-        for kind in module.obligation_kinds:
-            register_kind(kind)
-    return registered
+def register_modules(chosen: list[Module] | None = None) -> list[Module]:
+    """Register these modules (by default the application's) in the kernel's registry."""
+    return registry.register(modules() if chosen is None else chosen)
 
 
 @contextlib.asynccontextmanager
@@ -85,10 +85,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await task
 
 
-def create_app(*, check_migrations: bool = True) -> FastAPI:
+def create_app(*, check_migrations: bool = True,
+               modules: list[Module] | None = None) -> FastAPI:
+    """The application, with these modules (by default the composition root's)."""
     settings = get_settings()
-    load_models()
-    registered = register_modules()
+    load_models(modules)
+    registered = register_modules(modules)
     app = FastAPI(
         title="Hromada API",
         version="1",

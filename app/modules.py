@@ -1,8 +1,15 @@
-"""What a participation module hands the kernel when it registers (see app/main.py)."""
+"""The registry: what a participation module hands the kernel, and the modules registered.
+
+The kernel knows no module by name. app/main.py (the composition root) lists the modules and
+registers them when it builds the application; everything else asks `registered()`. A module
+declares everything the kernel shows or counts of it in its module.py: its rules schema (a
+section of every community's rule set), its tool label, its obligation kinds, its demo seed
+and its part of the synthetic region the dashboard benchmark loads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,7 +17,8 @@ from typing import Any
 from fastapi import APIRouter
 from sqlmodel import Session
 
-from app.accountability.service import ObligationKind
+from app.accountability.service import KINDS, ObligationKind
+from app.rules.schema import ModuleRules
 
 
 @dataclass
@@ -19,16 +27,44 @@ class NavLink:
     path: str
 
 
+@dataclass(frozen=True)
+class ScaleKind:
+    """One kind of obligation in the synthetic region (app/accountability/seed_scale.py)."""
+
+    kind: ObligationKind
+    weight: int  # its share of the region's obligations, relative to the others' weights
+    deadline: str  # the field of the module's rules that gives its period
+    subject_type: str
+    title: str  # the synthetic items' titles begin with this
+    rated: bool = True  # whether residents rate its answers
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A module's part of the synthetic region: its kinds of obligation, and its section of
+    the rules of the region's communities (community i takes rules[i % len(rules)]; an empty
+    dict takes the defaults)."""
+
+    kinds: list[ScaleKind]
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
 class Module:
     """A bounded module. The kernel calls into it only through these hooks.
 
-    name:            package name, also the template folder (templates/<name>/)
+    name:            package name, also the template folder (templates/<name>/), the CLI group,
+                     the tool code of its obligations and its section of the rule set
+    label:           the tool's name (a msgid) on the dashboard, the tracker, the open data
     models:          dotted path of the module's models, imported so Alembic sees them
+    rules:           the module's rules schema (a ModuleRules, with defaults and validation):
+                     every community's rule set has it as `rules.<name>`
     router:          HTML routes
     api_router:      JSON routes, mounted under /api/v1
-    obligation_kinds: the kinds of obligation the module opens in the ledger
+    obligation_kinds: the kinds of obligation the module opens in the ledger (tool = name)
     seed:            demo data, called with (session, demo) where demo is app.seed.Demo
+    demo_rules:      its section of each demo community's rules, by the community's slug
+    scale:           its part of the synthetic region of the dashboard benchmark
     cli:             a typer app mounted as `hromada <name> ...`
     nav:             links in the site header
     periodic:        functions(session) the worker runs every cycle (close expired items...)
@@ -37,16 +73,20 @@ class Module:
     erase:           (session, user) -> None: anonymise the user's data in the module while
                      keeping counts right (app.privacy, on account erasure)
     purge:           (session, now) -> int: anonymise what is past its retention period (e.g.
-                     signer identities N months after a petition closed); returns how many
+                     signer identities N months after an item closed); returns how many
     open_data:       (label msgid, url) of the module's public exports, listed on /open-data
     """
 
     name: str
-    models: str
+    models: str | None = None
+    label: str | None = None
+    rules: type[ModuleRules] | None = None
     router: APIRouter | None = None
     api_router: APIRouter | None = None
     obligation_kinds: list[ObligationKind] = field(default_factory=list)
     seed: Callable[[Session, Any], None] | None = None
+    demo_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scale: Scale | None = None
     cli: Any = None
     nav: list[NavLink] = field(default_factory=list)
     periodic: list[Callable[[Session], Any]] = field(default_factory=list)
@@ -54,3 +94,59 @@ class Module:
     erase: Callable[[Session, Any], None] | None = None
     purge: Callable[[Session, datetime], int] | None = None
     open_data: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def is_tool(self) -> bool:
+        """A tool of participation: it has a label or obligations to count."""
+        return bool(self.label or self.obligation_kinds)
+
+
+_registered: list[Module] | None = None
+_sections: tuple[tuple[str, type[ModuleRules]], ...] = ()
+
+
+def register(modules: Iterable[Module]) -> list[Module]:
+    """Make these the process's modules, in this order (the order of every listing)."""
+    global _registered, _sections
+    modules = list(modules)
+    names = [m.name for m in modules]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a module is registered twice: {names}")
+    kinds = [kind for m in modules for kind in m.obligation_kinds]
+    for module in modules:
+        for kind in module.obligation_kinds:
+            if kind.tool != module.name:
+                raise ValueError(f"obligation kind {kind.code!r} of {module.name!r} names "
+                                 f"the tool {kind.tool!r}")
+    # KINDS is read by requests while the worker registers again: a registered kind never
+    # disappears from it, not even for an instant.
+    for kind in kinds:
+        KINDS[kind.code] = kind
+    for code in [code for code in KINDS if code not in {k.code for k in kinds}]:
+        KINDS.pop(code, None)
+    _sections = tuple((m.name, m.rules) for m in modules if m.rules is not None)
+    _registered = modules
+    return modules
+
+
+def registered() -> list[Module]:
+    """The registered modules. Before any registration, the composition root's (so a script,
+    the worker or a test that builds no app sees the modules the app would)."""
+    if _registered is None:
+        from app.main import register_modules
+
+        register_modules()
+    assert _registered is not None
+    return _registered
+
+
+def rule_sections() -> tuple[tuple[str, type[ModuleRules]], ...]:
+    """(name, rules schema) of every registered module that has rules, in order."""
+    if _registered is None:
+        registered()
+    return _sections
+
+
+def tools() -> dict[str, str]:
+    """Tool code -> label msgid of every registered tool, in order."""
+    return {m.name: m.label or m.name for m in registered() if m.is_tool}

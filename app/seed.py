@@ -1,7 +1,8 @@
 """Demo data: three communities with different rules, and one person of each role in each.
 
-Idempotent: a second run finds the first community and does nothing. Only for development;
-the demo password is printed in the README.
+Each registered module gives its section of the demo communities' rules (Module.demo_rules)
+and seeds its own items (Module.seed). Idempotent: a second run finds the first community and
+does nothing. Only for development; the demo password is printed in the README.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.communities import service as communities
 from app.communities.models import Authority, AuthorityKind, Community, StaffRole
 from app.identity import service as identity
 from app.identity.models import GlobalRole, User
+from app.modules import registered
 from app.rules import service as rules
 from app.rules.schema import RuleVersion
 
@@ -37,53 +39,18 @@ COMMUNITIES = [
         "population": 717_000,
         "council": ("Львівська міська рада", "Lviv City Council"),
         "department": ("Управління житлового господарства", "Housing Department"),
-        "rules": {
-            "petitions": {"threshold": 1000, "collection_days": 90,
-                          "answer_deadline": {"days": 10, "unit": "working"},
-                          "sponsors_required": 0, "minimum_age": 16,
-                          "moderation_deadline": {"days": 3, "unit": "working"}},
-            "budget": {"minimum_age": 16, "voting_method": "approval", "max_choices": 5,
-                       "aggregation": "equal-shares", "project_cost_min": 50_000,
-                       "project_cost_max": 3_000_000,
-                       "review_deadline": {"days": 20, "unit": "working"}},
-            "consultations": {"minimum_duration_days": 30,
-                              "report_deadline": {"days": 14, "unit": "calendar"}},
-        },
     },
     {
         "slug": "slavske", "name": "Славська селищна громада",
         "name_en": "Slavske settlement community", "population": 21_000,
         "council": ("Славська селищна рада", "Slavske Settlement Council"),
         "department": ("Відділ освіти", "Education Department"),
-        "rules": {
-            "petitions": {"threshold": 100, "collection_days": 60,
-                          "answer_deadline": {"days": 10, "unit": "working"},
-                          "sponsors_required": 3, "minimum_age": 14,
-                          "moderation_deadline": {"days": 5, "unit": "working"}},
-            "budget": {"minimum_age": 14, "voting_method": "knapsack", "max_choices": 10,
-                       "aggregation": "greedy", "project_cost_min": 5_000,
-                       "project_cost_max": 300_000},
-            "consultations": {"minimum_duration_days": 15,
-                              "report_deadline": {"days": 10, "unit": "working"}},
-        },
     },
     {
         "slug": "bila-tserkva", "name": "Білоцерківська міська громада",
         "name_en": "Bila Tserkva city community", "population": 208_000,
         "council": ("Білоцерківська міська рада", "Bila Tserkva City Council"),
         "department": ("Департамент міського господарства", "Municipal Services Department"),
-        "rules": {
-            "petitions": {"threshold_per_1000": 2.5, "collection_days": 60,
-                          "answer_deadline": {"days": 20, "unit": "calendar"},
-                          "sponsors_required": 0, "minimum_age": 18,
-                          "moderation_deadline": {"days": 2, "unit": "working"}},
-            "budget": {"minimum_age": 16, "voting_method": "cumulative",
-                       "cumulative_points": 10, "max_choices": 10,
-                       "aggregation": "greedy-threshold", "min_vote_threshold": 20,
-                       "project_cost_min": 20_000, "project_cost_max": 1_000_000},
-            "consultations": {"minimum_duration_days": 21,
-                              "report_deadline": {"days": 30, "unit": "calendar"}},
-        },
     },
 ]
 
@@ -113,6 +80,11 @@ def _user(session: Session, email: str, name: str, role: GlobalRole = GlobalRole
         role=role, verified=True)
 
 
+def demo_rules(slug: str) -> dict:
+    """The rules of a demo community: each module's section for it (else its defaults)."""
+    return {m.name: m.demo_rules[slug] for m in registered() if slug in m.demo_rules}
+
+
 def seed_demo(session: Session, module_seeds=()) -> Demo | None:
     """Create the demo data, unless it exists. Returns None when there was nothing to do."""
     if communities_repo.community_by_slug(session, COMMUNITIES[0]["slug"]) is not None:
@@ -132,7 +104,7 @@ def seed_demo(session: Session, module_seeds=()) -> Demo | None:
         department = communities.add_authority(session, community, spec["department"][0],
                                                AuthorityKind.department, spec["department"][1])
         # In force since long before any demo item: module seeds open items in the past.
-        version = rules.change(session, community.id, spec["rules"], demo.admin,
+        version = rules.change(session, community.id, demo_rules(spec["slug"]), demo.admin,
                                "Положення про місцеву демократію (демо)",
                                effective_from=clock.now() - timedelta(days=RULES_AGE_DAYS))
         demo.communities.append(DemoPlace(community, council, department, version))

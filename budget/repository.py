@@ -30,9 +30,10 @@ from budget.models import (
     BudgetProject,
     ProjectStatus,
 )
+from budget.rules import IMPLEMENTATION, REVIEW
 
-REVIEW_KIND = "budget_review"
-IMPLEMENTATION_KIND = "budget_implementation"
+REVIEW_KIND = REVIEW.code
+IMPLEMENTATION_KIND = IMPLEMENTATION.code
 CYCLE_SUBJECT = "budget_cycle"
 PROJECT_SUBJECT = "budget_project"
 

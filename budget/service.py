@@ -32,7 +32,6 @@ from sqlmodel import Session
 from app import clock
 from app.accountability import service as accountability
 from app.accountability.models import Obligation, ObligationStatus
-from app.accountability.service import ObligationKind
 from app.audit import service as audit
 from app.batch import GroupCommit
 from app.communities import repository as communities_repo
@@ -68,11 +67,6 @@ from budget.models import (
     ProjectStatus,
     ReviewCreate,
 )
-
-REVIEW = ObligationKind(repo.REVIEW_KIND, N_("Review of participatory-budget projects"),
-                        "budget")
-IMPLEMENTATION = ObligationKind(repo.IMPLEMENTATION_KIND,
-                                N_("Implementation of a winning budget project"), "budget")
 
 # Dates that mark the start of their day; the others mark its end (the day is included).
 START_FIELDS = frozenset({"submission_start", "voting_start", "results_at"})

@@ -16,9 +16,10 @@ from sqlmodel import Field, SQLModel
 
 from app.models import fk, utc_field
 from app.web.i18n import N_
+from consultations.rules import REPORT
 
 SUBJECT_TYPE = "consultation"
-OBLIGATION_KIND = "consultation_report"
+OBLIGATION_KIND = REPORT.code
 
 
 class Status(StrEnum):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from app.accountability.service import ObligationKind
-from app.modules import Module, NavLink
+from app.modules import Module, NavLink, Scale, ScaleKind
 from app.web.i18n import N_
 from consultations import service
 from consultations.api import router as api_router
-from consultations.models import OBLIGATION_KIND
+from consultations.rules import REPORT, ConsultationRules
 from consultations.seed import seed
 from consultations.views import router
 
@@ -28,12 +27,24 @@ def close_expired_command() -> None:
 
 MODULE = Module(
     name="consultations",
+    label=N_("Consultations"),
     models="consultations.models",
+    rules=ConsultationRules,
     router=router,
     api_router=api_router,
-    obligation_kinds=[ObligationKind(OBLIGATION_KIND, N_("Consultation outcome report"),
-                                     "consultations")],
+    obligation_kinds=[REPORT],
     seed=seed,
+    demo_rules={
+        "lviv": {"minimum_duration_days": 30,
+                 "report_deadline": {"days": 14, "unit": "calendar"}},
+        "slavske": {"minimum_duration_days": 15,
+                    "report_deadline": {"days": 10, "unit": "working"}},
+        "bila-tserkva": {"minimum_duration_days": 21,
+                         "report_deadline": {"days": 30, "unit": "calendar"}},
+    },
+    scale=Scale(
+        kinds=[ScaleKind(REPORT, 15, "report_deadline", "consultation", "Консультація")],
+        rules=[{}, {"report_deadline": {"days": 10, "unit": "working"}}, {}]),
     cli=cli,
     nav=[NavLink(N_("Consultations"), "/consultations")],
     periodic=[service.close_expired],

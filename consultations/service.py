@@ -26,7 +26,6 @@ from app.identity.models import User
 from app.notifications import service as notifications
 from app.rules import calendar
 from app.rules import service as rules_service
-from app.rules.schema import ConsultationRules
 from app.settings import get_settings
 from app.web.i18n import N_
 from app.web.i18n import gettext as _
@@ -72,6 +71,7 @@ from consultations.models import (
     SectionActivity,
     Status,
 )
+from consultations.rules import ConsultationRules
 
 
 def _invalid(message: str, field_name: str | None = None, **params) -> InvalidInput:

@@ -1,21 +1,45 @@
 """Registration of the petitions module with the kernel."""
 
-from app.accountability.service import ObligationKind
-from app.modules import Module, NavLink
+from app.modules import Module, NavLink, Scale, ScaleKind
 from app.web.i18n import N_
 from petitions.api import router as api_router
 from petitions.cli import cli
+from petitions.rules import ANSWER, PetitionRules
 from petitions.seed import seed
 from petitions.service import close_expired, erase_user, personal_data, purge
 from petitions.views import router
 
 MODULE = Module(
     name="petitions",
+    label=N_("Petitions"),
     models="petitions.models",
+    rules=PetitionRules,
     router=router,
     api_router=api_router,
-    obligation_kinds=[ObligationKind("petition_answer", N_("Petition answer"), "petitions")],
+    obligation_kinds=[ANSWER],
     seed=seed,
+    demo_rules={
+        "lviv": {"threshold": 1000, "collection_days": 90,
+                 "answer_deadline": {"days": 10, "unit": "working"},
+                 "sponsors_required": 0, "minimum_age": 16,
+                 "moderation_deadline": {"days": 3, "unit": "working"}},
+        "slavske": {"threshold": 100, "collection_days": 60,
+                    "answer_deadline": {"days": 10, "unit": "working"},
+                    "sponsors_required": 3, "minimum_age": 14,
+                    "moderation_deadline": {"days": 5, "unit": "working"}},
+        "bila-tserkva": {"threshold_per_1000": 2.5, "collection_days": 60,
+                         "answer_deadline": {"days": 20, "unit": "calendar"},
+                         "sponsors_required": 0, "minimum_age": 18,
+                         "moderation_deadline": {"days": 2, "unit": "working"}},
+    },
+    scale=Scale(
+        kinds=[ScaleKind(ANSWER, 50, "answer_deadline", "petition", "Петиція")],
+        rules=[{"threshold_per_1000": 2.5, "collection_days": 60,
+                "answer_deadline": {"days": 10, "unit": "working"}},
+               {"threshold": 100, "collection_days": 30,
+                "answer_deadline": {"days": 20, "unit": "calendar"}},
+               {"threshold_per_1000": 5, "collection_days": 90,
+                "answer_deadline": {"days": 15, "unit": "working"}}]),
     cli=cli,
     nav=[NavLink(N_("Petitions"), "/petitions")],
     periodic=[close_expired],

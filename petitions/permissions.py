@@ -18,10 +18,10 @@ from app import clock
 from app.communities import permissions as p
 from app.exceptions import Conflict, Forbidden, NotFound
 from app.identity.models import User
-from app.rules.schema import PetitionRules
 from app.web.i18n import N_
 from petitions import repository as repo
 from petitions.models import Petition, PetitionStatus, PublicStatus, RejectionReason
+from petitions.rules import PetitionRules
 
 # Stored statuses anyone may open by link. Sponsoring petitions are not listed, but their
 # author shares the link to find sponsors.

@@ -31,8 +31,9 @@ from petitions.models import (
     PetitionUpdate,
     PublicStatus,
 )
+from petitions.rules import ANSWER
 
-OBLIGATION_KIND = "petition_answer"
+OBLIGATION_KIND = ANSWER.code
 SUBJECT_TYPE = "petition"
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 

@@ -42,7 +42,7 @@ from app.identity.service import canonical_email
 from app.notifications import service as notifications
 from app.rules import service as rules_service
 from app.rules.calendar import LOCAL_TZ
-from app.rules.schema import DayUnit, Period, PetitionRules
+from app.rules.schema import DayUnit, Period
 from app.settings import get_settings
 from app.web.i18n import N_, gettext
 from petitions import permissions as perm
@@ -74,6 +74,7 @@ from petitions.models import (
     UpdatePublic,
     UpdateStatus,
 )
+from petitions.rules import PetitionRules
 
 KIND = repo.OBLIGATION_KIND
 SUBJECT = repo.SUBJECT_TYPE

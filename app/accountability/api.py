@@ -23,7 +23,7 @@ router = make_router()
 
 
 def _scope(session, community: str | None, kind: str | None, tool: str | None):
-    if tool and tool not in stats.TOOLS:
+    if tool and tool not in stats.tools():
         raise InvalidInput(N_("Choose one of the offered options."),
                            fields={"tool": N_("Choose one of the offered options.")})
     place = communities.get_by_slug(session, community) if community else None

@@ -2,6 +2,7 @@
 
 Nothing personal is exported: no resident, signer or official is named; an obligation is a duty
 of an authority, and its subject is a public item (a petition, a budget project, a consultation).
+The dictionary names the registered kinds and tools (`dictionary()`), whatever the modules.
 """
 
 from __future__ import annotations
@@ -9,27 +10,28 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from app import clock
+from app import clock, modules
 from app.accountability import repository as repo
 from app.accountability import service
 from app.accountability.models import ObligationStatus
 from app.accountability.stats import month_key, tool_of
 from app.settings import get_settings
-from app.web.i18n import N_
+from app.web.i18n import N_, gettext
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
     type: str  # integer, text, datetime, month, enum
-    description: str  # msgid
-    example: str
+    description: str  # msgid; %(kinds)s and %(tools)s list the registered kinds and tools
+    example: str  # {kind}, {tool}, {subject_type}: those of an obligation of a registered kind
+    params: dict[str, str] = field(default_factory=dict)  # the description's, when shown
 
 
 COLUMNS: list[Column] = [
@@ -42,16 +44,14 @@ COLUMNS: list[Column] = [
                                          "(its page is /authorities/{id})."), "7"),
     Column("authority_name", "text", N_("Name of the authority (council, executive committee "
                                         "or department)."), "Львівська міська рада"),
-    Column("kind", "enum", N_("What is owed: petition_answer, budget_review, "
-                              "budget_implementation or consultation_report."),
-           "petition_answer"),
-    Column("tool", "enum", N_("The tool the obligation comes from: petitions, budget or "
-                              "consultations."), "petitions"),
-    Column("subject_type", "text", N_("Type of the item the obligation is about."), "petition"),
+    Column("kind", "enum", N_("What is owed: %(kinds)s."), "{kind}"),
+    Column("tool", "enum", N_("The tool the obligation comes from: %(tools)s."), "{tool}"),
+    Column("subject_type", "text", N_("Type of the item the obligation is about."),
+           "{subject_type}"),
     Column("subject_id", "integer", N_("Identifier of that item within its type."), "315"),
     Column("subject_title", "text", N_("Public title of the item."), "Ремонт дороги"),
     Column("subject_url", "text", N_("Address of the item's public page."),
-           "https://hromada.example/petitions/315"),
+           "https://hromada.example/{tool}/315"),
     Column("opened_at", "datetime", N_("When the obligation arose (UTC, ISO 8601)."),
            "2026-03-02T09:00:00Z"),
     Column("opened_month", "month", N_("Local (Kyiv) month the obligation arose in, YYYY-MM: "
@@ -76,6 +76,32 @@ COLUMNS: list[Column] = [
                                         "any."), "Ремонт заплановано на квітень."),
 ]
 NAMES = [c.name for c in COLUMNS]
+
+
+def dictionary() -> list[Column]:
+    """COLUMNS as the data dictionary shows them: the descriptions list the registered kinds
+    and tools, and the example row is an obligation of the first kind the synthetic region
+    has (app.modules.Scale), else of the first registered kind."""
+    registered = modules.registered()
+    kinds = [kind for module in registered for kind in module.obligation_kinds]
+    sample = next((s for m in registered if m.scale for s in m.scale.kinds), None)
+    example = ({"kind": sample.kind.code, "tool": sample.kind.tool,
+                "subject_type": sample.subject_type} if sample is not None else
+               {"kind": kinds[0].code, "tool": kinds[0].tool, "subject_type": "item"} if kinds
+               else {"kind": "", "tool": "", "subject_type": ""})
+    params = {"kinds": _listed([kind.code for kind in kinds]),
+              "tools": _listed(list(modules.tools()))}
+    return [replace(c, example=c.example.format(**example),
+                    params={k: v for k, v in params.items() if f"%({k})s" in c.description})
+            for c in COLUMNS]
+
+
+def _listed(codes: list[str]) -> str:
+    """ "a, b or c" in the reader's language."""
+    if len(codes) < 2:
+        return "".join(codes)
+    return gettext("%(items)s or %(last)s") % {"items": ", ".join(codes[:-1]),
+                                               "last": codes[-1]}
 
 STATUS_DESCRIPTIONS = {
     ObligationStatus.pending: N_("Open; the due date is further away than the due-soon "

@@ -1,6 +1,9 @@
 """A synthetic region for benchmarks: many communities, each with its council, a department,
 rules and a history of obligations of every kind (answered on time, late, overdue, pending).
 
+The mix of kinds and the rules of the communities come from the registered modules (each
+module's `scale`, app.modules.Scale): the kernel names none of them.
+
 Fast: rows are built as plain dicts and written with executemany in large batches (no ORM
 object per row); the tallies are then rebuilt with INSERT ... SELECT ... GROUP BY. Due dates
 are computed with the same calendar as real obligations (working days, public holidays).
@@ -21,35 +24,14 @@ from app.accountability import service
 from app.accountability.models import Obligation, month_of
 from app.communities.models import Authority, AuthorityKind, Community
 from app.exceptions import Conflict
+from app.modules import Module, registered
 from app.rules import calendar
 from app.rules import service as rules_service
 from app.rules.models import RuleSetRow
-from app.rules.schema import Period, RuleSet
+from app.rules.schema import Period, RuleSet, rule_set_model
 from app.web.i18n import N_
 
 BATCH = 10_000
-
-# (kind, weight, where its period lives in the rules, subject type, title prefix)
-KIND_MIX = [
-    ("petition_answer", 50, ("petitions", "answer_deadline"), "petition", "Петиція"),
-    ("budget_review", 20, ("budget", "review_deadline"), "budget_project", "Проєкт бюджету"),
-    ("budget_implementation", 15, ("budget", "implementation_deadline"), "budget_project",
-     "Реалізація проєкту"),
-    ("consultation_report", 15, ("consultations", "report_deadline"), "consultation",
-     "Консультація"),
-]
-
-RULE_VARIANTS = [
-    {"petitions": {"threshold_per_1000": 2.5, "collection_days": 60,
-                   "answer_deadline": {"days": 10, "unit": "working"}}},
-    {"petitions": {"threshold": 100, "collection_days": 30,
-                   "answer_deadline": {"days": 20, "unit": "calendar"}},
-     "consultations": {"report_deadline": {"days": 10, "unit": "working"}}},
-    {"petitions": {"threshold_per_1000": 5, "collection_days": 90,
-                   "answer_deadline": {"days": 15, "unit": "working"}},
-     "budget": {"review_deadline": {"days": 30, "unit": "calendar"}}},
-]
-
 
 @dataclass
 class Region:
@@ -88,7 +70,8 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
         (councils if kind == AuthorityKind.council else departments)[community_id] = \
             authority_id
 
-    variants = [_ruleset(v) for v in RULE_VARIANTS]
+    tools = [m for m in registered() if m.scale is not None]
+    variants = _rule_variants(tools)
     effective = now - timedelta(days=31 * (months + 1))
     rules_of = {cid: variants[i % len(variants)] for i, cid in enumerate(community_ids)}
     repo.insert_many(session, RuleSetRow, [
@@ -108,8 +91,8 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
                 key[0], period, holidays)).astimezone(UTC)
         return due_cache[key]
 
-    kinds = [k for k in KIND_MIX]
-    weights = [k[1] for k in KIND_MIX]
+    kinds = [(module, kind) for module in tools for kind in module.scale.kinds]
+    weights = [kind.weight for _, kind in kinds]
     span = months * 30.44 * 86400
     batch: list[dict] = []
     total = 0
@@ -118,8 +101,9 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
         rules = rules_of[cid]
         for _ in range(per_community):
             subject += 1
-            code, _w, (section, field), subject_type, title = rng.choices(kinds, weights)[0]
-            period: Period = getattr(getattr(rules, section), field)
+            module, mix = rng.choices(kinds, weights)[0]
+            code, subject_type, title = mix.kind.code, mix.subject_type, mix.title
+            period: Period = getattr(getattr(rules, module.name), mix.deadline)
             opened = now - timedelta(seconds=rng.random() * span)
             due_at = due(opened, period)
             roll = rng.random()
@@ -130,7 +114,7 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
                 answered = due_at + timedelta(seconds=rng.random() * 42 * 86400)
             if answered is not None and answered > now:
                 answered = None
-            rated = answered is not None and code != "budget_implementation"
+            rated = answered is not None and mix.rated
             batch.append({
                 "kind": code, "community_id": cid,
                 "authority_id": councils[cid] if rng.random() < 0.7 else departments[cid],
@@ -157,11 +141,14 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
     return Region(len(community_ids), len(councils) + len(departments), total)
 
 
-def _ruleset(override: dict) -> RuleSet:
-    base = {"petitions": {"threshold": 100, "collection_days": 30,
-                          "answer_deadline": {"days": 10, "unit": "working"}}}
-    data = {**base, **override}
-    return RuleSet.model_validate(data)
+def _rule_variants(tools: list[Module]) -> list[RuleSet]:
+    """The rule sets the communities take in turn: variant i has each module's i-th section
+    (its list cycled; an empty section takes the module's defaults)."""
+    count = max((len(m.scale.rules) for m in tools), default=0) or 1
+    model = rule_set_model()
+    return [model.model_validate({m.name: m.scale.rules[i % len(m.scale.rules)]
+                                  for m in tools if m.scale.rules})
+            for i in range(count)]
 
 
 def analyze(engine) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app import clock
+from app import clock, modules
 from app.accountability import repository as repo
 from app.accountability import service
 from app.communities import repository as communities_repo
@@ -41,19 +41,22 @@ from app.communities.models import Authority, Community
 from app.rules import service as rules_service
 from app.web.i18n import N_
 
-TOOLS: dict[str, str] = {
-    "petitions": N_("Petitions"),
-    "budget": N_("Participatory budget"),
-    "consultations": N_("Consultations"),
-    "other": N_("Other"),
-}
+OTHER = "other"  # the tool of a kind no registered module declares
+
+
+def tools() -> dict[str, str]:
+    """Tool code -> label msgid: every registered module that is a tool, in order, then
+    "other"."""
+    return {**modules.tools(), OTHER: N_("Other")}
+
+
 SORTS = ("name", "opened", "response_rate", "on_time_rate", "median_days", "overdue",
          "substance_rate")
 
 
 def tool_of(kind: str) -> str:
     registered = service.KINDS.get(kind)
-    return registered.tool if registered is not None else "other"
+    return registered.tool if registered is not None else OTHER
 
 
 def kinds_of(tool: str | None) -> list[str] | None:
@@ -210,7 +213,7 @@ def _roll(cells: dict[Any, Figures], key) -> dict[Any, Figures]:
 
 def _ordered_kinds(by_kind: dict[str, Figures]) -> list[tuple[str, Figures]]:
     """Kinds by tool, then in the order the modules registered them; unknown ones last."""
-    tools, registered = list(TOOLS), list(service.KINDS)
+    tools, registered = list(_tool_order()), list(service.KINDS)
 
     def key(item):
         code = item[0]
@@ -222,8 +225,12 @@ def _ordered_kinds(by_kind: dict[str, Figures]) -> list[tuple[str, Figures]]:
 
 def _ordered_tools(by_kind: dict[str, Figures]) -> list[tuple[str, Figures]]:
     rolled = _roll(by_kind, tool_of)
-    order = list(TOOLS)
+    order = _tool_order()
     return sorted(rolled.items(), key=lambda item: order.index(item[0]))
+
+
+def _tool_order() -> list[str]:
+    return list(tools())
 
 
 def _from_obligations(session: Session, *, now, soon, kinds, **scope) -> dict[tuple, Figures]:
@@ -251,15 +258,16 @@ def _from_tallies(session: Session, *, now, soon, kinds) -> dict[tuple, Figures]
 
 
 def _add_rules(session: Session, rows: list[CommunityRow], now: datetime) -> None:
-    """Each community's key rules in force: signatures per 1,000 residents, answer deadline."""
+    """Each community's key rules in force (app.rules.schema.KeyRules): the threshold, per
+    1,000 residents, and the answer deadline."""
     in_force = repo.rulesets_in_force(session, [r.id for r in rows], now)
     for row in rows:
         if row.id not in in_force:
             continue
-        petitions = rules_service.version(session, in_force[row.id]).rules.petitions
-        row.threshold = petitions.threshold_for(row.population)
-        row.per_1000 = petitions.per_1000(row.population)
-        row.answer_deadline = petitions.answer_deadline
+        key = rules_service.version(session, in_force[row.id]).rules.key_rules(row.population)
+        if key is not None:
+            row.threshold, row.per_1000 = key.threshold, key.per_1000
+            row.answer_deadline = key.answer_deadline
 
 
 def _sort_key(sort: str):

@@ -39,7 +39,7 @@ def month_label(month: int) -> str:
 
 def _helpers() -> dict:
     return {"due_day": service.due_day, "month_label": month_label,
-            "tools": stats.TOOLS, "tool_of": stats.tool_of}
+            "tools": stats.tools(), "tool_of": stats.tool_of}
 
 
 def _day(value: str | None, field: str) -> datetime | None:
@@ -171,14 +171,15 @@ DASHBOARD_PAGE = 20  # communities per page of the comparison: the page stays li
 
 
 def _check_tool(tool: str) -> None:
-    if tool and tool not in stats.TOOLS:
+    if tool and tool not in stats.tools():
         raise InvalidInput(N_("Choose one of the offered options."),
                            fields={"tool": N_("Choose one of the offered options.")})
 
 
 def _tool_choices(board: stats.Dashboard) -> list[str]:
+    order = list(stats.tools())
     return sorted({k.tool for k in service.KINDS.values()} | {t for t, _ in board.by_tool},
-                  key=lambda t: list(stats.TOOLS).index(t) if t in stats.TOOLS else 99)
+                  key=lambda t: order.index(t) if t in order else len(order))
 
 
 @router.get("/dashboard")
@@ -243,7 +244,7 @@ def open_data(request: Request, session: DbSession):
 @router.get("/open-data/dictionary")
 def dictionary(request: Request):
     return render(request, "accountability/dictionary.html", {
-        "columns": export.COLUMNS, "statuses": export.STATUS_DESCRIPTIONS,
+        "columns": export.dictionary(), "statuses": export.STATUS_DESCRIPTIONS,
         "kinds": service.KINDS, "due_soon_days": get_settings().due_soon_days, **_helpers()})
 
 

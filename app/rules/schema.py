@@ -1,21 +1,34 @@
 """The shape of a community's rules, validated with pydantic.
 
-Every threshold, period, deadline, age limit and voting method in Hromada is read from here.
+Every threshold, period, deadline, age limit and voting method in Hromada is read from a rule
+set. The kernel knows no module's rules: each module declares its section as a pydantic model
+(a `ModuleRules`, in its rules.py) and registers it (app.modules.Module.rules); the rule set is
+built from the registered sections (`rule_set_model()`), one attribute per module named after
+it (`rules.petitions`, `rules.budget`, ...). A stored version without a section (a module
+registered after it was written) reads that section's defaults.
 """
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from functools import lru_cache
+from types import NoneType, UnionType
+from typing import Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from app.web.i18n import N_, gettext
 
 
 class DayUnit(StrEnum):
     working = "working"
     calendar = "calendar"
+
+
+UNITS = [(DayUnit.working.value, N_("working days")),
+         (DayUnit.calendar.value, N_("calendar days"))]
 
 
 class Period(BaseModel):
@@ -25,80 +38,140 @@ class Period(BaseModel):
     unit: DayUnit = DayUnit.working
 
 
-class PetitionRules(BaseModel):
-    model_config = ConfigDict(frozen=True)
+def rule(default: Any = ..., label: str | None = None, *, unit: str | None = None,
+         choices: list[tuple[str, str]] | None = None, **constraints: Any) -> Any:
+    """A field of a module's rules schema: pydantic's Field (default, constraints) with what
+    the rules page and its form show. `label` is a msgid; a field without one is not shown.
+    A Period shows two rows: `label` for its days, `unit` for its unit; a choice among values
+    lists `choices` as (value, label msgid)."""
+    shown = {"label": label, "unit": unit, "choices": choices}
+    extra = {key: value for key, value in shown.items() if value is not None}
+    return Field(default, json_schema_extra={"shown": extra} if extra else None, **constraints)
 
-    # Exactly one of the two: an absolute number, or signatures per 1,000 residents.
-    threshold: int | None = Field(default=None, ge=1, le=10_000_000)
-    threshold_per_1000: float | None = Field(default=None, gt=0, le=1000)
-    collection_days: int = Field(ge=1, le=365)
+
+@dataclass(frozen=True)
+class Compared:
+    """A column a module adds to the comparison of communities (/rules): its heading (a msgid)
+    and its value in a community's rules, given the community's population. A value is shown
+    by its type: an int as a number, a float as it is, a Period as days and unit, text as it
+    is (translate it in `value`)."""
+
+    label: str
+    value: Callable[[Any, int], Any]
+    numeric: bool = True
+
+
+@dataclass(frozen=True)
+class KeyRules:
+    """What the kernel shows beside a community's figures (the dashboard, the API): the
+    supporters an item needs before the authority must answer, that number per 1,000
+    residents, and the time the authority has to answer."""
+
+    threshold: int
+    per_1000: float
     answer_deadline: Period
-    sponsors_required: int = Field(default=0, ge=0, le=1000)
-    minimum_age: int = Field(default=14, ge=0, le=120)
-    moderation_deadline: Period = Period(days=3, unit=DayUnit.working)
-    title_max: int = Field(default=200, ge=20, le=500)
-    text_max: int = Field(default=10_000, ge=200, le=100_000)
-
-    @model_validator(mode="after")
-    def _one_threshold(self) -> PetitionRules:
-        if (self.threshold is None) == (self.threshold_per_1000 is None):
-            raise ValueError("give either threshold or threshold_per_1000, not both")
-        return self
-
-    def threshold_for(self, population: int) -> int:
-        """Signatures needed in a community of this population (at least 1)."""
-        if self.threshold is not None:
-            return self.threshold
-        # Decimal arithmetic on the figure as written: in binary floating point 100,000 x 1.1
-        # / 1,000 is 110.00000000000001, which would round up to 111.
-        needed = Decimal(population) * Decimal(str(self.threshold_per_1000)) / 1000
-        return max(1, math.ceil(needed))
-
-    def per_1000(self, population: int) -> float:
-        if population <= 0:
-            return 0.0
-        return round(self.threshold_for(population) * 1000 / population, 2)
 
 
-VotingMethod = Literal["approval", "knapsack", "cumulative"]
-AggregationRule = Literal["greedy", "greedy-no-skip", "greedy-threshold", "equal-shares"]
+class ModuleRules(BaseModel):
+    """Base of a module's rules schema: frozen; fields declared with `rule()` are shown."""
 
-
-class BudgetRules(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    minimum_age: int = Field(default=16, ge=0, le=120)
-    voting_method: VotingMethod = "approval"
-    max_choices: int = Field(default=5, ge=1, le=100)
-    max_choices_per_category: bool = False
-    cumulative_points: int = Field(default=10, ge=1, le=1000)
-    aggregation: AggregationRule = "greedy"
-    min_vote_threshold: int = Field(default=0, ge=0)
-    project_cost_min: int = Field(default=1, ge=0)
-    project_cost_max: int = Field(default=1_000_000, ge=1)
-    review_deadline: Period = Period(days=20, unit=DayUnit.working)
-    implementation_deadline: Period = Period(days=365, unit=DayUnit.calendar)
+    # The field (of this section) and the message shown there when the section's own checks
+    # (its model validators) refuse it, so that the form highlights something.
+    section_error: ClassVar[tuple[str, str] | None] = None
+    # Columns of the comparison of communities.
+    compared: ClassVar[tuple[Compared, ...]] = ()
 
-    @model_validator(mode="after")
-    def _cost_range(self) -> BudgetRules:
-        if self.project_cost_min > self.project_cost_max:
-            raise ValueError("project_cost_min exceeds project_cost_max")
-        return self
+    def key_rules(self, population: int) -> KeyRules | None:
+        """The community's key rules, if this module is the one that gives them."""
+        return None
+
+    def choice_label(self, name: str) -> str:
+        """The translated label of the value chosen for the field `name`."""
+        value = getattr(self, name)
+        for key, label in shown(type(self), name).get("choices", ()):
+            if key == value:
+                return gettext(label)
+        return str(value)
 
 
-class ConsultationRules(BaseModel):
-    model_config = ConfigDict(frozen=True)
+def shown(schema: type[BaseModel], name: str) -> dict[str, Any]:
+    """What the rules page shows of a field: {"label", "unit", "choices"} (empty: nothing)."""
+    extra = schema.model_fields[name].json_schema_extra
+    return extra.get("shown", {}) if isinstance(extra, dict) else {}
 
-    minimum_duration_days: int = Field(default=15, ge=1, le=365)
-    report_deadline: Period = Period(days=14, unit=DayUnit.calendar)
+
+@dataclass(frozen=True)
+class RuleField:
+    """A row of the rules page and its form: the form name ("petitions.answer_deadline.days"),
+    its label (a msgid), and its kind: "int", "float" (with "?" when it may be left empty),
+    "unit", or "choice:<form name>" for a choice among the field's own values."""
+
+    name: str
+    label: str
+    kind: str
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+def rule_fields(section: str, schema: type[BaseModel]) -> list[RuleField]:
+    """The shown fields of one section, in the schema's order."""
+    out = []
+    for name, info in schema.model_fields.items():
+        spec = shown(schema, name)
+        if "label" not in spec:
+            continue
+        form_name = f"{section}.{name}"
+        types = get_args(info.annotation) if get_origin(info.annotation) in (Union, UnionType) \
+            else (info.annotation,)
+        if Period in types:
+            out.append(RuleField(f"{form_name}.days", spec["label"], "int"))
+            out.append(RuleField(f"{form_name}.unit", spec["unit"], "unit", tuple(UNITS)))
+        elif "choices" in spec:
+            out.append(RuleField(form_name, spec["label"], f"choice:{form_name}",
+                                 tuple(spec["choices"])))
+        else:
+            number = "int" if int in types else "float" if float in types else "text"
+            out.append(RuleField(form_name, spec["label"],
+                                 number + ("?" if NoneType in types else "")))
+    return out
 
 
 class RuleSet(BaseModel):
+    """Base of the rule set: one field per registered module (see rule_set_model)."""
+
     model_config = ConfigDict(frozen=True)
 
-    petitions: PetitionRules
-    budget: BudgetRules = BudgetRules()
-    consultations: ConsultationRules = ConsultationRules()
+    def sections(self) -> Iterator[tuple[str, ModuleRules]]:
+        for name in type(self).model_fields:
+            yield name, getattr(self, name)
+
+    def key_rules(self, population: int) -> KeyRules | None:
+        """The key rules of the first registered module that gives them."""
+        for _name, section in self.sections():
+            found = section.key_rules(population)
+            if found is not None:
+                return found
+        return None
+
+
+def rule_set_model() -> type[RuleSet]:
+    """The rule set of the registered modules (built once per set of sections)."""
+    from app.modules import rule_sections
+
+    return _model_for(rule_sections())
+
+
+@lru_cache(maxsize=16)
+def _model_for(sections: tuple[tuple[str, type[ModuleRules]], ...]) -> type[RuleSet]:
+    fields: dict[str, Any] = {}
+    for name, schema in sections:
+        try:
+            default: Any = schema()
+        except ValidationError:  # a section without a default for every field is required
+            default = ...
+        fields[name] = (schema, default)
+    return create_model("RuleSet", __base__=RuleSet, **fields)
 
 
 class RuleVersion(BaseModel):
@@ -110,3 +183,4 @@ class RuleVersion(BaseModel):
     community_id: int
     version: int
     rules: RuleSet
+

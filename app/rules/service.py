@@ -20,13 +20,13 @@ from app.identity.models import User
 from app.rules import calendar
 from app.rules import repository as repo
 from app.rules.models import Holiday, RuleSetRow
-from app.rules.schema import Period, RuleSet, RuleVersion
+from app.rules.schema import Period, RuleSet, RuleVersion, rule_set_model
 from app.web.i18n import N_
 
 
 def _to_version(row: RuleSetRow) -> RuleVersion:
     return RuleVersion(id=row.id, community_id=row.community_id, version=row.version,
-                       rules=RuleSet.model_validate(row.data))
+                       rules=rule_set_model().model_validate(row.data))
 
 
 def current(session: Session, community_id: int, at: datetime | None = None) -> RuleVersion:
@@ -77,10 +77,11 @@ def all_current(session: Session) -> dict[int, RuleVersion]:
 
 
 def validate(data: dict[str, Any]) -> RuleSet:
-    """Validated rules, or InvalidInput naming each wrong field (translatable)."""
+    """Validated rules (a section per registered module), or InvalidInput naming each wrong
+    field (translatable)."""
     from app.web.forms import parse
 
-    return parse(RuleSet, data)
+    return parse(rule_set_model(), data)
 
 
 def change(session: Session, community_id: int, data: dict[str, Any] | RuleSet,

@@ -14,64 +14,43 @@ from app.communities import permissions
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.exceptions import Forbidden, InvalidInput
+from app.modules import rule_sections
 from app.rules import repository as repo
 from app.rules import service
-from app.rules.schema import RuleSet
+from app.rules.schema import RuleField, rule_fields, rule_set_model
 from app.web.auth import CurrentUser
 from app.web.deps import DbSession, make_router
-from app.web.forms import parse
-from app.web.i18n import N_, gettext
+from app.web.forms import parse, rerender
+from app.web.i18n import N_
 from app.web.templating import render
 
 router = make_router()
 
-# (form name, label msgid, kind) – the fields the administrators' form edits.
-EDITABLE: list[tuple[str, str, str]] = [
-    ("petitions.threshold", N_("Signatures needed (absolute number)"), "int?"),
-    ("petitions.threshold_per_1000", N_("Signatures needed per 1,000 residents"), "float?"),
-    ("petitions.collection_days", N_("Days to collect signatures"), "int"),
-    ("petitions.answer_deadline.days", N_("Days to answer a petition"), "int"),
-    ("petitions.answer_deadline.unit", N_("Answer deadline counted in"), "unit"),
-    ("petitions.sponsors_required", N_("Sponsors needed before moderation (0: none)"), "int"),
-    ("petitions.minimum_age", N_("Minimum age to sign"), "int"),
-    ("petitions.moderation_deadline.days", N_("Days to moderate a petition"), "int"),
-    ("petitions.moderation_deadline.unit", N_("Moderation deadline counted in"), "unit"),
-    ("budget.minimum_age", N_("Minimum age to vote in the budget"), "int"),
-    ("budget.voting_method", N_("Voting method"), "method"),
-    ("budget.max_choices", N_("Most projects a voter may choose"), "int"),
-    ("budget.cumulative_points", N_("Points each voter distributes (cumulative voting)"), "int"),
-    ("budget.aggregation", N_("Rule that selects the winners"), "aggregation"),
-    ("budget.min_vote_threshold", N_("Minimum votes for a project to win"), "int"),
-    ("budget.project_cost_min", N_("Lowest project cost"), "int"),
-    ("budget.project_cost_max", N_("Highest project cost"), "int"),
-    ("budget.review_deadline.days", N_("Days to review projects"), "int"),
-    ("budget.review_deadline.unit", N_("Review deadline counted in"), "unit"),
-    ("budget.implementation_deadline.days", N_("Days to implement a winning project"), "int"),
-    ("budget.implementation_deadline.unit", N_("Implementation deadline counted in"), "unit"),
-    ("consultations.minimum_duration_days", N_("Shortest consultation, in days"), "int"),
-    ("consultations.report_deadline.days", N_("Days to publish the outcome report"), "int"),
-    ("consultations.report_deadline.unit", N_("Report deadline counted in"), "unit"),
-]
-CHOICES = {
-    "unit": [("working", N_("working days")), ("calendar", N_("calendar days"))],
-    "method": [("approval", N_("approval")), ("knapsack", N_("knapsack (within the funds)")),
-               ("cumulative", N_("cumulative points"))],
-    "aggregation": [("greedy", N_("greedy by votes")),
-                    ("greedy-no-skip", N_("greedy without skipping")),
-                    ("greedy-threshold", N_("greedy with a vote threshold")),
-                    ("equal-shares", N_("method of equal shares"))],
-}
+
+def editable() -> list[tuple[str, str, str]]:
+    """(form name, label msgid, kind) of every field the rules page shows and the
+    administrators' form edits: each registered module's shown rules, in order."""
+    return [(f.name, f.label, f.kind) for f in _fields()]
 
 
-# A section's own checks (its model validators) fail as a whole section; the form shows the
-# message at the field it is about, so that something is highlighted.
-SECTION_ERRORS = {
-    "petitions": ("petitions.threshold",
-                  N_("Give either the number of signatures or the number per 1,000 residents, "
-                     "not both.")),
-    "budget": ("budget.project_cost_max",
-               N_("The highest project cost must not be lower than the lowest.")),
-}
+def choices() -> dict[str, list[tuple[str, str]]]:
+    """The options of each kind of field that is a choice: kind -> [(value, label msgid)]."""
+    return {f.kind: list(f.choices) for f in _fields() if f.choices}
+
+
+def _fields() -> list[RuleField]:
+    return [field for name, schema in rule_sections() for field in rule_fields(name, schema)]
+
+
+def _section_names() -> list[str]:
+    return [name for name, _ in rule_sections()]
+
+
+def _section_errors() -> dict[str, tuple[str, str]]:
+    """A section's own checks (its model validators) fail as a whole section; the form shows
+    the message at the field the module names, so that something is highlighted."""
+    return {name: (f"{name}.{schema.section_error[0]}", schema.section_error[1])
+            for name, schema in rule_sections() if schema.section_error is not None}
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -86,16 +65,16 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _unflatten(form: dict[str, str]) -> dict[str, Any]:
-    kinds = {name: kind for name, _, kind in EDITABLE}
+    kinds = {name: kind for name, _, kind in editable()}
     out: dict[str, Any] = {}
     for name, kind in kinds.items():
         raw = (form.get(name) or "").strip()
         value: Any = raw
         if kind.endswith("?") and raw == "":
             value = None
-        elif kind.startswith("int"):
+        elif kind.rstrip("?") == "int":
             value = int(raw) if raw.lstrip("-").isdigit() else raw
-        elif kind.startswith("float"):
+        elif kind.rstrip("?") == "float":
             try:
                 value = float(raw.replace(",", "."))
             except ValueError:
@@ -115,19 +94,19 @@ RULES_PAGE = 30  # communities per page of the comparison: the page stays light 
 def comparison(request: Request, session: DbSession,
                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1):
     current = service.all_current(session)
+    columns = [column for _, schema in rule_sections() for column in schema.compared]
     rows = []
     for community in communities_repo.communities(session):
         version = current.get(community.id)
         if version is not None:
-            p = version.rules.petitions
-            rows.append({"community": community, "version": version,
-                         "threshold": p.threshold_for(community.population),
-                         "per_1000": p.per_1000(community.population)})
+            rows.append({"community": community, "version": version, "cells": [
+                (column.numeric, column.value(section, community.population))
+                for _, section in version.rules.sections() for column in section.compared]})
     pages = max(1, math.ceil(len(rows) / RULES_PAGE))
     page = min(page, pages)
     return render(request, "rules/comparison.html", {
-        "rows": rows[(page - 1) * RULES_PAGE: page * RULES_PAGE], "page": page, "pages": pages,
-        "total": len(rows)})
+        "columns": columns, "rows": rows[(page - 1) * RULES_PAGE: page * RULES_PAGE],
+        "page": page, "pages": pages, "total": len(rows)})
 
 
 @router.get("/communities/{slug}/rules")
@@ -140,7 +119,7 @@ def community_rules(request: Request, session: DbSession, slug: str):
         "community": community, "current": current, "history": history,
         "current_row": next((r for r in history if current and r.id == current.id), None),
         "holidays": holidays, "flat": _flatten(current.rules.model_dump(mode="json"))
-        if current else {}, "fields": EDITABLE, "choices": CHOICES})
+        if current else {}, "fields": editable(), "choices": choices()})
 
 
 def _require_admin(user) -> None:
@@ -155,7 +134,8 @@ def edit_form(request: Request, session: DbSession, user: CurrentUser, slug: str
     current = service.current(session, community.id)
     return render(request, "rules/edit.html", {
         "community": community, "values": _flatten(current.rules.model_dump(mode="json")),
-        "fields": EDITABLE, "choices": CHOICES, "errors": {}, "reason": ""})
+        "fields": editable(), "choices": choices(), "sections": _section_names(),
+        "errors": {}, "reason": ""})
 
 
 @router.post("/communities/{slug}/rules/edit")
@@ -169,15 +149,14 @@ def _edit(request: Request, session, user, slug: str, form: dict[str, str]):
     community = communities.get_by_slug(session, slug)
     data = _unflatten(form)
     try:
-        rules = parse(RuleSet, data)
+        rules = parse(rule_set_model(), data)
         service.change(session, community.id, rules, user, form.get("reason", ""))
     except InvalidInput as exc:
-        errors = exc.field_texts()
-        for section, (name, message) in SECTION_ERRORS.items():
-            if section in errors:
-                del errors[section]
-                errors[name] = gettext(message)
-        return render(request, "rules/edit.html", {
-            "community": community, "values": form, "fields": EDITABLE, "choices": CHOICES,
-            "errors": errors, "reason": form.get("reason", "")}, status_code=422)
+        for section, (name, message) in _section_errors().items():
+            if section in exc.fields:
+                del exc.fields[section]
+                exc.fields[name] = message
+        return rerender(request, "rules/edit.html", {
+            "community": community, "values": form, "fields": editable(), "choices": choices(),
+            "sections": _section_names(), "reason": form.get("reason", "")}, exc)
     return RedirectResponse(f"/communities/{slug}/rules", status_code=303)

@@ -1,7 +1,7 @@
 """Ukrainian (default) and English. Message ids are English; catalogs live in each package.
 
-Each package that has text (app, petitions, budget, consultations) keeps its own catalog in
-<package>/locale/<lang>/LC_MESSAGES/messages.po, compiled to .mo by `make messages`. The
+Each package that has text (the kernel, app, and every registered module) keeps its own
+catalog in <package>/locale/<lang>/LC_MESSAGES/messages.po, compiled to .mo by `make messages`. The
 catalogs are merged at start-up. A .po without its .mo is compiled in memory, so a checkout
 that skipped the build still speaks Ukrainian.
 """
@@ -22,7 +22,6 @@ from app.settings import ROOT
 
 LANGUAGES = ("uk", "en")
 LANGUAGE_NAMES = {"uk": "Українська", "en": "English"}
-CATALOG_PACKAGES = ("app", "petitions", "budget", "consultations")
 
 current_language: ContextVar[str] = ContextVar("current_language", default="uk")
 
@@ -43,11 +42,18 @@ def _load_one(locale_dir: Path, lang: str) -> _gettext.NullTranslations | None:
     return None
 
 
+def catalog_packages() -> tuple[str, ...]:
+    """The packages that keep a catalog: the kernel, then every registered module."""
+    from app.modules import registered
+
+    return ("app", *(module.name for module in registered()))
+
+
 @lru_cache
 def translations(lang: str) -> Translations:
     """All packages' catalogs for `lang`, merged into the first (which keeps Plural-Forms)."""
     merged: Translations | None = None
-    for package in CATALOG_PACKAGES:
+    for package in catalog_packages():
         found = _load_one(ROOT / package / "locale", lang)
         if isinstance(found, Translations):
             if merged is None:

@@ -21,8 +21,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.settings import ROOT
-from app.web.i18n import CATALOG_PACKAGES
+from app.web.i18n import catalog_packages
 
+CATALOG_PACKAGES = catalog_packages()
 MODULES = tuple(p for p in CATALOG_PACKAGES if p != "app")
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 PERCENT = re.compile(r"%\((\w+)\)[sdif]")

@@ -10,13 +10,13 @@ from sqlmodel import select
 
 from app.audit.models import AuditEntry
 from app.rules import service as rules
-from app.rules.views import EDITABLE, _flatten
+from app.rules.views import _flatten, editable
 from tests.factories import make_admin, make_community, make_official, make_resident
 
 
 def form_for(db, place, **changes) -> dict[str, str]:
     flat = _flatten(rules.current(db, place.community.id).rules.model_dump(mode="json"))
-    form = {name: "" if flat.get(name) is None else str(flat[name]) for name, _, _ in EDITABLE}
+    form = {name: "" if flat.get(name) is None else str(flat[name]) for name, _, _ in editable()}
     form["reason"] = "Рішення ради № 12"
     form.update(changes)
     return form

@@ -12,7 +12,8 @@ from app.audit.models import AuditEntry
 from app.exceptions import InvalidInput
 from app.rules import service as rules
 from app.rules.models import RuleSetRow
-from app.rules.schema import PetitionRules, RuleSet
+from app.rules.schema import rule_set_model
+from petitions.rules import PetitionRules
 from tests.factories import DEFAULT_RULES, make_admin, make_community, merge
 
 
@@ -155,6 +156,6 @@ def test_unknown_versions_and_communities_without_rules(db):
 
 
 def test_a_rule_set_is_immutable_once_loaded():
-    ruleset = RuleSet.model_validate(DEFAULT_RULES)
+    ruleset = rule_set_model().model_validate(DEFAULT_RULES)
     with pytest.raises(ValidationError):
         ruleset.petitions.threshold = 1  # type: ignore[misc]

@@ -1,0 +1,22 @@
+"""The consultations section of a community's rules (`rules.consultations`), and the
+obligation those rules put on the authority: to publish the outcome report."""
+
+from __future__ import annotations
+
+from app.accountability.service import ObligationKind
+from app.rules.schema import Compared, DayUnit, ModuleRules, Period, rule
+from app.web.i18n import N_
+
+REPORT = ObligationKind("consultation_report", N_("Consultation outcome report"),
+                        "consultations")
+
+
+class ConsultationRules(ModuleRules):
+    minimum_duration_days: int = rule(15, N_("Shortest consultation, in days"), ge=1, le=365)
+    report_deadline: Period = rule(Period(days=14, unit=DayUnit.calendar),
+                                   N_("Days to publish the outcome report"),
+                                   unit=N_("Report deadline counted in"))
+
+    compared = (
+        Compared(N_("Consultation report due"), lambda r, _: r.report_deadline, numeric=False),
+    )
