@@ -41,10 +41,12 @@ def current(session: Session, community_id: int, at: datetime | None = None) -> 
     return cache[key]
 
 
-# Frozen versions by (database, id), shared by every request of this process: a version row
-# is never updated. Only rows read by a session that writes nothing (app.db READS_ONLY) are
-# kept, so nothing a rolled-back transaction wrote can be remembered.
-_VERSIONS: dict[tuple[str, int], RuleVersion] = {}
+# Frozen versions by (database, id, rule-set model), shared by every request of this process:
+# a version row is never updated. Only rows read by a session that writes nothing (app.db
+# READS_ONLY) are kept, so nothing a rolled-back transaction wrote can be remembered; the
+# model (the registered modules' sections) is part of the key, so an app built with other
+# modules never reads a version parsed for another set.
+_VERSIONS: dict[tuple[str, int, type], RuleVersion] = {}
 _VERSIONS_MAX = 10_000
 
 
@@ -53,7 +55,7 @@ def version(session: Session, ruleset_id: int) -> RuleVersion:
     cache = session.info.setdefault("rules_versions", {})
     if ruleset_id in cache:
         return cache[ruleset_id]
-    key = (str(session.get_bind().engine.url), ruleset_id)
+    key = (str(session.get_bind().engine.url), ruleset_id, rule_set_model())
     found = _VERSIONS.get(key)
     if found is None:
         row = repo.by_id(session, ruleset_id)
