@@ -109,51 +109,61 @@ def seed(session: Session, demo: Any) -> None:
     places = {place.community.slug: place for place in demo.communities}
     if not places or any(repo.any_in_community(session, p.community.id) for p in places.values()):
         return
-    users = demo.users
+    for slug, seed_place in (("lviv", _seed_lviv), ("slavske", _seed_slavske),
+                             ("bila-tserkva", _seed_bila_tserkva)):
+        if slug in places:
+            seed_place(session, places[slug], demo.users)
 
-    if "lviv" in places:
-        lviv = places["lviv"]
-        crossing = _to_open(session, lviv, users, "lviv", "crossing")
-        _sign_neighbours(session, crossing, users, "lviv", 5)
-        outcome.follow(session, users["official:lviv"], crossing.id)
-        _draft(session, lviv, users["neighbour1:lviv"], "playground")  # awaits a moderator
-        _draft(session, lviv, users["resident:lviv"], "library", submit=False)  # a draft
 
-    if "slavske" in places:
-        slavske = places["slavske"]
-        # Overdue: it reached its threshold six weeks ago and nobody answered.
-        real_now = clock._now
-        past = clock.now() - timedelta(days=42)
-        clock.set_clock(lambda: past)
-        try:
-            bus = _to_open(session, slavske, users, "slavske", "bus")
-            _to_threshold(session, bus, users, "slavske")
-        finally:
-            clock.set_clock(real_now)
-        lights = _to_open(session, slavske, users, "slavske", "lights")
-        _to_threshold(session, lights, users, "slavske")
-        outcome.answer(session, users["official:slavske"], lights.id, AnswerCreate(
-            decision=Decision.supported,
-            text="Рада підтримує петицію. Освітлення на вулиці Лісовій буде відновлено за "
-                 "рахунок програми благоустрою: закуплено 24 світлодіодні світильники, "
-                 "роботи виконає комунальне підприємство.",
-            planned_steps="Закупівля світильників; монтаж; перевірка роботи датчиків руху.",
-            planned_by=clock.today() + timedelta(days=60)))
-        for n, value in ((1, Rating.yes), (2, Rating.yes), (3, Rating.partly), (4, Rating.no)):
-            outcome.rate(session, users[f"neighbour{n}:slavske"], lights.id, value)
-        outcome.post_update(session, users["official:slavske"], lights.id, UpdateCreate(
-            status=UpdateStatus.in_progress,
-            text="Світильники закуплено, монтаж розпочнеться наступного тижня."))
-        shelter = _draft(session, slavske, users["resident:slavske"], "shelter")
-        drafting.sponsor(session, users["neighbour1:slavske"], shelter.id)  # 1 of 3 sponsors
+def _seed_lviv(session: Session, lviv: Any, users: dict) -> None:
+    """Collecting, awaiting a moderator, a draft."""
+    crossing = _to_open(session, lviv, users, "lviv", "crossing")
+    _sign_neighbours(session, crossing, users, "lviv", 5)
+    outcome.follow(session, users["official:lviv"], crossing.id)
+    _draft(session, lviv, users["neighbour1:lviv"], "playground")  # awaits a moderator
+    _draft(session, lviv, users["resident:lviv"], "library", submit=False)  # a draft
 
-    if "bila-tserkva" in places:
-        bc = places["bila-tserkva"]
-        trees = _to_open(session, bc, users, "bila-tserkva", "trees")
-        _sign_neighbours(session, trees, users, "bila-tserkva", 4)
-        budget = _draft(session, bc, users["neighbour2:bila-tserkva"], "budget")
-        drafting.reject(session, users["moderator:bila-tserkva"], budget.id,
-                        RejectionReason.outside_competence,
-                        "Порядок оприлюднення договорів визначає закон; рада вже публікує їх у "
-                        "системі Prozorro. Пропонуємо звернутися з петицією щодо формату "
-                        "відкритих даних.")
+
+def _seed_slavske(session: Session, slavske: Any, users: dict) -> None:
+    """Overdue, answered (rated, with an update), looking for sponsors."""
+    # Overdue: it reached its threshold six weeks ago and nobody answered.
+    real_now = clock._now
+    past = clock.now() - timedelta(days=42)
+    clock.set_clock(lambda: past)
+    try:
+        bus = _to_open(session, slavske, users, "slavske", "bus")
+        _to_threshold(session, bus, users, "slavske")
+    finally:
+        clock.set_clock(real_now)
+    lights = _to_open(session, slavske, users, "slavske", "lights")
+    _to_threshold(session, lights, users, "slavske")
+    _answer_lights(session, lights, users)
+    shelter = _draft(session, slavske, users["resident:slavske"], "shelter")
+    drafting.sponsor(session, users["neighbour1:slavske"], shelter.id)  # 1 of 3 sponsors
+
+
+def _answer_lights(session: Session, lights, users: dict) -> None:
+    outcome.answer(session, users["official:slavske"], lights.id, AnswerCreate(
+        decision=Decision.supported,
+        text="Рада підтримує петицію. Освітлення на вулиці Лісовій буде відновлено за "
+             "рахунок програми благоустрою: закуплено 24 світлодіодні світильники, "
+             "роботи виконає комунальне підприємство.",
+        planned_steps="Закупівля світильників; монтаж; перевірка роботи датчиків руху.",
+        planned_by=clock.today() + timedelta(days=60)))
+    for n, value in ((1, Rating.yes), (2, Rating.yes), (3, Rating.partly), (4, Rating.no)):
+        outcome.rate(session, users[f"neighbour{n}:slavske"], lights.id, value)
+    outcome.post_update(session, users["official:slavske"], lights.id, UpdateCreate(
+        status=UpdateStatus.in_progress,
+        text="Світильники закуплено, монтаж розпочнеться наступного тижня."))
+
+
+def _seed_bila_tserkva(session: Session, bc: Any, users: dict) -> None:
+    """Collecting, rejected."""
+    trees = _to_open(session, bc, users, "bila-tserkva", "trees")
+    _sign_neighbours(session, trees, users, "bila-tserkva", 4)
+    budget = _draft(session, bc, users["neighbour2:bila-tserkva"], "budget")
+    drafting.reject(session, users["moderator:bila-tserkva"], budget.id,
+                    RejectionReason.outside_competence,
+                    "Порядок оприлюднення договорів визначає закон; рада вже публікує їх у "
+                    "системі Prozorro. Пропонуємо звернутися з петицією щодо формату "
+                    "відкритих даних.")

@@ -45,18 +45,17 @@ def rules_of(session: Session, petition: Petition) -> PetitionRules:
     return rules_service.version(session, petition.ruleset_id).rules.petitions
 
 
-def load(session: Session, petition_id: int) -> Petition:
-    """The petition, or NotFound. Who may see it is the caller's check."""
-    petition = repo.get(session, petition_id)
-    if petition is None:
-        raise NotFound(N_("No such petition."))
-    return petition
-
-
 def get_visible(session: Session, user: User | None, petition_id: int) -> Petition:
     """The petition if this person may see it; NotFound otherwise, as if it did not exist."""
     petition = load(session, petition_id)
     perm.check_view(session, user, petition, clock.now())
+    return petition
+
+
+def load(session: Session, petition_id: int) -> Petition:
+    """The petition, or NotFound. Who may see it is the caller's check."""
+    if (petition := repo.get(session, petition_id)) is None:
+        raise NotFound(N_("No such petition."))
     return petition
 
 

@@ -253,11 +253,11 @@ def listing(session: Session, *, community: str | None = None,
             q: str | None = None, sort: str = "newest", page: int = 1,
             size: int | None = None) -> Listing:
     """A page of the public list; `status` is one of LISTED_STATUSES (as sent)."""
-    community_id = communities.get_by_slug(session, community).id if community else None
     if status is not None and status not in LISTED_STATUSES:
         raise InvalidInput(N_("Choose one of the offered options."),
                            fields={"status": N_("Choose one of the offered options.")})
     status = PublicStatus(status) if status is not None else None
+    community_id = communities.get_by_slug(session, community).id if community else None
     size = size or get_settings().page_size
     page = max(1, page)
     now = clock.now()
