@@ -24,6 +24,7 @@ from app.web.deps import DbSession, make_router, writes
 from app.web.ratelimit import limit
 from petitions.dependencies import ApiPetition
 from petitions.models import (
+    SORT_LABELS,
     AnswerCreate,
     Category,
     ExportRow,
@@ -75,7 +76,7 @@ def _signatures(petition: Petition) -> SignatureResult:
 def list_petitions(session: DbSession, community: str | None = Query(None, max_length=64),
                    status: PublicStatus | None = None, category: Category | None = None,
                    q: str | None = Query(None, max_length=200),
-                   sort: Literal["newest", "signatures", "deadline"] = "newest",
+                   sort: Literal[tuple(SORT_LABELS)] = "newest",
                    page: int = Query(1, ge=1, le=100_000),
                    size: int = Query(20, ge=1, le=100)):
     """Published petitions. `status` is one of open, awaiting_answer, overdue, answered,

@@ -72,6 +72,11 @@ STATUS_LABELS = {
 }
 
 
+# The orders of the public list (repository.search knows each).
+SORT_LABELS = {"newest": N_("Newest"), "signatures": N_("Most signatures"),
+               "deadline": N_("Nearest deadline")}
+
+
 class Category(StrEnum):
     transport = "transport"
     housing = "housing"

@@ -356,8 +356,8 @@ def similar(session: Session, q: str, community_id: int | None, limit: int = 5,
     words = _words(q, minimum=3)
     if not words:
         return []
-    conds = [Petition.status.in_([PetitionStatus.open, PetitionStatus.awaiting_answer,
-                                  PetitionStatus.answered, PetitionStatus.closed]),
+    published = [s for s in LISTED if s != PetitionStatus.rejected]
+    conds = [Petition.status.in_(published),
              _text_match(session, words, any_word=True)]
     if community_id is not None:
         conds.append(Petition.community_id == community_id)

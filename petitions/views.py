@@ -42,6 +42,7 @@ from petitions.models import (
     LISTED_STATUSES,
     RATING_LABELS,
     REJECTION_LABELS,
+    SORT_LABELS,
     STATUS_LABELS,
     UPDATE_LABELS,
     AnswerCreate,
@@ -61,8 +62,6 @@ router = make_router(include_in_schema=False)
 DETAIL = "petitions/detail.html"
 FORM = "petitions/form.html"
 PAPER = "petitions/paper.html"
-SORTS = {"newest": N_("Newest"), "signatures": N_("Most signatures"),
-         "deadline": N_("Nearest deadline")}
 FLASH = {
     "created": N_("The draft is saved. Submit it when it is ready."),
     "submitted": N_("The petition is submitted."),
@@ -117,13 +116,13 @@ def list_petitions(request: Request, session: DbSession, user: OptionalUser,
                    sort: str = Query("newest", max_length=20),
                    page: int = Query(1, ge=1, le=100_000)):
     category = category if category in Category.__members__ else ""
-    sort = sort if sort in SORTS else "newest"
+    sort = sort if sort in SORT_LABELS else "newest"
     result = reading.listing(session, community=community or None, status=status or None,
                              category=category or None, q=q or None, sort=sort, page=page)
     filters = {"community": community, "status": status, "category": category, "q": q,
                "sort": sort}
     context = {
-        "listing": result, "filters": filters, "sorts": SORTS,
+        "listing": result, "filters": filters, "sorts": SORT_LABELS,
         "communities": communities_repo.communities(session),
         "statuses": LISTED_STATUSES, "categories": list(Category),
         "page_url": "?" + urlencode({k: v for k, v in filters.items() if v}) + "&",
