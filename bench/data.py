@@ -230,18 +230,18 @@ def _publish_petitions(engine: Engine, community_id: int, authority_id: int, aut
     """Petitions drafted, submitted and published through the petitions service."""
     from app.db import transaction
     from app.identity.models import User
-    from petitions import service as petitions
     from petitions.models import PetitionCreate
+    from petitions.service import drafting
 
     ids = []
     with transaction(engine) as session:
         author = session.get(User, author_id)
         moderator = session.get(User, moderator_id)
         for n in range(count):
-            petition = petitions.create(session, author, PetitionCreate(
+            petition = drafting.create(session, author, PetitionCreate(
                 community_id=community_id, authority_id=authority_id,
                 title=f"{title} {n + 1}", text=PETITION_TEXT, category="urban", submit=True))
-            petitions.publish(session, petition.id, moderator)
+            drafting.publish(session, moderator, petition.id)
             ids.append(petition.id)
     return ids
 

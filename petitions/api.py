@@ -22,11 +22,13 @@ from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.ratelimit import limit
-from petitions import service
+from petitions.dependencies import ApiPetition
 from petitions.models import (
+    SORT_LABELS,
     AnswerCreate,
     Category,
     ExportRow,
+    Petition,
     PetitionCreate,
     PetitionPage,
     PetitionPublic,
@@ -39,7 +41,9 @@ from petitions.models import (
     SponsorResult,
     UpdateCreate,
     UpdatePublic,
+    public_status,
 )
+from petitions.service import drafting, outcome, reading, signing
 
 router = make_router(tags=["petitions"])
 
@@ -58,28 +62,28 @@ class CsvResponse(Response):
     media_type = "text/csv; charset=utf-8"
 
 
-def _public(session, petition_id: int, user) -> PetitionPublic:
-    return service.to_public(service.detail(session, petition_id, user, actions=False))
+def _public(session, user, petition_id: int) -> PetitionPublic:
+    return reading.to_public(reading.detail(session, user, petition_id, actions=False))
 
 
-def _signatures(petition) -> SignatureResult:
+def _signatures(petition: Petition) -> SignatureResult:
     return SignatureResult(petition_id=petition.id, signature_count=petition.signature_count,
                            threshold=petition.threshold,
-                           status=service.public_status(petition, clock.now()))
+                           status=public_status(petition, clock.now()))
 
 
 @router.get("/petitions", response_model=PetitionPage)
 def list_petitions(session: DbSession, community: str | None = Query(None, max_length=64),
                    status: PublicStatus | None = None, category: Category | None = None,
                    q: str | None = Query(None, max_length=200),
-                   sort: Literal["newest", "signatures", "deadline"] = "newest",
+                   sort: Literal[tuple(SORT_LABELS)] = "newest",
                    page: int = Query(1, ge=1, le=100_000),
                    size: int = Query(20, ge=1, le=100)):
     """Published petitions. `status` is one of open, awaiting_answer, overdue, answered,
     closed, rejected; `q` searches title and text."""
-    result = service.listing(session, community=community, status=status,
+    result = reading.listing(session, community=community, status=status,
                              category=category, q=q, sort=sort, page=page, size=size)
-    return PetitionPage(items=[service.to_summary(p, result.now) for p, _, _ in result.rows],
+    return PetitionPage(items=[reading.to_summary(p, result.now) for p, _, _ in result.rows],
                         total=result.total, page=result.page, pages=result.pages)
 
 
@@ -89,8 +93,8 @@ def create_petition(request: Request, body: PetitionCreate, session: DbSession,
     """Draft a petition (a verified resident of the community); submitted unless
     `submit` is false."""
     limit(request, "create")
-    petition = service.create(session, user, body)
-    return _public(session, petition.id, user)
+    petition = drafting.create(session, user, body)
+    return _public(session, user, petition.id)
 
 
 @router.get("/petitions/export.csv", response_model=str, response_class=CsvResponse,
@@ -101,7 +105,7 @@ def export_csv(session: DbSession):
     writer = csv.writer(buffer)
     names = list(ExportRow.model_fields)
     writer.writerow(names)
-    for row in service.export(session):
+    for row in reading.export(session):
         data = row.model_dump(mode="json")
         writer.writerow(["" if data[n] is None else data[n] for n in names])
     return CsvResponse(buffer.getvalue(), headers={
@@ -111,92 +115,91 @@ def export_csv(session: DbSession):
 @router.get("/petitions/export.json", response_model=list[ExportRow])
 def export_json(session: DbSession):
     """The same export as JSON."""
-    return list(service.export(session))
+    return list(reading.export(session))
 
 
 @router.get("/petitions/{petition_id}", response_model=PetitionPublic)
 def get_petition(petition_id: int, session: DbSession, user: OptionalApiUser):
     """Status, signature count, threshold, deadlines, answer and substance ratings."""
-    return _public(session, petition_id, user)
+    return _public(session, user, petition_id)
 
 
 @router.post("/petitions/{petition_id}/submit", response_model=PetitionPublic)
 def submit(petition_id: int, session: DbSession, user: ApiUser):
     """Submit a draft (its author): to sponsoring or straight to moderation, per the rules."""
-    service.submit(session, petition_id, user)
-    return _public(session, petition_id, user)
+    drafting.submit(session, user, petition_id)
+    return _public(session, user, petition_id)
 
 
 @router.post("/petitions/{petition_id}/sponsors", response_model=SponsorResult,
              status_code=201)
 def sponsor(petition_id: int, session: DbSession, user: ApiUser):
     """Sponsor a petition that looks for sponsors (a verified resident, not the author)."""
-    petition = service.sponsor(session, petition_id, user)
+    petition = drafting.sponsor(session, user, petition_id)
     return SponsorResult(petition_id=petition.id, sponsor_count=petition.sponsor_count,
                          sponsors_required=petition.sponsors_required,
-                         status=service.public_status(petition, clock.now()))
+                         status=public_status(petition, clock.now()))
 
 
 @router.post("/petitions/{petition_id}/publish", response_model=PetitionPublic)
 def publish(petition_id: int, session: DbSession, user: ApiUser):
     """Publish a petition in moderation (a moderator of its community)."""
-    service.publish(session, petition_id, user)
-    return _public(session, petition_id, user)
+    drafting.publish(session, user, petition_id)
+    return _public(session, user, petition_id)
 
 
 @router.post("/petitions/{petition_id}/reject", response_model=PetitionPublic)
 def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: ApiUser):
     """Reject a petition in moderation with a coded reason and an explanation."""
-    service.reject(session, petition_id, user, body.reason, body.explanation)
-    return _public(session, petition_id, user)
+    drafting.reject(session, user, petition_id, body.reason, body.explanation)
+    return _public(session, user, petition_id)
 
 
 @router.post("/petitions/{petition_id}/signatures", response_model=SignatureResult,
              status_code=201)
 @writes(False)  # the signature itself goes through the group commit
-def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbSession,
-         user: ApiUser):
+def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiUser,
+         petition: ApiPetition):
     """Sign (a verified resident of the community of the minimum age; once)."""
     limit(request, "sign")
-    # Held here, the petition stays in the session's identity map (a weak one): signing and
-    # the answer read it once.
-    petition = service.get_visible(session, petition_id, user)
-    service.sign(session, petition_id, user, body.public_name)
+    # Held here (loaded by the dependency), the petition stays in the session's identity map
+    # (a weak one): signing and the answer read it once.
+    signing.sign(session, user, petition.id, body.public_name)
     return _signatures(petition)
 
 
 @router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)
 @pagecache.keeps_pages
-def withdraw(petition_id: int, session: DbSession, user: ApiUser):
+def withdraw(session: DbSession, user: ApiUser, petition: ApiPetition):
     """Withdraw my signature while the petition collects signatures."""
-    service.withdraw(session, petition_id, user)
-    return _signatures(service.get_visible(session, petition_id, user))
+    signing.withdraw(session, user, petition.id)
+    return _signatures(petition)
 
 
 @router.post("/petitions/{petition_id}/paper-signatures", response_model=SignatureResult,
              status_code=201)
-def record_paper(petition_id: int, body: PaperSignatureCreate, session: DbSession,
-                 user: ApiUser):
+def record_paper(body: PaperSignatureCreate, session: DbSession, user: ApiUser,
+                 petition: ApiPetition):
     """Record a signature collected on paper (an official of the community)."""
-    service.record_paper(session, petition_id, user, service.PaperSigner(
+    signing.record_paper(session, user, petition.id, signing.PaperSigner(
         full_name=body.full_name, birth_date=body.birth_date, address=body.address,
         email=body.email))
-    return _signatures(service.get_visible(session, petition_id, user))
+    return _signatures(petition)
 
 
 @router.post("/petitions/{petition_id}/answer", response_model=PetitionPublic,
              status_code=201)
 def answer(petition_id: int, body: AnswerCreate, session: DbSession, user: ApiUser):
     """Answer (an official of the addressed authority): closes the obligation."""
-    service.answer(session, petition_id, user, body)
-    return _public(session, petition_id, user)
+    outcome.answer(session, user, petition_id, body)
+    return _public(session, user, petition_id)
 
 
 @router.post("/petitions/{petition_id}/rating", response_model=RatingsPublic,
              status_code=201)
 def rate(petition_id: int, body: RatingCreate, session: DbSession, user: ApiUser):
     """Rate once whether the answer addressed the substance (signers only)."""
-    o = service.rate(session, petition_id, user, body.value)
+    o = outcome.rate(session, user, petition_id, body.value)
     return RatingsPublic(yes=o.rating_yes, partly=o.rating_partly, no=o.rating_no,
                          total=o.rating_yes + o.rating_partly + o.rating_no)
 
@@ -205,6 +208,6 @@ def rate(petition_id: int, body: RatingCreate, session: DbSession, user: ApiUser
              status_code=201)
 def post_update(petition_id: int, body: UpdateCreate, session: DbSession, user: ApiUser):
     """Report on the implementation of a (partly) supported petition."""
-    item = service.post_update(session, petition_id, user, body)
+    item = outcome.post_update(session, user, petition_id, body)
     return UpdatePublic(status=item.status, text=item.text, happened_on=item.happened_on,
                         created_at=item.created_at)

@@ -11,8 +11,8 @@ cli = typer.Typer(help="Petitions: maintenance commands.", no_args_is_help=True)
 def close_expired_command() -> None:
     """Close open petitions whose collection period ended below the threshold."""
     from app.db import transaction
-    from petitions import service
+    from petitions.service import signing
 
     with transaction() as session:
-        closed = service.close_expired(session)
+        closed = signing.close_expired(session)
     typer.echo(f"closed {closed} petition(s)")

@@ -4,7 +4,7 @@ A petition's stored `status` moves draft -> (sponsoring) -> moderation -> open -
 awaiting_answer -> answered, or ends rejected (moderation) or closed (period over below the
 threshold). Two states are derived on read and never stored: an open petition whose collection
 period has ended is *closed*, and an awaiting_answer petition whose answer is past due is
-*overdue* (see service.public_status).
+*overdue* (see public_status below).
 """
 
 from __future__ import annotations
@@ -17,8 +17,15 @@ from pydantic import Field as PField
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app import clock
 from app.models import fk, utc_field
 from app.web.i18n import N_
+from petitions.rules import ANSWER
+
+# How the accountability ledger, the audit log and notifications name a petition, and the
+# obligation a petition that reached its threshold opens.
+SUBJECT_TYPE = "petition"
+OBLIGATION_KIND = ANSWER.code
 
 
 class PetitionStatus(StrEnum):
@@ -46,12 +53,12 @@ class PublicStatus(StrEnum):
     rejected = "rejected"
 
 
-# The statuses a visitor may filter the public list by.
+# The statuses a visitor may filter the public list by: drafts, sponsoring and moderation
+# are not listed.
 LISTED_STATUSES = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStatus.overdue,
                    PublicStatus.answered, PublicStatus.closed, PublicStatus.rejected)
-# The stored statuses behind them: drafts, sponsoring and moderation are not listed.
-LISTED = (PetitionStatus.open, PetitionStatus.awaiting_answer, PetitionStatus.answered,
-          PetitionStatus.closed, PetitionStatus.rejected)
+# The stored statuses behind them (overdue is derived from awaiting_answer).
+LISTED = tuple(PetitionStatus(s) for s in LISTED_STATUSES if s in PetitionStatus.__members__)
 
 STATUS_LABELS = {
     PublicStatus.draft: N_("Draft"),
@@ -64,6 +71,11 @@ STATUS_LABELS = {
     PublicStatus.closed: N_("Closed"),
     PublicStatus.rejected: N_("Rejected"),
 }
+
+
+# The orders of the public list (repository.search knows each).
+SORT_LABELS = {"newest": N_("Newest"), "signatures": N_("Most signatures"),
+               "deadline": N_("Nearest deadline")}
 
 
 class Category(StrEnum):
@@ -208,6 +220,21 @@ class Petition(SQLModel, table=True):
                                   ondelete="SET NULL")
 
 
+def public_status(petition: Petition, now: datetime) -> PublicStatus:
+    """The stored status, with "closed" once the period ends and "overdue" once the answer
+    is late (both derived from the clock, so they are right the instant they happen)."""
+    status = petition.status
+    if status == PetitionStatus.open:
+        ends = clock.aware(petition.collection_ends_at)
+        if ends is not None and ends <= now:
+            return PublicStatus.closed
+    if status == PetitionStatus.awaiting_answer:
+        due = clock.aware(petition.answer_due_at)
+        if due is not None and due <= now:
+            return PublicStatus.overdue
+    return PublicStatus(status)
+
+
 class PetitionSignature(SQLModel, table=True):
     """One signature. Online: the signer's account. Paper: the account if the signer has one,
     otherwise only a keyed hash of the normalised name, birth date and address."""
@@ -258,7 +285,7 @@ class PetitionAnswer(SQLModel, table=True):
     created_at: datetime = utc_field(default_now=True)
 
 
-class PetitionUpdate(SQLModel, table=True):
+class PetitionImplementationUpdate(SQLModel, table=True):
     """An implementation update posted by the authority after a (partly) supported answer."""
 
     __tablename__ = "petition_update"

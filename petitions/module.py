@@ -6,7 +6,8 @@ from petitions.api import router as api_router
 from petitions.cli import cli
 from petitions.rules import ANSWER, PetitionRules
 from petitions.seed import seed
-from petitions.service import close_expired, erase_user, personal_data, purge
+from petitions.service.privacy import erase_user, personal_data, purge
+from petitions.service.signing import close_expired
 from petitions.views import router
 
 MODULE = Module(

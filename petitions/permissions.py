@@ -2,7 +2,8 @@
 predicates (app.communities.permissions).
 
 Each `check_*` raises the error a person should see (401 not logged in, 403 wrong role,
-409 wrong state); `allowed(check, ...)` turns one into a yes/no for templates. For what
+409 wrong state); the kernel's `allowed(check, ...)` turns one into a yes/no for templates,
+and petitions/dependencies.py runs them when a route loads its petition. For what
 residents do (sponsor, sign, withdraw, rate) the state is checked first: "this petition is
 not collecting signatures" is the useful answer for everyone. For what staff do (moderate,
 record paper signatures, answer, post updates) the role is checked first.
@@ -14,35 +15,24 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app import clock
 from app.communities import permissions as p
 from app.exceptions import Conflict, Forbidden, NotFound
 from app.identity.models import User
 from app.web.i18n import N_
 from petitions import repository as repo
-from petitions.models import Petition, PetitionStatus, PublicStatus, RejectionReason
+from petitions.models import (
+    LISTED,
+    Petition,
+    PetitionStatus,
+    PublicStatus,
+    RejectionReason,
+    public_status,
+)
 from petitions.rules import PetitionRules
 
-# Stored statuses anyone may open by link. Sponsoring petitions are not listed, but their
-# author shares the link to find sponsors.
-PUBLIC = frozenset({PetitionStatus.sponsoring, PetitionStatus.open,
-                    PetitionStatus.awaiting_answer, PetitionStatus.answered,
-                    PetitionStatus.closed, PetitionStatus.rejected})
-
-
-def public_status(petition: Petition, now: datetime) -> PublicStatus:
-    """The stored status, with "closed" once the period ends and "overdue" once the answer
-    is late (both derived from the clock, so they are right the instant they happen)."""
-    status = petition.status
-    if status == PetitionStatus.open:
-        ends = clock.aware(petition.collection_ends_at)
-        if ends is not None and ends <= now:
-            return PublicStatus.closed
-    if status == PetitionStatus.awaiting_answer:
-        due = clock.aware(petition.answer_due_at)
-        if due is not None and due <= now:
-            return PublicStatus.overdue
-    return PublicStatus(status)
+# Stored statuses anyone may open by link: the listed ones, and sponsoring (not listed, but
+# its author shares the link to find sponsors).
+PUBLIC = frozenset({PetitionStatus.sponsoring, *LISTED})
 
 
 def is_author(user: User | None, petition: Petition) -> bool:
@@ -79,6 +69,16 @@ def check_view(session: Session, user: User | None, petition: Petition, now: dat
             or (user is not None and repo.is_sponsor(session, petition.id, user.id))):
         return  # its sponsors follow it into moderation, read-only
     raise NotFound(N_("No such petition."))
+
+
+def check_create(session: Session, user: User | None, community_id: int, rules: PetitionRules
+                 ) -> None:
+    user = p.logged_in(user)
+    if not p.is_verified_resident(session, user, community_id):
+        raise Forbidden(N_("Only verified residents of this community can start a petition."))
+    if not p.meets_minimum_age(user, rules.minimum_age):
+        raise Forbidden(N_("You must be at least {age} years old to do this."),
+                        age=rules.minimum_age)
 
 
 def check_edit(session: Session, user: User | None, petition: Petition, now: datetime) -> None:
@@ -129,6 +129,17 @@ def check_moderate(session: Session, user: User | None, petition: Petition, now:
         raise Forbidden(N_("A moderator cannot moderate their own petition."))
     if petition.status != PetitionStatus.moderation:
         raise Conflict(N_("This petition is not waiting for moderation."))
+
+
+def check_see_moderation_queue(session: Session, user: User | None) -> list[int] | None:
+    """The communities whose queue this person sees: None for an admin (every community)."""
+    user = p.logged_in(user)
+    if p.is_admin(user):
+        return None
+    community_ids = sorted(p.memberships(session, user).moderator_in)
+    if not community_ids:
+        raise Forbidden(N_("Only moderators can see the moderation queue."))
+    return community_ids
 
 
 def _collecting(petition: Petition, now: datetime) -> None:
@@ -192,4 +203,6 @@ def check_follow(session: Session, user: User | None, petition: Petition, now: d
         raise Conflict(N_("Only a public petition can be followed."))
 
 
-allowed = p.allowed  # the kernel's, named here for the module's templates
+def check_unfollow(session: Session, user: User | None, petition: Petition, now: datetime
+                   ) -> None:
+    p.logged_in(user)

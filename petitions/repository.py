@@ -23,18 +23,17 @@ from app.db import insert_or_skip
 from app.identity.models import User
 from petitions.models import (
     LISTED,
+    OBLIGATION_KIND,
+    SUBJECT_TYPE,
     Petition,
     PetitionAnswer,
+    PetitionImplementationUpdate,
     PetitionSignature,
     PetitionSponsor,
     PetitionStatus,
-    PetitionUpdate,
     PublicStatus,
 )
-from petitions.rules import ANSWER
 
-OBLIGATION_KIND = ANSWER.code
-SUBJECT_TYPE = "petition"
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -239,22 +238,24 @@ def add_answer(session: Session, answer: PetitionAnswer) -> PetitionAnswer:
     return answer
 
 
-def add_update(session: Session, item: PetitionUpdate) -> PetitionUpdate:
+def add_update(session: Session, item: PetitionImplementationUpdate
+               ) -> PetitionImplementationUpdate:
     session.add(item)
     session.flush()
     return item
 
 
-def outcome(session: Session, petition_id: int
-            ) -> tuple[Obligation | None, PetitionAnswer | None, list[PetitionUpdate]]:
+def outcome(session: Session, petition_id: int) -> tuple[
+        Obligation | None, PetitionAnswer | None, list[PetitionImplementationUpdate]]:
     """The obligation, the answer and the implementation updates: one query."""
+    progress = PetitionImplementationUpdate
     rows = list(session.exec(
-        select(Obligation, PetitionAnswer, PetitionUpdate)
+        select(Obligation, PetitionAnswer, progress)
         .outerjoin(PetitionAnswer, PetitionAnswer.petition_id == Obligation.subject_id)
-        .outerjoin(PetitionUpdate, PetitionUpdate.petition_id == Obligation.subject_id)
+        .outerjoin(progress, progress.petition_id == Obligation.subject_id)
         .where(Obligation.kind == OBLIGATION_KIND, Obligation.subject_type == SUBJECT_TYPE,
                Obligation.subject_id == petition_id)
-        .order_by(PetitionUpdate.happened_on.desc(), PetitionUpdate.id.desc())))
+        .order_by(progress.happened_on.desc(), progress.id.desc())))
     if not rows:
         return None, None, []
     return rows[0][0], rows[0][1], [r[2] for r in rows if r[2] is not None]
@@ -355,8 +356,8 @@ def similar(session: Session, q: str, community_id: int | None, limit: int = 5,
     words = _words(q, minimum=3)
     if not words:
         return []
-    conds = [Petition.status.in_([PetitionStatus.open, PetitionStatus.awaiting_answer,
-                                  PetitionStatus.answered, PetitionStatus.closed]),
+    published = [s for s in LISTED if s != PetitionStatus.rejected]
+    conds = [Petition.status.in_(published),
              _text_match(session, words, any_word=True)]
     if community_id is not None:
         conds.append(Petition.community_id == community_id)
@@ -443,9 +444,10 @@ def answers_by(session: Session, user_id: int) -> list[PetitionAnswer]:
                              .order_by(PetitionAnswer.id)))
 
 
-def updates_by(session: Session, user_id: int) -> list[PetitionUpdate]:
-    return list(session.exec(select(PetitionUpdate).where(PetitionUpdate.author_id == user_id)
-                             .order_by(PetitionUpdate.id)))
+def updates_by(session: Session, user_id: int) -> list[PetitionImplementationUpdate]:
+    progress = PetitionImplementationUpdate
+    return list(session.exec(select(progress).where(progress.author_id == user_id)
+                             .order_by(progress.id)))
 
 
 def unname_signer(session: Session, user_id: int) -> None:

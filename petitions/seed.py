@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from app import clock
 from petitions import repository as repo
-from petitions import service
 from petitions.models import (
     AnswerCreate,
     Category,
@@ -26,6 +25,7 @@ from petitions.models import (
     UpdateCreate,
     UpdateStatus,
 )
+from petitions.service import drafting, outcome, signing
 
 TEXTS = {
     "crossing": ("Облаштувати безпечний пішохідний перехід біля школи № 12",
@@ -73,7 +73,7 @@ TEXTS = {
 
 def _draft(session: Session, place: Any, author, key: str, submit: bool = True):
     title, text, category = TEXTS[key]
-    return service.create(session, author, PetitionCreate(
+    return drafting.create(session, author, PetitionCreate(
         community_id=place.community.id, authority_id=place.council.id, title=title,
         text=text, category=category, submit=submit))
 
@@ -82,15 +82,15 @@ def _to_open(session: Session, place: Any, users: dict, slug: str, key: str):
     petition = _draft(session, place, users[f"resident:{slug}"], key)
     n = 1
     while petition.status == "sponsoring":
-        service.sponsor(session, petition.id, users[f"neighbour{n}:{slug}"])
+        drafting.sponsor(session, users[f"neighbour{n}:{slug}"], petition.id)
         n += 1
-    service.publish(session, petition.id, users[f"moderator:{slug}"])
+    drafting.publish(session, users[f"moderator:{slug}"], petition.id)
     return petition
 
 
 def _sign_neighbours(session: Session, petition, users: dict, slug: str, count: int) -> None:
     for n in range(1, count + 1):
-        service.sign(session, petition.id, users[f"neighbour{n}:{slug}"], public_name=n % 2 == 1)
+        signing.sign(session, users[f"neighbour{n}:{slug}"], petition.id, public_name=n % 2 == 1)
 
 
 def _to_threshold(session: Session, petition, users: dict, slug: str) -> None:
@@ -100,7 +100,7 @@ def _to_threshold(session: Session, petition, users: dict, slug: str) -> None:
     n = 0
     while petition.status == "open":
         n += 1
-        service.record_paper(session, petition.id, official, service.PaperSigner(
+        signing.record_paper(session, official, petition.id, signing.PaperSigner(
             full_name=f"Мешканець Паперовий {n}", birth_date=date(1950 + n % 50, 1 + n % 12, 1),
             address=f"вул. Центральна, {n}"))
 
@@ -109,51 +109,61 @@ def seed(session: Session, demo: Any) -> None:
     places = {place.community.slug: place for place in demo.communities}
     if not places or any(repo.any_in_community(session, p.community.id) for p in places.values()):
         return
-    users = demo.users
+    for slug, seed_place in (("lviv", _seed_lviv), ("slavske", _seed_slavske),
+                             ("bila-tserkva", _seed_bila_tserkva)):
+        if slug in places:
+            seed_place(session, places[slug], demo.users)
 
-    if "lviv" in places:
-        lviv = places["lviv"]
-        crossing = _to_open(session, lviv, users, "lviv", "crossing")
-        _sign_neighbours(session, crossing, users, "lviv", 5)
-        service.follow(session, crossing.id, users["official:lviv"])
-        _draft(session, lviv, users["neighbour1:lviv"], "playground")  # awaits a moderator
-        _draft(session, lviv, users["resident:lviv"], "library", submit=False)  # a draft
 
-    if "slavske" in places:
-        slavske = places["slavske"]
-        # Overdue: it reached its threshold six weeks ago and nobody answered.
-        real_now = clock._now
-        past = clock.now() - timedelta(days=42)
-        clock.set_clock(lambda: past)
-        try:
-            bus = _to_open(session, slavske, users, "slavske", "bus")
-            _to_threshold(session, bus, users, "slavske")
-        finally:
-            clock.set_clock(real_now)
-        lights = _to_open(session, slavske, users, "slavske", "lights")
-        _to_threshold(session, lights, users, "slavske")
-        service.answer(session, lights.id, users["official:slavske"], AnswerCreate(
-            decision=Decision.supported,
-            text="Рада підтримує петицію. Освітлення на вулиці Лісовій буде відновлено за "
-                 "рахунок програми благоустрою: закуплено 24 світлодіодні світильники, "
-                 "роботи виконає комунальне підприємство.",
-            planned_steps="Закупівля світильників; монтаж; перевірка роботи датчиків руху.",
-            planned_by=clock.today() + timedelta(days=60)))
-        for n, value in ((1, Rating.yes), (2, Rating.yes), (3, Rating.partly), (4, Rating.no)):
-            service.rate(session, lights.id, users[f"neighbour{n}:slavske"], value)
-        service.post_update(session, lights.id, users["official:slavske"], UpdateCreate(
-            status=UpdateStatus.in_progress,
-            text="Світильники закуплено, монтаж розпочнеться наступного тижня."))
-        shelter = _draft(session, slavske, users["resident:slavske"], "shelter")
-        service.sponsor(session, shelter.id, users["neighbour1:slavske"])  # 1 of 3 sponsors
+def _seed_lviv(session: Session, lviv: Any, users: dict) -> None:
+    """Collecting, awaiting a moderator, a draft."""
+    crossing = _to_open(session, lviv, users, "lviv", "crossing")
+    _sign_neighbours(session, crossing, users, "lviv", 5)
+    outcome.follow(session, users["official:lviv"], crossing.id)
+    _draft(session, lviv, users["neighbour1:lviv"], "playground")  # awaits a moderator
+    _draft(session, lviv, users["resident:lviv"], "library", submit=False)  # a draft
 
-    if "bila-tserkva" in places:
-        bc = places["bila-tserkva"]
-        trees = _to_open(session, bc, users, "bila-tserkva", "trees")
-        _sign_neighbours(session, trees, users, "bila-tserkva", 4)
-        budget = _draft(session, bc, users["neighbour2:bila-tserkva"], "budget")
-        service.reject(session, budget.id, users["moderator:bila-tserkva"],
-                       RejectionReason.outside_competence,
-                       "Порядок оприлюднення договорів визначає закон; рада вже публікує їх у "
-                       "системі Prozorro. Пропонуємо звернутися з петицією щодо формату "
-                       "відкритих даних.")
+
+def _seed_slavske(session: Session, slavske: Any, users: dict) -> None:
+    """Overdue, answered (rated, with an update), looking for sponsors."""
+    # Overdue: it reached its threshold six weeks ago and nobody answered.
+    real_now = clock._now
+    past = clock.now() - timedelta(days=42)
+    clock.set_clock(lambda: past)
+    try:
+        bus = _to_open(session, slavske, users, "slavske", "bus")
+        _to_threshold(session, bus, users, "slavske")
+    finally:
+        clock.set_clock(real_now)
+    lights = _to_open(session, slavske, users, "slavske", "lights")
+    _to_threshold(session, lights, users, "slavske")
+    _answer_lights(session, lights, users)
+    shelter = _draft(session, slavske, users["resident:slavske"], "shelter")
+    drafting.sponsor(session, users["neighbour1:slavske"], shelter.id)  # 1 of 3 sponsors
+
+
+def _answer_lights(session: Session, lights, users: dict) -> None:
+    outcome.answer(session, users["official:slavske"], lights.id, AnswerCreate(
+        decision=Decision.supported,
+        text="Рада підтримує петицію. Освітлення на вулиці Лісовій буде відновлено за "
+             "рахунок програми благоустрою: закуплено 24 світлодіодні світильники, "
+             "роботи виконає комунальне підприємство.",
+        planned_steps="Закупівля світильників; монтаж; перевірка роботи датчиків руху.",
+        planned_by=clock.today() + timedelta(days=60)))
+    for n, value in ((1, Rating.yes), (2, Rating.yes), (3, Rating.partly), (4, Rating.no)):
+        outcome.rate(session, users[f"neighbour{n}:slavske"], lights.id, value)
+    outcome.post_update(session, users["official:slavske"], lights.id, UpdateCreate(
+        status=UpdateStatus.in_progress,
+        text="Світильники закуплено, монтаж розпочнеться наступного тижня."))
+
+
+def _seed_bila_tserkva(session: Session, bc: Any, users: dict) -> None:
+    """Collecting, rejected."""
+    trees = _to_open(session, bc, users, "bila-tserkva", "trees")
+    _sign_neighbours(session, trees, users, "bila-tserkva", 4)
+    budget = _draft(session, bc, users["neighbour2:bila-tserkva"], "budget")
+    drafting.reject(session, users["moderator:bila-tserkva"], budget.id,
+                    RejectionReason.outside_competence,
+                    "Порядок оприлюднення договорів визначає закон; рада вже публікує їх у "
+                    "системі Prozorro. Пропонуємо звернутися з петицією щодо формату "
+                    "відкритих даних.")

@@ -1,9 +1,11 @@
-"""HTML pages of the petitions module: parse, authorise (in the service), render.
+"""HTML pages of the petitions module: parse, load and authorise (petitions/dependencies.py,
+or the service for an act), call the service, render.
 
-Every action is a plain form POST answered with a 303 redirect (or the page re-rendered with
-its errors and a 4xx). htmx enhances the same routes: an HX-Request aimed at #signing gets only
-the signing block of the petition page, one aimed at #results only the list's results, and the
-draft form asks /petitions/similar while the author types.
+Every action is a plain form POST answered with a 303 redirect, or the form's page shown again
+with its errors and a 4xx (app.web.forms.rerender). htmx enhances the same routes: a template
+names each fragment as a block after the element it fills (#signing of the petition page,
+#results of the list, #similar of the draft form) and `block_for` picks it for a request aimed
+there.
 """
 
 from __future__ import annotations
@@ -17,36 +19,49 @@ from fastapi.responses import RedirectResponse, Response
 
 from app import clock
 from app.communities import repository as communities_repo
-from app.exceptions import DomainError, InvalidInput, NotAuthenticated, NotFound
+from app.communities.models import Community
+from app.exceptions import DomainError, InvalidInput
+from app.rules import service as rules_service
 from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
+from app.web.forms import rerender
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
-from app.web.templating import render, targets
+from app.web.templating import block_for, render
 from petitions import permissions as perm
-from petitions import service
+from petitions.dependencies import (
+    EditedPetition,
+    EditFormPetition,
+    PaperPetition,
+    VisiblePetition,
+)
 from petitions.models import (
     CATEGORY_LABELS,
     DECISION_LABELS,
     LISTED_STATUSES,
     RATING_LABELS,
     REJECTION_LABELS,
+    SORT_LABELS,
     STATUS_LABELS,
     UPDATE_LABELS,
     AnswerCreate,
     Category,
     Decision,
+    Petition,
     PetitionCreate,
-    PublicStatus,
     UpdateCreate,
     UpdateStatus,
+    public_status,
 )
+from petitions.service import drafting, outcome, reading, signing
+from petitions.service.common import last_day, link_of
 
 router = make_router(include_in_schema=False)
 
-SORTS = {"newest": N_("Newest"), "signatures": N_("Most signatures"),
-         "deadline": N_("Nearest deadline")}
+DETAIL = "petitions/detail.html"
+FORM = "petitions/form.html"
+PAPER = "petitions/paper.html"
 FLASH = {
     "created": N_("The draft is saved. Submit it when it is ready."),
     "submitted": N_("The petition is submitted."),
@@ -68,7 +83,7 @@ def _labels() -> dict:
     return {"status_labels": STATUS_LABELS, "category_labels": CATEGORY_LABELS,
             "decision_labels": DECISION_LABELS, "rejection_labels": REJECTION_LABELS,
             "rating_labels": RATING_LABELS, "update_labels": UPDATE_LABELS,
-            "last_day": service.last_day}
+            "last_day": last_day}
 
 
 def _local_name(obj, lang: str) -> str:
@@ -89,7 +104,7 @@ def _see(petition_id: int, done: str | None = None, anchor: str = "") -> Redirec
     return RedirectResponse(f"/petitions/{petition_id}{query}{anchor}", status_code=303)
 
 
-# -- list -----------------------------------------------------------------------------------
+# -- list -------------------------------------------------------------------------------------
 
 @router.get("/petitions")
 @pagecache.shared_page
@@ -100,25 +115,21 @@ def list_petitions(request: Request, session: DbSession, user: OptionalUser,
                    q: str = Query("", max_length=200),
                    sort: str = Query("newest", max_length=20),
                    page: int = Query(1, ge=1, le=100_000)):
-    if status and status not in LISTED_STATUSES:
-        raise InvalidInput(N_("Choose one of the offered options."),
-                           fields={"status": N_("Choose one of the offered options.")})
     category = category if category in Category.__members__ else ""
-    sort = sort if sort in SORTS else "newest"
-    result = service.listing(session, community=community or None,
-                             status=PublicStatus(status) if status else None,
+    sort = sort if sort in SORT_LABELS else "newest"
+    result = reading.listing(session, community=community or None, status=status or None,
                              category=category or None, q=q or None, sort=sort, page=page)
     filters = {"community": community, "status": status, "category": category, "q": q,
                "sort": sort}
     context = {
-        "listing": result, "filters": filters, "sorts": SORTS,
+        "listing": result, "filters": filters, "sorts": SORT_LABELS,
         "communities": communities_repo.communities(session),
         "statuses": LISTED_STATUSES, "categories": list(Category),
         "page_url": "?" + urlencode({k: v for k, v in filters.items() if v}) + "&",
         **_labels(),
     }
-    block = "results" if targets(request, "results") else None
-    return render(request, "petitions/list.html", context, block=block)
+    return render(request, "petitions/list.html", context,
+                  block=block_for(request, "results"))
 
 
 @router.get("/petitions/similar")
@@ -128,41 +139,44 @@ def similar(request: Request, session: DbSession, q: str = Query("", max_length=
     """Published petitions like the one being typed (an htmx fragment of the draft form,
     which sends the title field as `title`)."""
     q = q or title
-    rows = service.similar(session, q, community_id, exclude_id=exclude)
-    return render(request, "petitions/form.html", {"similar": rows, "query": q, **_labels()},
-                  block="similar")
+    rows = reading.similar(session, q, community_id, exclude_id=exclude)
+    return render(request, FORM, {"similar": rows, "query": q, **_labels()}, block="similar")
 
 
-# -- drafting -------------------------------------------------------------------------------
+# -- drafting ---------------------------------------------------------------------------------
 
-def _form_page(request: Request, session, user, *, community, form: dict, errors: dict,
-               petition=None, status_code: int = 200):
+def _form_context(session, user, community: Community | None, form: dict,
+                  petition: Petition | None = None) -> dict:
+    """The draft form: for a community once chosen (its rules and authorities), else the
+    choice of the communities where this person may start a petition."""
     rules = None
     authorities = []
     if community is not None:
-        from app.rules import service as rules_service
-
         rules = rules_service.current(session, community.id).rules.petitions
-        authorities = service.authorities_of(session, community.id)
-    similar_rows = service.similar(session, form.get("title", ""), community and community.id,
+        authorities = drafting.authorities_of(session, community.id)
+    similar_rows = reading.similar(session, form.get("title", ""), community and community.id,
                                    exclude_id=petition and petition.id)
-    return render(request, "petitions/form.html", {
-        "community": community, "communities": service.drafting_communities(session, user),
-        "authorities": authorities, "rules": rules, "form": form, "errors": errors,
+    return {
+        "community": community, "communities": drafting.drafting_communities(session, user),
+        "authorities": authorities, "rules": rules, "form": form, "errors": {},
         "petition": petition, "similar": similar_rows, "query": form.get("title", ""),
-        "categories": list(Category), "min_title": service.TITLE_MIN,
-        "min_text": service.TEXT_MIN, **_labels(),
-    }, status_code=status_code)
+        "categories": list(Category), "min_title": drafting.TITLE_MIN,
+        "min_text": drafting.TEXT_MIN, **_labels(),
+    }
+
+
+def _draft_form(title: str, text: str, category: str, authority_id: int | None) -> dict:
+    return {"title": title, "text": text, "category": category, "authority_id": authority_id}
 
 
 @router.get("/petitions/new")
 def new_petition(request: Request, session: DbSession, user: CurrentUser,
                  community: str = Query("", max_length=64)):
-    allowed = service.drafting_communities(session, user)
+    allowed = drafting.drafting_communities(session, user)
     chosen = next((c for c in allowed if c.slug == community), None)
     if chosen is None and len(allowed) == 1:
         chosen = allowed[0]
-    return _form_page(request, session, user, community=chosen, form={}, errors={})
+    return render(request, FORM, _form_context(session, user, chosen, {}))
 
 
 @router.post("/petitions")
@@ -174,84 +188,80 @@ def create_petition(request: Request, session: DbSession, user: CurrentUser,
                     category: Annotated[str, Form(max_length=32)] = "",
                     action: Annotated[str, Form(max_length=10)] = "draft"):
     limit(request, "create")
-    form = {"title": title, "text": text, "category": category, "authority_id": authority_id}
     try:
         data = PetitionCreate.model_construct(
             community_id=community_id, authority_id=authority_id or 0, title=title, text=text,
             category=category, submit=action == "submit")
-        petition = service.create(session, user, data)
-    except InvalidInput as exc:
-        community = next((c for c in service.drafting_communities(session, user)
+        petition = drafting.create(session, user, data)
+    except DomainError as exc:
+        community = next((c for c in drafting.drafting_communities(session, user)
                           if c.id == community_id), None)
-        if community is None:
+        if community is None:  # not a form this person may fill in: the error page
             raise
-        return _form_page(request, session, user, community=community, form=form,
-                          errors=exc.field_texts(), status_code=422)
+        form = _draft_form(title, text, category, authority_id)
+        return rerender(request, FORM, _form_context(session, user, community, form), exc)
     return _see(petition.id, "submitted" if action == "submit" else "created")
 
 
 @router.get("/petitions/mine")
 def my_petitions(request: Request, session: DbSession, user: CurrentUser):
     return render(request, "petitions/mine.html", {
-        "petitions": service.authored(session, user), "now": clock.now(),
-        "public_status": service.public_status, **_labels()})
+        "petitions": reading.authored(session, user), "now": clock.now(),
+        "public_status": public_status, **_labels()})
 
 
 @router.get("/petitions/moderation")
 def moderation_queue(request: Request, session: DbSession, user: CurrentUser):
     return render(request, "petitions/moderation.html", {
-        "petitions": service.moderation_queue(session, user), **_labels()})
+        "petitions": drafting.moderation_queue(session, user), **_labels()})
 
 
 @router.get("/petitions/{petition_id:int}/edit")
-def edit_form(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
-    petition = service.get_visible(session, petition_id, user)
-    perm.check_edit(session, user, petition, clock.now())
+def edit_form(request: Request, session: DbSession, user: CurrentUser,
+              petition: EditFormPetition):
     community = communities_repo.community(session, petition.community_id)
-    form = {"title": petition.title, "text": petition.text, "category": petition.category,
-            "authority_id": petition.authority_id}
-    return _form_page(request, session, user, community=community, form=form, errors={},
-                      petition=petition)
+    form = _draft_form(petition.title, petition.text, petition.category, petition.authority_id)
+    return render(request, FORM, _form_context(session, user, community, form, petition))
 
 
 @router.post("/petitions/{petition_id:int}/edit")
-def edit(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+def edit(request: Request, session: DbSession, user: CurrentUser, petition: EditedPetition,
          authority_id: Annotated[int | None, Form()] = None,
          title: Annotated[str, Form(max_length=2000)] = "",
          text: Annotated[str, Form(max_length=200_000)] = "",
          category: Annotated[str, Form(max_length=32)] = "",
          action: Annotated[str, Form(max_length=10)] = "draft"):
-    form = {"title": title, "text": text, "category": category, "authority_id": authority_id}
     try:
-        petition = service.edit(session, petition_id, user, title=title, text=text,
-                                category=category, authority_id=authority_id or 0)
+        drafting.edit(session, user, petition.id, title=title, text=text, category=category,
+                      authority_id=authority_id or 0)
         if action == "submit":
-            service.submit(session, petition_id, user)
-    except InvalidInput as exc:
-        petition = service.get_visible(session, petition_id, user)
+            drafting.submit(session, user, petition.id)
+    except DomainError as exc:
         community = communities_repo.community(session, petition.community_id)
-        return _form_page(request, session, user, community=community, form=form,
-                          errors=exc.field_texts(), petition=petition, status_code=422)
+        form = _draft_form(title, text, category, authority_id)
+        return rerender(request, FORM, _form_context(session, user, community, form, petition),
+                        exc)
     return _see(petition.id, "submitted" if action == "submit" else "edited")
 
 
-# -- the petition page and its actions ------------------------------------------------------
+# -- the petition page and its actions --------------------------------------------------------
 
-def _page(request: Request, session, user, petition_id: int, *, errors: dict | None = None,
-          form: dict | None = None, error: str | None = None, status_code: int = 200,
-          block: str | None = None, flash: str | None = None):
-    view = service.detail(session, petition_id, user)
+def _page_context(request: Request, session, user, petition_id: int, *,
+                  form: dict | None = None, flash: str | None = None,
+                  fragment: bool = False) -> dict:
+    """The petition page; a `fragment` (one block of it) carries its own flash and error,
+    which the whole page shows on top."""
+    view = reading.detail(session, user, petition_id)
     lang = request.state.lang
-    return render(request, "petitions/detail.html", {
-        "view": view, "p": view.petition, "errors": errors or {}, "form": form or {},
-        "error": error, "flash": flash, "block_error": error if block else None,
-        "block_flash": flash if block else None,
+    return {
+        "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,
+        "fragment": fragment,
         "community_name": _local_name(view.community, lang),
         "authority_name": _local_name(view.authority, lang),
         "reasons": list(REJECTION_LABELS), "decisions": list(Decision),
         "update_statuses": list(UpdateStatus), "today": clock.today(),
-        "share_url": service.link_of(view.petition.id), **_labels(),
-    }, status_code=status_code, block=block)
+        "share_url": link_of(view.petition.id), **_labels(),
+    }
 
 
 @router.get("/petitions/{petition_id:int}")
@@ -259,48 +269,47 @@ def _page(request: Request, session, user, petition_id: int, *, errors: dict | N
 def petition_page(request: Request, session: DbSession, user: OptionalUser, petition_id: int,
                   done: str = Query("", max_length=20)):
     flash = gettext(FLASH[done]) if done in FLASH else None
-    block = "signing" if targets(request, "signing") else None
-    return _page(request, session, user, petition_id, flash=flash, block=block)
+    block = block_for(request, "signing")
+    return render(request, DETAIL, _page_context(request, session, user, petition_id,
+                                                 flash=flash, fragment=block is not None),
+                  block=block)
 
 
 def _act(request: Request, session, user, petition_id: int, action, done: str, *,
-         form: dict | None = None, anchor: str = "", block_target: str | None = None
+         form: dict | None = None, anchor: str = "", blocks: tuple[str, ...] = ()
          ) -> Response:
-    """Run an action of the petition page; on a domain error show the page with it."""
-    htmx_block = block_target if block_target and targets(request, block_target) else None
+    """Run an action of the petition page: then see the page (or, for htmx, the block of
+    `blocks` the request aims at); on a domain error, the page or block with it."""
+    block = block_for(request, *blocks)
     try:
         action()
-    except (NotAuthenticated, NotFound):
-        raise
     except DomainError as exc:
-        message = gettext(exc.message)
-        if exc.params:
-            message = message.format(**exc.params)
-        errors = exc.field_texts()
-        return _page(request, session, user, petition_id, errors=errors, form=form,
-                     error=message, status_code=exc.status_code, block=htmx_block)
-    if htmx_block:
-        return _page(request, session, user, petition_id, block=htmx_block,
-                     flash=gettext(FLASH[done]))
+        context = _page_context(request, session, user, petition_id, form=form,
+                                fragment=block is not None)
+        return rerender(request, DETAIL, context, exc, block=block)
+    if block:
+        return render(request, DETAIL, _page_context(
+            request, session, user, petition_id, flash=gettext(FLASH[done]), fragment=True),
+            block=block)
     return _see(petition_id, done, anchor)
 
 
 @router.post("/petitions/{petition_id:int}/submit")
 def submit(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
-                lambda: service.submit(session, petition_id, user), "submitted")
+                lambda: drafting.submit(session, user, petition_id), "submitted")
 
 
 @router.post("/petitions/{petition_id:int}/sponsor")
 def sponsor(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
-                lambda: service.sponsor(session, petition_id, user), "sponsored")
+                lambda: drafting.sponsor(session, user, petition_id), "sponsored")
 
 
 @router.post("/petitions/{petition_id:int}/publish")
 def publish(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
-                lambda: service.publish(session, petition_id, user), "published")
+                lambda: drafting.publish(session, user, petition_id), "published")
 
 
 @router.post("/petitions/{petition_id:int}/reject")
@@ -308,7 +317,7 @@ def reject(request: Request, session: DbSession, user: CurrentUser, petition_id:
            reason: Annotated[str, Form(max_length=32)] = "",
            explanation: Annotated[str, Form(max_length=5000)] = ""):
     return _act(request, session, user, petition_id,
-                lambda: service.reject(session, petition_id, user, reason, explanation),
+                lambda: drafting.reject(session, user, petition_id, reason, explanation),
                 "rejected", form={"reason": reason, "explanation": explanation})
 
 
@@ -318,16 +327,16 @@ def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: i
          public_name: Annotated[bool, Form()] = False):
     limit(request, "sign")
     return _act(request, session, user, petition_id,
-                lambda: service.sign(session, petition_id, user, public_name), "signed",
-                anchor="#signing", block_target="signing")
+                lambda: signing.sign(session, user, petition_id, public_name), "signed",
+                anchor="#signing", blocks=("signing",))
 
 
 @router.post("/petitions/{petition_id:int}/withdraw")
 @pagecache.keeps_pages
 def withdraw(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
-                lambda: service.withdraw(session, petition_id, user), "withdrawn",
-                anchor="#signing", block_target="signing")
+                lambda: signing.withdraw(session, user, petition_id), "withdrawn",
+                anchor="#signing", blocks=("signing",))
 
 
 @router.post("/petitions/{petition_id:int}/answer")
@@ -343,7 +352,7 @@ def answer(request: Request, session: DbSession, user: CurrentUser, petition_id:
     def run():
         if decision not in Decision.__members__:
             raise InvalidInput(fields={"decision": (N_("Choose one of the offered options."), {})})
-        service.answer(session, petition_id, user, AnswerCreate(
+        outcome.answer(session, user, petition_id, AnswerCreate(
             decision=Decision(decision), text=text, planned_steps=planned_steps or None,
             planned_by=_date(planned_by, "planned_by"), forwarded_to=forwarded_to or None))
 
@@ -355,7 +364,7 @@ def answer(request: Request, session: DbSession, user: CurrentUser, petition_id:
 def rate(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
          value: Annotated[str, Form(max_length=10)] = ""):
     return _act(request, session, user, petition_id,
-                lambda: service.rate(session, petition_id, user, value), "rated",
+                lambda: outcome.rate(session, user, petition_id, value), "rated",
                 anchor="#answer")
 
 
@@ -369,7 +378,7 @@ def post_update(request: Request, session: DbSession, user: CurrentUser, petitio
     def run():
         if status not in UpdateStatus.__members__:
             raise InvalidInput(fields={"status": (N_("Choose one of the offered options."), {})})
-        service.post_update(session, petition_id, user, UpdateCreate(
+        outcome.post_update(session, user, petition_id, UpdateCreate(
             status=UpdateStatus(status), text=text,
             happened_on=_date(happened_on, "happened_on")))
 
@@ -381,45 +390,41 @@ def post_update(request: Request, session: DbSession, user: CurrentUser, petitio
 @pagecache.keeps_pages
 def follow(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
-                lambda: service.follow(session, petition_id, user), "followed")
+                lambda: outcome.follow(session, user, petition_id), "followed")
 
 
 @router.post("/petitions/{petition_id:int}/unfollow")
 @pagecache.keeps_pages
 def unfollow(request: Request, session: DbSession, user: CurrentUser, petition_id: int):
     return _act(request, session, user, petition_id,
-                lambda: service.unfollow(session, petition_id, user), "unfollowed")
+                lambda: outcome.unfollow(session, user, petition_id), "unfollowed")
 
 
 @router.get("/petitions/{petition_id:int}/signers")
-def signers(request: Request, session: DbSession, user: OptionalUser, petition_id: int,
+def signers(request: Request, session: DbSession, petition: VisiblePetition,
             page: int = Query(1, ge=1, le=1_000_000)):
-    petition, names, pages = service.signers_page(session, petition_id, user, page)
+    names, pages = reading.signers_page(session, petition, page)
     return render(request, "petitions/signers.html", {
         "p": petition, "names": names, "page": min(page, pages), "pages": pages,
         "withheld": perm.withheld_title(petition), **_labels()})
 
 
-# -- paper signatures -----------------------------------------------------------------------
+# -- paper signatures -------------------------------------------------------------------------
 
-def _paper_page(request, session, user, petition_id: int, *, form: dict, errors: dict,
-                error: str | None = None, flash: str | None = None, status_code: int = 200):
-    petition = service.get_visible(session, petition_id, user)
-    perm.check_record_paper(session, user, petition, clock.now())
-    return render(request, "petitions/paper.html", {
-        "p": petition, "form": form, "errors": errors, "error": error, "flash": flash,
-        **_labels()}, status_code=status_code)
+def _paper_context(petition: Petition, form: dict, flash: str | None = None) -> dict:
+    return {"p": petition, "form": form, "errors": {}, "flash": flash, **_labels()}
 
 
 @router.get("/petitions/{petition_id:int}/paper")
-def paper_form(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+def paper_form(request: Request, petition: PaperPetition,
                recorded: int = Query(0, ge=0, le=1)):
     flash = gettext(N_("The paper signature is counted.")) if recorded else None
-    return _paper_page(request, session, user, petition_id, form={}, errors={}, flash=flash)
+    return render(request, PAPER, _paper_context(petition, {}, flash))
 
 
 @router.post("/petitions/{petition_id:int}/paper")
-def record_paper(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+def record_paper(request: Request, session: DbSession, user: CurrentUser,
+                 petition: PaperPetition,
                  full_name: Annotated[str, Form(max_length=300)] = "",
                  birth_date: Annotated[str, Form(max_length=10)] = "",
                  address: Annotated[str, Form(max_length=500)] = "",
@@ -427,18 +432,9 @@ def record_paper(request: Request, session: DbSession, user: CurrentUser, petiti
     form = {"full_name": full_name, "birth_date": birth_date, "address": address,
             "email": email}
     try:
-        service.record_paper(session, petition_id, user, service.PaperSigner(
+        signing.record_paper(session, user, petition.id, signing.PaperSigner(
             full_name=full_name, birth_date=_date(birth_date, "birth_date"), address=address,
             email=email))
-    except (NotAuthenticated, NotFound):
-        raise
     except DomainError as exc:
-        message = gettext(exc.message)
-        if exc.params:
-            message = message.format(**exc.params)
-        errors = exc.field_texts()
-        if exc.status_code == 403:
-            raise
-        return _paper_page(request, session, user, petition_id, form=form, errors=errors,
-                           error=message, status_code=exc.status_code)
-    return RedirectResponse(f"/petitions/{petition_id}/paper?recorded=1", status_code=303)
+        return rerender(request, PAPER, _paper_context(petition, form), exc)
+    return RedirectResponse(f"/petitions/{petition.id}/paper?recorded=1", status_code=303)

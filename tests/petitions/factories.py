@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app import clock as app_clock
-from petitions import service
 from petitions.models import (
     AnswerCreate,
     Category,
@@ -17,6 +16,7 @@ from petitions.models import (
     PetitionCreate,
     RejectionReason,
 )
+from petitions.service import drafting, outcome, signing
 from tests.factories import Place, make_moderator, make_official, make_resident
 
 _seq = itertools.count(1)
@@ -43,36 +43,36 @@ def make_petition(db: Session, place: Place, state: str = "open", *, author=None
     sign it up to the threshold with new residents."""
     assert state in STATES, state
     author = author or make_resident(db, place)
-    petition = service.create(db, author, petition_data(place, **kw))
+    petition = drafting.create(db, author, petition_data(place, **kw))
     if state == "draft":
         return petition
-    service.submit(db, petition.id, author)
+    drafting.submit(db, author, petition.id)
     if state == "sponsoring":
         assert petition.status == "sponsoring", "the place's rules ask for no sponsors"
         return petition
     while petition.status == "sponsoring":
-        service.sponsor(db, petition.id, make_resident(db, place))
+        drafting.sponsor(db, make_resident(db, place), petition.id)
     if state == "moderation":
         return petition
     moderator = moderator or make_moderator(db, place)
     if state == "rejected":
-        service.reject(db, petition.id, moderator, RejectionReason.duplicate,
-                       "Така сама петиція вже збирає підписи.")
+        drafting.reject(db, moderator, petition.id, RejectionReason.duplicate,
+                        "Така сама петиція вже збирає підписи.")
         return petition
-    service.publish(db, petition.id, moderator)
+    drafting.publish(db, moderator, petition.id)
     if state == "open":
         return petition
     if state == "closed":
         assert clock is not None, "a petition closes when time passes: pass clock="
         clock.set(app_clock.aware(petition.collection_ends_at) + timedelta(minutes=1))
-        service.close_expired(db)
+        signing.close_expired(db)
         db.refresh(petition)
         return petition
     sign_to_threshold(db, place, petition)
     if state == "awaiting_answer":
         return petition
     official = official or make_official(db, place)
-    service.answer(db, petition.id, official, AnswerCreate(
+    outcome.answer(db, official, petition.id, AnswerCreate(
         decision=decision, text="Рада підтримує петицію і виконає її до кінця року.",
         forwarded_to="Служба автомобільних доріг" if decision == Decision.forwarded else None))
     return petition
@@ -82,6 +82,6 @@ def sign_to_threshold(db: Session, place: Place, petition: Petition) -> list:
     signers = []
     while petition.status == "open":
         signer = make_resident(db, place)
-        service.sign(db, petition.id, signer)
+        signing.sign(db, signer, petition.id)
         signers.append(signer)
     return signers

@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from app.db import GROUP_COMMIT, build_engine, transaction
 from app.exceptions import Conflict
-from petitions import service
 from petitions.models import Petition, PetitionSignature
+from petitions.service import signing
 from tests.factories import make_community, make_resident
 from tests.petitions.factories import make_petition
 
@@ -34,18 +34,18 @@ def batched_request(engine) -> Iterator:
         yield session
 
 
-@pytest.mark.parametrize("signing", [own_transaction, batched_request])
-def test_concurrent_signing(isolated_database, signing):
+@pytest.mark.parametrize("session_for", [own_transaction, batched_request])
+def test_concurrent_signing(isolated_database, session_for):
     """One database for both checks (creating one costs seconds on PostgreSQL)."""
     engine = build_engine(isolated_database, pool_size=16, max_overflow=8)
     try:
-        hundred_residents_signing_twice_at_once(engine, signing)
-        the_threshold_is_crossed_exactly_once(engine, signing)
+        hundred_residents_signing_twice_at_once(engine, session_for)
+        the_threshold_is_crossed_exactly_once(engine, session_for)
     finally:
         engine.dispose()
 
 
-def hundred_residents_signing_twice_at_once(engine, signing):
+def hundred_residents_signing_twice_at_once(engine, session_for):
     with transaction(engine) as session:
         place = make_community(session, rules_override={"petitions": {"threshold": 1000}})
         petition = make_petition(session, place, "open")
@@ -60,8 +60,8 @@ def hundred_residents_signing_twice_at_once(engine, signing):
     def attempt(job) -> None:
         person, public = job
         try:
-            with signing(engine) as session:
-                service.sign(session, petition_id, person, public_name=public)
+            with session_for(engine) as session:
+                signing.sign(session, person, petition_id, public_name=public)
             result = "signed"
         except Conflict:
             result = "refused"
@@ -85,7 +85,7 @@ def hundred_residents_signing_twice_at_once(engine, signing):
         assert stored.public_signer_count == public
 
 
-def the_threshold_is_crossed_exactly_once(engine, signing):
+def the_threshold_is_crossed_exactly_once(engine, session_for):
     with transaction(engine) as session:
         place = make_community(session, rules_override={"petitions": {"threshold": 20}})
         petition = make_petition(session, place, "open")
@@ -99,8 +99,8 @@ def the_threshold_is_crossed_exactly_once(engine, signing):
 
     def attempt(person) -> None:
         try:
-            with signing(engine) as session:
-                service.sign(session, petition_id, person)
+            with session_for(engine) as session:
+                signing.sign(session, person, petition_id)
             result = "signed"
         except Conflict:
             result = "refused"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from app.web import pagecache
-from petitions import service
 from petitions.models import RejectionReason
+from petitions.service import drafting
 from tests.factories import make_community, make_moderator, make_official, make_resident
 from tests.petitions.factories import make_petition
 
@@ -149,8 +149,8 @@ def test_a_withheld_title_stays_withheld_for_the_public(db, clock, make_client):
     place = make_community(db)
     moderator = make_moderator(db, place)
     petition = make_petition(db, place, "moderation", title="Образлива назва петиції тут")
-    service.reject(db, petition.id, moderator, RejectionReason.offensive,
-                   "Образи та мова ворожнечі.")
+    drafting.reject(db, moderator, petition.id, RejectionReason.offensive,
+                    "Образи та мова ворожнечі.")
     db.commit()
     page = f"/petitions/{petition.id}"
 

@@ -218,14 +218,14 @@ def test_paper_signature_pages(db, clock, make_client):
 
 
 def test_signer_list_shows_only_consenting_names(db, clock, client):
-    from petitions import service
+    from petitions.service import signing
 
     place = make_community(db, rules_override={"petitions": {"threshold": 100}})
     petition = make_petition(db, place, "open")
     named = make_resident(db, place, name="Оксана Публічна")
     hidden = make_resident(db, place, name="Петро Прихований")
-    service.sign(db, petition.id, named, public_name=True)
-    service.sign(db, petition.id, hidden)
+    signing.sign(db, named, petition.id, public_name=True)
+    signing.sign(db, hidden, petition.id)
     db.commit()
     for path in (f"/petitions/{petition.id}", f"/petitions/{petition.id}/signers"):
         text = client.get(path).text
@@ -233,18 +233,18 @@ def test_signer_list_shows_only_consenting_names(db, clock, client):
 
 
 def test_a_page_view_is_three_queries_and_counts_nothing(db, clock, client, engine):
-    from petitions import service
     from petitions.models import AnswerCreate, UpdateCreate
+    from petitions.service import outcome, signing
 
     place = make_community(db)
     petition = make_petition(db, place, "open")
-    service.sign(db, petition.id, make_resident(db, place), public_name=True)
+    signing.sign(db, make_resident(db, place), petition.id, public_name=True)
     sign_to_threshold(db, place, petition)
     official = make_official(db, place)
-    service.answer(db, petition.id, official, AnswerCreate(
+    outcome.answer(db, official, petition.id, AnswerCreate(
         decision="supported", text="Рада підтримує петицію повністю і виконає її."))
     for n in range(3):
-        service.post_update(db, petition.id, official, UpdateCreate(
+        outcome.post_update(db, official, petition.id, UpdateCreate(
             status="in_progress", text=f"Крок номер {n} виконано."))
     db.commit()
     statements: list[str] = []

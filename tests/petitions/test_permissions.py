@@ -13,8 +13,8 @@ import pytest
 
 from app import clock as app_clock
 from app.exceptions import NotFound
-from petitions import service
 from petitions.models import AnswerCreate
+from petitions.service import outcome, reading, signing
 from tests.factories import (
     make_admin,
     make_community,
@@ -76,11 +76,11 @@ def _world(db, clock, state):
     petition = make_petition(db, place, early, author=people["author"],
                              moderator=people["moderator"])
     if early == "open":
-        service.sign(db, petition.id, people["signer"])
+        signing.sign(db, people["signer"], petition.id)
     if stage in ("awaiting_answer", "answered"):
         sign_to_threshold(db, place, petition)
     if stage == "answered":
-        service.answer(db, petition.id, people["official"], AnswerCreate(
+        outcome.answer(db, people["official"], petition.id, AnswerCreate(
             decision="supported", text="Рада підтримує петицію повністю."))
     if state == "closed":
         clock.set(app_clock.aware(petition.collection_ends_at) + timedelta(minutes=1))
@@ -102,11 +102,11 @@ def _marker(action: str, petition_id: int) -> str | None:
 def test_every_role_in_every_state(db, clock, make_client, state):
     petition, people = _world(db, clock, state)
     db.commit()
-    assert service.detail(db, petition.id, people["admin"]).status.value == state
+    assert reading.detail(db, people["admin"], petition.id).status.value == state
     problems = []
     for role, user in people.items():
         try:
-            view = service.detail(db, petition.id, user)
+            view = reading.detail(db, user, petition.id)
             actual = {"view": True, **{a: view.can.get(a, False) for a in ACTIONS[1:]}}
         except NotFound:
             actual = dict.fromkeys(ACTIONS, False)
@@ -141,5 +141,5 @@ def test_unverified_claim_is_not_residency(db, clock):
     claimant = make_user(db)
     communities.claim_residency(db, claimant, place.community, "вул. Миру, 1", None)
     petition = make_petition(db, place, "open")
-    assert service.detail(db, petition.id, claimant).can["sign"] is False
-    assert service.detail(db, petition.id, claimant).sign_denied
+    assert reading.detail(db, claimant, petition.id).can["sign"] is False
+    assert reading.detail(db, claimant, petition.id).sign_denied

@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from app import clock as app_clock
 from app.privacy import service as privacy
-from petitions import service
 from petitions.models import Petition, PetitionSignature
 from petitions.module import MODULE
+from petitions.service import privacy as petition_privacy
+from petitions.service import reading, signing
 from tests.factories import make_community, make_official, make_resident
 from tests.petitions.factories import make_petition
 from tests.petitions.helpers import signatures, stored
@@ -21,8 +22,8 @@ def test_personal_data_lists_what_the_module_holds(db, clock):
     person = make_resident(db, place)
     mine = make_petition(db, place, "draft", author=person)
     other = make_petition(db, place, "open")
-    service.sign(db, other.id, person, public_name=True)
-    data = service.personal_data(db, person)
+    signing.sign(db, person, other.id, public_name=True)
+    data = petition_privacy.personal_data(db, person)
     assert [p["id"] for p in data["petitions_authored"]] == [mine.id]
     assert [(s["petition_id"], s["public_name"]) for s in data["signatures"]] == [
         (other.id, True)]
@@ -35,13 +36,13 @@ def test_erasure_keeps_counts_and_removes_the_name(db, clock):
     person = make_resident(db, place)
     draft = make_petition(db, place, "draft", author=person)
     petition = make_petition(db, place, "open")
-    service.sign(db, petition.id, person, public_name=True)
+    signing.sign(db, person, petition.id, public_name=True)
     assert stored(db, petition.id).public_signer_count == 1
     privacy.erase_account(db, person, [MODULE])
     row = stored(db, petition.id)
     assert (row.signature_count, row.public_signer_count) == (1, 0)
     assert signatures(db, petition.id) == 1
-    assert service.detail(db, petition.id, None).signers == []
+    assert reading.detail(db, None, petition.id).signers == []
     assert db.exec(select(Petition).where(Petition.id == draft.id)).first() is None
 
 
@@ -49,16 +50,16 @@ def test_signer_identities_are_forgotten_after_retention(db, clock):
     place = make_community(db)
     closed = make_petition(db, place, "open")
     official = make_official(db, place)
-    service.sign(db, closed.id, make_resident(db, place), public_name=True)
-    service.record_paper(db, closed.id, official, service.PaperSigner(
+    signing.sign(db, make_resident(db, place), closed.id, public_name=True)
+    signing.record_paper(db, official, closed.id, signing.PaperSigner(
         full_name="Марія Паперова", birth_date=app_clock.today().replace(year=1970),
         address="вул. Миру, 2"))
     clock.set(app_clock.aware(closed.collection_ends_at) + timedelta(days=1))
-    service.close_expired(db)
-    assert service.purge(db, clock.current) == 0  # closed only yesterday
+    signing.close_expired(db)
+    assert petition_privacy.purge(db, clock.current) == 0  # closed only yesterday
     clock.advance(days=370)
     current = make_petition(db, place, "open")
-    service.sign(db, current.id, make_resident(db, place), public_name=True)
+    signing.sign(db, make_resident(db, place), current.id, public_name=True)
     assert privacy.purge(db, clock.current, [MODULE])["petitions"] == 2
     rows = list(db.exec(select(PetitionSignature).where(
         PetitionSignature.petition_id == closed.id)))
@@ -66,7 +67,7 @@ def test_signer_identities_are_forgotten_after_retention(db, clock):
         (None, None, False)] * 2
     row = stored(db, closed.id)
     assert (row.signature_count, row.public_signer_count) == (2, 0)
-    assert service.purge(db, clock.current) == 0
+    assert petition_privacy.purge(db, clock.current) == 0
     kept = db.exec(select(PetitionSignature).where(
         PetitionSignature.petition_id == current.id)).one()
     assert kept.user_id is not None and stored(db, current.id).public_signer_count == 1

@@ -7,20 +7,20 @@ from collections import Counter
 from sqlmodel import select
 
 from app.seed import seed_demo
-from petitions import service
-from petitions.models import Petition
+from petitions.models import Petition, public_status
 from petitions.seed import seed
+from petitions.service import reading
 
 
 def test_demo_petitions_in_every_state(db, clock):
     demo = seed_demo(db, [seed])
     assert demo is not None
     petitions = list(db.exec(select(Petition)))
-    shown = Counter(service.public_status(p, clock.current).value for p in petitions)
+    shown = Counter(public_status(p, clock.current).value for p in petitions)
     assert shown == Counter({"open": 2, "overdue": 1, "answered": 1, "moderation": 1,
                              "draft": 1, "sponsoring": 1, "rejected": 1})
     answered = next(p for p in petitions if p.status == "answered")
-    view = service.detail(db, answered.id, None)
+    view = reading.detail(db, None, answered.id)
     assert view.ratings.total == 4 and len(view.updates) == 1
     assert all(p.signature_count <= (p.threshold or 0) for p in petitions)
 

@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 
 from app import clock as app_clock
 from app.exceptions import DomainError
-from petitions import service
 from petitions.models import (
     AnswerCreate,
     Decision,
@@ -31,7 +30,9 @@ from petitions.models import (
     RejectionReason,
     UpdateCreate,
     UpdateStatus,
+    public_status,
 )
+from petitions.service import drafting, outcome, signing
 from tests.factories import make_community, make_moderator, make_official, make_resident
 from tests.petitions.factories import petition_data
 from tests.petitions.helpers import obligation
@@ -72,7 +73,7 @@ class PetitionMachine(RuleBasedStateMachine):
         self.moderator = make_moderator(db, self.place)
         self.official = make_official(db, self.place)
         self.other_official = make_official(db, self.place, authority=self.place.department)
-        self.petition = service.create(db, self.residents[0], petition_data(self.place))
+        self.petition = drafting.create(db, self.residents[0], petition_data(self.place))
         # The model.
         self.status = "draft"
         self.signers: set[int] = set()
@@ -132,15 +133,15 @@ class PetitionMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, RESIDENTS - 1))
     def submit(self, who: int) -> None:
         ok = self.status == "draft" and who == 0
-        if self._expect(ok, lambda: service.submit(self.db, self.petition.id,
-                                                   self.residents[who])):
+        if self._expect(ok, lambda: drafting.submit(self.db, self.residents[who],
+                                                    self.petition.id)):
             self.status = "sponsoring"
 
     @rule(who=st.integers(0, RESIDENTS - 1))
     def sponsor(self, who: int) -> None:
         ok = self.status == "sponsoring" and who != 0 and who not in self.sponsors
-        if self._expect(ok, lambda: service.sponsor(self.db, self.petition.id,
-                                                    self.residents[who])):
+        if self._expect(ok, lambda: drafting.sponsor(self.db, self.residents[who],
+                                                     self.petition.id)):
             self.sponsors.add(who)
             self.status = "moderation"
 
@@ -148,21 +149,21 @@ class PetitionMachine(RuleBasedStateMachine):
     def publish(self, by_moderator: bool) -> None:
         person = self.moderator if by_moderator else self.official
         ok = self.status == "moderation" and by_moderator
-        if self._expect(ok, lambda: service.publish(self.db, self.petition.id, person)):
+        if self._expect(ok, lambda: drafting.publish(self.db, person, self.petition.id)):
             self.status = "open"
 
     @rule(reason=st.sampled_from(list(RejectionReason)))
     def reject(self, reason: RejectionReason) -> None:
         ok = self.status == "moderation"
-        if self._expect(ok, lambda: service.reject(self.db, self.petition.id, self.moderator,
-                                                   reason, "Пояснення рішення модератора.")):
+        if self._expect(ok, lambda: drafting.reject(self.db, self.moderator, self.petition.id,
+                                                    reason, "Пояснення рішення модератора.")):
             self.status = "rejected"
 
     @rule(who=st.integers(0, RESIDENTS - 1), public=st.booleans())
     def sign(self, who: int, public: bool) -> None:
         ok = self._collecting() and who not in self.signers
-        if self._expect(ok, lambda: service.sign(self.db, self.petition.id,
-                                                 self.residents[who], public)):
+        if self._expect(ok, lambda: signing.sign(self.db, self.residents[who],
+                                                 self.petition.id, public)):
             self.signers.add(who)
             if public:
                 self.public.add(who)
@@ -170,24 +171,24 @@ class PetitionMachine(RuleBasedStateMachine):
 
     @rule()
     def outsider_signs(self) -> None:
-        self._expect(False, lambda: service.sign(self.db, self.petition.id, self.outsider))
+        self._expect(False, lambda: signing.sign(self.db, self.outsider, self.petition.id))
 
     @rule(who=st.integers(0, RESIDENTS - 1))
     def withdraw(self, who: int) -> None:
         ok = self._collecting() and who in self.signers
-        if self._expect(ok, lambda: service.withdraw(self.db, self.petition.id,
-                                                     self.residents[who])):
+        if self._expect(ok, lambda: signing.withdraw(self.db, self.residents[who],
+                                                     self.petition.id)):
             self.signers.discard(who)
             self.public.discard(who)
 
     @rule(n=st.integers(0, 3))
     def paper(self, n: int) -> None:
         """Paper signers without accounts; the same person twice is refused."""
-        signer = service.PaperSigner(full_name=f"Паперовий Підписант {n}",
+        signer = signing.PaperSigner(full_name=f"Паперовий Підписант {n}",
                                      birth_date=date(1960, 1, 1 + n), address="вул. Миру, 1")
         ok = self._collecting() and n not in self.papers
-        if self._expect(ok, lambda: service.record_paper(self.db, self.petition.id,
-                                                         self.official, signer)):
+        if self._expect(ok, lambda: signing.record_paper(self.db, self.official,
+                                                         self.petition.id, signer)):
             self.papers.add(n)
             self._after_signature()
 
@@ -197,7 +198,7 @@ class PetitionMachine(RuleBasedStateMachine):
 
     @rule()
     def close_expired(self) -> None:
-        closed = service.close_expired(self.db)
+        closed = signing.close_expired(self.db)
         expired = self.status == "open" and not self._collecting()
         assert closed == (1 if expired else 0)
         if expired:
@@ -210,23 +211,23 @@ class PetitionMachine(RuleBasedStateMachine):
         data = AnswerCreate(decision=decision, text="Обґрунтована відповідь органу влади.",
                             forwarded_to="Інший орган" if decision == Decision.forwarded
                             else None)
-        if self._expect(ok, lambda: service.answer(self.db, self.petition.id, person, data)):
+        if self._expect(ok, lambda: outcome.answer(self.db, person, self.petition.id, data)):
             self.status = "answered"
             self.decision = decision.value
 
     @rule(who=st.integers(0, RESIDENTS - 1), value=st.sampled_from(list(Rating)))
     def rate(self, who: int, value: Rating) -> None:
         ok = self.status == "answered" and who in self.signers and who not in self.rated
-        if self._expect(ok, lambda: service.rate(self.db, self.petition.id,
-                                                 self.residents[who], value)):
+        if self._expect(ok, lambda: outcome.rate(self.db, self.residents[who],
+                                                 self.petition.id, value)):
             self.rated[who] = value.value
 
     @precondition(lambda self: self.status == "answered")
     @rule()
     def post_update(self) -> None:
         ok = self.decision in ("supported", "partly_supported")
-        if self._expect(ok, lambda: service.post_update(self.db, self.petition.id,
-                                                        self.official, UpdateCreate(
+        if self._expect(ok, lambda: outcome.post_update(self.db, self.official,
+                                                        self.petition.id, UpdateCreate(
                 status=UpdateStatus.in_progress, text="Роботи тривають за планом."))):
             self.updates += 1
 
@@ -270,7 +271,7 @@ class PetitionMachine(RuleBasedStateMachine):
     def public_status_agrees(self) -> None:
         if not hasattr(self, "petition"):
             return
-        shown = service.public_status(self.petition, self.clock.current).value
+        shown = public_status(self.petition, self.clock.current).value
         if self.status == "open" and not self._collecting():
             assert shown == "closed"
         elif self.status == "awaiting_answer":

@@ -42,7 +42,8 @@ def test_a_rule_change_is_audited(db):
 
 
 def test_petition_acts_are_audited(app, db, clock):
-    petitions = pytest.importorskip("petitions.service")
+    signing = pytest.importorskip("petitions.service.signing")
+    outcome = pytest.importorskip("petitions.service.outcome")
     factories = pytest.importorskip("tests.petitions.factories")
     from petitions.models import AnswerCreate, Decision
 
@@ -50,25 +51,25 @@ def test_petition_acts_are_audited(app, db, clock):
     petition = factories.make_petition(db, place, "open")
     first, second = make_resident(db, place), make_resident(db, place)
     official = make_official(db, place)
-    assert "petition.signed" in actions_during(db, lambda: petitions.sign(db, petition.id, first))
+    assert "petition.signed" in actions_during(db, lambda: signing.sign(db, first, petition.id))
     assert "petition.signature_withdrawn" in actions_during(
-        db, lambda: petitions.withdraw(db, petition.id, first))
+        db, lambda: signing.withdraw(db, first, petition.id))
     assert "petition.paper_signature_recorded" in actions_during(
-        db, lambda: petitions.record_paper(db, petition.id, official, petitions.PaperSigner(
+        db, lambda: signing.record_paper(db, official, petition.id, signing.PaperSigner(
             full_name="Ганна Паперова", birth_date=date(1950, 2, 3),
             address="с. Лугове, вул. Миру, 4")))
-    assert "petition.signed" in actions_during(db, lambda: petitions.sign(db, petition.id,
-                                                                          second))
-    assert "petition.answered" in actions_during(db, lambda: petitions.answer(
-        db, petition.id, official, AnswerCreate(
+    assert "petition.signed" in actions_during(db, lambda: signing.sign(db, second,
+                                                                        petition.id))
+    assert "petition.answered" in actions_during(db, lambda: outcome.answer(
+        db, official, petition.id, AnswerCreate(
             decision=Decision.supported, text="Рада підтримує петицію і виконає її цього року.")))
-    assert "petition.rated" in actions_during(db, lambda: petitions.rate(db, petition.id, second,
-                                                                         "yes"))
+    assert "petition.rated" in actions_during(db, lambda: outcome.rate(db, second, petition.id,
+                                                                       "yes"))
     assert sealed_and_verified(db)
 
 
 def test_a_failed_act_leaves_neither_record_nor_entry(app, db):
-    petitions = pytest.importorskip("petitions.service")
+    signing = pytest.importorskip("petitions.service.signing")
     factories = pytest.importorskip("tests.petitions.factories")
     from petitions.models import PetitionSignature
 
@@ -77,7 +78,7 @@ def test_a_failed_act_leaves_neither_record_nor_entry(app, db):
     signer = make_resident(db, place)
     entries = audit.count(db)
     savepoint = db.begin_nested()  # what a request's transaction does when it fails later
-    petitions.sign(db, petition.id, signer)
+    signing.sign(db, signer, petition.id)
     assert audit.count(db) == entries + 1
     savepoint.rollback()
     assert audit.count(db) == entries

@@ -66,7 +66,7 @@ def test_signer_identities_are_purged_after_the_retention_period(app, db, clock,
     from tests.safety.helpers import HIGH_THRESHOLD
 
     try:
-        from petitions import service as petitions
+        from petitions.service import common, signing
         from tests.petitions.factories import make_petition
     except ImportError:
         pytest.fail("the petitions module is missing")
@@ -77,16 +77,16 @@ def test_signer_identities_are_purged_after_the_retention_period(app, db, clock,
     place = make_community(db, rules_override=HIGH_THRESHOLD)
     petition = make_petition(db, place, "open")
     signer = make_resident(db, place, name="Назар Давній")
-    petitions.sign(db, petition.id, signer, True)
-    count = petitions.get_visible(db, petition.id, None).signature_count
+    signing.sign(db, signer, petition.id, True)
+    count = common.get_visible(db, None, petition.id).signature_count
     make_petition(db, place, "closed", clock=clock)  # time passes: the first one closes too
-    petitions.close_expired(db)
+    signing.close_expired(db)
     assert privacy.purge(db, None, app.state.modules).get("petitions", 0) == 0  # too early
     clock.advance(days=31 * settings.signer_retention_months + 1)
     counts = privacy.purge(db, None, app.state.modules)
     assert counts.get("petitions", 0) >= 1, counts
     db.expire_all()
-    assert petitions.get_visible(db, petition.id, None).signature_count == count
+    assert common.get_visible(db, None, petition.id).signature_count == count
     linked = db.execute(text("SELECT COUNT(*) FROM petition_signature WHERE petition_id = :p "
                              "AND user_id = :u"), {"p": petition.id, "u": signer.id}).scalar()
     assert linked == 0, "the signer is still linked to the signature after the retention"

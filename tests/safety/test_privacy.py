@@ -159,15 +159,15 @@ def test_erasure_keeps_a_signature_counted(client, db):
         petition_id, place = open_petition(db)
     except ImportError:
         pytest.fail("the petitions module is missing")
-    from petitions import service as petitions
+    from petitions.service import common, signing
 
     signer = make_resident(db, place, name="Марія Підписант")
-    petitions.sign(db, petition_id, signer, True)
+    signing.sign(db, signer, petition_id, True)
     db.commit()
-    before = petitions.get_visible(db, petition_id, None).signature_count
+    before = common.get_visible(db, None, petition_id).signature_count
     privacy.erase(db, signer, PASSWORD, client.app.state.modules)
     db.expire_all()
-    after = petitions.get_visible(db, petition_id, None)
+    after = common.get_visible(db, None, petition_id)
     assert after.signature_count == before
     audit.seal(db)
     assert audit.verify(db).ok
