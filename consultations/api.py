@@ -53,14 +53,7 @@ from consultations.models import (
     ResultsPublic,
     SectionPublic,
 )
-from consultations.service import (
-    discussion,
-    drafting,
-    organisations,
-    outcome,
-    reading,
-    responding,
-)
+from consultations.service import discussion, drafting, organisations, outcome, reading, responding
 from consultations.service.discussion import CommentView
 from consultations.service.reading import QuestionView
 

@@ -1,17 +1,18 @@
 """Load and authorise: the consultation (and the response) a route works on, as the person
-asking may see it, and the person a page is only for, through the checks of
+asking may have it, and the person a page is only for, through the checks of
 consultations/permissions.py.
 
 HTML routes know the person by the session cookie (app.web.auth.OptionalUser/CurrentUser), API
-routes only by a Bearer token (ApiUser/OptionalApiUser): each dependency below exists once per
-kind of route and all of them load through `load`. A route that needs the person too declares
-them before the consultation, so that "log in" comes before "not found".
+routes only by a Bearer token (OptionalApiUser/ApiUser). Each dependency below is made once per
+kind of person by `_consultation` (all of them load through `load`). A route that needs the
+person too declares them before the consultation, so that "log in" comes before "not found".
+
+(No `from __future__ import annotations` here: the dependencies are made with the kind of
+person as a value, which FastAPI must see as such.)
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from sqlmodel import Session
@@ -34,36 +35,32 @@ def load(session: Session, user: User | None, consultation_id: int,
     return c
 
 
+def _consultation(person: Any, check: Check = permissions.check_view) -> Any:
+    """A dependency: the consultation of the path, as `person` (who is asking, by the cookie or
+    by the token) may have it."""
+
+    def consultation(session: DbSession, user: person, consultation_id: int) -> Consultation:
+        return load(session, user, consultation_id, check)
+
+    return Annotated[Consultation, Depends(consultation)]
+
+
+def _person(check: Callable[[Session, User | None], None]) -> Any:
+    """A dependency: the logged-in person, once `check` lets them use the page."""
+
+    def person(session: DbSession, user: CurrentUser) -> User:
+        check(session, user)
+        return user
+
+    return Annotated[User, Depends(person)]
+
+
 # -- HTML routes (the session cookie) -----------------------------------------------------
 
-def visible_consultation(session: DbSession, user: OptionalUser, consultation_id: int
-                         ) -> Consultation:
-    return load(session, user, consultation_id)
-
-
-def editable_consultation(session: DbSession, user: CurrentUser, consultation_id: int
-                          ) -> Consultation:
-    return load(session, user, consultation_id, permissions.check_edit)
-
-
-VisibleConsultation = Annotated[Consultation, Depends(visible_consultation)]
-EditableConsultation = Annotated[Consultation, Depends(editable_consultation)]
-
-
-def consultation_author(session: DbSession, user: CurrentUser) -> User:
-    """Someone who may start a consultation: an official of some authority."""
-    permissions.check_create_any(session, user)
-    return user
-
-
-def organisation_reviewer(session: DbSession, user: CurrentUser) -> User:
-    """Someone who verifies organisations: an official of some community, or an admin."""
-    permissions.check_review_organisations(session, user)
-    return user
-
-
-ConsultationAuthor = Annotated[User, Depends(consultation_author)]
-OrganisationReviewer = Annotated[User, Depends(organisation_reviewer)]
+VisibleConsultation = _consultation(OptionalUser)
+EditableConsultation = _consultation(CurrentUser, permissions.check_edit)
+ConsultationAuthor = _person(permissions.check_create_any)
+OrganisationReviewer = _person(permissions.check_review_organisations)
 
 
 def own_response(session: DbSession, user: CurrentUser, c: VisibleConsultation,
@@ -76,22 +73,6 @@ OwnResponse = Annotated[ConsultationResponse, Depends(own_response)]
 
 # -- API routes (the Bearer token) --------------------------------------------------------
 
-def api_visible_consultation(session: DbSession, user: OptionalApiUser, consultation_id: int
-                             ) -> Consultation:
-    return load(session, user, consultation_id)
-
-
-def api_caller_consultation(session: DbSession, user: ApiUser, consultation_id: int
-                            ) -> Consultation:
-    """As `api_visible_consultation`, for a route that needs the token (every write)."""
-    return load(session, user, consultation_id)
-
-
-def api_editable_consultation(session: DbSession, user: ApiUser, consultation_id: int
-                              ) -> Consultation:
-    return load(session, user, consultation_id, permissions.check_edit)
-
-
-ApiVisibleConsultation = Annotated[Consultation, Depends(api_visible_consultation)]
-ApiCallerConsultation = Annotated[Consultation, Depends(api_caller_consultation)]
-ApiEditableConsultation = Annotated[Consultation, Depends(api_editable_consultation)]
+ApiVisibleConsultation = _consultation(OptionalApiUser)
+ApiCallerConsultation = _consultation(ApiUser)  # for a route that needs the token: every write
+ApiEditableConsultation = _consultation(ApiUser, permissions.check_edit)

@@ -22,7 +22,7 @@ OBLIGATION_KIND = "consultation_report"
 
 
 class Status(StrEnum):
-    """What is stored. The phase a reader sees is computed (see service.phase)."""
+    """What is stored. The phase a reader sees is computed (see service/reading.py: phase)."""
 
     draft = "draft"
     published = "published"

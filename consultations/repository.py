@@ -44,6 +44,12 @@ def bump(session: Session, model, row_id: int, **deltas: int) -> None:
         session.expire(loaded, list(deltas))
 
 
+def _all_of(session: Session, model, consultation_id: int, *order) -> list:
+    """Every row of `model` that belongs to the consultation, in `order`."""
+    return list(session.exec(select(model).where(model.consultation_id == consultation_id)
+                             .order_by(*order)))
+
+
 # -- consultations ------------------------------------------------------------------------
 
 
@@ -93,10 +99,7 @@ def expired_unclosed(session: Session, now: datetime) -> list[Consultation]:
 
 
 def sections(session: Session, consultation_id: int) -> list[ConsultationSection]:
-    return list(session.exec(
-        select(ConsultationSection)
-        .where(ConsultationSection.consultation_id == consultation_id)
-        .order_by(ConsultationSection.number)))
+    return _all_of(session, ConsultationSection, consultation_id, ConsultationSection.number)
 
 
 def section(session: Session, section_id: int) -> ConsultationSection | None:
@@ -122,10 +125,8 @@ def most_discussed(session: Session, consultation_id: int, limit: int = 5
 
 
 def questions(session: Session, consultation_id: int) -> list[ConsultationQuestion]:
-    return list(session.exec(
-        select(ConsultationQuestion)
-        .where(ConsultationQuestion.consultation_id == consultation_id)
-        .order_by(ConsultationQuestion.position, ConsultationQuestion.id)))
+    return _all_of(session, ConsultationQuestion, consultation_id,
+                   ConsultationQuestion.position, ConsultationQuestion.id)
 
 
 def question(session: Session, question_id: int) -> ConsultationQuestion | None:
@@ -160,10 +161,7 @@ def delete_question(session: Session, question_id: int) -> None:
 
 
 def attachments(session: Session, consultation_id: int) -> list[ConsultationAttachment]:
-    return list(session.exec(
-        select(ConsultationAttachment)
-        .where(ConsultationAttachment.consultation_id == consultation_id)
-        .order_by(ConsultationAttachment.id)))
+    return _all_of(session, ConsultationAttachment, consultation_id, ConsultationAttachment.id)
 
 
 def attachment(session: Session, attachment_id: int) -> ConsultationAttachment | None:

@@ -19,6 +19,7 @@ from consultations.models import (
     AnswerIn,
     Category,
     CommentIn,
+    Consultation,
     ConsultationCreate,
     OrganisationIn,
     Outcome,
@@ -152,12 +153,7 @@ def _at(day, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=calendar.LOCAL_TZ).astimezone(UTC)
 
 
-def _seed_reported(session: Session, demo: Any) -> None:
-    place = demo.communities[1] if len(demo.communities) > 1 else demo.communities[0]
-    slug = place.community.slug
-    if repo.by_title(session, place.community.id, REPORTED_TITLE) is not None:
-        return
-    official = demo.users[f"official:{slug}"]
+def _publish_reported(session: Session, place: Any, official: Any) -> Consultation:
     start, end = _period(place, 0)
     c = drafting.create(session, official, ConsultationCreate(
         community_id=place.community.id, authority_id=place.council.id,
@@ -169,51 +165,72 @@ def _seed_reported(session: Session, demo: Any) -> None:
                            "розклад?", options=["Так", "Ні"]),
             QuestionCreate(kind=QuestionKind.text, prompt="Що змінити в маршрутах?",
                            required=False)]))
-    drafting.publish(session, official, c)
-    # Move the consultation into the past, then live through it with the services.
-    duration = end - start
+    return drafting.publish(session, official, c)
+
+
+def _move_into_the_past(session: Session, c: Consultation) -> None:
+    """The same length, ended well before today (published three days before it started)."""
+    duration = c.end_date - c.start_date
     start = calendar.local_date(clock.now()) - timedelta(days=duration.days + 40)
-    end = start + duration
-    c.start_date, c.end_date = start, end
-    c.starts_at, c.ends_at = drafting.bounds(start, end)
+    c.start_date, c.end_date = start, start + duration
+    c.starts_at, c.ends_at = drafting.bounds(c.start_date, c.end_date)
     c.published_at = _at(start - timedelta(days=3))
     session.add(c)
     session.flush()
+
+
+def _take_part(session: Session, demo: Any, slug: str, c: Consultation) -> None:
+    single, free = reading.questions(session, c)
+    texts = ["Додати рейс о 14:00 для молодших класів.", None, "Зупинка біля амбулаторії."]
+    for n, key in enumerate(["resident", "neighbour1", "neighbour2"]):
+        answers = [AnswerIn(question_id=single.question.id,
+                            option_ids=[single.options[n % 2].id])]
+        if texts[n]:
+            answers.append(AnswerIn(question_id=free.question.id, text=texts[n]))
+        responding.respond(session, demo.users[f"{key}:{slug}"], c, ResponseIn(
+            publication=Publication.named if n != 1 else Publication.anonymous,
+            answers=answers))
+    sections = reading.sections(session, c)
+    discussion.add_comment(session, demo.users[f"neighbour2:{slug}"], c, CommentIn(
+        section_id=sections[1].id, body="Останній рейс о 16:30 — запізно для "
+                                        "першокласників.", publication=Publication.named))
+
+
+def _report(session: Session, official: Any, c: Consultation) -> None:
+    single, free = reading.questions(session, c)
+    explanations = ["Схему підвезення затверджено.", "Маршрути затверджено без змін.",
+                    "Додано рейс о 14:00; останній рейс залишено о 16:30."]
+    items = [ReportItemIn(section_id=s.id,
+                          outcome=Outcome.accepted if n < 2 else Outcome.partly_accepted,
+                          explanation=explanations[min(n, 2)])
+             for n, s in enumerate(reading.sections(session, c))]
+    items += [ReportItemIn(question_id=single.question.id, outcome=Outcome.partly_accepted,
+                           explanation="Розклад змінено для молодших класів."),
+              ReportItemIn(question_id=free.question.id, outcome=Outcome.accepted,
+                           explanation="Зупинку біля амбулаторії додано.")]
+    outcome.publish_report(session, official, c, ReportIn(
+        summary="Враховано пропозиції щодо додаткового рейсу та нової зупинки.",
+        decision_url="https://example.org/rishennia/2026-145", items=items))
+
+
+def _seed_reported(session: Session, demo: Any) -> None:
+    place = demo.communities[1] if len(demo.communities) > 1 else demo.communities[0]
+    slug = place.community.slug
+    if repo.by_title(session, place.community.id, REPORTED_TITLE) is not None:
+        return
+    official = demo.users[f"official:{slug}"]
+    c = _publish_reported(session, place, official)
+    _move_into_the_past(session, c)
+    start, end = c.start_date, c.end_date
+    # Live through it with the services, at moments in the past.
     previous = clock._now  # the seed moves time only for itself
     try:
         clock.set_clock(lambda: _at(start + timedelta(days=2)))
-        views = reading.questions(session, c)
-        single, free = views
-        texts = ["Додати рейс о 14:00 для молодших класів.", None, "Зупинка біля амбулаторії."]
-        for n, key in enumerate(["resident", "neighbour1", "neighbour2"]):
-            answers = [AnswerIn(question_id=single.question.id,
-                                option_ids=[single.options[n % 2].id])]
-            if texts[n]:
-                answers.append(AnswerIn(question_id=free.question.id, text=texts[n]))
-            responding.respond(session, demo.users[f"{key}:{slug}"], c, ResponseIn(
-                publication=Publication.named if n != 1 else Publication.anonymous,
-                answers=answers))
-        sections = reading.sections(session, c)
-        discussion.add_comment(session, demo.users[f"neighbour2:{slug}"], c, CommentIn(
-            section_id=sections[1].id, body="Останній рейс о 16:30 — запізно для "
-                                            "першокласників.", publication=Publication.named))
+        _take_part(session, demo, slug, c)
         clock.set_clock(lambda: _at(end + timedelta(days=1), 6))
         outcome.close_expired(session)
         clock.set_clock(lambda: _at(end + timedelta(days=6)))
-        explanations = ["Схему підвезення затверджено.", "Маршрути затверджено без змін.",
-                        "Додано рейс о 14:00; останній рейс залишено о 16:30."]
-        items = [ReportItemIn(section_id=s.id,
-                              outcome=Outcome.accepted if n < 2 else Outcome.partly_accepted,
-                              explanation=explanations[min(n, 2)])
-                 for n, s in enumerate(sections)]
-        items += [ReportItemIn(question_id=single.question.id,
-                               outcome=Outcome.partly_accepted,
-                               explanation="Розклад змінено для молодших класів."),
-                  ReportItemIn(question_id=free.question.id, outcome=Outcome.accepted,
-                               explanation="Зупинку біля амбулаторії додано.")]
-        outcome.publish_report(session, official, c, ReportIn(
-            summary="Враховано пропозиції щодо додаткового рейсу та нової зупинки.",
-            decision_url="https://example.org/rishennia/2026-145", items=items))
+        _report(session, official, c)
     finally:
         clock.set_clock(previous)
     outcome.rate(session, demo.users[f"resident:{slug}"], c, Rating.yes)

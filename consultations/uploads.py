@@ -18,7 +18,8 @@ from app.exceptions import InvalidInput
 from app.settings import ROOT
 from app.web.i18n import N_
 
-MAX_BYTES = 10 * 1024 * 1024  # 10 MB a file
+MAX_MB = 10  # a file
+MAX_BYTES = MAX_MB * 1024 * 1024
 MAX_PER_CONSULTATION = 20
 
 # extension -> (content type, a check of the first bytes)
@@ -61,7 +62,7 @@ def _refusal(ext: str, data: bytes) -> tuple[str, dict] | None:
     if not data:
         return N_("The file is empty."), {}
     if len(data) > MAX_BYTES:
-        return N_("The file is too large (at most {mb} MB)."), {"mb": MAX_BYTES // (1024 * 1024)}
+        return N_("The file is too large (at most {mb} MB)."), {"mb": MAX_MB}
     magic = TYPES[ext][1]
     if magic is not None and not data.startswith(magic):
         return N_("The file's content does not match its type."), {}

@@ -64,14 +64,7 @@ from consultations.models import (
     ResponseEdit,
     ResponseIn,
 )
-from consultations.service import (
-    discussion,
-    drafting,
-    organisations,
-    outcome,
-    reading,
-    responding,
-)
+from consultations.service import discussion, drafting, organisations, outcome, reading, responding
 from consultations.service.reading import CleanAnswer, QuestionView
 
 router = make_router()
@@ -181,7 +174,7 @@ def _draft_page(session, user, c: Consultation | None, form: dict, flash: str | 
                 "sections": reading.sections(session, c),
                 "attachments": reading.attachments(session, c),
                 "rules": reading.rules_of(session, c), "allowed_types": uploads.ALLOWED_LABEL,
-                "max_mb": uploads.MAX_BYTES // (1024 * 1024)})
+                "max_mb": uploads.MAX_MB})
     return "consultations/edit.html", ctx
 
 
@@ -640,12 +633,12 @@ def _report_context(session, user, c: Consultation, form: dict | None = None
 def _report_from_form(session, c: Consultation, form: FormData) -> ReportIn:
     """The report as sent: an outcome and its explanation per section (s<id>_...) and per
     question (r<id>_...); those without an outcome are left out, for the service to name."""
-    about = [(f"s{s.id}", {"section_id": s.id, "question_id": None})
-             for s in reading.sections(session, c)]
-    about += [(f"r{v.question.id}", {"section_id": None, "question_id": v.question.id})
+    about = [{"section_id": s.id, "question_id": None} for s in reading.sections(session, c)]
+    about += [{"section_id": None, "question_id": v.question.id}
               for v in reading.questions(session, c)]
     items = []
-    for key, target in about:
+    for target in about:
+        key = outcome.item_field(**target)
         chosen = form.get(f"{key}_outcome")
         if chosen in tuple(Outcome):
             items.append(ReportItemIn.model_construct(

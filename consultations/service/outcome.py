@@ -110,6 +110,11 @@ def _valid_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in url
 
 
+def item_field(section_id: int | None = None, question_id: int | None = None) -> str:
+    """The form field (and error key) of one outcome: s<section id> or r<question id>."""
+    return f"s{section_id}" if section_id else f"r{question_id}"
+
+
 def _item_errors(session: Session, c: Consultation, items: list[ReportItemIn]
                  ) -> dict[str, FieldMessage]:
     """Each section and each question has exactly one outcome, explained."""
@@ -119,7 +124,7 @@ def _item_errors(session: Session, c: Consultation, items: list[ReportItemIn]
     seen_s: set[int] = set()
     seen_q: set[int] = set()
     for item in items:
-        key = f"s{item.section_id}" if item.section_id else f"r{item.question_id}"
+        key = item_field(item.section_id, item.question_id)
         if (item.section_id is None) == (item.question_id is None):
             errors["items"] = N_("Each outcome is about one section or one question.")
         elif item.section_id is not None:
@@ -133,9 +138,11 @@ def _item_errors(session: Session, c: Consultation, items: list[ReportItemIn]
         if not text.clean_line(item.explanation):
             errors[key] = N_("Explain the outcome.")
     for sid in section_ids - seen_s:
-        errors[f"s{sid}"] = N_("Give the outcome for this section and explain it.")
+        errors[item_field(section_id=sid)] = N_(
+            "Give the outcome for this section and explain it.")
     for qid in question_ids - seen_q:
-        errors[f"r{qid}"] = N_("Give the outcome for this question and explain it.")
+        errors[item_field(question_id=qid)] = N_(
+            "Give the outcome for this question and explain it.")
     return errors
 
 
