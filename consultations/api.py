@@ -1,7 +1,8 @@
 """JSON API of consultations (mounted under /api/v1): the same services as the pages.
 
 Reading is public (a token only shows drafts to the authority's officials); every write needs
-a personal token. Errors come back as {"error", "message", "fields"} with their HTTP status.
+a personal token. Routes load and authorise through consultations/dependencies.py, by the
+token only. Errors come back as {"error", "message", "fields"} with their HTTP status.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router
 from app.web.i18n import N_
 from app.web.ratelimit import limit
-from consultations import service as svc
+from consultations.dependencies import (
+    ApiCallerConsultation,
+    ApiEditableConsultation,
+    ApiVisibleConsultation,
+)
 from consultations.models import (
     AnswerPublic,
     AttachmentPublic,
@@ -24,15 +29,16 @@ from consultations.models import (
     Consultation,
     ConsultationCreate,
     ConsultationDetail,
+    ConsultationOrganisation,
     ConsultationPublic,
     ConsultationResponse,
     ConsultationUpdate,
     HideIn,
     OptionPublic,
-    Organisation,
     OrganisationIn,
     OrganisationPublic,
     Phase,
+    Publication,
     QuestionCreate,
     QuestionKind,
     QuestionPublic,
@@ -47,6 +53,9 @@ from consultations.models import (
     ResultsPublic,
     SectionPublic,
 )
+from consultations.service import discussion, drafting, organisations, outcome, reading, responding
+from consultations.service.discussion import CommentView
+from consultations.service.reading import QuestionView
 
 router = make_router(tags=["consultations"])
 
@@ -60,14 +69,14 @@ class Deleted(BaseModel):
 def _public(c: Consultation) -> ConsultationPublic:
     return ConsultationPublic(
         id=c.id, community_id=c.community_id, authority_id=c.authority_id, title=c.title,
-        summary=c.summary, phase=svc.phase(c), start_date=c.start_date, end_date=c.end_date,
+        summary=c.summary, phase=reading.phase(c), start_date=c.start_date, end_date=c.end_date,
         starts_at=aware(c.starts_at), ends_at=aware(c.ends_at),
         stakeholders=list(c.stakeholders or []), ruleset_id=c.ruleset_id,
         published_at=aware(c.published_at), reported_at=aware(c.reported_at),
         response_count=c.response_count, comment_count=c.comment_count)
 
 
-def _question(view: svc.QuestionView) -> QuestionPublic:
+def _question(view: QuestionView) -> QuestionPublic:
     q = view.question
     return QuestionPublic(id=q.id, position=q.position, kind=q.kind, prompt=q.prompt,
                           required=q.required,
@@ -80,17 +89,17 @@ def _detail(session, c: Consultation) -> ConsultationDetail:
         **_public(c).model_dump(), body=c.body,
         sections=[SectionPublic(id=s.id, number=s.number, title=s.title, body=s.body,
                                 html=s.html, comment_count=s.comment_count)
-                  for s in svc.sections(session, c)],
-        questions=[_question(v) for v in svc.questions(session, c)],
+                  for s in reading.sections(session, c)],
+        questions=[_question(v) for v in reading.questions(session, c)],
         attachments=[AttachmentPublic(id=a.id, filename=a.filename,
                                       content_type=a.content_type, size=a.size,
                                       url=f"/consultations/{c.id}/attachments/{a.id}")
-                     for a in svc.attachments(session, c)])
+                     for a in reading.attachments(session, c)])
 
 
 def _response(session, c: Consultation, r: ConsultationResponse) -> ResponsePublic:
-    answers = svc.answers_by_question(session, r)
-    views = {v.question.id: v for v in svc.questions(session, c)}
+    answers = responding.answers_by_question(session, r)
+    views = {v.question.id: v for v in reading.questions(session, c)}
     out = []
     for qid, answer in answers.items():
         view = views.get(qid)
@@ -106,7 +115,7 @@ def _response(session, c: Consultation, r: ConsultationResponse) -> ResponsePubl
                           updated_at=aware(r.updated_at), answers=out)
 
 
-def _comment(view: svc.CommentView) -> CommentPublic:
+def _comment(view: CommentView) -> CommentPublic:
     c = view.comment
     return CommentPublic(id=c.id, section_id=c.section_id, parent_id=c.parent_id,
                          author=view.author, body=None if view.hidden else c.body,
@@ -114,13 +123,13 @@ def _comment(view: svc.CommentView) -> CommentPublic:
                          created_at=aware(c.created_at))
 
 
-def _organisation(o: Organisation) -> OrganisationPublic:
+def _organisation(o: ConsultationOrganisation) -> OrganisationPublic:
     return OrganisationPublic(id=o.id, community_id=o.community_id, name=o.name,
                               category=o.category, code=o.code, verified=o.verified)
 
 
 def _report(session, c: Consultation) -> ReportPublic | None:
-    view = svc.report_of(session, c)
+    view = outcome.report_of(session, c)
     if view is None:
         return None
     return ReportPublic(consultation_id=c.id, summary=view.report.summary,
@@ -129,7 +138,7 @@ def _report(session, c: Consultation) -> ReportPublic | None:
                         items=[ReportItemPublic(section_id=i.section_id,
                                                 question_id=i.question_id, outcome=i.outcome,
                                                 explanation=i.explanation) for i in view.items],
-                        ratings=svc.rating_summary(c))
+                        ratings=reading.rating_summary(c))
 
 
 # -- consultations ------------------------------------------------------------------------
@@ -139,77 +148,71 @@ def list_consultations(session: DbSession, user: OptionalApiUser,
                        community_id: int | None = Query(None),
                        phase: Phase | None = Query(None),
                        page: int = Query(1, ge=1, le=10_000)):
-    items, _ = svc.listing(session, user, community_id=community_id,
+    items, _ = reading.listing(session, user, community_id=community_id,
                            phase_filter=phase.value if phase else None, page=page)
     return [_public(c) for c in items]
 
 
 @router.post("/consultations", response_model=ConsultationDetail, status_code=201)
 def create_consultation(session: DbSession, user: ApiUser, data: ConsultationCreate):
-    c = svc.create(session, user, data)
-    return _detail(session, c)
+    return _detail(session, drafting.create(session, user, data))
 
 
 # Organisations come before /consultations/{id} so that their paths are not taken for ids.
 
 @router.get("/consultations/organisations/mine", response_model=list[OrganisationPublic])
 def my_organisations(session: DbSession, user: ApiUser):
-    return [_organisation(o) for o in svc.organisations_of(session, user)]
+    return [_organisation(o) for o in organisations.organisations_of(session, user)]
 
 
 @router.post("/consultations/organisations", response_model=OrganisationPublic,
              status_code=201)
 def register_organisation(session: DbSession, user: ApiUser, data: OrganisationIn):
-    return _organisation(svc.register_organisation(session, user, data))
+    return _organisation(organisations.register_organisation(session, user, data))
 
 
 @router.post("/consultations/organisations/{organisation_id}/verify",
              response_model=OrganisationPublic)
 def verify_organisation(session: DbSession, user: ApiUser, organisation_id: int):
-    return _organisation(svc.verify_organisation(session, user, organisation_id))
+    return _organisation(organisations.verify_organisation(session, user, organisation_id))
 
 
 @router.get("/consultations/{consultation_id}", response_model=ConsultationDetail)
-def get_consultation(session: DbSession, user: OptionalApiUser, consultation_id: int):
-    return _detail(session, svc.get_visible(session, user, consultation_id))
+def get_consultation(session: DbSession, c: ApiVisibleConsultation):
+    return _detail(session, c)
 
 
 @router.patch("/consultations/{consultation_id}", response_model=ConsultationDetail)
-def update_consultation(session: DbSession, user: ApiUser, consultation_id: int,
+def update_consultation(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
                         data: ConsultationUpdate):
-    c = svc.get_editable(session, user, consultation_id)
-    return _detail(session, svc.update(session, user, c, data))
+    return _detail(session, drafting.update(session, user, c, data))
 
 
 @router.post("/consultations/{consultation_id}/publish", response_model=ConsultationPublic)
-def publish_consultation(session: DbSession, user: ApiUser, consultation_id: int):
-    c = svc.get_editable(session, user, consultation_id)
-    return _public(svc.publish(session, user, c))
+def publish_consultation(session: DbSession, user: ApiUser, c: ApiEditableConsultation):
+    return _public(drafting.publish(session, user, c))
 
 
 # -- questions ----------------------------------------------------------------------------
 
 @router.get("/consultations/{consultation_id}/questions", response_model=list[QuestionPublic])
-def list_questions(session: DbSession, user: OptionalApiUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
-    return [_question(v) for v in svc.questions(session, c)]
+def list_questions(session: DbSession, c: ApiVisibleConsultation):
+    return [_question(v) for v in reading.questions(session, c)]
 
 
 @router.post("/consultations/{consultation_id}/questions", response_model=QuestionPublic,
              status_code=201)
-def add_question(session: DbSession, user: ApiUser, consultation_id: int,
+def add_question(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
                  data: QuestionCreate):
-    c = svc.get_editable(session, user, consultation_id)
-    question = svc.add_question(session, user, c, data)
-    return next(_question(v) for v in svc.questions(session, c) if v.question.id == question.id)
+    question = drafting.add_question(session, user, c, data)
+    return _question(reading.question_of(reading.questions(session, c), question.id))
 
 
 @router.delete("/consultations/{consultation_id}/questions/{question_id}",
                response_model=Deleted)
-def delete_question(session: DbSession, user: ApiUser, consultation_id: int,
+def delete_question(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
                     question_id: int):
-    c = svc.get_editable(session, user, consultation_id)
-    svc.delete_question(session, user, c, question_id)
+    drafting.delete_question(session, user, c, question_id)
     return Deleted()
 
 
@@ -217,35 +220,32 @@ def delete_question(session: DbSession, user: ApiUser, consultation_id: int,
 
 @router.post("/consultations/{consultation_id}/responses", response_model=ResponsePublic,
              status_code=201)
-def submit_response(request: Request, session: DbSession, user: ApiUser, consultation_id: int,
-                    data: ResponseIn):
-    c = svc.get_visible(session, user, consultation_id)
+def submit_response(request: Request, session: DbSession, user: ApiUser,
+                    c: ApiCallerConsultation, data: ResponseIn):
     limit(request, "vote")
-    return _response(session, c, svc.respond(session, user, c, data))
+    return _response(session, c, responding.respond(session, user, c, data))
 
 
 @router.get("/consultations/{consultation_id}/responses/mine",
             response_model=list[ResponsePublic])
-def my_responses(session: DbSession, user: ApiUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
-    return [_response(session, c, r) for r in svc.responses_of(session, user, c)]
+def my_responses(session: DbSession, user: ApiUser, c: ApiCallerConsultation):
+    return [_response(session, c, r) for r in responding.responses_of(session, user, c)]
 
 
 @router.put("/consultations/{consultation_id}/responses/{response_id}",
             response_model=ResponsePublic)
-def edit_response(session: DbSession, user: ApiUser, consultation_id: int, response_id: int,
-                  data: ResponseEdit):
-    c = svc.get_visible(session, user, consultation_id)
-    return _response(session, c, svc.edit_response(session, user, c, response_id, data))
+def edit_response(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
+                  response_id: int, data: ResponseEdit):
+    return _response(session, c, responding.edit_response(session, user, c, response_id,
+                                                          data))
 
 
 # -- comments -----------------------------------------------------------------------------
 
 @router.get("/consultations/{consultation_id}/comments", response_model=list[CommentPublic])
-def list_comments(session: DbSession, user: OptionalApiUser, consultation_id: int,
+def list_comments(session: DbSession, user: OptionalApiUser, c: ApiVisibleConsultation,
                   section_id: int | None = Query(None)):
-    c = svc.get_visible(session, user, consultation_id)
-    threads = svc.comment_threads(session, user, c, section_id=section_id)
+    threads = discussion.comment_threads(session, user, c, section_id=section_id)
     out: list[CommentPublic] = []
     for views in threads.values():
         for view in views:
@@ -256,35 +256,31 @@ def list_comments(session: DbSession, user: OptionalApiUser, consultation_id: in
 
 @router.post("/consultations/{consultation_id}/comments", response_model=CommentPublic,
              status_code=201)
-def post_comment(request: Request, session: DbSession, user: ApiUser, consultation_id: int,
-                 data: CommentIn):
-    c = svc.get_visible(session, user, consultation_id)
+def post_comment(request: Request, session: DbSession, user: ApiUser,
+                 c: ApiCallerConsultation, data: CommentIn):
     limit(request, "create")
-    comment = svc.add_comment(session, user, c, data)
-    name = user.display_name if comment.publication == "named" else None
-    return _comment(svc.CommentView(comment, name, own=True))
+    comment = discussion.add_comment(session, user, c, data)
+    name = user.display_name if comment.publication == Publication.named else None
+    return _comment(CommentView(comment, name, own=True))
 
 
 @router.post("/consultations/{consultation_id}/comments/{comment_id}/hide",
              response_model=CommentPublic)
-def hide_comment(session: DbSession, user: ApiUser, consultation_id: int, comment_id: int,
+def hide_comment(session: DbSession, user: ApiUser, c: ApiCallerConsultation, comment_id: int,
                  data: HideIn):
-    c = svc.get_visible(session, user, consultation_id)
-    comment = svc.hide_comment(session, user, c, comment_id, data.reason)
-    return _comment(svc.CommentView(comment, None))
+    comment = discussion.hide_comment(session, user, c, comment_id, data.reason)
+    return _comment(CommentView(comment, None))
 
 
 # -- results, report, rating --------------------------------------------------------------
 
 @router.get("/consultations/{consultation_id}/results", response_model=ResultsPublic)
-def get_results(session: DbSession, user: OptionalApiUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
-    return svc.results(session, c)
+def get_results(session: DbSession, c: ApiVisibleConsultation):
+    return reading.results(session, c)
 
 
 @router.get("/consultations/{consultation_id}/report", response_model=ReportPublic)
-def get_report(session: DbSession, user: OptionalApiUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
+def get_report(session: DbSession, c: ApiVisibleConsultation):
     report = _report(session, c)
     if report is None:
         raise NotFound(N_("The outcome report has not been published yet."))
@@ -293,16 +289,15 @@ def get_report(session: DbSession, user: OptionalApiUser, consultation_id: int):
 
 @router.post("/consultations/{consultation_id}/report", response_model=ReportPublic,
              status_code=201)
-def publish_report(session: DbSession, user: ApiUser, consultation_id: int, data: ReportIn):
-    c = svc.get_visible(session, user, consultation_id)
-    svc.publish_report(session, user, c, data)
+def publish_report(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
+                   data: ReportIn):
+    outcome.publish_report(session, user, c, data)
     return _report(session, c)
 
 
 @router.post("/consultations/{consultation_id}/rating", response_model=RatingSummary,
              status_code=201)
-def rate(session: DbSession, user: ApiUser, consultation_id: int, data: RatingIn):
-    c = svc.get_visible(session, user, consultation_id)
-    svc.rate(session, user, c, data.value)
+def rate(session: DbSession, user: ApiUser, c: ApiCallerConsultation, data: RatingIn):
+    outcome.rate(session, user, c, data.value)
     session.refresh(c)
-    return svc.rating_summary(c)
+    return reading.rating_summary(c)

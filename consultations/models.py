@@ -23,7 +23,7 @@ OBLIGATION_KIND = REPORT.code
 
 
 class Status(StrEnum):
-    """What is stored. The phase a reader sees is computed (see service.phase)."""
+    """What is stored. The phase a reader sees is computed (see service/reading.py: phase)."""
 
     draft = "draft"
     published = "published"
@@ -172,7 +172,7 @@ class Consultation(SQLModel, table=True):
         return getattr(self, f"{category}_count")
 
 
-class Section(SQLModel, table=True):
+class ConsultationSection(SQLModel, table=True):
     """A numbered part of the draft text, split on its first- and second-level headings."""
 
     __tablename__ = "consultation_section"
@@ -187,7 +187,7 @@ class Section(SQLModel, table=True):
     comment_count: int = 0  # visible comments
 
 
-class Attachment(SQLModel, table=True):
+class ConsultationAttachment(SQLModel, table=True):
     __tablename__ = "consultation_attachment"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -199,7 +199,7 @@ class Attachment(SQLModel, table=True):
     uploaded_at: datetime = utc_field(default_now=True)
 
 
-class Question(SQLModel, table=True):
+class ConsultationQuestion(SQLModel, table=True):
     __tablename__ = "consultation_question"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -211,7 +211,7 @@ class Question(SQLModel, table=True):
     answer_count: int = 0  # responses that answer it
 
 
-class Option(SQLModel, table=True):
+class ConsultationOption(SQLModel, table=True):
     """A choice of a question (scale questions get the options 1 to 5) and its counter."""
 
     __tablename__ = "consultation_option"
@@ -223,7 +223,7 @@ class Option(SQLModel, table=True):
     count: int = 0
 
 
-class Organisation(SQLModel, table=True):
+class ConsultationOrganisation(SQLModel, table=True):
     """A registered organisation: a profile attached to a user account, verified by an official."""
 
     __tablename__ = "consultation_organisation"
@@ -261,7 +261,7 @@ class ConsultationResponse(SQLModel, table=True):
     updated_at: datetime = utc_field(default_now=True)
 
 
-class Answer(SQLModel, table=True):
+class ConsultationAnswer(SQLModel, table=True):
     """A chosen option (one row per choice) or a free-text answer of a response."""
 
     __tablename__ = "consultation_answer"
@@ -275,7 +275,7 @@ class Answer(SQLModel, table=True):
     text: str | None = Field(default=None, max_length=5000)
 
 
-class Comment(SQLModel, table=True):
+class ConsultationComment(SQLModel, table=True):
     __tablename__ = "consultation_comment"
     __table_args__ = (Index("ix_consultation_comment_section", "section_id", "id"),)
 
@@ -293,7 +293,7 @@ class Comment(SQLModel, table=True):
     hidden_reason: str | None = Field(default=None, max_length=500)
 
 
-class Report(SQLModel, table=True):
+class ConsultationReport(SQLModel, table=True):
     """The outcome report: "you said, we did"."""
 
     __tablename__ = "consultation_report"
@@ -307,7 +307,7 @@ class Report(SQLModel, table=True):
     published_at: datetime = utc_field(default_now=True)
 
 
-class ReportItem(SQLModel, table=True):
+class ConsultationReportItem(SQLModel, table=True):
     """The outcome for one section or one question, and why."""
 
     __tablename__ = "consultation_report_item"

@@ -1,18 +1,39 @@
-"""Who may do what with a consultation, in which phase: named permissions from small predicates.
+"""Who may do what with a consultation, in which phase: named permissions built from the
+kernel's predicates (app.communities.permissions).
 
-Each permission takes the phase explicitly (computed once by the caller from the clock), so a
-page and the service that acts on it agree on the moment they judge.
+Each `check_<act>(session, user, target, ...)` raises the error a person should see (401 not
+logged in, 403 wrong role, 404 not to be seen, 409 wrong phase or state); the kernel's
+`allowed(check, ...)` turns one into a yes/no for a page or an API flag. A check of a
+consultation takes its phase explicitly (computed once by the caller from the clock), so a
+page and the service that acts on it judge the same moment. Routes load and authorise through
+consultations/dependencies.py; services call the check of their act before they write.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session
 
 from app.communities import permissions as p
+from app.communities.models import Authority
+from app.exceptions import Conflict, Forbidden, NotFound
 from app.identity.models import User
-from consultations.models import Consultation, Organisation, Phase
+from app.web.i18n import N_
+from consultations import repository as repo
+from consultations.models import (
+    Consultation,
+    ConsultationOrganisation,
+    ConsultationResponse,
+    Phase,
+)
 
-PUBLIC_PHASES = (Phase.scheduled, Phase.open, Phase.closed, Phase.reported)
+PUBLIC_PHASES = frozenset({Phase.scheduled, Phase.open, Phase.closed, Phase.reported})
+
+NO_SUCH_CONSULTATION = N_("No such consultation.")
+REPORT_PUBLISHED = N_("The outcome report has already been published.")
+ALREADY_RATED = N_("You have already rated this report.")
+VERIFIES_ORGANISATIONS = N_("Only an official of the organisation's community can verify it.")
 
 
 # -- predicates ---------------------------------------------------------------------------
@@ -22,81 +43,193 @@ def is_staff_of(session: Session, user: User | None, c: Consultation) -> bool:
     return p.is_official_of(session, user, c.authority_id)
 
 
-def is_moderator(session: Session, user: User | None, community_id: int) -> bool:
-    return p.is_moderator_in(session, user, community_id) or p.is_admin(user)
+def is_moderator(session: Session, user: User | None, c: Consultation) -> bool:
+    return p.is_moderator_in(session, user, c.community_id) or p.is_admin(user)
 
 
-def is_resident(session: Session, user: User | None, community_id: int) -> bool:
-    return p.is_verified_resident(session, user, community_id)
+def is_resident(session: Session, user: User | None, c: Consultation) -> bool:
+    return p.is_verified_resident(session, user, c.community_id)
 
 
-def owns_verified_organisation(user: User | None, org: Organisation | None,
-                               community_id: int) -> bool:
+def owns_verified_organisation(user: User | None, org: ConsultationOrganisation | None,
+                               c: Consultation) -> bool:
     return (user is not None and org is not None and org.user_id == user.id and org.verified
-            and org.community_id == community_id)
+            and org.community_id == c.community_id)
 
 
-# -- permissions --------------------------------------------------------------------------
-
-def can_create(session: Session, user: User | None, authority_id: int) -> bool:
-    return p.is_official_of(session, user, authority_id)
-
-
-def can_view(session: Session, user: User | None, c: Consultation, phase: Phase) -> bool:
-    """Drafts are seen only by the authority's officials (and admins); the rest is public."""
-    if phase in PUBLIC_PHASES:
-        return True
-    return is_staff_of(session, user, c) or p.is_admin(user)
-
-
-def can_edit(session: Session, user: User | None, c: Consultation, phase: Phase) -> bool:
-    return phase == Phase.draft and is_staff_of(session, user, c)
-
-
-can_publish = can_edit
-
-
-def can_respond_as_resident(session: Session, user: User | None, c: Consultation,
-                            phase: Phase) -> bool:
-    return phase == Phase.open and is_resident(session, user, c.community_id)
-
-
-def can_respond_as_organisation(user: User | None, c: Consultation, phase: Phase,
-                                org: Organisation | None) -> bool:
-    return phase == Phase.open and owns_verified_organisation(user, org, c.community_id)
-
-
-def may_take_part(session: Session, user: User | None, c: Consultation,
-                  organisations: list[Organisation]) -> bool:
+def takes_part(session: Session, user: User | None, c: Consultation) -> bool:
     """A verified resident, or the owner of a verified organisation of the community."""
-    return is_resident(session, user, c.community_id) or any(
-        owns_verified_organisation(user, org, c.community_id) for org in organisations)
-
-
-def can_comment(session: Session, user: User | None, c: Consultation, phase: Phase,
-                organisations: list[Organisation]) -> bool:
-    """Participants comment while it is open; the authority's officials may reply."""
-    if phase != Phase.open or user is None:
+    if user is None:
         return False
-    return may_take_part(session, user, c, organisations) or is_staff_of(session, user, c)
+    return is_resident(session, user, c) or any(
+        owns_verified_organisation(user, org, c)
+        for org in repo.organisations_of(session, user.id))
 
 
-def can_moderate(session: Session, user: User | None, c: Consultation, phase: Phase) -> bool:
-    return phase in PUBLIC_PHASES and is_moderator(session, user, c.community_id)
+def is_participant(session: Session, user: User | None, c: Consultation) -> bool:
+    """Someone who answered or commented."""
+    return user is not None and repo.is_participant(session, c.id, user.id)
 
 
-def can_see_unpublished(session: Session, user: User | None, c: Consultation) -> bool:
+def sees_unpublished(session: Session, user: User | None, c: Consultation) -> bool:
     """Contributions their authors chose not to publish go to the authority (and moderators)."""
-    return is_staff_of(session, user, c) or is_moderator(session, user, c.community_id)
+    return is_staff_of(session, user, c) or is_moderator(session, user, c)
 
 
-def can_report(session: Session, user: User | None, c: Consultation, phase: Phase) -> bool:
-    return phase == Phase.closed and is_staff_of(session, user, c)
+def _day(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
 
 
-def can_rate(phase: Phase, is_participant: bool, already_rated: bool) -> bool:
-    return phase == Phase.reported and is_participant and not already_rated
+def _open_for_contributions(c: Consultation, phase: Phase) -> None:
+    if phase == Phase.open:
+        return
+    if phase == Phase.scheduled:
+        raise Conflict(N_("This consultation opens on {date}; answers are not accepted yet."),
+                       date=_day(c.start_date))
+    if phase == Phase.draft:
+        raise Conflict(N_("This consultation has not been published."))
+    raise Conflict(N_("This consultation closed on {date}; answers and comments are no "
+                      "longer accepted."), date=_day(c.end_date))
 
 
-def can_verify_organisation(session: Session, user: User | None, org: Organisation) -> bool:
-    return p.is_official_in(session, user, org.community_id) or p.is_admin(user)
+# -- the consultation and its draft -------------------------------------------------------
+
+def check_view(session: Session, user: User | None, c: Consultation, phase: Phase) -> None:
+    """Drafts are seen only by the authority's officials (and admins); the rest is public."""
+    if phase in PUBLIC_PHASES or is_staff_of(session, user, c) or p.is_admin(user):
+        return
+    raise NotFound(NO_SUCH_CONSULTATION)
+
+
+def check_create_any(session: Session, user: User | None) -> None:
+    """Start a consultation at all: an official of some authority."""
+    user = p.logged_in(user)
+    if not p.memberships(session, user).official_of:
+        raise Forbidden(N_("Only an official of an authority can open a consultation."))
+
+
+def check_create(session: Session, user: User | None, authority: Authority) -> None:
+    """Start a consultation of this authority: one of its officials."""
+    p.logged_in(user)
+    if not p.is_official_of(session, user, authority.id):
+        raise Forbidden(N_("Only an official of this authority can open a consultation."))
+
+
+def check_edit(session: Session, user: User | None, c: Consultation, phase: Phase) -> None:
+    """Change the draft (its text, questions and attachments) or publish it."""
+    check_view(session, user, c, phase)
+    if phase != Phase.draft:
+        raise Conflict(N_("Only a draft can be changed; this consultation is published."))
+    if not is_staff_of(session, user, c):
+        raise Forbidden(N_("Only an official of the consultation's authority can change it."))
+
+
+# -- contributions ------------------------------------------------------------------------
+
+def check_respond(session: Session, user: User | None, c: Consultation, phase: Phase
+                  ) -> None:
+    """Answer the questionnaire for oneself: a verified resident, while it is open."""
+    p.logged_in(user)
+    _open_for_contributions(c, phase)
+    if not is_resident(session, user, c):
+        raise Forbidden(N_("Only verified residents of the community and registered "
+                           "organisations can answer."))
+
+
+def check_respond_for(session: Session, user: User | None, c: Consultation, phase: Phase,
+                      org: ConsultationOrganisation | None) -> None:
+    """Answer for an organisation (None: there is no such organisation): its owner, once an
+    official has verified it, while the consultation is open."""
+    user = p.logged_in(user)
+    _open_for_contributions(c, phase)
+    if not owns_verified_organisation(user, org, c):
+        raise Forbidden(N_("You can answer only for a verified organisation of this "
+                           "community that you registered."))
+
+
+def check_own_response(session: Session, user: User | None, c: Consultation,
+                       response: ConsultationResponse | None) -> None:
+    """A response is seen and changed only by the person who submitted it."""
+    if (response is None or response.consultation_id != c.id or user is None
+            or response.user_id != user.id):
+        raise NotFound(N_("No such response."))
+
+
+def check_edit_response(session: Session, user: User | None, c: Consultation, phase: Phase,
+                        response: ConsultationResponse | None) -> None:
+    """Change one's own answers, until the end date."""
+    check_own_response(session, user, c, response)
+    if phase != Phase.open:
+        raise Conflict(N_("The consultation closed on {date}; answers can no longer be "
+                          "changed."), date=_day(c.end_date))
+
+
+def check_comment(session: Session, user: User | None, c: Consultation, phase: Phase
+                  ) -> None:
+    """Participants comment while it is open; the authority's officials may reply."""
+    user = p.logged_in(user)
+    _open_for_contributions(c, phase)
+    if not (takes_part(session, user, c) or is_staff_of(session, user, c)):
+        raise Forbidden(N_("Only verified residents, registered organisations and the "
+                           "authority's officials can comment."))
+
+
+def check_moderate(session: Session, user: User | None, c: Consultation, phase: Phase
+                   ) -> None:
+    """Hide a comment: a moderator of the community (or an admin), once it is public."""
+    p.logged_in(user)
+    if phase not in PUBLIC_PHASES or not is_moderator(session, user, c):
+        raise Forbidden(N_("Only a moderator of the community can hide comments."))
+
+
+# -- the outcome --------------------------------------------------------------------------
+
+def check_publish_report(session: Session, user: User | None, c: Consultation, phase: Phase
+                         ) -> None:
+    """Publish the outcome report: an official of the authority, once it has closed."""
+    p.logged_in(user)
+    if phase == Phase.reported:
+        raise Conflict(REPORT_PUBLISHED)
+    if not is_staff_of(session, user, c):
+        raise Forbidden(N_("Only an official of the consultation's authority can publish "
+                           "the outcome report."))
+    if phase != Phase.closed:
+        raise Conflict(N_("The outcome report can be published once the consultation has "
+                          "closed (after {date})."), date=_day(c.end_date))
+
+
+def check_rate(session: Session, user: User | None, c: Consultation, phase: Phase) -> None:
+    """Rate whether one's input was considered: once, by a participant, after the report."""
+    user = p.logged_in(user)
+    if phase != Phase.reported:
+        raise Conflict(N_("You can rate the consultation once its outcome report is "
+                          "published."))
+    if not is_participant(session, user, c):
+        raise Forbidden(N_("Only people who answered or commented can rate the report."))
+    if repo.rating(session, c.id, user.id) is not None:
+        raise Conflict(ALREADY_RATED)
+
+
+# -- organisations ------------------------------------------------------------------------
+
+def check_register_organisation(session: Session, user: User | None) -> None:
+    user = p.logged_in(user)
+    if not user.email_verified:
+        raise Forbidden(N_("Confirm your e-mail address first."))
+
+
+def check_review_organisations(session: Session, user: User | None) -> None:
+    """See the organisations waiting for verification: an official of some community, or an
+    admin."""
+    user = p.logged_in(user)
+    if not (p.memberships(session, user).official_in or p.is_admin(user)):
+        raise Forbidden(VERIFIES_ORGANISATIONS)
+
+
+def check_verify_organisation(session: Session, user: User | None,
+                              org: ConsultationOrganisation) -> None:
+    p.logged_in(user)
+    if not (p.is_official_in(session, user, org.community_id) or p.is_admin(user)):
+        raise Forbidden(VERIFIES_ORGANISATIONS)
+    if org.verified:
+        raise Conflict(N_("This organisation is already verified."))

@@ -11,19 +11,19 @@ from sqlmodel import Session, select
 
 from app.identity.models import User
 from consultations.models import (
-    Answer,
-    Attachment,
-    Comment,
     Consultation,
+    ConsultationAnswer,
+    ConsultationAttachment,
+    ConsultationComment,
+    ConsultationOption,
+    ConsultationOrganisation,
+    ConsultationQuestion,
     ConsultationRating,
+    ConsultationReport,
+    ConsultationReportItem,
     ConsultationResponse,
-    Option,
-    Organisation,
+    ConsultationSection,
     Publication,
-    Question,
-    Report,
-    ReportItem,
-    Section,
     Status,
 )
 
@@ -42,6 +42,12 @@ def bump(session: Session, model, row_id: int, **deltas: int) -> None:
     loaded = session.identity_map.get(identity_key(model, row_id))
     if loaded is not None:
         session.expire(loaded, list(deltas))
+
+
+def _all_of(session: Session, model, consultation_id: int, *order) -> list:
+    """Every row of `model` that belongs to the consultation, in `order`."""
+    return list(session.exec(select(model).where(model.consultation_id == consultation_id)
+                             .order_by(*order)))
 
 
 # -- consultations ------------------------------------------------------------------------
@@ -92,98 +98,108 @@ def expired_unclosed(session: Session, now: datetime) -> list[Consultation]:
 # -- sections -----------------------------------------------------------------------------
 
 
-def sections(session: Session, consultation_id: int) -> list[Section]:
-    return list(session.exec(select(Section).where(Section.consultation_id == consultation_id)
-                             .order_by(Section.number)))
+def sections(session: Session, consultation_id: int) -> list[ConsultationSection]:
+    return _all_of(session, ConsultationSection, consultation_id, ConsultationSection.number)
 
 
-def section(session: Session, section_id: int) -> Section | None:
-    return session.get(Section, section_id)
+def section(session: Session, section_id: int) -> ConsultationSection | None:
+    return session.get(ConsultationSection, section_id)
 
 
 def delete_sections(session: Session, consultation_id: int) -> None:
-    session.exec(delete(Section).where(Section.consultation_id == consultation_id))
+    session.exec(delete(ConsultationSection)
+                 .where(ConsultationSection.consultation_id == consultation_id))
 
 
-def most_discussed(session: Session, consultation_id: int, limit: int = 5) -> list[Section]:
+def most_discussed(session: Session, consultation_id: int, limit: int = 5
+                   ) -> list[ConsultationSection]:
     return list(session.exec(
-        select(Section).where(Section.consultation_id == consultation_id,
-                              Section.comment_count > 0)
-        .order_by(Section.comment_count.desc(), Section.number).limit(limit)))
+        select(ConsultationSection)
+        .where(ConsultationSection.consultation_id == consultation_id,
+               ConsultationSection.comment_count > 0)
+        .order_by(ConsultationSection.comment_count.desc(), ConsultationSection.number)
+        .limit(limit)))
 
 
 # -- questions ----------------------------------------------------------------------------
 
 
-def questions(session: Session, consultation_id: int) -> list[Question]:
-    return list(session.exec(select(Question).where(Question.consultation_id == consultation_id)
-                             .order_by(Question.position, Question.id)))
+def questions(session: Session, consultation_id: int) -> list[ConsultationQuestion]:
+    return _all_of(session, ConsultationQuestion, consultation_id,
+                   ConsultationQuestion.position, ConsultationQuestion.id)
 
 
-def question(session: Session, question_id: int) -> Question | None:
-    return session.get(Question, question_id)
+def question(session: Session, question_id: int) -> ConsultationQuestion | None:
+    return session.get(ConsultationQuestion, question_id)
 
 
-def options_for(session: Session, question_ids: list[int]) -> dict[int, list[Option]]:
-    out: dict[int, list[Option]] = {qid: [] for qid in question_ids}
+def options_for(session: Session, question_ids: list[int]
+                ) -> dict[int, list[ConsultationOption]]:
+    out: dict[int, list[ConsultationOption]] = {qid: [] for qid in question_ids}
     if question_ids:
-        for option in session.exec(select(Option).where(Option.question_id.in_(question_ids))
-                                   .order_by(Option.question_id, Option.position)):
+        for option in session.exec(
+                select(ConsultationOption)
+                .where(ConsultationOption.question_id.in_(question_ids))
+                .order_by(ConsultationOption.question_id, ConsultationOption.position)):
             out[option.question_id].append(option)
     return out
 
 
 def next_question_position(session: Session, consultation_id: int) -> int:
-    top = session.exec(select(func.max(Question.position))
-                       .where(Question.consultation_id == consultation_id)).one()
+    top = session.exec(select(func.max(ConsultationQuestion.position))
+                       .where(ConsultationQuestion.consultation_id == consultation_id)).one()
     return (top or 0) + 1
 
 
 def delete_question(session: Session, question_id: int) -> None:
-    session.exec(delete(Option).where(Option.question_id == question_id))
-    session.exec(delete(Question).where(Question.id == question_id))
+    session.exec(delete(ConsultationOption)
+                 .where(ConsultationOption.question_id == question_id))
+    session.exec(delete(ConsultationQuestion).where(ConsultationQuestion.id == question_id))
 
 
 # -- attachments --------------------------------------------------------------------------
 
 
-def attachments(session: Session, consultation_id: int) -> list[Attachment]:
-    return list(session.exec(select(Attachment)
-                             .where(Attachment.consultation_id == consultation_id)
-                             .order_by(Attachment.id)))
+def attachments(session: Session, consultation_id: int) -> list[ConsultationAttachment]:
+    return _all_of(session, ConsultationAttachment, consultation_id, ConsultationAttachment.id)
 
 
-def attachment(session: Session, attachment_id: int) -> Attachment | None:
-    return session.get(Attachment, attachment_id)
+def attachment(session: Session, attachment_id: int) -> ConsultationAttachment | None:
+    return session.get(ConsultationAttachment, attachment_id)
 
 
 def delete_attachment(session: Session, attachment_id: int) -> None:
-    session.exec(delete(Attachment).where(Attachment.id == attachment_id))
+    session.exec(delete(ConsultationAttachment)
+                 .where(ConsultationAttachment.id == attachment_id))
 
 
 # -- organisations ------------------------------------------------------------------------
 
 
-def organisation(session: Session, organisation_id: int) -> Organisation | None:
-    return session.get(Organisation, organisation_id)
+def organisation(session: Session, organisation_id: int) -> ConsultationOrganisation | None:
+    return session.get(ConsultationOrganisation, organisation_id)
 
 
-def organisations_of(session: Session, user_id: int) -> list[Organisation]:
-    return list(session.exec(select(Organisation).where(Organisation.user_id == user_id)
-                             .order_by(Organisation.name)))
+def organisations_of(session: Session, user_id: int) -> list[ConsultationOrganisation]:
+    return list(session.exec(select(ConsultationOrganisation)
+                             .where(ConsultationOrganisation.user_id == user_id)
+                             .order_by(ConsultationOrganisation.name)))
 
 
-def organisation_by_code(session: Session, community_id: int, code: str) -> Organisation | None:
-    return session.exec(select(Organisation).where(Organisation.community_id == community_id,
-                                                   Organisation.code == code)).first()
+def organisation_by_code(session: Session, community_id: int, code: str
+                         ) -> ConsultationOrganisation | None:
+    return session.exec(select(ConsultationOrganisation).where(
+        ConsultationOrganisation.community_id == community_id,
+        ConsultationOrganisation.code == code)).first()
 
 
 def unverified_organisations(session: Session, community_ids: Iterable[int] | None
-                             ) -> list[Organisation]:
-    query = select(Organisation).where(Organisation.verified.is_(False))
+                             ) -> list[ConsultationOrganisation]:
+    query = select(ConsultationOrganisation).where(ConsultationOrganisation.verified.is_(False))
     if community_ids is not None:
-        query = query.where(Organisation.community_id.in_(list(community_ids)))
-    return list(session.exec(query.order_by(Organisation.created_at, Organisation.id)))
+        query = query.where(ConsultationOrganisation.community_id.in_(list(community_ids)))
+    return list(session.exec(query.order_by(ConsultationOrganisation.created_at,
+                                            ConsultationOrganisation.id)))
 
 
 # -- responses ----------------------------------------------------------------------------
@@ -207,21 +223,22 @@ def responses_of_user(session: Session, consultation_id: int, user_id: int
         ConsultationResponse.user_id == user_id).order_by(ConsultationResponse.id)))
 
 
-def answers(session: Session, response_id: int) -> list[Answer]:
-    return list(session.exec(select(Answer).where(Answer.response_id == response_id)
-                             .order_by(Answer.question_id, Answer.id)))
+def answers(session: Session, response_id: int) -> list[ConsultationAnswer]:
+    return list(session.exec(select(ConsultationAnswer)
+                             .where(ConsultationAnswer.response_id == response_id)
+                             .order_by(ConsultationAnswer.question_id, ConsultationAnswer.id)))
 
 
 def delete_answers(session: Session, response_id: int, question_id: int) -> None:
-    session.exec(delete(Answer).where(Answer.response_id == response_id,
-                                      Answer.question_id == question_id))
+    session.exec(delete(ConsultationAnswer).where(ConsultationAnswer.response_id == response_id,
+                                                  ConsultationAnswer.question_id == question_id))
 
 
 def is_participant(session: Session, consultation_id: int, user_id: int) -> bool:
     responded = exists().where(ConsultationResponse.consultation_id == consultation_id,
                                ConsultationResponse.user_id == user_id)
-    commented = exists().where(Comment.consultation_id == consultation_id,
-                               Comment.user_id == user_id)
+    commented = exists().where(ConsultationComment.consultation_id == consultation_id,
+                               ConsultationComment.user_id == user_id)
     return bool(session.exec(select(or_(responded, commented))).one())
 
 
@@ -230,21 +247,25 @@ def published_contributions(session: Session, consultation_id: int
     """Responses whose authors chose to publish them, with the person's and organisation's
     names (the caller drops them for anonymous ones). Unpublished responses never leave SQL."""
     rows = session.exec(
-        select(ConsultationResponse, User.display_name, User.erased_at, Organisation.name)
+        select(ConsultationResponse, User.display_name, User.erased_at,
+               ConsultationOrganisation.name)
         .join(User, User.id == ConsultationResponse.user_id)
-        .outerjoin(Organisation, Organisation.id == ConsultationResponse.organisation_id)
+        .outerjoin(ConsultationOrganisation,
+                   ConsultationOrganisation.id == ConsultationResponse.organisation_id)
         .where(ConsultationResponse.consultation_id == consultation_id,
                ConsultationResponse.publication != Publication.none)
         .order_by(ConsultationResponse.id))
     return [(r, None if erased else name, org) for r, name, erased, org in rows]
 
 
-def answers_of_responses(session: Session, response_ids: list[int]) -> dict[int, list[Answer]]:
-    out: dict[int, list[Answer]] = {rid: [] for rid in response_ids}
+def answers_of_responses(session: Session, response_ids: list[int]
+                         ) -> dict[int, list[ConsultationAnswer]]:
+    out: dict[int, list[ConsultationAnswer]] = {rid: [] for rid in response_ids}
     for start in range(0, len(response_ids), 500):
         chunk = response_ids[start:start + 500]
-        for answer in session.exec(select(Answer).where(Answer.response_id.in_(chunk))
-                                   .order_by(Answer.response_id, Answer.id)):
+        for answer in session.exec(
+                select(ConsultationAnswer).where(ConsultationAnswer.response_id.in_(chunk))
+                .order_by(ConsultationAnswer.response_id, ConsultationAnswer.id)):
             out[answer.response_id].append(answer)
     return out
 
@@ -252,38 +273,40 @@ def answers_of_responses(session: Session, response_ids: list[int]) -> dict[int,
 # -- comments -----------------------------------------------------------------------------
 
 
-def comment(session: Session, comment_id: int) -> Comment | None:
-    return session.get(Comment, comment_id)
+def comment(session: Session, comment_id: int) -> ConsultationComment | None:
+    return session.get(ConsultationComment, comment_id)
 
 
 def comments(session: Session, consultation_id: int, *, section_id: int | None = None,
              include_unpublished: bool = False, viewer_id: int | None = None
-             ) -> list[tuple[Comment, str | None, datetime | None]]:
+             ) -> list[tuple[ConsultationComment, str | None, datetime | None]]:
     """Comments with their author's name (used only for those published by name)."""
-    query = (select(Comment, User.display_name, User.erased_at)
-             .outerjoin(User, User.id == Comment.user_id)
-             .where(Comment.consultation_id == consultation_id))
+    query = (select(ConsultationComment, User.display_name, User.erased_at)
+             .outerjoin(User, User.id == ConsultationComment.user_id)
+             .where(ConsultationComment.consultation_id == consultation_id))
     if section_id is not None:
-        query = query.where(Comment.section_id == section_id)
+        query = query.where(ConsultationComment.section_id == section_id)
     if not include_unpublished:
-        visible = Comment.publication != Publication.none
+        visible = ConsultationComment.publication != Publication.none
         if viewer_id is not None:
-            visible = or_(visible, Comment.user_id == viewer_id)
+            visible = or_(visible, ConsultationComment.user_id == viewer_id)
         query = query.where(visible)
     return [(c, name, erased) for c, name, erased in
-            session.exec(query.order_by(Comment.section_id, Comment.id))]
+            session.exec(query.order_by(ConsultationComment.section_id, ConsultationComment.id))]
 
 
 # -- report and ratings -------------------------------------------------------------------
 
 
-def report(session: Session, consultation_id: int) -> Report | None:
-    return session.exec(select(Report).where(Report.consultation_id == consultation_id)).first()
+def report(session: Session, consultation_id: int) -> ConsultationReport | None:
+    return session.exec(select(ConsultationReport)
+                        .where(ConsultationReport.consultation_id == consultation_id)).first()
 
 
-def report_items(session: Session, report_id: int) -> list[ReportItem]:
-    return list(session.exec(select(ReportItem).where(ReportItem.report_id == report_id)
-                             .order_by(ReportItem.id)))
+def report_items(session: Session, report_id: int) -> list[ConsultationReportItem]:
+    return list(session.exec(select(ConsultationReportItem)
+                             .where(ConsultationReportItem.report_id == report_id)
+                             .order_by(ConsultationReportItem.id)))
 
 
 def rating(session: Session, consultation_id: int, user_id: int) -> ConsultationRating | None:
@@ -303,9 +326,10 @@ def by_title(session: Session, community_id: int, title: str) -> Consultation | 
 # -- personal data ------------------------------------------------------------------------
 
 
-def comments_of_user(session: Session, user_id: int) -> list[Comment]:
-    return list(session.exec(select(Comment).where(Comment.user_id == user_id)
-                             .order_by(Comment.id)))
+def comments_of_user(session: Session, user_id: int) -> list[ConsultationComment]:
+    return list(session.exec(select(ConsultationComment)
+                             .where(ConsultationComment.user_id == user_id)
+                             .order_by(ConsultationComment.id)))
 
 
 def responses_by_user(session: Session, user_id: int) -> list[ConsultationResponse]:
@@ -327,7 +351,8 @@ def unname_contributions(session: Session, user_id: int) -> None:
                         ConsultationResponse.publication == Publication.named)
                  .values(publication=Publication.anonymous)
                  .execution_options(synchronize_session=False))
-    session.exec(update(Comment)
-                 .where(Comment.user_id == user_id, Comment.publication == Publication.named)
+    session.exec(update(ConsultationComment)
+                 .where(ConsultationComment.user_id == user_id,
+                        ConsultationComment.publication == Publication.named)
                  .values(publication=Publication.anonymous)
                  .execution_options(synchronize_session=False))

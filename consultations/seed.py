@@ -15,11 +15,11 @@ from sqlmodel import Session
 from app import clock
 from app.rules import calendar
 from consultations import repository as repo
-from consultations import service
 from consultations.models import (
     AnswerIn,
     Category,
     CommentIn,
+    Consultation,
     ConsultationCreate,
     OrganisationIn,
     Outcome,
@@ -31,6 +31,7 @@ from consultations.models import (
     ReportItemIn,
     ResponseIn,
 )
+from consultations.service import discussion, drafting, organisations, outcome, reading, responding
 
 OPEN_TITLE = "Правила благоустрою міста: проєкт змін"
 OPEN_BODY = """Проєкт змін до Правил благоустрою території міста. Просимо висловитися щодо \
@@ -108,15 +109,15 @@ def _seed_open(session: Session, demo: Any) -> None:
         return
     official = demo.users[f"official:{slug}"]
     start, end = _period(place, 0)
-    c = service.create(session, official, ConsultationCreate(
+    c = drafting.create(session, official, ConsultationCreate(
         community_id=place.community.id, authority_id=place.council.id, title=OPEN_TITLE,
         summary="Місто оновлює Правила благоустрою. Розкажіть, що для вас важливо: зелень, "
                 "велодоріжки, освітлення.",
         body=OPEN_BODY, stakeholders=["Мешканці", "ОСББ", "Громадські організації",
                                       "Бізнес"],
         start_date=start, end_date=end, questions=_questions()))
-    service.publish(session, official, c)
-    views = service.questions(session, c)
+    drafting.publish(session, official, c)
+    views = reading.questions(session, c)
     people = [
         ("resident", 0, [0, 1], 4, "Більше дерев біля шкіл.", Publication.named),
         ("neighbour1", 1, [1], 3, None, Publication.anonymous),
@@ -124,26 +125,26 @@ def _seed_open(session: Session, demo: Any) -> None:
         ("neighbour3", 2, [3], None, None, Publication.none),
     ]
     for key, choice, picks, scale, text, publication in people:
-        service.respond(session, demo.users[f"{key}:{slug}"], c, ResponseIn(
+        responding.respond(session, demo.users[f"{key}:{slug}"], c, ResponseIn(
             publication=publication, answers=_answers(views, choice, picks, scale, text)))
     # A registered, verified organisation answers too.
     owner = demo.users[f"neighbour4:{slug}"]
-    org = service.register_organisation(session, owner, OrganisationIn(
+    org = organisations.register_organisation(session, owner, OrganisationIn(
         community_id=place.community.id, name="ГО «Зелене місто»", category=Category.ngo,
         code="40123456"))
-    service.verify_organisation(session, official, org.id)
-    service.respond(session, owner, c, ResponseIn(
+    organisations.verify_organisation(session, official, org.id)
+    responding.respond(session, owner, c, ResponseIn(
         organisation_id=org.id, publication=Publication.named,
         answers=_answers(views, 1, [0], 4, "Компенсаційна висадка — п'ять дерев замість "
                                            "одного.")))
-    sections = service.sections(session, c)
-    first = service.add_comment(session, demo.users[f"resident:{slug}"], c, CommentIn(
+    sections = reading.sections(session, c)
+    first = discussion.add_comment(session, demo.users[f"resident:{slug}"], c, CommentIn(
         section_id=sections[2].id, body="Три дерева замість одного — замало для центру.",
         publication=Publication.named))
-    service.add_comment(session, official, c, CommentIn(
+    discussion.add_comment(session, official, c, CommentIn(
         section_id=sections[2].id, parent_id=first.id, publication=Publication.named,
         body="Дякуємо, розглянемо збільшення норми для центральних районів."))
-    service.add_comment(session, demo.users[f"neighbour1:{slug}"], c, CommentIn(
+    discussion.add_comment(session, demo.users[f"neighbour1:{slug}"], c, CommentIn(
         section_id=sections[3].id, body="Потрібні окремі велосмуги, а не спільні з тротуаром.",
         publication=Publication.anonymous))
 
@@ -152,14 +153,9 @@ def _at(day, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=calendar.LOCAL_TZ).astimezone(UTC)
 
 
-def _seed_reported(session: Session, demo: Any) -> None:
-    place = demo.communities[1] if len(demo.communities) > 1 else demo.communities[0]
-    slug = place.community.slug
-    if repo.by_title(session, place.community.id, REPORTED_TITLE) is not None:
-        return
-    official = demo.users[f"official:{slug}"]
+def _publish_reported(session: Session, place: Any, official: Any) -> Consultation:
     start, end = _period(place, 0)
-    c = service.create(session, official, ConsultationCreate(
+    c = drafting.create(session, official, ConsultationCreate(
         community_id=place.community.id, authority_id=place.council.id,
         title=REPORTED_TITLE,
         summary="Нова схема підвезення учнів: маршрути й розклад шкільних автобусів.",
@@ -169,55 +165,76 @@ def _seed_reported(session: Session, demo: Any) -> None:
                            "розклад?", options=["Так", "Ні"]),
             QuestionCreate(kind=QuestionKind.text, prompt="Що змінити в маршрутах?",
                            required=False)]))
-    service.publish(session, official, c)
-    # Move the consultation into the past, then live through it with the services.
-    duration = end - start
+    return drafting.publish(session, official, c)
+
+
+def _move_into_the_past(session: Session, c: Consultation) -> None:
+    """The same length, ended well before today (published three days before it started)."""
+    duration = c.end_date - c.start_date
     start = calendar.local_date(clock.now()) - timedelta(days=duration.days + 40)
-    end = start + duration
-    c.start_date, c.end_date = start, end
-    c.starts_at, c.ends_at = service.bounds(start, end)
+    c.start_date, c.end_date = start, start + duration
+    c.starts_at, c.ends_at = drafting.bounds(c.start_date, c.end_date)
     c.published_at = _at(start - timedelta(days=3))
     session.add(c)
     session.flush()
+
+
+def _take_part(session: Session, demo: Any, slug: str, c: Consultation) -> None:
+    single, free = reading.questions(session, c)
+    texts = ["Додати рейс о 14:00 для молодших класів.", None, "Зупинка біля амбулаторії."]
+    for n, key in enumerate(["resident", "neighbour1", "neighbour2"]):
+        answers = [AnswerIn(question_id=single.question.id,
+                            option_ids=[single.options[n % 2].id])]
+        if texts[n]:
+            answers.append(AnswerIn(question_id=free.question.id, text=texts[n]))
+        responding.respond(session, demo.users[f"{key}:{slug}"], c, ResponseIn(
+            publication=Publication.named if n != 1 else Publication.anonymous,
+            answers=answers))
+    sections = reading.sections(session, c)
+    discussion.add_comment(session, demo.users[f"neighbour2:{slug}"], c, CommentIn(
+        section_id=sections[1].id, body="Останній рейс о 16:30 — запізно для "
+                                        "першокласників.", publication=Publication.named))
+
+
+def _report(session: Session, official: Any, c: Consultation) -> None:
+    single, free = reading.questions(session, c)
+    explanations = ["Схему підвезення затверджено.", "Маршрути затверджено без змін.",
+                    "Додано рейс о 14:00; останній рейс залишено о 16:30."]
+    items = [ReportItemIn(section_id=s.id,
+                          outcome=Outcome.accepted if n < 2 else Outcome.partly_accepted,
+                          explanation=explanations[min(n, 2)])
+             for n, s in enumerate(reading.sections(session, c))]
+    items += [ReportItemIn(question_id=single.question.id, outcome=Outcome.partly_accepted,
+                           explanation="Розклад змінено для молодших класів."),
+              ReportItemIn(question_id=free.question.id, outcome=Outcome.accepted,
+                           explanation="Зупинку біля амбулаторії додано.")]
+    outcome.publish_report(session, official, c, ReportIn(
+        summary="Враховано пропозиції щодо додаткового рейсу та нової зупинки.",
+        decision_url="https://example.org/rishennia/2026-145", items=items))
+
+
+def _seed_reported(session: Session, demo: Any) -> None:
+    place = demo.communities[1] if len(demo.communities) > 1 else demo.communities[0]
+    slug = place.community.slug
+    if repo.by_title(session, place.community.id, REPORTED_TITLE) is not None:
+        return
+    official = demo.users[f"official:{slug}"]
+    c = _publish_reported(session, place, official)
+    _move_into_the_past(session, c)
+    start, end = c.start_date, c.end_date
+    # Live through it with the services, at moments in the past.
     previous = clock._now  # the seed moves time only for itself
     try:
         clock.set_clock(lambda: _at(start + timedelta(days=2)))
-        views = service.questions(session, c)
-        single, free = views
-        texts = ["Додати рейс о 14:00 для молодших класів.", None, "Зупинка біля амбулаторії."]
-        for n, key in enumerate(["resident", "neighbour1", "neighbour2"]):
-            answers = [AnswerIn(question_id=single.question.id,
-                                option_ids=[single.options[n % 2].id])]
-            if texts[n]:
-                answers.append(AnswerIn(question_id=free.question.id, text=texts[n]))
-            service.respond(session, demo.users[f"{key}:{slug}"], c, ResponseIn(
-                publication=Publication.named if n != 1 else Publication.anonymous,
-                answers=answers))
-        sections = service.sections(session, c)
-        service.add_comment(session, demo.users[f"neighbour2:{slug}"], c, CommentIn(
-            section_id=sections[1].id, body="Останній рейс о 16:30 — запізно для "
-                                            "першокласників.", publication=Publication.named))
+        _take_part(session, demo, slug, c)
         clock.set_clock(lambda: _at(end + timedelta(days=1), 6))
-        service.close_expired(session)
+        outcome.close_expired(session)
         clock.set_clock(lambda: _at(end + timedelta(days=6)))
-        explanations = ["Схему підвезення затверджено.", "Маршрути затверджено без змін.",
-                        "Додано рейс о 14:00; останній рейс залишено о 16:30."]
-        items = [ReportItemIn(section_id=s.id,
-                              outcome=Outcome.accepted if n < 2 else Outcome.partly_accepted,
-                              explanation=explanations[min(n, 2)])
-                 for n, s in enumerate(sections)]
-        items += [ReportItemIn(question_id=single.question.id,
-                               outcome=Outcome.partly_accepted,
-                               explanation="Розклад змінено для молодших класів."),
-                  ReportItemIn(question_id=free.question.id, outcome=Outcome.accepted,
-                               explanation="Зупинку біля амбулаторії додано.")]
-        service.publish_report(session, official, c, ReportIn(
-            summary="Враховано пропозиції щодо додаткового рейсу та нової зупинки.",
-            decision_url="https://example.org/rishennia/2026-145", items=items))
+        _report(session, official, c)
     finally:
         clock.set_clock(previous)
-    service.rate(session, demo.users[f"resident:{slug}"], c, Rating.yes)
-    service.rate(session, demo.users[f"neighbour2:{slug}"], c, Rating.partly)
+    outcome.rate(session, demo.users[f"resident:{slug}"], c, Rating.yes)
+    outcome.rate(session, demo.users[f"neighbour2:{slug}"], c, Rating.partly)
 
 
 def seed(session: Session, demo: Any) -> None:

@@ -4,10 +4,13 @@ Sections begin at first- and second-level headings found by the Markdown parser 
 "#" inside a code block or a list is not mistaken for one. Text before the first heading is a
 section of its own (shown as the preamble). Raw HTML in the source is escaped, never passed
 through, and markdown-it refuses javascript:, vbscript: and data: links.
+
+Also the plain text people type (titles, names, reasons, comments), tidied the one way.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,3 +84,14 @@ def split_sections(markdown: str) -> list[SectionText]:
         body = "\n".join(lines[body_start:body_end]).strip()
         sections.append(SectionText(len(sections) + 1, title[:300], body))
     return sections
+
+
+def clean_line(value: str | None) -> str:
+    """One line of text: runs of whitespace (newlines included) become one space."""
+    return " ".join((value or "").split())
+
+
+def clean_body(value: str | None) -> str:
+    """Paragraphs of text: each line tidied, at most one empty line between paragraphs."""
+    lines = [" ".join(line.split()) for line in (value or "").replace("\r", "").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

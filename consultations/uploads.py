@@ -18,7 +18,8 @@ from app.exceptions import InvalidInput
 from app.settings import ROOT
 from app.web.i18n import N_
 
-MAX_BYTES = 10 * 1024 * 1024  # 10 MB a file
+MAX_MB = 10  # a file
+MAX_BYTES = MAX_MB * 1024 * 1024
 MAX_PER_CONSULTATION = 20
 
 # extension -> (content type, a check of the first bytes)
@@ -53,34 +54,38 @@ def extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def check(filename: str, data: bytes) -> tuple[str, str]:
-    """(safe file name, content type) when the file may be stored; InvalidInput otherwise."""
-    name = safe_filename(filename)
-    ext = extension(name)
+def _refusal(ext: str, data: bytes) -> tuple[str, dict] | None:
+    """Why the file may not be stored (a msgid and its parameters), or None."""
     if ext not in TYPES:
-        raise InvalidInput(N_("This type of file is not accepted. Allowed: {allowed}."),
-                           fields={"file": N_("This type of file is not accepted.")},
-                           allowed=ALLOWED_LABEL)
+        return (N_("This type of file is not accepted. Allowed: {allowed}."),
+                {"allowed": ALLOWED_LABEL})
     if not data:
-        raise InvalidInput(N_("The file is empty."), fields={"file": N_("The file is empty.")})
+        return N_("The file is empty."), {}
     if len(data) > MAX_BYTES:
-        raise InvalidInput(N_("The file is too large (at most {mb} MB)."),
-                           fields={"file": N_("The file is too large.")},
-                           mb=MAX_BYTES // (1024 * 1024))
-    content_type, magic = TYPES[ext]
+        return N_("The file is too large (at most {mb} MB)."), {"mb": MAX_MB}
+    magic = TYPES[ext][1]
     if magic is not None and not data.startswith(magic):
-        raise InvalidInput(N_("The file's content does not match its type."),
-                           fields={"file": N_("The file's content does not match its type.")})
+        return N_("The file's content does not match its type."), {}
     if ext == "csv":
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise InvalidInput(N_("A CSV file must be UTF-8 text."),
-                               fields={"file": N_("A CSV file must be UTF-8 text.")}) from None
+            return N_("A CSV file must be UTF-8 text."), {}
         if b"\x00" in data:
-            raise InvalidInput(N_("The file's content does not match its type."),
-                               fields={"file": N_("The file's content does not match its type.")})
-    return name, content_type
+            return N_("The file's content does not match its type."), {}
+    return None
+
+
+def check(filename: str, data: bytes) -> tuple[str, str]:
+    """(safe file name, content type) when the file may be stored; InvalidInput of the form's
+    "file" field otherwise."""
+    name = safe_filename(filename)
+    ext = extension(name)
+    refusal = _refusal(ext, data)
+    if refusal is not None:
+        message, params = refusal
+        raise InvalidInput(message, fields={"file": message}, **params)
+    return name, TYPES[ext][0]
 
 
 def store(data: bytes, ext: str) -> str:

@@ -1,14 +1,14 @@
-"""HTML pages of consultations: parse, authorise (in the service), render.
+"""HTML pages of consultations: parse, authorise (consultations/dependencies.py), call the
+service, render.
 
-Every form posts and redirects (303) or re-renders with its errors (422) without JavaScript.
-htmx enhances two things through the same routes: an answer is saved per question (the route
-answers with that question's block), and a comment is posted in place (the route answers with
-the section's thread).
+Every form posts and redirects (303), or is shown again with its errors (app.web.forms.rerender)
+without JavaScript. htmx enhances two things through the same routes: an answer is saved per
+question (the route answers with the respond page's `question` block), and a comment is posted
+in place (the route answers with the consultation page's `comments` block of the section).
 """
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,16 +22,23 @@ from app.accountability import service as accountability
 from app.communities import permissions as cp
 from app.communities import repository as communities_repo
 from app.communities import service as communities
-from app.exceptions import DomainError, Forbidden, InvalidInput, NotFound
+from app.communities.models import Community
+from app.exceptions import DomainError, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.settings import get_settings
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router
-from app.web.forms import parse
+from app.web.forms import parse, rerender
 from app.web.i18n import N_, gettext
 from app.web.ratelimit import limit
-from app.web.templating import is_htmx, render
+from app.web.templating import block_for, render
 from consultations import charts, permissions, uploads
-from consultations import service as svc
+from consultations.dependencies import (
+    ConsultationAuthor,
+    EditableConsultation,
+    OrganisationReviewer,
+    OwnResponse,
+    VisibleConsultation,
+)
 from consultations.models import (
     CATEGORY_LABELS,
     OUTCOME_LABELS,
@@ -44,6 +51,7 @@ from consultations.models import (
     CommentIn,
     Consultation,
     ConsultationCreate,
+    ConsultationResponse,
     ConsultationUpdate,
     OrganisationIn,
     Outcome,
@@ -51,12 +59,13 @@ from consultations.models import (
     Publication,
     QuestionCreate,
     QuestionKind,
-    Rating,
     ReportIn,
     ReportItemIn,
     ResponseEdit,
     ResponseIn,
 )
+from consultations.service import discussion, drafting, organisations, outcome, reading, responding
+from consultations.service.reading import CleanAnswer, QuestionView
 
 router = make_router()
 
@@ -64,6 +73,7 @@ LABELS = {
     "phases": PHASE_LABELS, "categories": CATEGORY_LABELS, "publications": PUBLICATION_LABELS,
     "kinds": QUESTION_KIND_LABELS, "outcomes": OUTCOME_LABELS, "ratings": RATING_LABELS,
 }
+PUBLICATION_CHOICE = N_("Choose how your contribution is published.")
 
 
 async def form_data(request: Request) -> FormData:
@@ -74,30 +84,52 @@ async def form_data(request: Request) -> FormData:
 Form_ = Annotated[FormData, Depends(form_data)]
 
 
-def _errors(exc: DomainError) -> dict[str, str]:
-    """Per-field messages, and the main message under "form" (shown at the top)."""
-    errors = exc.field_texts()
-    message = gettext(exc.message)
-    if exc.params:
-        with contextlib.suppress(KeyError, IndexError):
-            message = message.format(**exc.params)
-    errors["form"] = message
-    return errors
+# -- parsing ------------------------------------------------------------------------------
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _publication(value: Any) -> Publication:
+    if value not in tuple(Publication):
+        raise InvalidInput(PUBLICATION_CHOICE, fields={"publication": PUBLICATION_CHOICE})
+    return Publication(value)
+
+
+def _as_invalid(exc: DomainError) -> DomainError:
+    """The forms that create something (a consultation, an organisation) answer whatever they
+    refuse as invalid input (422) on the form, a taken registration code or an unknown choice
+    included; a person who may not use them at all gets the error page (401, 403)."""
+    if isinstance(exc, (NotAuthenticated, Forbidden)):
+        raise exc
+    return InvalidInput(exc.message, fields=exc.fields, **exc.params)
+
+
+# -- shared pieces ------------------------------------------------------------------------
+
+def _fragment(request: Request, block: str, element_id: str) -> str | None:
+    """The page's `block` when htmx aims at `element_id`, the one element of a list it fills
+    (question-7, comments-3): a block's name cannot carry the id."""
+    return block if block_for(request, element_id) else None
+
+
+def _communities(session) -> dict[int, Community]:
+    return {c.id: c for c in communities_repo.communities(session)}
+
+
+def _publications() -> list[tuple[str, str]]:
+    return [(p.value, gettext(PUBLICATION_LABELS[p])) for p in Publication]
 
 
 def _base(session, user, c: Consultation) -> dict[str, Any]:
     return {
         "c": c,
-        "phase": svc.phase(c),
+        "phase": reading.phase(c),
         "community": communities.get(session, c.community_id),
         "authority": communities.get_authority(session, c.authority_id),
         "is_staff": permissions.is_staff_of(session, user, c),
         "L": LABELS,
     }
-
-
-def _lines(value: str) -> list[str]:
-    return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
 # -- list and creation --------------------------------------------------------------------
@@ -108,16 +140,15 @@ def listing(request: Request, session: DbSession, user: OptionalUser,
             page: int = Query(1, ge=1, le=10_000)):
     place = communities.get_by_slug(session, community) if community else None
     phase_filter = phase if phase in tuple(Phase) else None
-    items, total = svc.listing(session, user, community_id=place.id if place else None,
-                               phase_filter=phase_filter, page=page)
+    items, total = reading.listing(session, user, community_id=place.id if place else None,
+                                   phase_filter=phase_filter, page=page)
     per_page = get_settings().page_size
-    names = {c.id: c for c in communities_repo.communities(session)}
-    can_create = bool(user and cp.memberships(session, user).official_of)
+    names = _communities(session)
     return render(request, "consultations/list.html", {
-        "items": [(c, svc.phase(c), names.get(c.community_id)) for c in items],
+        "items": [(c, reading.phase(c), names.get(c.community_id)) for c in items],
         "total": total, "page": page, "pages": max(1, -(-total // per_page)),
         "community": place, "communities": list(names.values()), "phase_filter": phase_filter,
-        "can_create": can_create, "L": LABELS,
+        "can_create": cp.allowed(permissions.check_create_any, session, user), "L": LABELS,
         "query": f"?community={quote(community)}&phase={quote(phase_filter or '')}&",
     })
 
@@ -131,25 +162,25 @@ def _authority_choices(session, user) -> list[tuple[int, str]]:
     return out
 
 
-def _form_page(request, session, user, c, form, errors, status_code=200, flash=None):
-    ctx = {"form": form, "errors": errors, "authorities": _authority_choices(session, user),
+def _draft_page(session, user, c: Consultation | None, form: dict, flash: str | None = None
+                ) -> tuple[str, dict[str, Any]]:
+    """The form of a new consultation, or the edit page of a draft: template and context."""
+    ctx = {"form": form, "errors": {}, "authorities": _authority_choices(session, user),
            "L": LABELS, "flash": flash}
-    if c is not None:
-        rules = svc.rules_of(session, c)
-        ctx.update(_base(session, user, c))
-        ctx.update({"questions": svc.questions(session, c), "sections": svc.sections(session, c),
-                    "attachments": svc.attachments(session, c), "rules": rules,
-                    "allowed_types": uploads.ALLOWED_LABEL,
-                    "max_mb": uploads.MAX_BYTES // (1024 * 1024)})
-        return render(request, "consultations/edit.html", ctx, status_code=status_code)
-    return render(request, "consultations/new.html", ctx, status_code=status_code)
+    if c is None:
+        return "consultations/new.html", ctx
+    ctx.update(_base(session, user, c))
+    ctx.update({"questions": reading.questions(session, c),
+                "sections": reading.sections(session, c),
+                "attachments": reading.attachments(session, c),
+                "rules": reading.rules_of(session, c), "allowed_types": uploads.ALLOWED_LABEL,
+                "max_mb": uploads.MAX_MB})
+    return "consultations/edit.html", ctx
 
 
 @router.get("/consultations/new")
-def new_form(request: Request, session: DbSession, user: CurrentUser):
-    if not cp.memberships(session, user).official_of:
-        raise Forbidden(N_("Only an official of an authority can open a consultation."))
-    return _form_page(request, session, user, None, {}, {})
+def new_form(request: Request, session: DbSession, user: ConsultationAuthor):
+    return render(request, *_draft_page(session, user, None, {}))
 
 
 @router.post("/consultations/new")
@@ -173,34 +204,33 @@ def create(request: Request, session: DbSession, user: CurrentUser,
             "title": title, "summary": summary, "body": body,
             "stakeholders": _lines(stakeholders),
             "start_date": start_date or None, "end_date": end_date or None})
-        c = svc.create(session, user, data)
+        c = drafting.create(session, user, data)
     except DomainError as exc:
-        if exc.status_code in (401, 403):
-            raise
-        return _form_page(request, session, user, None, form, _errors(exc), 422)
+        return rerender(request, *_draft_page(session, user, None, form), _as_invalid(exc))
     return RedirectResponse(f"/consultations/{c.id}/edit", status_code=303)
 
 
 # -- organisations (before /consultations/{id}) -------------------------------------------
 
-def _organisations_page(request, session, user, form, errors, status_code=200, flash=None):
-    mine = svc.organisations_of(session, user)
-    names = {c.id: c for c in communities_repo.communities(session)}
-    return render(request, "consultations/organisations.html", {
-        "organisations": [(o, names.get(o.community_id)) for o in mine],
-        "communities": list(names.values()), "form": form, "errors": errors,
+def _organisations_page(session, user, form: dict, flash: str | None = None) -> dict[str, Any]:
+    names = _communities(session)
+    return {
+        "organisations": [(o, names.get(o.community_id))
+                          for o in organisations.organisations_of(session, user)],
+        "communities": list(names.values()), "form": form, "errors": {},
         "categories": [(c.value, gettext(CATEGORY_LABELS[c])) for c in Category
                        if c != Category.resident],
-        "can_review": bool(cp.memberships(session, user).official_in) or cp.is_admin(user),
-        "flash": flash, "L": LABELS}, status_code=status_code)
+        "can_review": cp.allowed(permissions.check_review_organisations, session, user),
+        "flash": flash, "L": LABELS}
 
 
 @router.get("/consultations/organisations")
-def organisations(request: Request, session: DbSession, user: CurrentUser,
-                  registered: int = 0):
+def organisations_page(request: Request, session: DbSession, user: CurrentUser,
+                       registered: int = 0):
     flash = gettext("The organisation is registered. An official of the community will "
                     "verify it.") if registered else None
-    return _organisations_page(request, session, user, {}, {}, flash=flash)
+    return render(request, "consultations/organisations.html",
+                  _organisations_page(session, user, {}, flash=flash))
 
 
 @router.post("/consultations/organisations")
@@ -213,63 +243,57 @@ def register_organisation(request: Request, session: DbSession, user: CurrentUse
     try:
         data = parse(OrganisationIn, {"community_id": community_id or None, "name": name,
                                       "category": category or None, "code": code})
-        svc.register_organisation(session, user, data)
+        organisations.register_organisation(session, user, data)
     except DomainError as exc:
-        if exc.status_code in (401, 403):
-            raise
-        return _organisations_page(request, session, user, form, _errors(exc), 422)
+        return rerender(request, "consultations/organisations.html",
+                        _organisations_page(session, user, form), _as_invalid(exc))
     return RedirectResponse("/consultations/organisations?registered=1", status_code=303)
 
 
 @router.get("/consultations/organisations/review")
-def organisations_review(request: Request, session: DbSession, user: CurrentUser):
-    if not (cp.memberships(session, user).official_in or cp.is_admin(user)):
-        raise Forbidden(N_("Only an official of the organisation's community can verify it."))
-    pending = svc.organisations_to_verify(session, user)
-    names = {c.id: c for c in communities_repo.communities(session)}
+def organisations_review(request: Request, session: DbSession, user: OrganisationReviewer):
+    pending = organisations.organisations_to_verify(session, user)
+    names = _communities(session)
     return render(request, "consultations/organisations_review.html", {
         "pending": [(o, names.get(o.community_id)) for o in pending], "L": LABELS})
 
 
 @router.post("/consultations/organisations/{organisation_id}/verify")
 def verify_organisation(session: DbSession, user: CurrentUser, organisation_id: int):
-    svc.verify_organisation(session, user, organisation_id)
+    organisations.verify_organisation(session, user, organisation_id)
     return RedirectResponse("/consultations/organisations/review", status_code=303)
 
 
 # -- the consultation page ----------------------------------------------------------------
 
-def _detail_context(session, user, c: Consultation, errors: dict | None = None,
-                    form: dict | None = None) -> dict[str, Any]:
+def _detail_context(session, user, c: Consultation, form: dict | None = None
+                    ) -> dict[str, Any]:
     ctx = _base(session, user, c)
     phase = ctx["phase"]
-    orgs = svc.organisations_of(session, user)
     ctx.update({
-        "sections": svc.sections(session, c),
-        "threads": svc.comment_threads(session, user, c),
-        "attachments": svc.attachments(session, c),
-        "question_count": len(svc.questions(session, c)),
-        "my_responses": svc.responses_of(session, user, c),
-        "may_take_part": permissions.may_take_part(session, user, c, orgs),
-        "can_comment": permissions.can_comment(session, user, c, phase, orgs),
-        "can_moderate": permissions.can_moderate(session, user, c, phase),
-        "can_edit": permissions.can_edit(session, user, c, phase),
-        "report_due": svc.last_day(svc.report_due(session, c)),
-        "errors": errors or {}, "form": form or {},
-        "publications": [(p.value, gettext(PUBLICATION_LABELS[p])) for p in Publication],
+        "sections": reading.sections(session, c),
+        "threads": discussion.comment_threads(session, user, c),
+        "attachments": reading.attachments(session, c),
+        "question_count": len(reading.questions(session, c)),
+        "my_responses": responding.responses_of(session, user, c),
+        "may_take_part": permissions.takes_part(session, user, c),
+        "can_comment": cp.allowed(permissions.check_comment, session, user, c, phase),
+        "can_moderate": cp.allowed(permissions.check_moderate, session, user, c, phase),
+        "can_edit": cp.allowed(permissions.check_edit, session, user, c, phase),
+        "report_due": outcome.last_day(outcome.report_due(session, c)),
+        "errors": {}, "form": form or {}, "publications": _publications(),
     })
     return ctx
 
 
 @router.get("/consultations/{consultation_id}")
-def detail(request: Request, session: DbSession, user: OptionalUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
+def detail(request: Request, session: DbSession, user: OptionalUser, c: VisibleConsultation):
     return render(request, "consultations/detail.html", _detail_context(session, user, c))
 
 
 @router.get("/consultations/{consultation_id}/attachments/{attachment_id}")
-def download(session: DbSession, user: OptionalUser, consultation_id: int, attachment_id: int):
-    attachment = svc.attachment_for_download(session, user, consultation_id, attachment_id)
+def download(session: DbSession, c: VisibleConsultation, attachment_id: int):
+    attachment = reading.attachment(session, c, attachment_id)
     try:
         path = uploads.path_of(attachment.stored_name)
         data = path.read_bytes()
@@ -293,22 +317,20 @@ def _edit_form(c: Consultation) -> dict[str, Any]:
 
 
 @router.get("/consultations/{consultation_id}/edit")
-def edit_form(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
+def edit_form(request: Request, session: DbSession, user: CurrentUser, c: EditableConsultation,
               saved: int = 0):
-    c = svc.get_editable(session, user, consultation_id)
-    return _form_page(request, session, user, c, _edit_form(c), {},
-                      flash=gettext("Saved.") if saved else None)
+    flash = gettext("Saved.") if saved else None
+    return render(request, *_draft_page(session, user, c, _edit_form(c), flash))
 
 
 @router.post("/consultations/{consultation_id}/edit")
-def edit(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
+def edit(request: Request, session: DbSession, user: CurrentUser, c: EditableConsultation,
          title: Annotated[str, Form(max_length=400)] = "",
          summary: Annotated[str, Form(max_length=4000)] = "",
          body: Annotated[str, Form(max_length=200_000)] = "",
          stakeholders: Annotated[str, Form(max_length=4000)] = "",
          start_date: Annotated[str, Form(max_length=20)] = "",
          end_date: Annotated[str, Form(max_length=20)] = ""):
-    c = svc.get_editable(session, user, consultation_id)
     form = {"title": title, "summary": summary, "body": body, "stakeholders": stakeholders,
             "start_date": start_date, "end_date": end_date}
     try:
@@ -316,83 +338,82 @@ def edit(request: Request, session: DbSession, user: CurrentUser, consultation_i
             "title": title, "summary": summary, "body": body,
             "stakeholders": _lines(stakeholders), "start_date": start_date or None,
             "end_date": end_date or None})
-        svc.update(session, user, c, data)
+        drafting.update(session, user, c, data)
     except InvalidInput as exc:
         session.refresh(c)  # the request rolls back; show the stored draft around the form
-        return _form_page(request, session, user, c, form, _errors(exc), 422)
+        return rerender(request, *_draft_page(session, user, c, form), exc)
     return RedirectResponse(f"/consultations/{c.id}/edit?saved=1", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/questions")
 def add_question(request: Request, session: DbSession, user: CurrentUser,
-                 consultation_id: int,
+                 c: EditableConsultation,
                  kind: Annotated[str, Form(max_length=16)] = "",
                  prompt: Annotated[str, Form(max_length=1000)] = "",
                  required: Annotated[str, Form(max_length=5)] = "",
                  options: Annotated[str, Form(max_length=8000)] = ""):
-    c = svc.get_editable(session, user, consultation_id)
     try:
         data = parse(QuestionCreate, {"kind": kind or None, "prompt": prompt,
                                       "required": bool(required), "options": _lines(options)})
-        svc.add_question(session, user, c, data)
+        drafting.add_question(session, user, c, data)
     except InvalidInput as exc:
-        errors = {f"question_{k}": v for k, v in _errors(exc).items()}
         form = _edit_form(c) | {"question_kind": kind, "question_prompt": prompt,
                                 "question_options": options, "question_required": required}
-        return _form_page(request, session, user, c, form, errors, 422)
+        # The question's fields sit below the draft's own on the page, as question_<name>,
+        # under the page's general message.
+        refused = InvalidInput(fields={f"question_{k}": v for k, v in exc.fields.items()},
+                               **exc.params)
+        return rerender(request, *_draft_page(session, user, c, form), refused)
     return RedirectResponse(f"/consultations/{c.id}/edit#questions", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/questions/{question_id}/delete")
-def delete_question(session: DbSession, user: CurrentUser, consultation_id: int,
+def delete_question(session: DbSession, user: CurrentUser, c: EditableConsultation,
                     question_id: int):
-    c = svc.get_editable(session, user, consultation_id)
-    svc.delete_question(session, user, c, question_id)
+    drafting.delete_question(session, user, c, question_id)
     return RedirectResponse(f"/consultations/{c.id}/edit#questions", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/attachments")
-def upload(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
+def upload(request: Request, session: DbSession, user: CurrentUser, c: EditableConsultation,
            file: Annotated[UploadFile | None, File()] = None):
-    c = svc.get_editable(session, user, consultation_id)
     try:
         if file is None or not file.filename:
-            raise svc._invalid(N_("Choose a file to attach."), "file")
+            message = N_("Choose a file to attach.")
+            raise InvalidInput(message, fields={"file": message})
         data = file.file.read(uploads.MAX_BYTES + 1)
-        svc.add_attachment(session, user, c, file.filename, data)
+        drafting.add_attachment(session, user, c, file.filename, data)
     except InvalidInput as exc:
-        return _form_page(request, session, user, c, _edit_form(c), _errors(exc), 422)
+        return rerender(request, *_draft_page(session, user, c, _edit_form(c)), exc)
     return RedirectResponse(f"/consultations/{c.id}/edit#attachments", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/attachments/{attachment_id}/delete")
-def delete_attachment(session: DbSession, user: CurrentUser, consultation_id: int,
+def delete_attachment(session: DbSession, user: CurrentUser, c: EditableConsultation,
                       attachment_id: int):
-    c = svc.get_editable(session, user, consultation_id)
-    svc.delete_attachment(session, user, c, attachment_id)
+    drafting.delete_attachment(session, user, c, attachment_id)
     return RedirectResponse(f"/consultations/{c.id}/edit#attachments", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/publish")
-def publish(request: Request, session: DbSession, user: CurrentUser, consultation_id: int):
-    c = svc.get_editable(session, user, consultation_id)
+def publish(request: Request, session: DbSession, user: CurrentUser, c: EditableConsultation):
     try:
-        svc.publish(session, user, c)
+        drafting.publish(session, user, c)
     except InvalidInput as exc:
-        return _form_page(request, session, user, c, _edit_form(c), _errors(exc), 422)
+        return rerender(request, *_draft_page(session, user, c, _edit_form(c)), exc)
     return RedirectResponse(f"/consultations/{c.id}", status_code=303)
 
 
 # -- responding ---------------------------------------------------------------------------
 
-def _answers_from_form(views: list[svc.QuestionView], form: FormData,
+def _answers_from_form(views: list[QuestionView], form: FormData,
                        only: int | None = None) -> list[AnswerIn]:
     out = []
     for view in views:
         q = view.question
         if only is not None and q.id != only:
             continue
-        values = [v for v in form.getlist(f"q{q.id}") if isinstance(v, str)]
+        values = [v for v in form.getlist(responding.answer_field(q.id)) if isinstance(v, str)]
         if q.kind == QuestionKind.text:
             out.append(AnswerIn(question_id=q.id, text=(values[0] if values else "")[:5000]))
         else:
@@ -401,177 +422,165 @@ def _answers_from_form(views: list[svc.QuestionView], form: FormData,
     return out
 
 
+def _submitted(form: FormData) -> dict[str, list[str]]:
+    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+
+
+def _respond_url(c: Consultation, saved: int, as_org: int | None, anchor: str = "") -> str:
+    suffix = f"&as={as_org}" if as_org else ""
+    return f"/consultations/{c.id}/respond?saved={saved}{suffix}{anchor}"
+
+
 def _respond_context(session, user, c: Consultation, as_org: int | None,
-                     errors: dict | None = None, submitted: dict | None = None,
-                     saved: int | None = None) -> dict[str, Any]:
+                     submitted: dict | None = None, saved: int | None = None) -> dict[str, Any]:
     ctx = _base(session, user, c)
     phase = ctx["phase"]
-    orgs = [o for o in svc.organisations_of(session, user)
-            if permissions.owns_verified_organisation(user, o, c.community_id)]
-    resident = permissions.is_resident(session, user, c.community_id)
+    orgs = [o for o in organisations.organisations_of(session, user)
+            if permissions.owns_verified_organisation(user, o, c)]
+    resident = permissions.is_resident(session, user, c)
     respondents = ([(None, user.display_name)] if resident else []) + [
         (o.id, o.name) for o in orgs]
     if as_org is None and not resident and orgs:
         as_org = orgs[0].id
     selected_org = next((o for o in orgs if o.id == as_org), None)
-    key = f"o:{selected_org.id}" if selected_org else f"u:{user.id}"
-    existing = next((r for r in svc.responses_of(session, user, c) if r.respondent_key == key),
-                    None)
+    key = responding.respondent_key(user, selected_org)
+    existing = next((r for r in responding.responses_of(session, user, c)
+                     if r.respondent_key == key), None)
+    can_answer = (cp.allowed(permissions.check_respond_for, session, user, c, phase,
+                             selected_org) if selected_org
+                  else cp.allowed(permissions.check_respond, session, user, c, phase))
     ctx.update({
-        "questions": svc.questions(session, c),
+        "questions": reading.questions(session, c),
         "respondents": respondents, "as_org": selected_org.id if selected_org else None,
-        "eligible": resident or bool(orgs),
-        "can_answer": phase == Phase.open and (bool(selected_org) or resident),
-        "response": existing,
-        "answers": svc.answers_by_question(session, existing) if existing else {},
-        "submitted": submitted or {}, "errors": errors or {}, "saved": saved,
-        "publications": [(p.value, gettext(PUBLICATION_LABELS[p])) for p in Publication],
+        "eligible": resident or bool(orgs), "can_answer": can_answer, "response": existing,
+        "answers": responding.answers_by_question(session, existing) if existing else {},
+        "submitted": submitted or {}, "errors": {}, "saved": saved,
+        "publications": _publications(),
     })
     return ctx
 
 
-def _submitted(form: FormData) -> dict[str, list[str]]:
-    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+def _question_context(c: Consultation, view: QuestionView, response: ConsultationResponse,
+                      answer: CleanAnswer, submitted: dict | None = None,
+                      saved: int | None = None) -> dict[str, Any]:
+    """The respond page's `question` block: one answer of a submitted response."""
+    return {"c": c, "view": view, "response": response, "errors": {}, "answer": answer,
+            "submitted": submitted or {}, "saved": saved, "phase": reading.phase(c),
+            "L": LABELS}
 
 
 @router.get("/consultations/{consultation_id}/respond")
 def respond_page(request: Request, session: DbSession, user: CurrentUser,
-                 consultation_id: int, as_org: Annotated[int | None, Query(alias="as")] = None,
+                 c: VisibleConsultation,
+                 as_org: Annotated[int | None, Query(alias="as")] = None,
                  saved: int | None = None):
-    c = svc.get_visible(session, user, consultation_id)
     return render(request, "consultations/respond.html",
                   _respond_context(session, user, c, as_org, saved=saved))
 
 
 @router.post("/consultations/{consultation_id}/respond")
-def respond(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
+def respond(request: Request, session: DbSession, user: CurrentUser, c: VisibleConsultation,
             form: Form_):
-    c = svc.get_visible(session, user, consultation_id)
     limit(request, "vote")
     org_raw = form.get("organisation_id") or ""
     as_org = int(org_raw) if isinstance(org_raw, str) and org_raw.isdigit() else None
-    publication = form.get("publication") or Publication.named
     try:
-        if publication not in tuple(Publication):
-            raise svc._invalid(N_("Choose how your contribution is published."), "publication")
-        views = svc.questions(session, c)
-        data = ResponseIn(organisation_id=as_org, publication=publication,
-                          answers=_answers_from_form(views, form))
-        svc.respond(session, user, c, data)
+        publication = _publication(form.get("publication") or Publication.named)
+        views = reading.questions(session, c)
+        responding.respond(session, user, c, ResponseIn(
+            organisation_id=as_org, publication=publication,
+            answers=_answers_from_form(views, form)))
     except DomainError as exc:
-        if exc.status_code == 401:
-            raise
-        ctx = _respond_context(session, user, c, as_org, errors=_errors(exc),
-                               submitted=_submitted(form))
-        return render(request, "consultations/respond.html", ctx, status_code=exc.status_code)
-    suffix = f"&as={as_org}" if as_org else ""
-    return RedirectResponse(f"/consultations/{c.id}/respond?saved=0{suffix}", status_code=303)
+        return rerender(request, "consultations/respond.html", _respond_context(
+            session, user, c, as_org, submitted=_submitted(form)), exc)
+    return RedirectResponse(_respond_url(c, 0, as_org), status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/responses/{response_id}/questions/{question_id}")
-def save_answer(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
-                response_id: int, question_id: int, form: Form_):
-    c = svc.get_visible(session, user, consultation_id)
-    response = svc.own_response(session, user, c, response_id)
-    views = svc.questions(session, c)
-    view = next((v for v in views if v.question.id == question_id), None)
-    if view is None:
-        raise NotFound(N_("No such question."))
-    as_org = response.organisation_id
+def save_answer(request: Request, session: DbSession, user: CurrentUser,
+                c: VisibleConsultation, response: OwnResponse, question_id: int, form: Form_):
+    views = reading.questions(session, c)
+    view = reading.question_of(views, question_id)
+    block = _fragment(request, "question", f"question-{question_id}")
     try:
-        svc.edit_response(session, user, c, response.id, ResponseEdit(
+        responding.edit_response(session, user, c, response.id, ResponseEdit(
             answers=_answers_from_form(views, form, only=question_id)))
     except DomainError as exc:
-        if exc.status_code == 401:
-            raise
-        errors = _errors(exc)
-        if is_htmx(request):
-            return render(request, "consultations/_question.html", {
-                "c": c, "view": view, "response": response, "errors": errors,
-                "answer": svc.CleanAnswer(), "submitted": _submitted(form), "saved": None,
-                "phase": svc.phase(c), "L": LABELS}, status_code=exc.status_code)
-        ctx = _respond_context(session, user, c, as_org, errors=errors,
-                               submitted=_submitted(form))
-        return render(request, "consultations/respond.html", ctx, status_code=exc.status_code)
-    if is_htmx(request):
-        answers = svc.answers_by_question(session, response)
-        return render(request, "consultations/_question.html", {
-            "c": c, "view": view, "response": response, "errors": {},
-            "answer": answers.get(question_id, svc.CleanAnswer()), "submitted": {},
-            "saved": question_id, "phase": svc.phase(c), "L": LABELS})
-    suffix = f"&as={as_org}" if as_org else ""
-    return RedirectResponse(
-        f"/consultations/{c.id}/respond?saved={question_id}{suffix}#question-{question_id}",
-        status_code=303)
+        ctx = (_question_context(c, view, response, CleanAnswer(), _submitted(form)) if block
+               else _respond_context(session, user, c, response.organisation_id,
+                                     submitted=_submitted(form)))
+        return rerender(request, "consultations/respond.html", ctx, exc, block=block)
+    if block:
+        answer = responding.answers_by_question(session, response).get(question_id,
+                                                                       CleanAnswer())
+        return render(request, "consultations/respond.html",
+                      _question_context(c, view, response, answer, saved=question_id),
+                      block=block)
+    return RedirectResponse(_respond_url(c, question_id, response.organisation_id,
+                                         f"#question-{question_id}"), status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/responses/{response_id}/publication")
-def change_publication(request: Request, session: DbSession, user: CurrentUser,
-                       consultation_id: int, response_id: int,
+def change_publication(session: DbSession, user: CurrentUser, c: VisibleConsultation,
+                       response: OwnResponse,
                        publication: Annotated[str, Form(max_length=16)] = ""):
-    c = svc.get_visible(session, user, consultation_id)
-    response = svc.own_response(session, user, c, response_id)
-    if publication not in tuple(Publication):
-        raise svc._invalid(N_("Choose how your contribution is published."), "publication")
-    svc.edit_response(session, user, c, response.id, ResponseEdit(publication=publication))
-    suffix = f"&as={response.organisation_id}" if response.organisation_id else ""
-    return RedirectResponse(f"/consultations/{c.id}/respond?saved=0{suffix}", status_code=303)
+    responding.edit_response(session, user, c, response.id, ResponseEdit(
+        publication=_publication(publication)))
+    return RedirectResponse(_respond_url(c, 0, response.organisation_id), status_code=303)
 
 
 # -- comments -----------------------------------------------------------------------------
 
+def _with_section(ctx: dict[str, Any], section_id: int, block: str | None) -> str | None:
+    """Put the section of the `comments` block in the context; the block, if there is one."""
+    section = next((s for s in ctx["sections"] if s.id == section_id), None)
+    if section is None:
+        return None
+    ctx["section"] = section
+    return block
+
+
 @router.post("/consultations/{consultation_id}/sections/{section_id}/comments")
-def comment(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
+def comment(request: Request, session: DbSession, user: CurrentUser, c: VisibleConsultation,
             section_id: int, body: Annotated[str, Form(max_length=8000)] = "",
             parent_id: Annotated[str, Form(max_length=20)] = "",
             publication: Annotated[str, Form(max_length=16)] = "named"):
-    c = svc.get_visible(session, user, consultation_id)
     limit(request, "create")
     form = {"body": body, "parent_id": parent_id, "publication": publication,
             "section_id": section_id}
+    block = _fragment(request, "comments", f"comments-{section_id}")
     try:
-        if publication not in tuple(Publication):
-            raise svc._invalid(N_("Choose how your contribution is published."), "publication")
-        created = svc.add_comment(session, user, c, CommentIn.model_construct(
+        created = discussion.add_comment(session, user, c, CommentIn.model_construct(
             section_id=section_id, parent_id=int(parent_id) if parent_id.isdigit() else None,
-            body=body, publication=Publication(publication)))
+            body=body, publication=_publication(publication)))
     except DomainError as exc:
-        if exc.status_code == 401:
-            raise
-        ctx = _detail_context(session, user, c, errors=_errors(exc), form=form)
-        section = next((s for s in ctx["sections"] if s.id == section_id), None)
-        if is_htmx(request) and section is not None:
-            return render(request, "consultations/_comments.html",
-                          ctx | {"section": section}, status_code=exc.status_code)
-        return render(request, "consultations/detail.html", ctx, status_code=exc.status_code)
-    if is_htmx(request):
-        ctx = _detail_context(session, user, c)
-        section = next(s for s in ctx["sections"] if s.id == section_id)
-        return render(request, "consultations/_comments.html",
-                      ctx | {"section": section, "posted": created.id})
+        ctx = _detail_context(session, user, c, form=form)
+        block = _with_section(ctx, section_id, block)
+        return rerender(request, "consultations/detail.html", ctx, exc, block=block)
+    if block:
+        ctx = _detail_context(session, user, c) | {"posted": created.id}
+        return render(request, "consultations/detail.html", ctx,
+                      block=_with_section(ctx, section_id, block))
     return RedirectResponse(f"/consultations/{c.id}#comment-{created.id}", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/comments/{comment_id}/hide")
 def hide_comment(request: Request, session: DbSession, user: CurrentUser,
-                 consultation_id: int, comment_id: int,
+                 c: VisibleConsultation, comment_id: int,
                  reason: Annotated[str, Form(max_length=1000)] = ""):
-    c = svc.get_visible(session, user, consultation_id)
     try:
-        svc.hide_comment(session, user, c, comment_id, reason)
+        discussion.hide_comment(session, user, c, comment_id, reason)
     except InvalidInput as exc:
-        ctx = _detail_context(session, user, c, errors=_errors(exc),
-                              form={"hide": comment_id, "reason": reason})
-        return render(request, "consultations/detail.html", ctx, status_code=422)
+        return rerender(request, "consultations/detail.html", _detail_context(
+            session, user, c, form={"hide": comment_id, "reason": reason}), exc)
     return RedirectResponse(f"/consultations/{c.id}#comment-{comment_id}", status_code=303)
 
 
 # -- results ------------------------------------------------------------------------------
 
 @router.get("/consultations/{consultation_id}/results")
-def results(request: Request, session: DbSession, user: OptionalUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
-    data = svc.results(session, c)
+def results(request: Request, session: DbSession, user: OptionalUser, c: VisibleConsultation):
+    data = reading.results(session, c)
     charts_by_question = {}
     for q in data.questions:
         if q.kind != QuestionKind.text:
@@ -583,95 +592,86 @@ def results(request: Request, session: DbSession, user: OptionalUser, consultati
         [charts.Bar(gettext(CATEGORY_LABELS[cc.category]), cc.count,
                     round(100 * cc.count / data.response_count, 1) if data.response_count
                     else 0.0) for cc in data.categories])
-    sections = {s.id: s for s in svc.sections(session, c)}
+    sections = {s.id: s for s in reading.sections(session, c)}
     return render(request, "consultations/results.html", _base(session, user, c) | {
         "results": data, "charts": charts_by_question, "category_chart": category_chart,
         "sections": sections})
 
 
 @router.get("/consultations/{consultation_id}/results.csv")
-def results_csv(session: DbSession, user: OptionalUser, consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
-    body = svc.contributions_csv(session, c)
+def results_csv(session: DbSession, c: VisibleConsultation):
+    body = reading.contributions_csv(session, c)
     return HttpResponse("\ufeff" + body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="consultation-{c.id}-contributions.csv"'})
 
 
 # -- report and rating --------------------------------------------------------------------
 
-def _report_context(session, user, c: Consultation, errors=None, form=None) -> dict[str, Any]:
+def _report_context(session, user, c: Consultation, form: dict | None = None
+                    ) -> dict[str, Any]:
     ctx = _base(session, user, c)
     phase = ctx["phase"]
-    obligation = svc.report_obligation(session, c)
-    participant = svc.is_participant(session, user, c)
-    rated = svc.rating_of(session, user, c)
+    obligation = outcome.report_obligation(session, c)
     ctx.update({
-        "report": svc.report_of(session, c),
-        "sections": svc.sections(session, c),
-        "questions": svc.questions(session, c),
+        "report": outcome.report_of(session, c),
+        "sections": reading.sections(session, c),
+        "questions": reading.questions(session, c),
         "obligation": obligation,
         "obligation_status": accountability.status_of(obligation) if obligation else None,
-        "report_due": svc.last_day(svc.report_due(session, c)),
-        "can_report": permissions.can_report(session, user, c, phase),
-        "can_rate": permissions.can_rate(phase, participant, rated is not None),
-        "my_rating": rated, "ratings": svc.rating_summary(c),
-        "errors": errors or {}, "form": form or {},
+        "report_due": outcome.last_day(outcome.report_due(session, c)),
+        "can_report": cp.allowed(permissions.check_publish_report, session, user, c, phase),
+        "can_rate": cp.allowed(permissions.check_rate, session, user, c, phase),
+        "my_rating": outcome.rating_of(session, user, c),
+        "ratings": reading.rating_summary(c),
+        "errors": {}, "form": form or {},
         "outcomes": [(o.value, gettext(OUTCOME_LABELS[o])) for o in Outcome],
         "now": clock.now(),
     })
     return ctx
 
 
+def _report_from_form(session, c: Consultation, form: FormData) -> ReportIn:
+    """The report as sent: an outcome and its explanation per section (s<id>_...) and per
+    question (r<id>_...); those without an outcome are left out, for the service to name."""
+    about = [{"section_id": s.id, "question_id": None} for s in reading.sections(session, c)]
+    about += [{"section_id": None, "question_id": v.question.id}
+              for v in reading.questions(session, c)]
+    items = []
+    for target in about:
+        key = outcome.item_field(**target)
+        chosen = form.get(f"{key}_outcome")
+        if chosen in tuple(Outcome):
+            items.append(ReportItemIn.model_construct(
+                **target, outcome=Outcome(chosen),
+                explanation=str(form.get(f"{key}_explanation") or "")[:3000]))
+    return ReportIn.model_construct(summary=str(form.get("summary") or "")[:5000],
+                                    decision_url=str(form.get("decision_url") or "")[:500],
+                                    items=items)
+
+
 @router.get("/consultations/{consultation_id}/report")
 def report_page(request: Request, session: DbSession, user: OptionalUser,
-                consultation_id: int):
-    c = svc.get_visible(session, user, consultation_id)
+                c: VisibleConsultation):
     return render(request, "consultations/report.html", _report_context(session, user, c))
 
 
 @router.post("/consultations/{consultation_id}/report")
 def publish_report(request: Request, session: DbSession, user: CurrentUser,
-                   consultation_id: int, form: Form_):
-    c = svc.get_visible(session, user, consultation_id)
-    items = []
-    for section in svc.sections(session, c):
-        outcome = form.get(f"s{section.id}_outcome")
-        if outcome in tuple(Outcome):
-            items.append(ReportItemIn.model_construct(
-                section_id=section.id, question_id=None, outcome=Outcome(outcome),
-                explanation=str(form.get(f"s{section.id}_explanation") or "")[:3000]))
-    for view in svc.questions(session, c):
-        qid = view.question.id
-        outcome = form.get(f"r{qid}_outcome")
-        if outcome in tuple(Outcome):
-            items.append(ReportItemIn.model_construct(
-                section_id=None, question_id=qid, outcome=Outcome(outcome),
-                explanation=str(form.get(f"r{qid}_explanation") or "")[:3000]))
-    data = ReportIn.model_construct(summary=str(form.get("summary") or "")[:5000],
-                                    decision_url=str(form.get("decision_url") or "")[:500],
-                                    items=items)
+                   c: VisibleConsultation, form: Form_):
     try:
-        svc.publish_report(session, user, c, data)
+        outcome.publish_report(session, user, c, _report_from_form(session, c, form))
     except DomainError as exc:
-        if exc.status_code == 401:
-            raise
-        ctx = _report_context(session, user, c, errors=_errors(exc),
-                              form={k: v for k, v in form.items() if isinstance(v, str)})
-        return render(request, "consultations/report.html", ctx, status_code=exc.status_code)
+        return rerender(request, "consultations/report.html", _report_context(
+            session, user, c, form={k: v for k, v in form.items() if isinstance(v, str)}), exc)
     return RedirectResponse(f"/consultations/{c.id}/report", status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/rating")
-def rate(request: Request, session: DbSession, user: CurrentUser, consultation_id: int,
+def rate(request: Request, session: DbSession, user: CurrentUser, c: VisibleConsultation,
          value: Annotated[str, Form(max_length=10)] = ""):
-    c = svc.get_visible(session, user, consultation_id)
     try:
-        if value not in tuple(Rating):
-            raise svc._invalid(N_("Choose yes, partly or no."), "value")
-        svc.rate(session, user, c, Rating(value))
+        outcome.rate(session, user, c, value)
     except DomainError as exc:
-        if exc.status_code == 401:
-            raise
-        ctx = _report_context(session, user, c, errors=_errors(exc))
-        return render(request, "consultations/report.html", ctx, status_code=exc.status_code)
+        return rerender(request, "consultations/report.html", _report_context(session, user, c),
+                        exc)
     return RedirectResponse(f"/consultations/{c.id}/report#rating", status_code=303)

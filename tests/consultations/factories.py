@@ -9,13 +9,12 @@ from sqlmodel import Session
 from app import clock
 from app.identity.models import User
 from app.rules import calendar
-from consultations import service
 from consultations.models import (
     AnswerIn,
     Category,
     Consultation,
     ConsultationCreate,
-    Organisation,
+    ConsultationOrganisation,
     OrganisationIn,
     Outcome,
     Publication,
@@ -25,6 +24,7 @@ from consultations.models import (
     ReportItemIn,
     ResponseIn,
 )
+from consultations.service import drafting, organisations, reading, responding
 from tests.factories import Place, make_official
 
 BODY = """Вступ до проєкту.
@@ -69,13 +69,13 @@ def make_consultation(db: Session, place: Place, official: User | None = None, *
     minimum = place.rules.rules.consultations.minimum_duration_days
     start = start or today()
     end = start + timedelta(days=(days or minimum) - 1)
-    c = service.create(db, official, ConsultationCreate(
+    c = drafting.create(db, official, ConsultationCreate(
         community_id=place.community.id, authority_id=authority.id, title=title,
         summary="What we plan for the parks, and why.", body=BODY,
         stakeholders=["Residents", "NGOs"], start_date=start, end_date=end,
         questions=default_questions() if questions is None else questions))
     if publish:
-        service.publish(db, official, c)
+        drafting.publish(db, official, c)
     return c
 
 
@@ -85,7 +85,7 @@ def official_of(db: Session, c: Consultation) -> User:
 
 def answers(db: Session, c: Consultation, *, single: int = 0, multiple: tuple[int, ...] = (0,),
             scale: int | None = None, text: str | None = None) -> list[AnswerIn]:
-    views = service.questions(db, c)
+    views = reading.questions(db, c)
     by_kind = {v.question.kind: v for v in views}
     out = []
     if QuestionKind.single in by_kind:
@@ -103,21 +103,21 @@ def answers(db: Session, c: Consultation, *, single: int = 0, multiple: tuple[in
 
 
 def respond(db: Session, c: Consultation, user: User, *,
-            publication: Publication = Publication.named, organisation: Organisation | None = None,
-            **kw):
-    return service.respond(db, user, c, ResponseIn(
+            publication: Publication = Publication.named,
+            organisation: ConsultationOrganisation | None = None, **kw):
+    return responding.respond(db, user, c, ResponseIn(
         organisation_id=organisation.id if organisation else None, publication=publication,
         answers=answers(db, c, **kw)))
 
 
 def make_organisation(db: Session, place: Place, owner: User, *, category: Category = Category.ngo,
                       verified: bool = True, name: str = "Green City NGO",
-                      code: str | None = None) -> Organisation:
-    org = service.register_organisation(db, owner, OrganisationIn(
+                      code: str | None = None) -> ConsultationOrganisation:
+    org = organisations.register_organisation(db, owner, OrganisationIn(
         community_id=place.community.id, name=name, category=category,
         code=code or f"ORG{owner.id:05d}{category.value[:2].upper()}"))
     if verified:
-        service.verify_organisation(db, make_official(db, place), org.id)
+        organisations.verify_organisation(db, make_official(db, place), org.id)
     return org
 
 
@@ -128,9 +128,9 @@ def close(clock_fixture, c: Consultation, *, days_after: int = 0) -> None:
 
 def report_in(db: Session, c: Consultation, outcome: Outcome = Outcome.accepted) -> ReportIn:
     items = [ReportItemIn(section_id=s.id, outcome=outcome, explanation=f"Section {s.number}.")
-             for s in service.sections(db, c)]
+             for s in reading.sections(db, c)]
     items += [ReportItemIn(question_id=v.question.id, outcome=Outcome.partly_accepted,
                            explanation="Taken into account in part.")
-              for v in service.questions(db, c)]
+              for v in reading.questions(db, c)]
     return ReportIn(summary="We accepted most proposals about the parks.",
                     decision_url="https://rada.example.org/decisions/145", items=items)

@@ -9,8 +9,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.db import build_engine, transaction
-from consultations import service
-from consultations.models import Answer, Consultation, ConsultationResponse, Option, ResponseIn
+from app.exceptions import Conflict
+from consultations.models import (
+    Consultation,
+    ConsultationAnswer,
+    ConsultationOption,
+    ConsultationResponse,
+    ResponseIn,
+)
+from consultations.service import responding
 from tests.consultations.factories import answers, make_consultation
 from tests.factories import make_community, make_resident
 
@@ -43,10 +50,10 @@ def test_concurrent_responses_keep_counters_exact(engine, clock):
                     consultation = session.get(Consultation, cid)
                     user = session.get(User, user_id)
                     try:
-                        service.respond(session, user, consultation, ResponseIn(
+                        responding.respond(session, user, consultation, ResponseIn(
                             answers=answers(session, consultation, single=n % 3,
                                             multiple=(0, 1) if n % 2 else (2,))))
-                    except service.Conflict:
+                    except Conflict:
                         assert attempt == 1
         except BaseException as exc:
             errors.append(exc)
@@ -61,7 +68,7 @@ def test_concurrent_responses_keep_counters_exact(engine, clock):
         c = session.get(Consultation, cid)
         assert c.response_count == PEOPLE == c.resident_count
         assert session.exec(select(func.count()).select_from(ConsultationResponse)).one() == PEOPLE
-        for option in session.exec(select(Option)).all():
-            real = session.exec(select(func.count()).select_from(Answer)
-                                .where(Answer.option_id == option.id)).one()
+        for option in session.exec(select(ConsultationOption)).all():
+            real = session.exec(select(func.count()).select_from(ConsultationAnswer)
+                                .where(ConsultationAnswer.option_id == option.id)).one()
             assert option.count == real

@@ -12,8 +12,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consultations import export, service
+from consultations import export
 from consultations.models import Publication
+from consultations.service import reading
 from tests.consultations.factories import make_consultation, make_organisation, respond
 from tests.factories import make_community, make_resident
 
@@ -86,7 +87,7 @@ def test_csv_through_the_database_never_leaks(db, clock, choices, with_organisat
             respond(db, c, person, publication=publication, organisation=org,
                     text=f"answer-{n}-text")
             expected_rows += publication != Publication.none
-        body = service.contributions_csv(db, c)
+        body = reading.contributions_csv(db, c)
         rows = parse(body)
         assert len(rows) == 1 + expected_rows
         for n, publication in enumerate(choices):

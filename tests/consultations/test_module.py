@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from typer.testing import CliRunner
 
+from app import clock as app_clock
 from app.accountability.service import KINDS
 from app.privacy import service as privacy
-from consultations import service
 from consultations.models import OBLIGATION_KIND, CommentIn, Publication
 from consultations.module import MODULE, cli
+from consultations.service import discussion, outcome, reading
 from tests.consultations.factories import make_consultation, respond
 from tests.factories import make_community, make_resident
 
@@ -20,17 +21,17 @@ def test_registration(app):
     assert [(link.label, link.path) for link in MODULE.nav] == [
         ("Consultations", "/consultations")]
     assert OBLIGATION_KIND in KINDS and KINDS[OBLIGATION_KIND].tool == "consultations"
-    assert service.close_expired in MODULE.periodic
+    assert outcome.close_expired in MODULE.periodic
     assert any(link.path == "/consultations" for link in app.state.nav)
 
 
 def test_the_worker_task_closes_expired_consultations(db, clock):
     c = make_consultation(db, make_community(db))
-    clock.set(service.clock.aware(c.ends_at) + timedelta(minutes=5))
+    clock.set(app_clock.aware(c.ends_at) + timedelta(minutes=5))
     for task in MODULE.periodic:
         task(db)
     assert c.closed_at is not None
-    assert service.report_obligation(db, c) is not None
+    assert outcome.report_obligation(db, c) is not None
 
 
 def test_cli_offers_close_expired():
@@ -43,14 +44,14 @@ def test_personal_data_and_erasure(db, clock):
     c = make_consultation(db, place)
     person = make_resident(db, place, name="Halyna Erased")
     respond(db, c, person, text="my own words")
-    service.add_comment(db, person, c, CommentIn(section_id=service.sections(db, c)[0].id,
+    discussion.add_comment(db, person, c, CommentIn(section_id=reading.sections(db, c)[0].id,
                                                  body="A named remark"))
     data = privacy.export(db, person, [MODULE])["modules"]["consultations"]
     assert data["responses"][0]["answers"] and data["comments"][0]["body"] == "A named remark"
     privacy.erase_account(db, person, [MODULE])
     db.refresh(c)
     assert c.response_count == 1 and c.comment_count == 1  # still counted
-    body = service.contributions_csv(db, c)
+    body = reading.contributions_csv(db, c)
     assert "Halyna" not in body and "my own words" in body
-    view = service.comment_threads(db, None, c)[service.sections(db, c)[0].id][0]
+    view = discussion.comment_threads(db, None, c)[reading.sections(db, c)[0].id][0]
     assert view.author is None and view.comment.publication == Publication.anonymous

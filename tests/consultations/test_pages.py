@@ -13,14 +13,15 @@ from sqlmodel import select
 
 from app.accountability import service as accountability
 from app.accountability.models import ObligationStatus
-from consultations import service
 from consultations.models import (
     OBLIGATION_KIND,
-    Comment,
     Consultation,
+    ConsultationComment,
     ConsultationResponse,
+    ConsultationUpdate,
     Phase,
 )
+from consultations.service import drafting, organisations, reading, responding
 from tests.consultations.factories import (
     close,
     make_consultation,
@@ -145,7 +146,7 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
 
     # 3. A resident answers (no JavaScript): a missing answer, then a good one, then again.
     c = db.get(Consultation, cid)
-    views = service.questions(db, c)
+    views = reading.questions(db, c)
     single, multiple, scale, text = views
     resident = make_resident(db, place, name="Ivanna Named")
     browser = make_client().login(resident)
@@ -170,31 +171,33 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
     # 4. htmx: one answer saved in place; without htmx the same route redirects.
     fragment = browser.submit(
         f"/consultations/{cid}/responses/{response.id}/questions/{single.question.id}",
-        {f"q{single.question.id}": str(single.options[1].id)}, htmx=True)
+        {f"q{single.question.id}": str(single.options[1].id)}, htmx=True,
+        headers={"HX-Target": f"question-{single.question.id}"})  # what htmx sends
     assert fragment.status_code == 200
     assert "<html" not in fragment.text and f'id="question-{single.question.id}"' in fragment.text
     assert 'role="status"' in fragment.text
     bad_fragment = browser.submit(
         f"/consultations/{cid}/responses/{response.id}/questions/{scale.question.id}",
-        {f"q{scale.question.id}": "999999"}, htmx=True)
+        {f"q{scale.question.id}": "999999"}, htmx=True,
+        headers={"HX-Target": f"question-{scale.question.id}"})
     assert bad_fragment.status_code == 422 and "<html" not in bad_fragment.text
     plain = browser.submit(
         f"/consultations/{cid}/responses/{response.id}/questions/{text.question.id}",
         {f"q{text.question.id}": "Changed my mind."})
     assert plain.status_code == 303
-    assert service.answers_by_question(db, response)[text.question.id].text == "Changed my mind."
+    assert responding.answers_by_question(db, response)[text.question.id].text == "Changed my mind."
     for option in single.options:
         db.refresh(option)
     assert [o.count for o in single.options] == [0, 1]
 
     # 5. Comments: htmx in place, and the plain form.
-    sections = service.sections(db, c)
+    sections = reading.sections(db, c)
     posted = browser.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
                             {"body": "Plant oaks, not poplars.", "publication": "named"},
-                            htmx=True)
+                            htmx=True, headers={"HX-Target": f"comments-{sections[1].id}"})
     assert posted.status_code == 200 and "Plant oaks" in posted.text
     assert "<html" not in posted.text and f'id="comments-{sections[1].id}"' in posted.text
-    top = db.exec(select(Comment)).one()
+    top = db.exec(select(ConsultationComment)).one()
     replied = browser.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
                              {"body": "And maples.", "parent_id": str(top.id),
                               "publication": "anonymous"})
@@ -208,7 +211,8 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
                            ).status_code == 403
 
     # 6. A moderator hides the reply; the page shows why.
-    reply = db.exec(select(Comment).where(Comment.parent_id == top.id)).one()
+    reply = db.exec(select(ConsultationComment)
+                    .where(ConsultationComment.parent_id == top.id)).one()
     moderator = make_client().login(make_moderator(db, place))
     assert moderator.submit(f"/consultations/{cid}/comments/{reply.id}/hide",
                             {"reason": "Off topic"}).status_code == 303
@@ -252,7 +256,7 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
     assert staff.submit(f"/consultations/{cid}/report", report_form).status_code == 303
     obligation = accountability.find(db, OBLIGATION_KIND, "consultation", cid)
     assert accountability.status_of(obligation) == ObligationStatus.answered_on_time
-    assert service.phase(c) == Phase.reported
+    assert reading.phase(c) == Phase.reported
 
     # 9. The participant rates once; the aggregate is public.
     shown = browser.get(f"/consultations/{cid}/report")
@@ -290,7 +294,7 @@ def test_organisation_registration_verification_and_answer(db, clock, place, mak
     assert browser.submit("/consultations/organisations", form).status_code == 303
     duplicate = browser.submit("/consultations/organisations", form)
     assert duplicate.status_code == 422
-    org = service.organisations_of(db, owner)[0]
+    org = organisations.organisations_of(db, owner)[0]
     assert not org.verified
     assert browser.submit(f"/consultations/organisations/{org.id}/verify").status_code == 403
     official = make_client().login(make_official(db, place))
@@ -300,7 +304,7 @@ def test_organisation_registration_verification_and_answer(db, clock, place, mak
     assert official.submit(f"/consultations/organisations/{org.id}/verify").status_code == 303
     page = browser.get(f"/consultations/{c.id}/respond?as={org.id}")
     assert f'name="organisation_id" value="{org.id}"' in page.text
-    views = service.questions(db, c)
+    views = reading.questions(db, c)
     answer = {f"q{views[0].question.id}": str(views[0].options[0].id),
               f"q{views[1].question.id}": str(views[1].options[0].id),
               "organisation_id": str(org.id), "publication": "anonymous"}
@@ -322,17 +326,17 @@ def test_edit_page_is_only_for_drafts_of_the_own_authority(db, clock, place, mak
     assert changed.status_code == 303
     db.refresh(draft)
     assert draft.title == "A better title"
-    assert [s.title for s in service.sections(db, draft)] == ["Only"]
-    service.publish(db, official_of(db, draft), draft)
+    assert [s.title for s in reading.sections(db, draft)] == ["Only"]
+    drafting.publish(db, official_of(db, draft), draft)
     assert owner.get(f"/consultations/{draft.id}/edit").status_code == 409
 
 
 def test_raw_html_in_the_draft_never_reaches_the_page(db, clock, place, client):
     c = make_consultation(db, place, publish=False)
-    service.update(db, official_of(db, c), c, service.ConsultationUpdate(
+    drafting.update(db, official_of(db, c), c, ConsultationUpdate(
         body='# Part\n\n<script>alert("x")</script> <img src=x onerror=alert(1)> '
              '[link](javascript:alert(1))'))
-    service.publish(db, official_of(db, c), c)
+    drafting.publish(db, official_of(db, c), c)
     html = client.get(f"/consultations/{c.id}").text
     assert "<script>alert" not in html and "<img src=x" not in html
     assert 'href="javascript:' not in html

@@ -10,9 +10,13 @@ from datetime import timedelta
 
 import pytest
 
+from app import clock as app_clock
+from app.communities.permissions import allowed
 from app.exceptions import DomainError
-from consultations import permissions, service
+from consultations import permissions
+from consultations.dependencies import load
 from consultations.models import CommentIn, ConsultationUpdate, Phase, Rating, ResponseIn
+from consultations.service import discussion, drafting, outcome, reading, responding
 from tests.consultations.factories import (
     answers,
     make_consultation,
@@ -83,10 +87,10 @@ def world(db, clock):
     for phase, c in ((Phase.closed, closed), (Phase.reported, reported)):
         respond(db, c, people["resident"])
         respond(db, c, people["organisation"], organisation=org)
-        comments[phase] = service.add_comment(db, people["resident"], c, CommentIn(
-            section_id=service.sections(db, c)[0].id, body="Said while it was open"))
-    clock.set(service.clock.aware(reported.ends_at) + timedelta(days=2))
-    service.publish_report(db, official, reported, report_in(db, reported))
+        comments[phase] = discussion.add_comment(db, people["resident"], c, CommentIn(
+            section_id=reading.sections(db, c)[0].id, body="Said while it was open"))
+    clock.set(app_clock.aware(reported.ends_at) + timedelta(days=2))
+    outcome.publish_report(db, official, reported, report_in(db, reported))
     consultations = {
         Phase.draft: make_consultation(db, place, official, publish=False, title="A draft"),
         Phase.scheduled: make_consultation(db, place, official, title="Later",
@@ -95,30 +99,32 @@ def world(db, clock):
         Phase.closed: closed,
         Phase.reported: reported,
     }
-    comments[Phase.open] = service.add_comment(db, people["resident"], consultations[
-        Phase.open], CommentIn(section_id=service.sections(db, consultations[Phase.open])[0].id,
+    comments[Phase.open] = discussion.add_comment(db, people["resident"], consultations[
+        Phase.open], CommentIn(section_id=reading.sections(db, consultations[Phase.open])[0].id,
                                body="Said now"))
     for phase, c in consultations.items():
-        assert service.phase(c) == phase
+        assert reading.phase(c) == phase
     db.info["comments"] = comments
     return people, org, consultations
 
 
+CHECKS = {
+    "view": permissions.check_view,
+    "edit": permissions.check_edit,
+    "comment": permissions.check_comment,
+    "moderate": permissions.check_moderate,
+    "report": permissions.check_publish_report,
+    "rate": permissions.check_rate,
+}
+
+
 def permission(db, role, user, org, c, phase, action) -> bool:
-    orgs = service.organisations_of(db, user)
-    participant = service.is_participant(db, user, c)
-    rated = service.rating_of(db, user, c) is not None
-    return {
-        "view": permissions.can_view(db, user, c, phase),
-        "edit": permissions.can_edit(db, user, c, phase),
-        "respond": (permissions.can_respond_as_organisation(user, c, phase, org)
-                    if role == "organisation"
-                    else permissions.can_respond_as_resident(db, user, c, phase)),
-        "comment": permissions.can_comment(db, user, c, phase, orgs),
-        "moderate": permissions.can_moderate(db, user, c, phase),
-        "report": permissions.can_report(db, user, c, phase),
-        "rate": permissions.can_rate(phase, participant, rated),
-    }[action]
+    """What the named permission says (the yes/no that pages and API flags show)."""
+    if action == "respond":
+        if role == "organisation":
+            return allowed(permissions.check_respond_for, db, user, c, phase, org)
+        return allowed(permissions.check_respond, db, user, c, phase)
+    return allowed(CHECKS[action], db, user, c, phase)
 
 
 def attempt(db, role, user, org, c, phase, action) -> bool:
@@ -126,25 +132,25 @@ def attempt(db, role, user, org, c, phase, action) -> bool:
     savepoint = db.begin_nested()
     try:
         if action == "view":
-            service.get_visible(db, user, c.id)
+            load(db, user, c.id)
         elif action == "edit":
-            service.update(db, user, c, ConsultationUpdate(title="Another title here"))
+            drafting.update(db, user, c, ConsultationUpdate(title="Another title here"))
         elif action == "respond":
-            service.respond(db, user, c, ResponseIn(
+            responding.respond(db, user, c, ResponseIn(
                 organisation_id=org.id if role == "organisation" else None,
                 answers=answers(db, c)))
         elif action == "comment":
-            service.add_comment(db, user, c, CommentIn(
-                section_id=service.sections(db, c)[0].id, body="A comment on it"))
+            discussion.add_comment(db, user, c, CommentIn(
+                section_id=reading.sections(db, c)[0].id, body="A comment on it"))
         elif action == "moderate":
             comment = db.info["comments"].get(phase)
             if comment is None:  # no comment can exist before it opens
-                return permissions.can_moderate(db, user, c, phase)
-            service.hide_comment(db, user, c, comment.id, "Breaks the rules")
+                return allowed(permissions.check_moderate, db, user, c, phase)
+            discussion.hide_comment(db, user, c, comment.id, "Breaks the rules")
         elif action == "report":
-            service.publish_report(db, user, c, report_in(db, c))
+            outcome.publish_report(db, user, c, report_in(db, c))
         elif action == "rate":
-            service.rate(db, user, c, Rating.yes)
+            outcome.rate(db, user, c, Rating.yes)
         return True
     except DomainError:
         return False
@@ -181,12 +187,12 @@ def test_moderation_through_the_service_in_each_public_phase(db, clock):
     official = make_official(db, place)
     c = make_consultation(db, place, official)
     author = make_resident(db, place)
-    comments = [service.add_comment(db, author, c, CommentIn(
-        section_id=service.sections(db, c)[0].id, body=f"Comment {n}")) for n in range(3)]
+    comments = [discussion.add_comment(db, author, c, CommentIn(
+        section_id=reading.sections(db, c)[0].id, body=f"Comment {n}")) for n in range(3)]
     moderator = make_moderator(db, place)
-    service.hide_comment(db, moderator, c, comments[0].id, "Hidden while open")
-    clock.set(service.clock.aware(c.ends_at) + timedelta(hours=1))
-    service.hide_comment(db, moderator, c, comments[1].id, "Hidden while closed")
-    service.publish_report(db, official, c, report_in(db, c))
-    service.hide_comment(db, make_admin(db), c, comments[2].id, "Hidden after the report")
+    discussion.hide_comment(db, moderator, c, comments[0].id, "Hidden while open")
+    clock.set(app_clock.aware(c.ends_at) + timedelta(hours=1))
+    discussion.hide_comment(db, moderator, c, comments[1].id, "Hidden while closed")
+    outcome.publish_report(db, official, c, report_in(db, c))
+    discussion.hide_comment(db, make_admin(db), c, comments[2].id, "Hidden after the report")
     assert all(cm.hidden_at is not None for cm in comments)

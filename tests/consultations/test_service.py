@@ -8,33 +8,37 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from app import clock as app_clock
 from app.accountability import service as accountability
 from app.accountability.models import ObligationStatus
 from app.audit.models import AuditEntry
 from app.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from app.notifications.models import Message
+from app.rules import calendar
 from app.rules import service as rules_service
 from consultations import repository as repo
-from consultations import service
+from consultations.dependencies import load
 from consultations.models import (
     OBLIGATION_KIND,
     AnswerIn,
     Category,
     CommentIn,
+    Consultation,
     ConsultationCreate,
+    ConsultationOption,
+    ConsultationQuestion,
     ConsultationResponse,
     ConsultationUpdate,
-    Option,
     Outcome,
     Phase,
     Publication,
-    Question,
     QuestionCreate,
     QuestionKind,
     Rating,
     ResponseEdit,
     ResponseIn,
 )
+from consultations.service import discussion, drafting, outcome, reading, responding
 from tests.consultations.factories import (
     answers,
     close,
@@ -64,7 +68,7 @@ def audit_actions(db, subject_id: int) -> list[str]:
 
 def option_counts(db, c) -> dict[str, int]:
     out = {}
-    for view in service.questions(db, c):
+    for view in reading.questions(db, c):
         for o in view.options:
             db.refresh(o)
             out[f"{view.question.kind}:{o.label}"] = o.count
@@ -80,11 +84,11 @@ def place(db):
 
 def test_draft_text_is_split_into_numbered_sections(db, clock, place):
     c = make_consultation(db, place, publish=False)
-    sections = service.sections(db, c)
+    sections = reading.sections(db, c)
     assert [(s.number, s.title) for s in sections] == [
         (1, ""), (2, "Загальні положення"), (3, "Деталі"), (4, "Прикінцеві положення")]
     assert "<strong>виділенням</strong>" in sections[2].html
-    assert service.phase(c) == Phase.draft
+    assert reading.phase(c) == Phase.draft
 
 
 def test_period_shorter_than_the_rules_is_refused_naming_the_minimum(db, clock, place):
@@ -94,13 +98,13 @@ def test_period_shorter_than_the_rules_is_refused_naming_the_minimum(db, clock, 
                               body="# One\n\nThe text of part one.", start_date=today(),
                               end_date=today() + timedelta(days=12))  # 13 days < 14
     with pytest.raises(InvalidInput) as exc:
-        service.create(db, official, data)
+        drafting.create(db, official, data)
     assert exc.value.params == {"days": 14}
     assert "end_date" in exc.value.fields
-    assert db.exec(select(service.Consultation)).first() is None
+    assert db.exec(select(Consultation)).first() is None
     # Exactly the minimum is accepted.
     data.end_date = today() + timedelta(days=13)
-    assert service.create(db, official, data).id
+    assert drafting.create(db, official, data).id
 
 
 def test_start_in_the_past_and_end_before_start_are_refused(db, clock, place):
@@ -109,11 +113,11 @@ def test_start_in_the_past_and_end_before_start_are_refused(db, clock, place):
                 title="Dates that make no sense", summary="A summary text.",
                 body="The body of the draft text.")
     with pytest.raises(InvalidInput) as exc:
-        service.create(db, official, ConsultationCreate(
+        drafting.create(db, official, ConsultationCreate(
             **base, start_date=today() - timedelta(days=1), end_date=today() + timedelta(30)))
     assert "start_date" in exc.value.fields
     with pytest.raises(InvalidInput) as exc:
-        service.create(db, official, ConsultationCreate(
+        drafting.create(db, official, ConsultationCreate(
             **base, start_date=today() + timedelta(days=5), end_date=today()))
     assert "end_date" in exc.value.fields
 
@@ -126,11 +130,11 @@ def test_only_an_official_of_the_authority_creates(db, clock, place):
     for outsider in (make_resident(db, place), make_official(db, place, place.department),
                      make_moderator(db, place)):
         with pytest.raises(Forbidden):
-            service.create(db, outsider, data)
+            drafting.create(db, outsider, data)
     other = make_community(db)
     data.authority_id = other.council.id  # not of this community
     with pytest.raises(InvalidInput):
-        service.create(db, make_official(db, other), data)
+        drafting.create(db, make_official(db, other), data)
 
 
 def test_publication_freezes_the_rule_version_and_validates_against_it(db, clock, place):
@@ -140,10 +144,10 @@ def test_publication_freezes_the_rule_version_and_validates_against_it(db, clock
     rules_service.change(db, place.community.id, merge(DEFAULT_RULES, {
         "consultations": {"minimum_duration_days": 20}}), None, "longer consultations")
     with pytest.raises(InvalidInput) as exc:
-        service.publish(db, official, c)
+        drafting.publish(db, official, c)
     assert exc.value.params == {"days": 20}
-    service.update(db, official, c, ConsultationUpdate(end_date=c.start_date + timedelta(19)))
-    service.publish(db, official, c)
+    drafting.update(db, official, c, ConsultationUpdate(end_date=c.start_date + timedelta(19)))
+    drafting.publish(db, official, c)
     version = rules_service.current(db, place.community.id)
     assert c.ruleset_id == version.id
     # A later change does not apply backwards: the report deadline stays the published one.
@@ -151,58 +155,58 @@ def test_publication_freezes_the_rule_version_and_validates_against_it(db, clock
         "consultations": {"minimum_duration_days": 20,
                           "report_deadline": {"days": 60, "unit": "calendar"}}}), None,
         "slower reports")
-    assert service.rules_of(db, c).report_deadline.days == 14
+    assert reading.rules_of(db, c).report_deadline.days == 14
     assert "consultation.published" in audit_actions(db, c.id)
 
 
 def test_publishing_needs_a_question_and_a_draft(db, clock, place):
     c = make_consultation(db, place, publish=False, questions=[])
     with pytest.raises(InvalidInput):
-        service.publish(db, official_of(db, c), c)
-    service.add_question(db, official_of(db, c), c, QuestionCreate(
+        drafting.publish(db, official_of(db, c), c)
+    drafting.add_question(db, official_of(db, c), c, QuestionCreate(
         kind=QuestionKind.text, prompt="Anything to add?"))
-    service.publish(db, official_of(db, c), c)
+    drafting.publish(db, official_of(db, c), c)
     with pytest.raises(Conflict):
-        service.publish(db, official_of(db, c), c)
+        drafting.publish(db, official_of(db, c), c)
     with pytest.raises(Conflict):
-        service.update(db, official_of(db, c), c, ConsultationUpdate(title="Changed later"))
+        drafting.update(db, official_of(db, c), c, ConsultationUpdate(title="Changed later"))
 
 
 def test_choice_questions_need_two_options_and_scales_get_five(db, clock, place):
     c = make_consultation(db, place, publish=False, questions=[])
     official = official_of(db, c)
     with pytest.raises(InvalidInput):
-        service.add_question(db, official, c, QuestionCreate(
+        drafting.add_question(db, official, c, QuestionCreate(
             kind=QuestionKind.single, prompt="Pick one", options=["Only", " Only "]))
-    q = service.add_question(db, official, c, QuestionCreate(
+    q = drafting.add_question(db, official, c, QuestionCreate(
         kind=QuestionKind.scale, prompt="Rate it", options=["ignored"]))
-    assert [o.label for o in service.questions(db, c)[0].options] == ["1", "2", "3", "4", "5"]
-    service.delete_question(db, official, c, q.id)
-    assert service.questions(db, c) == []
+    assert [o.label for o in reading.questions(db, c)[0].options] == ["1", "2", "3", "4", "5"]
+    drafting.delete_question(db, official, c, q.id)
+    assert reading.questions(db, c) == []
 
 
 def test_drafts_are_hidden_from_everyone_but_the_authority(db, clock, place):
     c = make_consultation(db, place, publish=False)
-    assert service.get_visible(db, official_of(db, c), c.id).id == c.id
+    assert load(db, official_of(db, c), c.id).id == c.id
     for outsider in (None, make_resident(db, place), make_moderator(db, place),
                      make_official(db, place, place.department)):
         with pytest.raises(NotFound):
-            service.get_visible(db, outsider, c.id)
+            load(db, outsider, c.id)
 
 
 # -- phases -------------------------------------------------------------------------------
 
 def test_phase_follows_the_dates_and_the_clock(db, clock, place):
     c = make_consultation(db, place, start=today() + timedelta(days=3))
-    assert service.phase(c) == Phase.scheduled
-    clock.set(service.clock.aware(c.starts_at) - timedelta(seconds=1))
-    assert service.phase(c) == Phase.scheduled
-    clock.set(service.clock.aware(c.starts_at))
-    assert service.phase(c) == Phase.open
-    clock.set(service.clock.aware(c.ends_at) - timedelta(seconds=1))
-    assert service.phase(c) == Phase.open
-    clock.set(service.clock.aware(c.ends_at))
-    assert service.phase(c) == Phase.closed
+    assert reading.phase(c) == Phase.scheduled
+    clock.set(app_clock.aware(c.starts_at) - timedelta(seconds=1))
+    assert reading.phase(c) == Phase.scheduled
+    clock.set(app_clock.aware(c.starts_at))
+    assert reading.phase(c) == Phase.open
+    clock.set(app_clock.aware(c.ends_at) - timedelta(seconds=1))
+    assert reading.phase(c) == Phase.open
+    clock.set(app_clock.aware(c.ends_at))
+    assert reading.phase(c) == Phase.closed
 
 
 # -- answering ----------------------------------------------------------------------------
@@ -217,13 +221,13 @@ def test_a_response_updates_every_counter_in_the_same_transaction(db, clock, pla
     assert counts["single:Yes"] == 1 and counts["single:Partly"] == 1
     assert counts["multiple:Trees"] == 1 and counts["multiple:Lighting"] == 2
     assert counts["scale:4"] == 1
-    questions = {v.question.kind: v.question for v in service.questions(db, c)}
+    questions = {v.question.kind: v.question for v in reading.questions(db, c)}
     for q in questions.values():
         db.refresh(q)
     assert questions["single"].answer_count == 2
     assert questions["scale"].answer_count == 1
     assert questions["text"].answer_count == 1
-    results = service.results(db, c)
+    results = reading.results(db, c)
     single = next(q for q in results.questions if q.kind == "single")
     assert [o.percent for o in single.options] == [50.0, 50.0, 0.0]
     scale = next(q for q in results.questions if q.kind == "scale")
@@ -235,7 +239,7 @@ def test_a_response_updates_every_counter_in_the_same_transaction(db, clock, pla
                                   "two_for_single", "unknown_question", "text_too_long"])
 def test_bad_answers_are_refused_and_nothing_is_written(db, clock, place, case):
     c = make_consultation(db, place)
-    views = {v.question.kind: v for v in service.questions(db, c)}
+    views = {v.question.kind: v for v in reading.questions(db, c)}
     good = answers(db, c)
     bad = [a.model_copy() for a in good]
     key = None
@@ -260,7 +264,7 @@ def test_bad_answers_are_refused_and_nothing_is_written(db, clock, place, case):
         key = f"q{views['text'].question.id}"
     resident = make_resident(db, place)
     with pytest.raises(InvalidInput) as exc:
-        service.respond(db, resident, c, ResponseIn(answers=bad))
+        responding.respond(db, resident, c, ResponseIn(answers=bad))
     assert key in exc.value.fields
     db.refresh(c)
     assert c.response_count == 0
@@ -323,7 +327,7 @@ def test_organisations_answer_in_their_category_once_each(db, clock, place):
         respond(db, c, person, organisation=ngo)
     db.refresh(c)
     assert (c.response_count, c.resident_count, c.ngo_count, c.business_count) == (3, 1, 1, 1)
-    categories = {cc.category: cc.count for cc in service.results(db, c).categories}
+    categories = {cc.category: cc.count for cc in reading.results(db, c).categories}
     assert categories == {"resident": 1, "ngo": 1, "business": 1, "academic": 0,
                           "public_body": 0}
 
@@ -332,8 +336,8 @@ def test_editing_moves_the_counters_and_is_audited(db, clock, place):
     c = make_consultation(db, place)
     resident = make_resident(db, place)
     r = respond(db, c, resident, single=0, multiple=(0, 1), scale=2)
-    views = {v.question.kind: v for v in service.questions(db, c)}
-    service.edit_response(db, resident, c, r.id, ResponseEdit(answers=[
+    views = {v.question.kind: v for v in reading.questions(db, c)}
+    responding.edit_response(db, resident, c, r.id, ResponseEdit(answers=[
         AnswerIn(question_id=views["single"].question.id,
                  option_ids=[views["single"].options[2].id]),
         AnswerIn(question_id=views["multiple"].question.id,
@@ -353,19 +357,19 @@ def test_editing_moves_the_counters_and_is_audited(db, clock, place):
     db.refresh(c)
     assert c.response_count == 1
     assert r.publication == Publication.anonymous
-    assert service.answers_by_question(db, r)[views["text"].question.id].text == "Added later"
+    assert responding.answers_by_question(db, r)[views["text"].question.id].text == "Added later"
     assert "consultation.response_edited" in audit_actions(db, c.id)
     # A required answer cannot be cleared, nor can anyone else's response be edited.
     with pytest.raises(InvalidInput):
-        service.edit_response(db, resident, c, r.id, ResponseEdit(answers=[
+        responding.edit_response(db, resident, c, r.id, ResponseEdit(answers=[
             AnswerIn(question_id=views["single"].question.id)]))
     with pytest.raises(NotFound):
-        service.edit_response(db, make_resident(db, place), c, r.id, ResponseEdit(
+        responding.edit_response(db, make_resident(db, place), c, r.id, ResponseEdit(
             publication=Publication.none))
     # After the end date, answers are frozen.
     close(clock, c)
     with pytest.raises(Conflict):
-        service.edit_response(db, resident, c, r.id, ResponseEdit(
+        responding.edit_response(db, resident, c, r.id, ResponseEdit(
             publication=Publication.named))
 
 
@@ -373,62 +377,62 @@ def test_editing_moves_the_counters_and_is_audited(db, clock, place):
 
 def test_comments_with_one_level_of_replies(db, clock, place):
     c = make_consultation(db, place)
-    sections = service.sections(db, c)
+    sections = reading.sections(db, c)
     resident = make_resident(db, place)
-    top = service.add_comment(db, resident, c, CommentIn(section_id=sections[1].id,
+    top = discussion.add_comment(db, resident, c, CommentIn(section_id=sections[1].id,
                                                          body="Too vague."))
     official = official_of(db, c)
-    reply = service.add_comment(db, official, c, CommentIn(
+    reply = discussion.add_comment(db, official, c, CommentIn(
         section_id=sections[1].id, parent_id=top.id, body="We will clarify."))
-    deeper = service.add_comment(db, resident, c, CommentIn(
+    deeper = discussion.add_comment(db, resident, c, CommentIn(
         section_id=sections[1].id, parent_id=reply.id, body="Thank you."))
     assert reply.parent_id == top.id and deeper.parent_id == top.id
-    threads = service.comment_threads(db, None, c)
+    threads = discussion.comment_threads(db, None, c)
     assert [len(t.replies) for t in threads[sections[1].id]] == [2]
     db.refresh(sections[1])
     db.refresh(c)
     assert sections[1].comment_count == 3 and c.comment_count == 3
     with pytest.raises(InvalidInput):  # the parent is in another section
-        service.add_comment(db, resident, c, CommentIn(section_id=sections[2].id,
+        discussion.add_comment(db, resident, c, CommentIn(section_id=sections[2].id,
                                                        parent_id=top.id, body="Misplaced"))
     with pytest.raises(Forbidden):
-        service.add_comment(db, make_user(db), c, CommentIn(section_id=sections[1].id,
+        discussion.add_comment(db, make_user(db), c, CommentIn(section_id=sections[1].id,
                                                             body="Outsider"))
-    most = service.results(db, c).most_discussed
+    most = reading.results(db, c).most_discussed
     assert [m.section_id for m in most] == [sections[1].id]
 
 
 def test_comment_publication_choices_are_respected(db, clock, place):
     c = make_consultation(db, place)
-    section = service.sections(db, c)[0]
+    section = reading.sections(db, c)[0]
     named_author = make_resident(db, place, name="Olena Named")
     hidden_author = make_resident(db, place, name="Petro Private")
-    service.add_comment(db, named_author, c, CommentIn(section_id=section.id, body="Named"))
-    service.add_comment(db, make_resident(db, place, name="Anon Ymous"), c, CommentIn(
+    discussion.add_comment(db, named_author, c, CommentIn(section_id=section.id, body="Named"))
+    discussion.add_comment(db, make_resident(db, place, name="Anon Ymous"), c, CommentIn(
         section_id=section.id, body="Anonymous one", publication=Publication.anonymous))
-    service.add_comment(db, hidden_author, c, CommentIn(
+    discussion.add_comment(db, hidden_author, c, CommentIn(
         section_id=section.id, body="Only for the authority", publication=Publication.none))
-    public = service.comment_threads(db, None, c)[section.id]
+    public = discussion.comment_threads(db, None, c)[section.id]
     assert [(v.author, v.comment.body) for v in public] == [
         ("Olena Named", "Named"), (None, "Anonymous one")]
-    staff = service.comment_threads(db, official_of(db, c), c)[section.id]
+    staff = discussion.comment_threads(db, official_of(db, c), c)[section.id]
     assert len(staff) == 3
-    own = service.comment_threads(db, hidden_author, c)[section.id]
+    own = discussion.comment_threads(db, hidden_author, c)[section.id]
     assert any(v.own and v.comment.body == "Only for the authority" for v in own)
 
 
 def test_a_moderator_hides_a_comment_and_its_author_is_told_why(db, clock, place):
     c = make_consultation(db, place)
-    section = service.sections(db, c)[0]
+    section = reading.sections(db, c)[0]
     author = make_resident(db, place)
-    comment = service.add_comment(db, author, c, CommentIn(section_id=section.id,
+    comment = discussion.add_comment(db, author, c, CommentIn(section_id=section.id,
                                                            body="Offensive words"))
     with pytest.raises(Forbidden):
-        service.hide_comment(db, official_of(db, c), c, comment.id, "Not allowed here")
+        discussion.hide_comment(db, official_of(db, c), c, comment.id, "Not allowed here")
     moderator = make_moderator(db, place)
     with pytest.raises(InvalidInput):
-        service.hide_comment(db, moderator, c, comment.id, "no")
-    service.hide_comment(db, moderator, c, comment.id, "Insults other participants")
+        discussion.hide_comment(db, moderator, c, comment.id, "no")
+    discussion.hide_comment(db, moderator, c, comment.id, "Insults other participants")
     assert comment.hidden_reason == "Insults other participants"
     db.refresh(section)
     db.refresh(c)
@@ -437,8 +441,8 @@ def test_a_moderator_hides_a_comment_and_its_author_is_told_why(db, clock, place
     assert len(mail) == 1 and "Insults other participants" in mail[0].body
     assert "consultation.comment_hidden" in audit_actions(db, c.id)
     with pytest.raises(Conflict):
-        service.hide_comment(db, moderator, c, comment.id, "Again and again")
-    view = service.comment_threads(db, None, c)[section.id][0]
+        discussion.hide_comment(db, moderator, c, comment.id, "Again and again")
+    view = discussion.comment_threads(db, None, c)[section.id][0]
     assert view.hidden
 
 
@@ -446,18 +450,18 @@ def test_a_moderator_hides_a_comment_and_its_author_is_told_why(db, clock, place
 
 def test_close_expired_opens_the_report_obligation_once(db, clock, place):
     c = make_consultation(db, place)
-    assert service.close_expired(db) == 0
+    assert outcome.close_expired(db) == 0
     close(clock, c, days_after=3)
-    assert service.phase(c) == Phase.closed
-    assert service.close_expired(db) == 1
-    assert service.close_expired(db) == 0
+    assert reading.phase(c) == Phase.closed
+    assert outcome.close_expired(db) == 1
+    assert outcome.close_expired(db) == 0
     obligation = accountability.find(db, OBLIGATION_KIND, "consultation", c.id)
     assert obligation.subject_path == f"/consultations/{c.id}"
     assert obligation.ruleset_id == c.ruleset_id
     # Due 14 calendar days after the end date, at the end of that local day.
-    assert service.report_due(db, c) == service.clock.aware(obligation.due_at)
+    assert outcome.report_due(db, c) == app_clock.aware(obligation.due_at)
     db.expire(obligation)  # as stored
-    due_day = service.calendar.local_date(service.clock.aware(obligation.due_at)
+    due_day = calendar.local_date(app_clock.aware(obligation.due_at)
                                           - timedelta(seconds=1))
     assert due_day == c.end_date + timedelta(days=14)
 
@@ -468,19 +472,19 @@ def test_report_validation_and_who_may_publish(db, clock, place):
     respond(db, c, resident)
     data = report_in(db, c)
     with pytest.raises(Forbidden):
-        service.publish_report(db, resident, c, data)
+        outcome.publish_report(db, resident, c, data)
     with pytest.raises(Conflict):  # still open
-        service.publish_report(db, official_of(db, c), c, data)
+        outcome.publish_report(db, official_of(db, c), c, data)
     close(clock, c)
     for outsider in (resident, make_moderator(db, place),
                      make_official(db, place, place.department)):
         with pytest.raises(Forbidden):
-            service.publish_report(db, outsider, c, data)
+            outcome.publish_report(db, outsider, c, data)
     incomplete = data.model_copy(update={"items": data.items[1:],
                                          "decision_url": "javascript:alert(1)"})
     with pytest.raises(InvalidInput) as exc:
-        service.publish_report(db, official_of(db, c), c, incomplete)
-    first_section = service.sections(db, c)[0]
+        outcome.publish_report(db, official_of(db, c), c, incomplete)
+    first_section = reading.sections(db, c)[0]
     assert f"s{first_section.id}" in exc.value.fields
     assert "decision_url" in exc.value.fields
     assert repo.report(db, c.id) is None
@@ -491,38 +495,38 @@ def test_report_on_time_closes_the_obligation_and_notifies_participants(db, cloc
     participant = make_resident(db, place)
     commenter = make_resident(db, place)
     respond(db, c, participant)
-    service.add_comment(db, commenter, c, CommentIn(
-        section_id=service.sections(db, c)[0].id, body="A remark"))
+    discussion.add_comment(db, commenter, c, CommentIn(
+        section_id=reading.sections(db, c)[0].id, body="A remark"))
     close(clock, c, days_after=5)  # the worker has not run: the report closes it itself
-    service.publish_report(db, official_of(db, c), c, report_in(db, c))
-    assert service.phase(c) == Phase.reported
+    outcome.publish_report(db, official_of(db, c), c, report_in(db, c))
+    assert reading.phase(c) == Phase.reported
     obligation = accountability.find(db, OBLIGATION_KIND, "consultation", c.id)
     assert accountability.status_of(obligation) == ObligationStatus.answered_on_time
-    view = service.report_of(db, c)
+    view = outcome.report_of(db, c)
     assert view.on_time is True and len(view.items) == 4 + 4
     for person in (participant, commenter):
         messages = db.exec(select(Message).where(Message.user_id == person.id)).all()
         assert any(f"/consultations/{c.id}/report" in m.body for m in messages)
     assert "consultation.report_published" in audit_actions(db, c.id)
     with pytest.raises(Conflict):
-        service.publish_report(db, official_of(db, c), c, report_in(db, c))
+        outcome.publish_report(db, official_of(db, c), c, report_in(db, c))
 
 
 def test_a_late_report_counts_as_late(db, clock, place):
     c = make_consultation(db, place)
     close(clock, c)
-    service.close_expired(db)
+    outcome.close_expired(db)
     close(clock, c, days_after=20)
-    service.publish_report(db, official_of(db, c), c, report_in(db, c, Outcome.rejected))
+    outcome.publish_report(db, official_of(db, c), c, report_in(db, c, Outcome.rejected))
     obligation = accountability.find(db, OBLIGATION_KIND, "consultation", c.id)
     assert accountability.status_of(obligation) == ObligationStatus.answered_late
-    assert service.report_of(db, c).on_time is False
+    assert outcome.report_of(db, c).on_time is False
 
 
 def test_overdue_while_no_report(db, clock, place):
     c = make_consultation(db, place)
     close(clock, c)
-    service.close_expired(db)
+    outcome.close_expired(db)
     close(clock, c, days_after=15)
     obligation = accountability.find(db, OBLIGATION_KIND, "consultation", c.id)
     assert accountability.status_of(obligation) == ObligationStatus.overdue
@@ -532,20 +536,20 @@ def test_participants_rate_once_and_the_ledger_counts_it(db, clock, place):
     c = make_consultation(db, place)
     participant, commenter, bystander = (make_resident(db, place) for _ in range(3))
     respond(db, c, participant)
-    service.add_comment(db, commenter, c, CommentIn(
-        section_id=service.sections(db, c)[0].id, body="A remark"))
+    discussion.add_comment(db, commenter, c, CommentIn(
+        section_id=reading.sections(db, c)[0].id, body="A remark"))
     with pytest.raises(Conflict):
-        service.rate(db, participant, c, Rating.yes)  # no report yet
+        outcome.rate(db, participant, c, Rating.yes)  # no report yet
     close(clock, c)
-    service.publish_report(db, official_of(db, c), c, report_in(db, c))
-    service.rate(db, participant, c, Rating.yes)
-    service.rate(db, commenter, c, Rating.partly)
+    outcome.publish_report(db, official_of(db, c), c, report_in(db, c))
+    outcome.rate(db, participant, c, Rating.yes)
+    outcome.rate(db, commenter, c, Rating.partly)
     with pytest.raises(Conflict):
-        service.rate(db, participant, c, Rating.no)
+        outcome.rate(db, participant, c, Rating.no)
     with pytest.raises(Forbidden):
-        service.rate(db, bystander, c, Rating.no)
+        outcome.rate(db, bystander, c, Rating.no)
     db.refresh(c)
-    assert service.rating_summary(c).model_dump() == {"yes": 1, "partly": 1, "no": 0,
+    assert reading.rating_summary(c).model_dump() == {"yes": 1, "partly": 1, "no": 0,
                                                       "total": 2}
     obligation = accountability.find(db, OBLIGATION_KIND, "consultation", c.id)
     db.refresh(obligation)
@@ -572,21 +576,21 @@ def test_counters_match_the_rows(db, clock, place):
         respond(db, c, person, single=n % 3, multiple=tuple(range(n % 3 + 1)),
                 scale=(n % 5) + 1 if n % 2 else None)
     r = repo.responses_of_user(db, c.id, people[0].id)[0]
-    views = {v.question.kind: v for v in service.questions(db, c)}
-    service.edit_response(db, people[0], c, r.id, ResponseEdit(answers=[AnswerIn(
+    views = {v.question.kind: v for v in reading.questions(db, c)}
+    responding.edit_response(db, people[0], c, r.id, ResponseEdit(answers=[AnswerIn(
         question_id=views["multiple"].question.id,
         option_ids=[views["multiple"].options[2].id])]))
     from sqlalchemy import func
 
-    from consultations.models import Answer
+    from consultations.models import ConsultationAnswer
 
-    for option in db.exec(select(Option)).all():
+    for option in db.exec(select(ConsultationOption)).all():
         db.refresh(option)
-        real = db.exec(select(func.count()).select_from(Answer)
-                       .where(Answer.option_id == option.id)).one()
+        real = db.exec(select(func.count()).select_from(ConsultationAnswer)
+                       .where(ConsultationAnswer.option_id == option.id)).one()
         assert option.count == real
-    for question in db.exec(select(Question)).all():
+    for question in db.exec(select(ConsultationQuestion)).all():
         db.refresh(question)
-        real = db.exec(select(func.count(func.distinct(Answer.response_id)))
-                       .where(Answer.question_id == question.id)).one()
+        real = db.exec(select(func.count(func.distinct(ConsultationAnswer.response_id)))
+                       .where(ConsultationAnswer.question_id == question.id)).one()
         assert question.answer_count == real

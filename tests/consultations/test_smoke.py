@@ -1,5 +1,5 @@
-from consultations import service
 from consultations.models import Phase
+from consultations.service import reading
 from tests.consultations.factories import make_consultation, respond
 from tests.factories import make_community, make_resident
 
@@ -7,7 +7,7 @@ from tests.factories import make_community, make_resident
 def test_smoke(db, clock):
     place = make_community(db)
     c = make_consultation(db, place)
-    assert service.phase(c) == Phase.open
+    assert reading.phase(c) == Phase.open
     r = make_resident(db, place)
     respond(db, c, r)
     db.refresh(c)

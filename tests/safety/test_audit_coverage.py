@@ -102,7 +102,7 @@ def test_budget_ballots_and_paper_ballots_are_audited(app, db, clock):
 
 
 def test_consultation_responses_reports_and_ratings_are_audited(app, db, clock):
-    service = pytest.importorskip("consultations.service")
+    service = pytest.importorskip("consultations.service.outcome")
     factories = pytest.importorskip("tests.consultations.factories")
     from consultations.models import Rating
 

@@ -1,0 +1,255 @@
+"""Drafting: an official writes the consultation (text, dates, questionnaire, attachments) and
+publishes it, which fixes the rule version it runs under. Flushes, never commits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlmodel import Session
+
+from app import clock
+from app.audit import service as audit
+from app.communities import service as communities
+from app.communities.models import Authority
+from app.exceptions import InvalidInput, NotFound
+from app.identity.models import User
+from app.rules import calendar
+from app.rules import service as rules_service
+from app.web.i18n import N_
+from consultations import permissions, text, uploads
+from consultations import repository as repo
+from consultations.models import (
+    SCALE,
+    SUBJECT_TYPE,
+    Consultation,
+    ConsultationAttachment,
+    ConsultationCreate,
+    ConsultationOption,
+    ConsultationQuestion,
+    ConsultationSection,
+    ConsultationUpdate,
+    QuestionCreate,
+    QuestionKind,
+    Status,
+)
+from consultations.rules import ConsultationRules
+from consultations.service import reading
+
+TITLE = N_("Enter a title (5 to 200 characters).")
+
+
+def bounds(start_date: date, end_date: date) -> tuple[datetime, datetime]:
+    """The consultation runs from the start of its local start day to the end of its end day."""
+    starts = datetime.combine(start_date, time.min, tzinfo=calendar.LOCAL_TZ)
+    return starts.astimezone(UTC), calendar.end_of_local_day(end_date).astimezone(UTC)
+
+
+def duration_days(start_date: date, end_date: date) -> int:
+    """Calendar days, both ends included (1 to 14 March lasts 14 days)."""
+    return (end_date - start_date).days + 1
+
+
+# -- validation ---------------------------------------------------------------------------
+
+def _check_period(start_date: date, end_date: date, rules: ConsultationRules) -> None:
+    if end_date < start_date:
+        message = N_("The end date must not be before the start date.")
+        raise InvalidInput(message, fields={"end_date": message})
+    if start_date < calendar.local_date(clock.now()):
+        message = N_("The start date cannot be in the past.")
+        raise InvalidInput(message, fields={"start_date": message})
+    if duration_days(start_date, end_date) < rules.minimum_duration_days:
+        message = N_("A consultation must last at least {days} days under this community's "
+                     "rules.")
+        raise InvalidInput(message, fields={"end_date": message},
+                           days=rules.minimum_duration_days)
+
+
+def _title(value: str) -> str:
+    title = text.clean_line(value)
+    if len(title) < 5:
+        raise InvalidInput(TITLE, fields={"title": TITLE})
+    return title
+
+
+def _stakeholders(values: list[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        item = text.clean_line(value)[:120]
+        if item and item not in seen:
+            seen.append(item)
+    return seen[:20]
+
+
+def _authority(session: Session, data: ConsultationCreate) -> Authority:
+    authority = communities.get_authority(session, data.authority_id)
+    if authority.community_id != data.community_id:
+        message = N_("This authority does not belong to the community.")
+        raise InvalidInput(message, fields={"authority_id": message})
+    return authority
+
+
+# -- the draft ----------------------------------------------------------------------------
+
+def _write_sections(session: Session, c: Consultation) -> None:
+    parts = text.split_sections(c.body)
+    if not parts:
+        message = N_("The draft text is empty.")
+        raise InvalidInput(message, fields={"body": message})
+    repo.delete_sections(session, c.id)
+    session.flush()
+    for part in parts:
+        session.add(ConsultationSection(consultation_id=c.id, number=part.number,
+                                        title=part.title, body=part.body,
+                                        html=text.render(part.body)))
+    session.flush()
+
+
+def create(session: Session, user: User, data: ConsultationCreate) -> Consultation:
+    """A draft, seen only by the authority's officials until it is published."""
+    authority = _authority(session, data)
+    permissions.check_create(session, user, authority)
+    rules = rules_service.current(session, data.community_id).rules.consultations
+    title = _title(data.title)
+    _check_period(data.start_date, data.end_date, rules)
+    starts_at, ends_at = bounds(data.start_date, data.end_date)
+    c = Consultation(community_id=data.community_id, authority_id=authority.id,
+                     author_id=user.id, title=title, summary=data.summary.strip(),
+                     body=data.body.strip(), stakeholders=_stakeholders(data.stakeholders),
+                     start_date=data.start_date, end_date=data.end_date,
+                     starts_at=starts_at, ends_at=ends_at)
+    session.add(c)
+    session.flush()
+    _write_sections(session, c)
+    for q in data.questions:
+        _add_question(session, c, q)
+    audit.append(session, "consultation.created", SUBJECT_TYPE, c.id, user.id)
+    return c
+
+
+def update(session: Session, user: User, c: Consultation, data: ConsultationUpdate
+           ) -> Consultation:
+    permissions.check_edit(session, user, c, reading.phase(c))
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("title") is not None:
+        c.title = _title(changes["title"])
+    if changes.get("summary") is not None:
+        c.summary = changes["summary"].strip()
+    if changes.get("stakeholders") is not None:
+        c.stakeholders = _stakeholders(changes["stakeholders"])
+    start = changes.get("start_date") or c.start_date
+    end = changes.get("end_date") or c.end_date
+    if (start, end) != (c.start_date, c.end_date):
+        _check_period(start, end, reading.rules_of(session, c))
+        c.start_date, c.end_date = start, end
+        c.starts_at, c.ends_at = bounds(start, end)
+    body_changed = changes.get("body") is not None and changes["body"].strip() != c.body
+    if body_changed:
+        c.body = changes["body"].strip()
+    c.updated_at = clock.now()
+    session.add(c)
+    session.flush()
+    if body_changed:
+        _write_sections(session, c)
+    return c
+
+
+def publish(session: Session, user: User, c: Consultation) -> Consultation:
+    """From now on the text and questionnaire are fixed and the current rules apply to it."""
+    permissions.check_edit(session, user, c, reading.phase(c))
+    if not repo.questions(session, c.id):
+        message = N_("Add at least one question before publishing.")
+        raise InvalidInput(message, fields={"questions": message})
+    version = rules_service.current(session, c.community_id)
+    _check_period(c.start_date, c.end_date, version.rules.consultations)
+    c.ruleset_id = version.id
+    c.status = Status.published
+    c.published_at = c.updated_at = clock.now()
+    session.add(c)
+    session.flush()
+    audit.append(session, "consultation.published", SUBJECT_TYPE, c.id, user.id,
+                 ruleset_id=version.id, start_date=c.start_date.isoformat(),
+                 end_date=c.end_date.isoformat())
+    return c
+
+
+# -- the questionnaire --------------------------------------------------------------------
+
+def _option_labels(data: QuestionCreate) -> list[str]:
+    if data.kind == QuestionKind.scale:
+        return [str(v) for v in SCALE]
+    if data.kind not in (QuestionKind.single, QuestionKind.multiple):
+        return []
+    labels: list[str] = []
+    for raw in data.options:
+        label = text.clean_line(raw)[:200]
+        if label and label not in labels:
+            labels.append(label)
+    if len(labels) < 2:
+        message = N_("A choice question needs at least two different options.")
+        raise InvalidInput(message, fields={"options": message})
+    return labels
+
+
+def _add_question(session: Session, c: Consultation, data: QuestionCreate
+                  ) -> ConsultationQuestion:
+    prompt = text.clean_line(data.prompt)
+    if len(prompt) < 3:
+        message = N_("Enter the question (3 to 500 characters).")
+        raise InvalidInput(message, fields={"prompt": message})
+    labels = _option_labels(data)
+    question = ConsultationQuestion(consultation_id=c.id, kind=data.kind, prompt=prompt,
+                                    required=data.required,
+                                    position=repo.next_question_position(session, c.id))
+    session.add(question)
+    session.flush()
+    for position, label in enumerate(labels, start=1):
+        session.add(ConsultationOption(question_id=question.id, position=position, label=label))
+    session.flush()
+    return question
+
+
+def add_question(session: Session, user: User, c: Consultation, data: QuestionCreate
+                 ) -> ConsultationQuestion:
+    permissions.check_edit(session, user, c, reading.phase(c))
+    return _add_question(session, c, data)
+
+
+def delete_question(session: Session, user: User, c: Consultation, question_id: int) -> None:
+    permissions.check_edit(session, user, c, reading.phase(c))
+    question = repo.question(session, question_id)
+    if question is None or question.consultation_id != c.id:
+        raise NotFound(reading.NO_SUCH_QUESTION)
+    repo.delete_question(session, question_id)
+    session.flush()
+
+
+# -- attachments --------------------------------------------------------------------------
+
+def add_attachment(session: Session, user: User, c: Consultation, filename: str, data: bytes
+                   ) -> ConsultationAttachment:
+    permissions.check_edit(session, user, c, reading.phase(c))
+    if len(repo.attachments(session, c.id)) >= uploads.MAX_PER_CONSULTATION:
+        message = N_("A consultation can have at most {n} attachments.")
+        raise InvalidInput(message, fields={"file": message}, n=uploads.MAX_PER_CONSULTATION)
+    name, content_type = uploads.check(filename, data)
+    stored = uploads.store(data, uploads.extension(name))
+    attachment = ConsultationAttachment(consultation_id=c.id, filename=name,
+                                        stored_name=stored, content_type=content_type,
+                                        size=len(data))
+    session.add(attachment)
+    try:
+        session.flush()
+    except Exception:
+        uploads.remove(stored)
+        raise
+    return attachment
+
+
+def delete_attachment(session: Session, user: User, c: Consultation, attachment_id: int
+                      ) -> None:
+    permissions.check_edit(session, user, c, reading.phase(c))
+    attachment = reading.attachment(session, c, attachment_id)
+    repo.delete_attachment(session, attachment.id)
+    session.flush()
+    uploads.remove(attachment.stored_name)

@@ -1,0 +1,205 @@
+"""The read side: a consultation's phase and rules, the list, the questionnaire, the results and
+the CSV of contributions. Every number a page shows comes from counters, never a COUNT(*)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app import clock
+from app.communities import permissions as cp
+from app.exceptions import NotFound
+from app.identity.models import User
+from app.rules import service as rules_service
+from app.settings import get_settings
+from app.web.i18n import N_
+from consultations import export, permissions
+from consultations import repository as repo
+from consultations.models import (
+    Category,
+    CategoryCount,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationAttachment,
+    ConsultationOption,
+    ConsultationQuestion,
+    ConsultationSection,
+    OptionResult,
+    Phase,
+    QuestionKind,
+    QuestionResult,
+    RatingSummary,
+    ResultsPublic,
+    SectionActivity,
+    Status,
+)
+from consultations.rules import ConsultationRules
+
+NO_SUCH_QUESTION = N_("No such question.")
+
+
+def phase(c: Consultation, now: datetime | None = None) -> Phase:
+    """The phase a reader sees: the stored status, then the dates against the clock."""
+    if c.status == Status.draft:
+        return Phase.draft
+    if c.status == Status.reported:
+        return Phase.reported
+    now = now or clock.now()
+    if now < clock.aware(c.starts_at):
+        return Phase.scheduled
+    if now < clock.aware(c.ends_at):
+        return Phase.open
+    return Phase.closed
+
+
+def rules_of(session: Session, c: Consultation) -> ConsultationRules:
+    """The version the consultation was published under, or, for a draft, the current one."""
+    if c.ruleset_id is not None:
+        return rules_service.version(session, c.ruleset_id).rules.consultations
+    return rules_service.current(session, c.community_id).rules.consultations
+
+
+def get(session: Session, consultation_id: int) -> Consultation:
+    """The consultation, whoever may see it (consultations/dependencies.py checks that)."""
+    c = repo.consultation(session, consultation_id)
+    if c is None:
+        raise NotFound(permissions.NO_SUCH_CONSULTATION)
+    return c
+
+
+def path_of(c: Consultation) -> str:
+    """The consultation's page (the ledger and the mail link to it)."""
+    return f"/consultations/{c.id}"
+
+
+def listing(session: Session, user: User | None, *, community_id: int | None = None,
+            phase_filter: str | None = None, page: int = 1, per_page: int | None = None
+            ) -> tuple[list[Consultation], int]:
+    """Published consultations, and the drafts of the person's own authorities."""
+    per_page = per_page or get_settings().page_size
+    drafts = sorted(cp.memberships(session, user).official_of) if user else []
+    return repo.listing(session, community_id=community_id, phase=phase_filter,
+                        now=clock.now(), draft_authority_ids=drafts,
+                        offset=(max(page, 1) - 1) * per_page, limit=per_page)
+
+
+# -- the text and the questionnaire -------------------------------------------------------
+
+@dataclass
+class QuestionView:
+    question: ConsultationQuestion
+    options: list[ConsultationOption]
+
+
+def questions(session: Session, c: Consultation) -> list[QuestionView]:
+    rows = repo.questions(session, c.id)
+    options = repo.options_for(session, [q.id for q in rows])
+    return [QuestionView(q, options[q.id]) for q in rows]
+
+
+def question_of(views: list[QuestionView], question_id: int) -> QuestionView:
+    """One question of the questionnaire."""
+    view = next((v for v in views if v.question.id == question_id), None)
+    if view is None:
+        raise NotFound(NO_SUCH_QUESTION)
+    return view
+
+
+def sections(session: Session, c: Consultation) -> list[ConsultationSection]:
+    return repo.sections(session, c.id)
+
+
+def attachments(session: Session, c: Consultation) -> list[ConsultationAttachment]:
+    return repo.attachments(session, c.id)
+
+
+def attachment(session: Session, c: Consultation, attachment_id: int
+               ) -> ConsultationAttachment:
+    found = repo.attachment(session, attachment_id)
+    if found is None or found.consultation_id != c.id:
+        raise NotFound(N_("No such attachment."))
+    return found
+
+
+# -- answers as the questionnaire reads them ----------------------------------------------
+
+@dataclass(frozen=True)
+class CleanAnswer:
+    """One question's answer: the chosen options, or the text."""
+
+    option_ids: tuple[int, ...] = ()
+    text: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.option_ids and not self.text
+
+
+def by_question(rows: Iterable[ConsultationAnswer]) -> dict[int, CleanAnswer]:
+    """A response's stored rows (one per chosen option, or one text) per question."""
+    grouped: dict[int, list[ConsultationAnswer]] = {}
+    for row in rows:
+        grouped.setdefault(row.question_id, []).append(row)
+    return {qid: CleanAnswer(option_ids=tuple(a.option_id for a in answers if a.option_id),
+                             text=next((a.text for a in answers if a.text), None))
+            for qid, answers in grouped.items()}
+
+
+# -- results and export -------------------------------------------------------------------
+
+def rating_summary(c: Consultation) -> RatingSummary:
+    return RatingSummary(yes=c.rating_yes, partly=c.rating_partly, no=c.rating_no,
+                         total=c.rating_yes + c.rating_partly + c.rating_no)
+
+
+def _question_result(view: QuestionView) -> QuestionResult:
+    q = view.question
+    base = q.answer_count
+    options = [OptionResult(option_id=o.id, label=o.label, count=o.count,
+                            percent=round(100 * o.count / base, 1) if base else 0.0)
+               for o in view.options]
+    average = None
+    if q.kind == QuestionKind.scale and base:
+        average = round(sum(o.position * o.count for o in view.options) / base, 2)
+    return QuestionResult(question_id=q.id, prompt=q.prompt, kind=q.kind, answer_count=base,
+                          options=options, average=average)
+
+
+def results(session: Session, c: Consultation) -> ResultsPublic:
+    """Every number from counters: O(questions + options + sections), never a COUNT(*)."""
+    return ResultsPublic(
+        consultation_id=c.id, phase=phase(c), response_count=c.response_count,
+        categories=[CategoryCount(category=cat, count=c.category_count(cat)) for cat in Category],
+        questions=[_question_result(view) for view in questions(session, c)],
+        most_discussed=[SectionActivity(section_id=s.id, number=s.number, title=s.title,
+                                        comment_count=s.comment_count)
+                        for s in repo.most_discussed(session, c.id)],
+        ratings=rating_summary(c))
+
+
+def _cell_for(view: QuestionView, answer: CleanAnswer | None) -> str:
+    if answer is None or answer.empty:
+        return ""
+    if view.question.kind == QuestionKind.text:
+        return answer.text or ""
+    labels = {o.id: o.label for o in view.options}
+    return "; ".join(labels[o] for o in answer.option_ids if o in labels)
+
+
+def contributions_csv(session: Session, c: Consultation) -> str:
+    """The published contributions, each as its author chose (see consultations/export.py)."""
+    views = questions(session, c)
+    rows = repo.published_contributions(session, c.id)
+    answers = repo.answers_of_responses(session, [r.id for r, _, _ in rows])
+    items = []
+    for response, person, org_name in rows:
+        clean = by_question(answers[response.id])
+        items.append(export.Contribution(
+            publication=response.publication, category=response.category,
+            name=org_name if response.organisation_id else person,
+            answers={v.question.id: _cell_for(v, clean.get(v.question.id)) for v in views}))
+    return export.contributions_csv(
+        [export.QuestionColumn(v.question.id, v.question.prompt) for v in views], items)

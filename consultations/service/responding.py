@@ -1,0 +1,295 @@
+"""Responding: a verified resident (or an organisation's owner) answers the questionnaire once
+per respondent and may change the answers until the end date. The counters that results read
+move in the same transaction. Flushes, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app import clock
+from app.audit import service as audit
+from app.exceptions import Conflict, FieldMessage, InvalidInput
+from app.identity.models import User
+from app.notifications import service as notifications
+from app.web.i18n import N_
+from consultations import permissions
+from consultations import repository as repo
+from consultations.models import (
+    SCALE,
+    SUBJECT_TYPE,
+    AnswerIn,
+    Category,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationOption,
+    ConsultationOrganisation,
+    ConsultationQuestion,
+    ConsultationResponse,
+    Phase,
+    Publication,
+    QuestionKind,
+    ResponseEdit,
+    ResponseIn,
+)
+from consultations.service import reading
+from consultations.service.reading import CleanAnswer, QuestionView
+
+ALREADY_ANSWERED = N_("This consultation has already been answered by this respondent. You "
+                      "can change the answer until it closes.")
+
+
+# -- checking answers against the questionnaire -------------------------------------------
+
+def answer_field(question_id: int) -> str:
+    """The form field (and error key) of a question's answer."""
+    return f"q{question_id}"
+
+
+def _chosen(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
+    chosen = list(dict.fromkeys(a.option_ids))
+    offered = {o.id for o in view.options}
+    if any(o not in offered for o in chosen):
+        return N_("Choose one of the offered options.")
+    if view.question.kind == QuestionKind.single and len(chosen) > 1:
+        return N_("Choose only one option.")
+    return CleanAnswer(option_ids=tuple(chosen))
+
+
+def _on_scale(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
+    value = a.value
+    if value is None and a.option_ids:  # a form sends the option of the value
+        by_option = {o.id: o.position for o in view.options}
+        value = by_option.get(a.option_ids[0], -1) if len(a.option_ids) == 1 else -1
+    if value is None:
+        return CleanAnswer()
+    if value not in SCALE:
+        return N_("Choose a value from {low} to {high}."), {"low": SCALE[0], "high": SCALE[-1]}
+    option = next(o for o in view.options if o.position == value)
+    return CleanAnswer(option_ids=(option.id,))
+
+
+def _written(a: AnswerIn) -> CleanAnswer | FieldMessage:
+    body = (a.text or "").strip()
+    if len(body) > 5000:
+        return N_("The answer is too long (at most 5,000 characters).")
+    return CleanAnswer(text=body or None)
+
+
+def _clean(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
+    """One question's answer, or what is wrong with it."""
+    kind = view.question.kind
+    if kind in (QuestionKind.single, QuestionKind.multiple):
+        result = _chosen(view, a)
+    elif kind == QuestionKind.scale:
+        result = _on_scale(view, a)
+    else:
+        result = _written(a)
+    if isinstance(result, CleanAnswer) and result.empty and view.question.required:
+        return N_("This question requires an answer.")
+    return result
+
+
+def _given(views: list[QuestionView], answers: list[AnswerIn],
+           errors: dict[str, FieldMessage]) -> dict[int, AnswerIn]:
+    """The answers by question; an answer to no question of the consultation, or a second
+    answer to one, is an error of its own."""
+    by_id = {v.question.id for v in views}
+    given: dict[int, AnswerIn] = {}
+    for a in answers:
+        if a.question_id not in by_id:
+            errors[answer_field(a.question_id)] = N_(
+                "This question is not part of the consultation.")
+        elif a.question_id in given:
+            errors[answer_field(a.question_id)] = N_("The question is answered twice.")
+        else:
+            given[a.question_id] = a
+    return given
+
+
+def validate_answers(views: list[QuestionView], answers: list[AnswerIn], *, partial: bool
+                     ) -> dict[int, CleanAnswer]:
+    """Check answers against the questionnaire. Returns the clean answer of every question that
+    was given (partial) or of every question (complete; unanswered optional ones are empty).
+    Every problem is reported at once, per question."""
+    errors: dict[str, FieldMessage] = {}
+    given = _given(views, answers, errors)
+    clean: dict[int, CleanAnswer] = {}
+    for view in views:
+        q = view.question
+        if partial and q.id not in given:
+            continue
+        result = _clean(view, given.get(q.id) or AnswerIn(question_id=q.id))
+        if isinstance(result, CleanAnswer):
+            clean[q.id] = result
+        else:
+            errors[answer_field(q.id)] = result
+    if errors:
+        raise InvalidInput(N_("Some answers are missing or not valid."), fields=errors)
+    return clean
+
+
+# -- storing them, with the counters ------------------------------------------------------
+
+def _store_answer(session: Session, response: ConsultationResponse,
+                  question: ConsultationQuestion, answer: CleanAnswer) -> None:
+    for option_id in answer.option_ids:
+        session.add(ConsultationAnswer(response_id=response.id, question_id=question.id,
+                                       option_id=option_id))
+    if answer.text:
+        session.add(ConsultationAnswer(response_id=response.id, question_id=question.id,
+                                       text=answer.text))
+
+
+def _apply_counts(session: Session, c: Consultation, question_deltas: dict[int, int],
+                  option_deltas: dict[int, int], **consultation_deltas: int) -> None:
+    """Move the counters, always in the same order (questions, options, then the
+    consultation, each by id), so that concurrent writers never wait on each other in a
+    circle."""
+    for question_id in sorted(question_deltas):
+        repo.bump(session, ConsultationQuestion, question_id,
+                  answer_count=question_deltas[question_id])
+    for option_id in sorted(option_deltas):
+        repo.bump(session, ConsultationOption, option_id, count=option_deltas[option_id])
+    repo.bump(session, Consultation, c.id, **consultation_deltas)
+
+
+# -- a response ---------------------------------------------------------------------------
+
+def respondent_key(user: User, org: ConsultationOrganisation | None) -> str:
+    """Who answers: a person for themselves, or for one of their organisations (one response
+    each)."""
+    return f"o:{org.id}" if org else f"u:{user.id}"
+
+
+def _respondent(session: Session, user: User | None, c: Consultation, ph: Phase,
+                organisation_id: int | None
+                ) -> tuple[str, str, ConsultationOrganisation | None]:
+    """Who answers (its key, category and organisation), once allowed to."""
+    if organisation_id is None:
+        permissions.check_respond(session, user, c, ph)
+        return respondent_key(user, None), Category.resident, None
+    org = repo.organisation(session, organisation_id)
+    permissions.check_respond_for(session, user, c, ph, org)
+    return respondent_key(user, org), org.category, org
+
+
+def _insert_response(session: Session, user: User, c: Consultation, key: str, category: str,
+                     org: ConsultationOrganisation | None, publication: Publication
+                     ) -> ConsultationResponse:
+    now = clock.now()
+    response = ConsultationResponse(consultation_id=c.id, user_id=user.id,
+                                    organisation_id=org.id if org else None,
+                                    respondent_key=key, category=category,
+                                    publication=publication, submitted_at=now,
+                                    updated_at=now)
+    session.add(response)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same respondent, at the same moment
+        raise Conflict(ALREADY_ANSWERED) from None
+    return response
+
+
+def _store_answers(session: Session, c: Consultation, response: ConsultationResponse,
+                   views: list[QuestionView], clean: dict[int, CleanAnswer]) -> None:
+    question_deltas: dict[int, int] = {}
+    option_deltas: dict[int, int] = {}
+    for view in views:
+        answer = clean[view.question.id]
+        if answer.empty:
+            continue
+        _store_answer(session, response, view.question, answer)
+        question_deltas[view.question.id] = 1
+        for option_id in answer.option_ids:
+            option_deltas[option_id] = 1
+    _apply_counts(session, c, question_deltas, option_deltas, response_count=1,
+                  **{f"{response.category}_count": 1})
+    session.flush()
+
+
+def respond(session: Session, user: User | None, c: Consultation, data: ResponseIn
+            ) -> ConsultationResponse:
+    """Answer the questionnaire, for oneself or for an organisation; once each."""
+    key, category, org = _respondent(session, user, c, reading.phase(c), data.organisation_id)
+    if repo.response_by_key(session, c.id, key) is not None:
+        raise Conflict(ALREADY_ANSWERED)
+    views = reading.questions(session, c)
+    clean = validate_answers(views, data.answers, partial=False)
+    response = _insert_response(session, user, c, key, category, org, data.publication)
+    _store_answers(session, c, response, views, clean)
+    audit.append(session, "consultation.response_submitted", SUBJECT_TYPE, c.id, user.id,
+                 response_id=response.id, category=category)
+    notifications.follow(session, user, SUBJECT_TYPE, c.id)
+    return response
+
+
+def _replace_answers(session: Session, c: Consultation, response: ConsultationResponse,
+                     views: list[QuestionView], clean: dict[int, CleanAnswer]) -> list[int]:
+    """Put the changed answers in place of the old ones; the counters move with them (old
+    choices are taken off, new ones added). Returns the ids of the questions changed."""
+    existing = answers_by_question(session, response)
+    changed: list[int] = []
+    question_deltas: dict[int, int] = {}
+    option_deltas: dict[int, int] = {}
+    for view in views:
+        q = view.question
+        if q.id not in clean:
+            continue
+        new, old = clean[q.id], existing.get(q.id, CleanAnswer())
+        if set(new.option_ids) == set(old.option_ids) and new.text == old.text:
+            continue
+        changed.append(q.id)
+        repo.delete_answers(session, response.id, q.id)
+        session.flush()
+        _store_answer(session, response, q, new)
+        for option_id in set(old.option_ids) - set(new.option_ids):
+            option_deltas[option_id] = -1
+        for option_id in set(new.option_ids) - set(old.option_ids):
+            option_deltas[option_id] = 1
+        if (q.id in existing) != (not new.empty):
+            question_deltas[q.id] = -1 if new.empty else 1
+    _apply_counts(session, c, question_deltas, option_deltas)
+    return changed
+
+
+def edit_response(session: Session, user: User | None, c: Consultation, response_id: int,
+                  data: ResponseEdit) -> ConsultationResponse:
+    """Change some answers (and/or the publication choice) until the end date."""
+    response = repo.response(session, response_id)
+    permissions.check_edit_response(session, user, c, reading.phase(c), response)
+    views = reading.questions(session, c)
+    clean = validate_answers(views, data.answers, partial=True)
+    changed = _replace_answers(session, c, response, views, clean)
+    publication_changed = (data.publication is not None
+                           and data.publication != response.publication)
+    if publication_changed:
+        response.publication = data.publication
+    if changed or publication_changed:
+        response.updated_at = clock.now()
+        session.add(response)
+        session.flush()
+        audit.append(session, "consultation.response_edited", SUBJECT_TYPE, c.id, user.id,
+                     response_id=response.id, questions=changed,
+                     publication_changed=publication_changed)
+    return response
+
+
+# -- reading one's own --------------------------------------------------------------------
+
+def own_response(session: Session, user: User | None, c: Consultation, response_id: int
+                 ) -> ConsultationResponse:
+    response = repo.response(session, response_id)
+    permissions.check_own_response(session, user, c, response)
+    return response
+
+
+def answers_by_question(session: Session, response: ConsultationResponse
+                        ) -> dict[int, CleanAnswer]:
+    return reading.by_question(repo.answers(session, response.id))
+
+
+def responses_of(session: Session, user: User | None, c: Consultation
+                 ) -> list[ConsultationResponse]:
+    return repo.responses_of_user(session, c.id, user.id) if user else []
