@@ -31,8 +31,13 @@ from app.settings import get_settings
 from app.web.i18n import N_, gettext
 from petitions import permissions as perm
 from petitions import repository as repo
-from petitions.models import OBLIGATION_KIND, Petition, PetitionStatus, SignatureSource
-from petitions.models import SUBJECT_TYPE as SUBJECT  # the group commit's spelling
+from petitions.models import (
+    OBLIGATION_KIND,
+    SUBJECT_TYPE,
+    Petition,
+    PetitionStatus,
+    SignatureSource,
+)
 from petitions.rules import PetitionRules
 from petitions.service.common import (
     clean_title,
@@ -101,8 +106,10 @@ def sign(session: Session, user: User | None, petition_id: int, public_name: boo
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
     """Write a batch of online signatures: per petition one multi-row INSERT (the unique
     constraint decides a second signature), one counter UPDATE, the follows and the audit
-    entries, in a savepoint of their own. Outcome per item: (count, public count) or the
-    DomainError it is refused with."""
+    entries. No savepoint is needed: a petition that no longer collects is found before
+    anything of it is written, and any other failure fails the batch, whose items the group
+    commit then tries one by one. Outcome per item: (count, public count) or the DomainError
+    it is refused with."""
     outcomes: list = [None] * len(batch)
     by_petition: dict[int, list[int]] = {}
     for index, item in enumerate(batch):
@@ -110,8 +117,7 @@ def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
     for petition_id in sorted(by_petition):  # one lock order for every batch: no deadlock
         indexes = by_petition[petition_id]
         try:
-            with session.begin_nested():
-                results = _sign_petition(session, petition_id, [batch[i] for i in indexes])
+            results = _sign_petition(session, petition_id, [batch[i] for i in indexes])
         except _NotCollecting:
             results = [Conflict(N_("This petition is not collecting signatures."))] * len(
                 indexes)
@@ -143,11 +149,12 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
     if accepted:
         public = sum(item.public_name for item in accepted.values())
         if repo.bump_signatures(session, petition, len(accepted), public, now) is None:
-            raise _NotCollecting()  # pragma: no cover - the row is locked and was collecting
-        notifications.follow_many(session, list(accepted), SUBJECT, petition_id)
+            # pragma: no cover - the row is locked and was collecting: fail the whole batch
+            raise RuntimeError(f"petition {petition_id} stopped collecting under its lock")
+        notifications.follow_many(session, list(accepted), SUBJECT_TYPE, petition_id)
         written = clock.now()  # the log records when the act was written, as for ballots
         audit.append_many(session, [audit.event(
-            "petition.signed", SUBJECT, petition_id, item.user_id, at=written,
+            "petition.signed", SUBJECT_TYPE, petition_id, item.user_id, at=written,
             source=SignatureSource.online.value) for item in accepted.values()])
         if threshold is not None and petition.signature_count >= threshold:
             _reach_threshold(session, petition, now)
@@ -183,7 +190,7 @@ def withdraw(session: Session, user: User | None, petition_id: int) -> int:
                 raise _NotCollecting()
     except _NotCollecting:
         raise Conflict(N_("This petition is not collecting signatures.")) from None
-    audit.append(session, "petition.signature_withdrawn", SUBJECT, petition.id, user.id)
+    audit.append(session, "petition.signature_withdrawn", SUBJECT_TYPE, petition.id, user.id)
     return bumped[0]
 
 
@@ -254,10 +261,10 @@ def record_paper(session: Session, official: User | None, petition_id: int,
         user_id=account.id if account else None, source=SignatureSource.paper,
         public_name=False, identity_hash=identity_hash(name, signer.birth_date, address),
         recorded_by_id=official.id)
-    audit.append(session, "petition.paper_signature_recorded", SUBJECT, petition.id,
+    audit.append(session, "petition.paper_signature_recorded", SUBJECT_TYPE, petition.id,
                  official.id, with_account=account is not None)
     if account is not None:
-        notifications.follow(session, account, SUBJECT, petition.id)
+        notifications.follow(session, account, SUBJECT_TYPE, petition.id)
     if reached:
         _reach_threshold(session, petition, now)
     return count
@@ -270,7 +277,7 @@ def _reach_threshold(session: Session, petition: Petition, now: datetime) -> Non
     rules = rules_of(session, petition)
     obligation = accountability.open_obligation(
         session, kind=OBLIGATION_KIND, community_id=petition.community_id,
-        authority_id=petition.authority_id, subject_type=SUBJECT, subject_id=petition.id,
+        authority_id=petition.authority_id, subject_type=SUBJECT_TYPE, subject_id=petition.id,
         subject_title=petition.title, subject_path=path_of(petition.id),
         period=rules.answer_deadline, ruleset_id=petition.ruleset_id, opened_at=now)
     due = utc(clock.aware(obligation.due_at))
@@ -278,10 +285,10 @@ def _reach_threshold(session: Session, petition: Petition, now: datetime) -> Non
                            status=PetitionStatus.awaiting_answer, threshold_reached_at=now,
                            answer_due_at=due, updated_at=now):
         raise Conflict(N_("This petition is not collecting signatures."))
-    audit.append(session, "petition.threshold_reached", SUBJECT, petition.id, None,
+    audit.append(session, "petition.threshold_reached", SUBJECT_TYPE, petition.id, None,
                  signatures=petition.signature_count, answer_due_at=due.isoformat())
     link, title = link_of(petition.id), petition.title
-    notifications.notify_followers(session, SUBJECT, petition.id, f"petition:{petition.id}:"
+    notifications.notify_followers(session, SUBJECT_TYPE, petition.id, f"petition:{petition.id}:"
                                    "threshold", lambda: (
         gettext("The petition reached its threshold"),
         gettext("The petition \u201c{title}\u201d has collected the signatures it needed. "
@@ -295,10 +302,10 @@ def close_expired(session: Session) -> int:
     now = clock.now()
     closed = repo.close_expired(session, now)
     for petition_id, title in closed:
-        audit.append(session, "petition.closed", SUBJECT, petition_id, None)
+        audit.append(session, "petition.closed", SUBJECT_TYPE, petition_id, None)
         link = link_of(petition_id)
         notifications.notify_followers(
-            session, SUBJECT, petition_id, f"petition:{petition_id}:closed",
+            session, SUBJECT_TYPE, petition_id, f"petition:{petition_id}:closed",
             lambda title=title, link=link: (
                 gettext("The petition closed without enough signatures"),
                 gettext("The collection period of \u201c{title}\u201d has ended below the "
