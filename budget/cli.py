@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from budget.pabulib import PabulibError, load
+from budget.pabulib.format import PabulibError, load
 from budget.tally import TallyError, tally
 
 app = typer.Typer(help="Participatory budgets: count Pabulib files.", no_args_is_help=True)

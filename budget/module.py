@@ -2,7 +2,7 @@
 
 from app.modules import Module, NavLink
 from app.web.i18n import N_
-from budget import api, service, views
+from budget import api, implementation, privacy, review, views
 from budget.cli import app as cli_app
 from budget.cli_import import register as register_import
 from budget.seed import seed
@@ -14,14 +14,14 @@ MODULE = Module(
     models="budget.models",
     router=views.router,
     api_router=api.router,
-    obligation_kinds=[service.REVIEW, service.IMPLEMENTATION],
+    obligation_kinds=[review.REVIEW, implementation.IMPLEMENTATION],
     seed=seed,
     cli=cli_app,
     nav=[NavLink(N_("Budget"), "/budget")],
-    periodic=[service.open_due_review_obligations],
-    personal_data=service.personal_data,
-    erase=service.erase_user,
-    purge=service.purge,
+    periodic=[review.open_due_review_obligations],
+    personal_data=privacy.personal_data,
+    erase=privacy.erase_user,
+    purge=privacy.purge,
     open_data=[(N_("Participatory budgets: every cycle with its rules and dates (JSON); each "
                    "cycle's results page links its results, anonymous ballots and Pabulib "
                    "file"), "/api/v1/budgets")],
