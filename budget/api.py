@@ -16,7 +16,6 @@ from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.ratelimit import limit
 from budget import ballot_check, ballots, cycles, exports, implementation, projects, review
-from budget import repository as repo
 from budget import results as budget_results
 from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
 from budget.models import (
@@ -111,7 +110,7 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
 
 def _ballot_public(session, ballot) -> BallotPublic:
     return BallotPublic(cycle_id=ballot.cycle_id, source=ballot.source,
-                        choices=repo.choices(session, ballot.id),
+                        choices=ballots.choices_of(session, ballot),
                         created_at=clock.aware(ballot.created_at),
                         updated_at=clock.aware(ballot.updated_at))
 

@@ -105,6 +105,11 @@ def my_ballot(session: Session, user: User | None, cycle: BudgetCycle
     return ballot, repo.choices(session, ballot.id)
 
 
+def choices_of(session: Session, ballot: BudgetBallot) -> dict[int, int]:
+    """{project id: points} of a ballot."""
+    return repo.choices(session, ballot.id)
+
+
 @dataclass(frozen=True)
 class _Casting:
     """One online ballot, checked by its request and waiting for the group commit."""

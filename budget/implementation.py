@@ -15,7 +15,6 @@ from app.audit import service as audit
 from app.exceptions import InvalidInput
 from app.identity.models import User
 from app.notifications import service as notifications
-from app.settings import get_settings
 from app.web.i18n import N_, gettext
 from budget import permissions
 from budget import repository as repo
@@ -27,7 +26,7 @@ from budget.models import (
     ImplementationStatus,
     ProgressCreate,
 )
-from budget.projects import project_path
+from budget.projects import project_link
 
 IMPLEMENTATION = ObligationKind(repo.IMPLEMENTATION_KIND,
                                 N_("Implementation of a winning budget project"), "budget")
@@ -88,7 +87,7 @@ def _answer_obligation(session: Session, project: BudgetProject, summary: str) -
 
 def _notify_progress(session: Session, official: User, project: BudgetProject,
                      update: BudgetImplementationUpdate) -> None:
-    link = f"{get_settings().base_url}{project_path(project)}"
+    link = project_link(project)
 
     def render() -> tuple[str, str]:
         return (gettext("News on a budget project you follow"),

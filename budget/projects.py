@@ -3,7 +3,7 @@ until it closes, and anyone follows them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sqlmodel import Session
 
@@ -13,7 +13,8 @@ from app.exceptions import InvalidInput, NotFound
 from app.identity import repository as identity_repo
 from app.identity.models import User
 from app.notifications import service as notifications
-from app.web.i18n import N_
+from app.settings import get_settings
+from app.web.i18n import N_, gettext
 from budget import permissions
 from budget import repository as repo
 from budget.cycles import rules_of
@@ -28,6 +29,24 @@ OVER_FUNDS = N_("A project cannot cost more than its category's funds ({funds}).
 
 def project_path(project: BudgetProject) -> str:
     return f"/budget/{project.cycle_id}/projects/{project.id}"
+
+
+def project_link(project: BudgetProject) -> str:
+    """The project's page, as a link in a message."""
+    return f"{get_settings().base_url}{project_path(project)}"
+
+
+Notice = tuple[str, str]  # the msgids of a message's subject and body
+
+
+def project_notice(which: bool, if_so: Notice, if_not: Notice, **params: str
+                   ) -> Callable[[], tuple[str, str]]:
+    """A message about a project that went one of two ways, rendered in the language of
+    whoever receives it (the body is formatted with `params`)."""
+    def render() -> tuple[str, str]:
+        subject, body = if_so if which else if_not
+        return gettext(subject), gettext(body).format(**params)
+    return render
 
 
 def get_project(session: Session, cycle: BudgetCycle, project_id: int) -> BudgetProject:

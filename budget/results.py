@@ -28,8 +28,7 @@ from app.audit import service as audit
 from app.exceptions import Conflict
 from app.identity.models import User
 from app.notifications import service as notifications
-from app.settings import get_settings
-from app.web.i18n import gettext
+from app.web.i18n import N_
 from budget import permissions, tally
 from budget import repository as repo
 from budget.cycles import CycleRules, category_name, rules_of
@@ -42,7 +41,7 @@ from budget.models import (
     ProjectStatus,
 )
 from budget.phases import phase_of
-from budget.projects import ballot_projects, project_path
+from budget.projects import ballot_projects, project_link, project_notice, project_path
 
 
 @dataclass
@@ -278,18 +277,12 @@ def _open_implementation_obligations(session: Session, cycle: BudgetCycle, resul
 
 
 def _notify_result(session: Session, project: BudgetProject) -> None:
-    link = f"{get_settings().base_url}{project_path(project)}"
-    selected = project.status == ProjectStatus.selected
-
-    def render() -> tuple[str, str]:
-        if selected:
-            return (gettext("A budget project you follow will be funded"),
-                    gettext("“{title}” won the vote and will be funded. Follow its "
-                            "implementation:\n\n{link}").format(title=project.title,
-                                                                 link=link))
-        return (gettext("Budget results: a project you follow was not selected"),
-                gettext("“{title}” was not selected for funding this time.\n\n{link}").format(
-                    title=project.title, link=link))
-
+    render = project_notice(
+        project.status == ProjectStatus.selected,
+        (N_("A budget project you follow will be funded"),
+         N_("“{title}” won the vote and will be funded. Follow its implementation:\n\n{link}")),
+        (N_("Budget results: a project you follow was not selected"),
+         N_("“{title}” was not selected for funding this time.\n\n{link}")),
+        title=project.title, link=project_link(project))
     notifications.notify_followers(session, repo.PROJECT_SUBJECT, project.id,
                                    f"budget-result:{project.id}", render)

@@ -17,18 +17,22 @@ from app.accountability.models import Obligation, ObligationStatus
 from app.accountability.service import ObligationKind
 from app.audit import service as audit
 from app.exceptions import Conflict, InvalidInput
-from app.identity import repository as identity_repo
 from app.identity.models import User
 from app.notifications import service as notifications
 from app.rules import service as rules_service
-from app.settings import get_settings
-from app.web.i18n import N_, gettext
+from app.web.i18n import N_
 from budget import permissions
 from budget import repository as repo
 from budget.cycles import cycle_path, rules_of
 from budget.models import BudgetCycle, BudgetProject, CycleSource, ProjectStatus, ReviewCreate
 from budget.phases import phase_of
-from budget.projects import category_of, check_within_funds, project_path
+from budget.projects import (
+    author_of,
+    category_of,
+    check_within_funds,
+    project_link,
+    project_notice,
+)
 
 REVIEW = ObligationKind(repo.REVIEW_KIND, N_("Review of participatory-budget projects"),
                         "budget")
@@ -154,24 +158,17 @@ def _record_review(session: Session, official: User, project: BudgetProject,
 
 
 def _notify_author_of_review(session: Session, project: BudgetProject) -> None:
-    if project.author_id is None:
-        return
-    author = identity_repo.user_by_id(session, project.author_id)
+    author = author_of(session, project)
     if author is None:
         return
-    link = f"{get_settings().base_url}{project_path(project)}"
-    feasible = project.status == ProjectStatus.feasible
-
-    def render() -> tuple[str, str]:
-        if feasible:
-            return (gettext("Your budget project was found feasible"),
-                    gettext("Your project “{title}” was found feasible and goes to the vote."
-                            "\n\n{reason}\n\n{link}").format(
-                        title=project.title, reason=project.review_reason or "", link=link))
-        return (gettext("Your budget project was found not feasible"),
-                gettext("Your project “{title}” was found not feasible and will not be put "
-                        "to the vote. The reason:\n\n{reason}\n\n{link}").format(
-                    title=project.title, reason=project.review_reason or "", link=link))
-
+    render = project_notice(
+        project.status == ProjectStatus.feasible,
+        (N_("Your budget project was found feasible"),
+         N_("Your project “{title}” was found feasible and goes to the vote.\n\n{reason}\n\n"
+            "{link}")),
+        (N_("Your budget project was found not feasible"),
+         N_("Your project “{title}” was found not feasible and will not be put to the vote. "
+            "The reason:\n\n{reason}\n\n{link}")),
+        title=project.title, reason=project.review_reason or "", link=project_link(project))
     notifications.send_to(session, author,
                           f"budget-review:{project.id}:{clock.now().isoformat()}", render)

@@ -440,7 +440,7 @@ def ballot_page(request: Request, session: DbSession, user: CurrentUser, page: C
 @router.post("/budget/{cycle_id}/ballot")
 @writes(False)  # the ballot itself goes through the group commit
 async def cast_ballot(request: Request, session: DbSession, user: CurrentUser,
-                           page: CyclePage):
+                      page: CyclePage):
     form = await request.form()
     return await run_in_threadpool(_cast_ballot, request, session, user, page, form)
 
@@ -465,7 +465,7 @@ def _cast_ballot(request: Request, session, user, page: CycleView, form):
 @router.post("/budget/{cycle_id}/ballot/preview")
 @pagecache.keeps_pages
 async def preview_ballot(request: Request, session: DbSession, user: OptionalUser,
-                              page: CyclePage):
+                         page: CyclePage):
     form = await request.form()
     return await run_in_threadpool(_preview, request, session, user, page, form)
 
