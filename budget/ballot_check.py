@@ -22,6 +22,8 @@ from budget.cycles import CycleRules, category_name, rules_of
 from budget.models import BudgetCategory, BudgetCycle, BudgetProject
 from budget.projects import ballot_projects
 
+BAD_POINTS = N_("Points must be whole numbers, zero or more.")
+
 
 @dataclass
 class CategoryTotals:
@@ -98,7 +100,7 @@ def normalise_choices(rules: CycleRules, projects: Iterable[int] | None,
                 chosen[project_id] = 1
             continue
         if value < 0:
-            problems.append(InvalidInput(N_("Points must be whole numbers, zero or more.")))
+            problems.append(InvalidInput(BAD_POINTS))
             break
         if value > 0:
             chosen[project_id] = value

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from app import db as app_db
+from budget.cli import FILE_HELP, unreadable
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import-pabulib")
     def import_pabulib_command(
-        file: Path = typer.Argument(..., help="A Pabulib .pb file.", dir_okay=False),
+        file: Path = typer.Argument(..., help=FILE_HELP, dir_okay=False),
         community: str | None = typer.Option(
             None, "--community",
             help="Slug of the community that gets the cycle (needed when there are several)."),
@@ -52,7 +53,7 @@ def import_file(file: Path, community: str | None) -> str:
     try:
         instance = load(file)
     except OSError as exc:
-        raise _fail(f"{file}: cannot read the file: {exc.strerror or exc}", 2) from None
+        raise _fail(unreadable(file, exc), 2) from None
     except PabulibError as exc:
         raise _fail(f"{file}: {exc}; nothing was imported", 2) from None
     try:

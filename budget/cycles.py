@@ -41,6 +41,8 @@ from budget.phases import to_moment
 UNNAMED_CATEGORY = N_("All projects")
 NO_CYCLE = N_("There is no such budget cycle.")
 OUT_OF_ORDER = N_("The dates must follow each other: submission, review, voting, results.")
+CHOOSE_OFFERED = N_("Choose one of the offered options.")
+DATE_PASSED = N_("This date has passed.")
 
 
 def category_name(category: BudgetCategory) -> str:
@@ -186,7 +188,7 @@ def create_cycle(session: Session, actor: User | None, data: CycleCreate) -> Bud
     _check_order(moments)
     if moments["submission_end"] <= clock.now():
         raise InvalidInput(N_("Submission must close in the future."),
-                           fields={"submission_end": N_("This date has passed.")})
+                           fields={"submission_end": DATE_PASSED})
     pools = _pools(data)
     return insert_cycle(session, actor, community.id, authority.id, data.title,
                         data.description, data.total_funds, moments, pools)
@@ -199,7 +201,7 @@ def _authority(session: Session, community_id: int, authority_id: int | None) ->
                       if a.id == authority_id), None)
     if authority is None:
         raise InvalidInput(N_("Choose an authority of this community."),
-                           fields={"authority_id": N_("Choose one of the offered options.")})
+                           fields={"authority_id": CHOOSE_OFFERED})
     return authority
 
 
@@ -220,12 +222,11 @@ def _pools(data: CycleCreate) -> list[tuple[str, int]]:
     """The categories as (name, funds): names unique, funds within the total."""
     names = [c.name.strip() for c in data.categories]
     if len({n.casefold() for n in names}) != len(names):
-        raise InvalidInput(N_("Two categories have the same name."),
-                           fields={"categories": N_("Two categories have the same name.")})
+        message = N_("Two categories have the same name.")
+        raise InvalidInput(message, fields={"categories": message})
     if sum(c.funds for c in data.categories) > data.total_funds:
-        raise InvalidInput(N_("The categories' funds add up to more than the total funds."),
-                           fields={"categories": N_("The categories' funds add up to more than "
-                                                    "the total funds.")})
+        message = N_("The categories' funds add up to more than the total funds.")
+        raise InvalidInput(message, fields={"categories": message})
     return [(n, c.funds) for n, c in zip(names, data.categories, strict=True)]
 
 
@@ -278,12 +279,11 @@ def move_date(session: Session, actor: User | None, cycle: BudgetCycle, field_na
 def _move_reason(field_name: str, reason: str) -> str:
     """The request itself: a date of the cycle, and why it moves (the reason, tidied)."""
     if field_name not in DATE_FIELDS:
-        raise InvalidInput(N_("Choose one of the offered options."),
-                           fields={"field": N_("Choose one of the offered options.")})
+        raise InvalidInput(CHOOSE_OFFERED, fields={"field": CHOOSE_OFFERED})
     reason = " ".join((reason or "").split())
     if not 3 <= len(reason) <= 500:
-        raise InvalidInput(N_("Say why the date moves (3 to 500 characters)."),
-                           fields={"reason": N_("Say why the date moves (3 to 500 characters).")})
+        message = N_("Say why the date moves (3 to 500 characters).")
+        raise InvalidInput(message, fields={"reason": message})
     return reason
 
 
@@ -294,10 +294,10 @@ def _check_move(cycle: BudgetCycle, field_name: str, old: datetime, new: datetim
         raise Conflict(N_("This date has passed and can no longer be moved."))
     if new <= now:
         raise InvalidInput(N_("A date can be moved only into the future."),
-                           fields={"value": N_("This date has passed.")})
+                           fields={"value": DATE_PASSED})
     if new == old:
-        raise InvalidInput(N_("This is already the date."), fields={"value": N_(
-            "This is already the date.")})
+        message = N_("This is already the date.")
+        raise InvalidInput(message, fields={"value": message})
     moments = {name: clock.aware(getattr(cycle, name)) for name in DATE_FIELDS}
     moments[field_name] = new
     try:

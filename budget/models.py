@@ -422,6 +422,9 @@ class CycleList(BaseModel):
     total: int
 
 
+HIDDEN_WHILE_VOTING = "Hidden (null) while voting is open."
+
+
 class ProjectPublic(BaseModel):
     id: int
     cycle_id: int
@@ -435,8 +438,8 @@ class ProjectPublic(BaseModel):
     status: ProjectStatus
     review_reason: str | None
     reviewed_at: datetime | None
-    vote_count: int | None = PField(description="Hidden (null) while voting is open.")
-    score: int | None = PField(description="Hidden (null) while voting is open.")
+    vote_count: int | None = PField(description=HIDDEN_WHILE_VOTING)
+    score: int | None = PField(description=HIDDEN_WHILE_VOTING)
     implementation_status: str | None
     implementation_percent: int
     created_at: datetime

@@ -27,6 +27,7 @@ from budget.phases import phase_of, votes_visible
 CREATE_REFUSED = N_("Only the community's officials and administrators create budget cycles.")
 TOO_YOUNG = N_("Voting in the budget is open from the age of {age}.")
 ALREADY_PUBLISHED = N_("The results are already published.")
+VOTING_CLOSED = N_("Voting is not open.")
 
 
 def is_staff(session: Session, user: User | None, community_id: int) -> bool:
@@ -95,7 +96,7 @@ def check_paper(session: Session, user: User | None, cycle: BudgetCycle,
         raise Forbidden(N_("Only the community's officials record paper ballots."))
     _own_cycle(cycle)
     if _phase(cycle, phase) != Phase.voting:
-        raise Conflict(N_("Voting is not open."))
+        raise Conflict(VOTING_CLOSED)
 
 
 def check_publish(session: Session, user: User | None, cycle: BudgetCycle,
@@ -174,7 +175,7 @@ def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: P
                minimum_age: int) -> None:
     _own_cycle(cycle)
     if phase != Phase.voting:
-        raise Conflict(N_("Voting is not open."))
+        raise Conflict(VOTING_CLOSED)
     p.logged_in(user)
     check_voter(session, user, cycle, minimum_age)
 

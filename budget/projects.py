@@ -17,7 +17,7 @@ from app.settings import get_settings
 from app.web.i18n import N_, gettext
 from budget import permissions
 from budget import repository as repo
-from budget.cycles import rules_of
+from budget.cycles import CHOOSE_OFFERED, rules_of
 from budget.models import ON_BALLOT, BudgetCategory, BudgetCycle, BudgetProject, ProjectCreate
 from budget.phases import phase_of
 
@@ -77,7 +77,7 @@ def category_of(session: Session, cycle: BudgetCycle, category_id: int) -> Budge
     category = next((c for c in repo.categories(session, cycle.id) if c.id == category_id), None)
     if category is None:
         raise InvalidInput(N_("Choose a category of this cycle."),
-                           fields={"category_id": N_("Choose one of the offered options.")})
+                           fields={"category_id": CHOOSE_OFFERED})
     return category
 
 

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from budget.pabulib.format import Instance
 
 __all__ = [
+    "PABULIB_NAMES",
     "PABULIB_RULES",
     "RULES",
     "VOTE_TYPES",
@@ -80,13 +81,16 @@ __all__ = [
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive", "equal-shares")
 """Our rule names."""
 
+PABULIB_NAMES: Mapping[str, str] = {"equal-shares": "equalshares/add1"}
+"""Our rules as a Pabulib file names them where the names differ (what an export writes)."""
+
 PABULIB_RULES: Mapping[str, str] = {
     "greedy": "greedy",
     "greedy-no-skip": "greedy-no-skip",
     "greedy-threshold": "greedy-threshold",
     "greedy-exclusive": "greedy-exclusive",
     "equalshares": "equal-shares",
-    "equalshares/add1": "equal-shares",
+    PABULIB_NAMES["equal-shares"]: "equal-shares",
 }
 """Pabulib META ``rule`` values and the rule of ours that computes them."""
 

@@ -362,7 +362,7 @@ def review_project(request: Request, session: DbSession, user: CurrentUser, page
     form = {"decision": decision, "reason": reason, "revised_cost": revised_cost}
     try:
         if decision not in ("feasible", "unfeasible"):
-            raise InvalidInput(fields={"decision": N_("Choose one of the offered options.")})
+            raise InvalidInput(fields={"decision": cycles.CHOOSE_OFFERED})
         data = parse(ReviewCreate, {"feasible": decision == "feasible", "reason": reason,
                                     "revised_cost": _amount(revised_cost) or None})
         review.review_project(session, user, cycle, project, data)
@@ -395,7 +395,7 @@ def _ballot_input(form) -> tuple[list[int], dict[int, int], list[InvalidInput]]:
                 continue
             amount = _int(raw)
             if project_id is None or amount is None:
-                problems.append(InvalidInput(N_("Points must be whole numbers, zero or more.")))
+                problems.append(InvalidInput(ballot_check.BAD_POINTS))
                 continue
             points[project_id] = amount
     return chosen, points, problems

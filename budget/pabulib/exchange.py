@@ -40,8 +40,6 @@ from budget.results import compute_results, record_results
 
 # META dates: written as the first; read in any of them.
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")
-# Our rule names where a file names the rule otherwise (budget.tally.PABULIB_RULES reads both).
-PABULIB_RULE_NAMES = {"equal-shares": "equalshares/add1"}
 
 Votes = list[list[tuple[str, int]]]  # per voter: (project id, points) in the file's order
 
@@ -291,7 +289,7 @@ def _own_meta(session: Session, cycle: BudgetCycle, rules: CycleRules,
     meta = {"description": cycle.title, "country": "Ukraine", "unit": community.name,
             "instance": str(to_day("voting_end", cycle.voting_end).year),
             "budget": str(funds), "vote_type": rules.tally_vote_type,
-            "rule": PABULIB_RULE_NAMES.get(rules.aggregation, rules.aggregation),
+            "rule": tally.PABULIB_NAMES.get(rules.aggregation, rules.aggregation),
             "date_begin": _file_date("voting_start", cycle.voting_start),
             "date_end": _file_date("voting_end", cycle.voting_end), "language": "uk",
             "currency": cycle.currency, "min_length": "1"}
