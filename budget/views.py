@@ -67,9 +67,9 @@ from budget.phases import phase_of, to_day, votes_visible
 router = make_router()
 PAGE = 20
 CATEGORY_ROWS = 4
-# The element the ballot's live summary fills (hx-target), and its block in ballot.html:
-# Jinja block names cannot hold the hyphen the page (and its browser tests) use.
-SUMMARY = "ballot-summary"
+# The element the ballot's live summary fills (hx-target) and its block in ballot.html: a
+# Jinja block's name cannot carry the element's hyphen.
+SUMMARY, SUMMARY_BLOCK = "ballot-summary", "ballot_summary"
 
 LABELS = {
     "phases": PHASE_LABELS, "statuses": PROJECT_STATUS_LABELS, "dates": DATE_LABELS,
@@ -476,9 +476,8 @@ def _preview(request: Request, session, user, page: CycleView, form):
     check = ballot_check.preview_ballot(session, page.cycle, chosen, points)
     check.problems[:0] = problems
     _ballot_context(session, user, ctx, check, check.choices)
-    block = block_for(request, SUMMARY)
     return render(request, "budget/ballot.html", ctx,
-                  block=block.replace("-", "_") if block else None)
+                  block=SUMMARY_BLOCK if block_for(request, SUMMARY) else None)
 
 
 def _paper_context(session, ctx: dict, check=None, choices=None, form=None) -> dict[str, Any]:
