@@ -35,16 +35,17 @@ ROUTE = "/budgets/{cycle_id}/ballot"
 def available() -> str | None:
     """None when the budget module has the ballot API this benchmark drives; else why not."""
     try:
-        from budget import api, service
+        from budget import api, ballots, cycles, projects, review
     except ImportError as exc:
         return f"the budget module cannot be imported: {exc}"
     paths = {(getattr(r, "path", ""), m) for r in api.router.routes
              for m in getattr(r, "methods", ())}
     if (ROUTE, "PUT") not in paths:
         return f"no PUT {ROUTE} in budget/api.py"
-    for name in ("create_cycle", "submit_project", "review_project", "cast_ballot"):
-        if not hasattr(service, name):
-            return f"budget.service has no {name}"
+    for module, name in ((cycles, "create_cycle"), (projects, "submit_project"),
+                         (review, "review_project"), (ballots, "cast_ballot")):
+        if not hasattr(module, name):
+            return f"{module.__name__} has no {name}"
     return None
 
 
@@ -60,8 +61,10 @@ def populate_budget(pop: data.Population, *, cycles: int, projects: int = PROJEC
     from app import clock
     from app.db import transaction
     from app.identity.models import User
-    from budget import service
+    from budget import cycles as budget_cycles
     from budget.models import CycleCreate, ProjectCreate, ReviewCreate
+    from budget.projects import get_project, submit_project
+    from budget.review import review_project
 
     engine = data.engine_for(pop.url)
     real_now = datetime.now(UTC)
@@ -74,15 +77,15 @@ def populate_budget(pop: data.Population, *, cycles: int, projects: int = PROJEC
             with transaction(engine) as session:
                 official = session.get(User, pop.official_id)
                 author = session.get(User, pop.author_id)
-                cycle = service.create_cycle(session, official, CycleCreate(
+                cycle = budget_cycles.create_cycle(session, official, CycleCreate(
                     community_id=pop.community_id, title=f"Бюджет участі {n + 1}",
                     total_funds=1_000_000, submission_start=day,
                     submission_end=day + timedelta(days=2), review_end=day + timedelta(days=5),
                     voting_start=day + timedelta(days=6),
                     voting_end=real_now.date() + timedelta(days=60),
                     results_at=real_now.date() + timedelta(days=61)))
-                category = service.categories(session, cycle)[0]
-                made = [service.submit_project(session, author, cycle, ProjectCreate(
+                category = budget_cycles.categories(session, cycle)[0]
+                made = [submit_project(session, author, cycle, ProjectCreate(
                     category_id=category.id, title=f"Проєкт {k + 1}: сквер і лавки",
                     description="Облаштувати сквер: лавки, освітлення, доріжки і дитячий "
                                 "майданчик для мешканців району.",
@@ -91,11 +94,11 @@ def populate_budget(pop: data.Population, *, cycles: int, projects: int = PROJEC
             clock.set_clock(lambda: start + timedelta(days=4))
             with transaction(engine) as session:
                 official = session.get(User, pop.official_id)
-                cycle = service.get_cycle(session, cycle_id)
+                cycle = budget_cycles.get_cycle(session, cycle_id)
                 for project_id in project_ids:
-                    service.review_project(session, official, cycle,
-                                           service.get_project(session, cycle, project_id),
-                                           ReviewCreate(feasible=True))
+                    review_project(session, official, cycle,
+                                   get_project(session, cycle, project_id),
+                                   ReviewCreate(feasible=True))
             out["cycles"].append(cycle_id)
             out["projects"][str(cycle_id)] = project_ids
     finally:

@@ -30,7 +30,7 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from budget.pabulib import load  # noqa: E402
+from budget.pabulib.format import load  # noqa: E402
 from budget.tally import Election, tally  # noqa: E402
 
 

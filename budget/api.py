@@ -11,13 +11,13 @@ from fastapi.responses import PlainTextResponse, Response
 
 from app import clock
 from app.communities import service as communities
-from app.exceptions import NotFound
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router, writes
-from app.web.i18n import N_
 from app.web.ratelimit import limit
-from budget import service, views
+from budget import ballot_check, ballots, cycles, exports, implementation, projects, review
+from budget import results as budget_results
+from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
 from budget.models import (
     BallotIn,
     BallotPublic,
@@ -43,6 +43,9 @@ from budget.models import (
     ReviewCreate,
     UpdatePublic,
 )
+from budget.pabulib import exchange
+from budget.phases import phase_of, votes_visible
+from budget.views import csv_response
 
 router = make_router(tags=["budget"])
 
@@ -55,7 +58,7 @@ def _summary_fields(cycle: BudgetCycle) -> dict:
     return {
         "id": cycle.id, "community_id": cycle.community_id, "title": cycle.title,
         "total_funds": cycle.total_funds, "currency": cycle.currency,
-        "phase": service.phase_of(cycle), "source": cycle.source,
+        "phase": phase_of(cycle), "source": cycle.source,
         "submission_start": clock.aware(cycle.submission_start),
         "submission_end": clock.aware(cycle.submission_end),
         "review_end": clock.aware(cycle.review_end),
@@ -68,8 +71,8 @@ def _summary_fields(cycle: BudgetCycle) -> dict:
 
 
 def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
-    rules = service.rules_of(session, cycle)
-    review = service.review_state(session, cycle)
+    rules = cycles.rules_of(session, cycle)
+    state = review.review_state(session, cycle)
     return CyclePublic(
         **_summary_fields(cycle), description=cycle.description,
         authority_id=cycle.authority_id, ruleset_id=cycle.ruleset_id,
@@ -81,17 +84,17 @@ def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
             min_vote_threshold=int(rules.min_vote_threshold), minimum_age=rules.minimum_age,
             project_cost_min=rules.project_cost_min, project_cost_max=rules.project_cost_max),
         categories=[CategoryPublic(id=c.id, name=c.name, funds=c.funds)
-                    for c in service.categories(session, cycle)],
+                    for c in cycles.categories(session, cycle)],
         phase_changes=[PhaseChangePublic(field=c.field, old=clock.aware(c.old),
                                          new=clock.aware(c.new), reason=c.reason,
                                          at=clock.aware(c.at))
-                       for c in service.phase_changes(session, cycle)],
-        review_due_at=review.due_at,
-        review_obligation_status=review.status.value if review.status else None)
+                       for c in cycles.phase_changes(session, cycle)],
+        review_due_at=state.due_at,
+        review_obligation_status=state.status.value if state.status else None)
 
 
 def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic:
-    visible = service.votes_visible(cycle)
+    visible = votes_visible(cycle)
     return ProjectPublic(
         id=project.id, cycle_id=project.cycle_id, category_id=project.category_id,
         external_id=project.external_id, title=project.title,
@@ -106,15 +109,13 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
 
 
 def _ballot_public(session, ballot) -> BallotPublic:
-    from budget import repository as repo
-
     return BallotPublic(cycle_id=ballot.cycle_id, source=ballot.source,
-                        choices=repo.choices(session, ballot.id),
+                        choices=ballots.choices_of(session, ballot),
                         created_at=clock.aware(ballot.created_at),
                         updated_at=clock.aware(ballot.updated_at))
 
 
-def _results_public(results: service.Results) -> ResultsPublic:
+def _results_public(results: budget_results.Results) -> ResultsPublic:
     cycle = results.cycle
     return ResultsPublic(
         cycle_id=cycle.id, aggregation=results.rules.aggregation,
@@ -130,6 +131,7 @@ def _results_public(results: service.Results) -> ResultsPublic:
                       for r in c.projects]) for c in results.categories])
 
 
+
 # -- cycles ---------------------------------------------------------------------------------
 
 @router.get("/budgets", response_model=CycleList)
@@ -138,121 +140,104 @@ def list_cycles(session: DbSession, community: str | None = Query(None, max_leng
                 limit_: int = Query(50, ge=1, le=500, alias="limit")):
     """Budget cycles, newest voting first (optionally of one community)."""
     community_id = communities.get_by_slug(session, community).id if community else None
-    rows, total = service.list_cycles(session, community_id, offset=offset, limit=limit_)
+    rows, total = cycles.list_cycles(session, community_id, offset=offset, limit=limit_)
     return CycleList(items=[_summary(c) for c, _ in rows], total=total)
 
 
 @router.post("/budgets", response_model=CyclePublic, status_code=201)
 def create_cycle(body: CycleCreate, session: DbSession, user: ApiUser):
     """Create a cycle (officials of the community and administrators)."""
-    cycle = service.create_cycle(session, user, body)
+    cycle = cycles.create_cycle(session, user, body)
     return _cycle_public(session, cycle)
 
 
 @router.get("/budgets/{cycle_id}", response_model=CyclePublic)
-def get_cycle(cycle_id: int, session: DbSession):
-    return _cycle_public(session, service.get_cycle(session, cycle_id))
+def get_cycle(session: DbSession, cycle: VisibleCycle):
+    return _cycle_public(session, cycle)
 
 
 @router.post("/budgets/{cycle_id}/dates", response_model=CyclePublic)
-def move_date(cycle_id: int, body: DateChange, session: DbSession, user: ApiUser):
+def move_date(body: DateChange, session: DbSession, user: ApiUser, cycle: API.DatableCycle):
     """Move one future date of the cycle, with a public reason (recorded)."""
-    cycle = service.get_cycle(session, cycle_id)
-    service.move_date(session, user, cycle, body.field, body.value, body.reason)
+    cycles.move_date(session, user, cycle, body.field, body.value, body.reason)
     return _cycle_public(session, cycle)
 
 
 # -- projects -------------------------------------------------------------------------------
 
 @router.get("/budgets/{cycle_id}/projects", response_model=list[ProjectPublic])
-def list_projects(cycle_id: int, session: DbSession):
-    cycle = service.get_cycle(session, cycle_id)
-    return [_project_public(cycle, p) for p in service.projects(session, cycle)]
+def list_projects(session: DbSession, cycle: VisibleCycle):
+    return [_project_public(cycle, p) for p in projects.list_projects(session, cycle)]
 
 
 @router.post("/budgets/{cycle_id}/projects", response_model=ProjectPublic, status_code=201)
-def submit_project(request: Request, cycle_id: int, body: ProjectCreate, session: DbSession,
-                   user: ApiUser):
+def submit_project(request: Request, body: ProjectCreate, session: DbSession, user: ApiUser,
+                   cycle: VisibleCycle):
     limit(request, "create")
-    cycle = service.get_cycle(session, cycle_id)
-    return _project_public(cycle, service.submit_project(session, user, cycle, body))
+    return _project_public(cycle, projects.submit_project(session, user, cycle, body))
 
 
 @router.get("/budgets/{cycle_id}/projects/{project_id}", response_model=ProjectPublic)
-def get_project(cycle_id: int, project_id: int, session: DbSession):
-    cycle = service.get_cycle(session, cycle_id)
-    return _project_public(cycle, service.get_project(session, cycle, project_id))
+def get_project(cycle: VisibleCycle, project: VisibleProject):
+    return _project_public(cycle, project)
 
 
 @router.put("/budgets/{cycle_id}/projects/{project_id}", response_model=ProjectPublic)
-def edit_project(cycle_id: int, project_id: int, body: ProjectUpdate, session: DbSession,
-                 user: ApiUser):
-    cycle = service.get_cycle(session, cycle_id)
-    project = service.get_project(session, cycle, project_id)
-    return _project_public(cycle, service.edit_project(session, user, cycle, project, body))
+def edit_project(body: ProjectUpdate, session: DbSession, user: ApiUser, cycle: VisibleCycle,
+                 project: API.EditableProject):
+    return _project_public(cycle, projects.edit_project(session, user, cycle, project, body))
 
 
 @router.post("/budgets/{cycle_id}/projects/{project_id}/review", response_model=ProjectPublic)
-def review_project(cycle_id: int, project_id: int, body: ReviewCreate, session: DbSession,
-                   user: ApiUser):
+def review_project(body: ReviewCreate, session: DbSession, user: ApiUser,
+                   cycle: API.ReviewableCycle, project: VisibleProject):
     """Mark a project feasible or not, with a public reason and a revised cost."""
-    cycle = service.get_cycle(session, cycle_id)
-    project = service.get_project(session, cycle, project_id)
-    return _project_public(cycle, service.review_project(session, user, cycle, project, body))
+    return _project_public(cycle, review.review_project(session, user, cycle, project, body))
+
+
+def _update_public(update) -> UpdatePublic:
+    return UpdatePublic(status=update.status, percent=update.percent, text=update.text,
+                        happened_on=update.happened_on, created_at=clock.aware(update.created_at))
 
 
 @router.get("/budgets/{cycle_id}/projects/{project_id}/updates",
             response_model=list[UpdatePublic])
-def list_updates(cycle_id: int, project_id: int, session: DbSession):
-    cycle = service.get_cycle(session, cycle_id)
-    project = service.get_project(session, cycle, project_id)
-    return [UpdatePublic(status=u.status, percent=u.percent, text=u.text,
-                         happened_on=u.happened_on, created_at=clock.aware(u.created_at))
-            for u in service.updates(session, project)]
+def list_updates(session: DbSession, project: VisibleProject):
+    return [_update_public(u) for u in implementation.updates(session, project)]
 
 
 @router.post("/budgets/{cycle_id}/projects/{project_id}/updates", response_model=UpdatePublic,
              status_code=201)
-def post_update(cycle_id: int, project_id: int, body: ProgressCreate, session: DbSession,
-                user: ApiUser):
+def post_update(body: ProgressCreate, session: DbSession, user: ApiUser, cycle: VisibleCycle,
+                project: API.ReportableProject):
     """Report implementation progress (officials); "delivered" closes the obligation."""
-    cycle = service.get_cycle(session, cycle_id)
-    project = service.get_project(session, cycle, project_id)
-    u = service.post_progress(session, user, cycle, project, body)
-    return UpdatePublic(status=u.status, percent=u.percent, text=u.text,
-                        happened_on=u.happened_on, created_at=clock.aware(u.created_at))
+    return _update_public(implementation.post_progress(session, user, cycle, project, body))
 
 
 # -- ballots --------------------------------------------------------------------------------
 
 @router.get("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
-def my_ballot(cycle_id: int, session: DbSession, user: ApiUser):
+def my_ballot(session: DbSession, ballot: OwnBallot):
     """Your ballot in this cycle."""
-    cycle = service.get_cycle(session, cycle_id)
-    ballot, _ = service.my_ballot(session, user, cycle)
-    if ballot is None:
-        raise NotFound(N_("You have not voted in this cycle."))
     return _ballot_public(session, ballot)
 
 
 @router.put("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
 @writes(False)  # the ballot itself goes through the group commit
-def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSession,
-                user: ApiUser):
+def cast_ballot(request: Request, body: BallotIn, session: DbSession, user: ApiUser,
+                cycle: VisibleCycle):
     """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`
     ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
     limit(request, "vote")
-    cycle = service.get_cycle(session, cycle_id)
-    ballot = service.cast_ballot(session, user, cycle, body.projects, body.points)
+    ballot = ballots.cast_ballot(session, user, cycle, body.projects, body.points)
     return _ballot_public(session, ballot)
 
 
 @router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)
 @pagecache.keeps_pages
-def check_ballot(cycle_id: int, body: BallotIn, session: DbSession, user: OptionalApiUser):
+def check_ballot(body: BallotIn, session: DbSession, user: OptionalApiUser, cycle: VisibleCycle):
     """Check a ballot without casting it: what it leaves of the funds, choices or points."""
-    cycle = service.get_cycle(session, cycle_id)
-    check = service.preview_ballot(session, cycle, body.projects, body.points)
+    check = ballot_check.preview_ballot(session, cycle, body.projects, body.points)
     return BallotSummary(
         valid=check.valid, errors=[p.text() for p in check.problems], chosen=check.chosen,
         max_choices=check.max_choices, points_used=check.points_used,
@@ -264,11 +249,11 @@ def check_ballot(cycle_id: int, body: BallotIn, session: DbSession, user: Option
 
 
 @router.post("/budgets/{cycle_id}/paper-ballots", response_model=BallotPublic, status_code=201)
-def record_paper_ballot(cycle_id: int, body: PaperBallotIn, session: DbSession, user: ApiUser):
+def record_paper_ballot(body: PaperBallotIn, session: DbSession, user: ApiUser,
+                        cycle: API.PaperCycle):
     """Record a paper ballot from a service centre (officials). The voter is named by the
     e-mail of their account, or by an identity document (kept only as a keyed hash)."""
-    cycle = service.get_cycle(session, cycle_id)
-    ballot = service.record_paper_ballot(
+    ballot = ballots.record_paper_ballot(
         session, user, cycle, projects_in=body.projects, points_in=body.points,
         voter_email=body.voter_email, identity_document=body.identity_document,
         birth_date=body.birth_date)
@@ -278,45 +263,35 @@ def record_paper_ballot(cycle_id: int, body: PaperBallotIn, session: DbSession, 
 # -- results and exports --------------------------------------------------------------------
 
 @router.get("/budgets/{cycle_id}/results", response_model=ResultsPublic)
-def results(cycle_id: int, session: DbSession):
+def results(session: DbSession, cycle: ExportableCycle):
     """Published results, or the provisional count once voting has ended."""
-    cycle = service.get_cycle(session, cycle_id)
-    service.check_export(cycle)
-    found = service.results_for_display(session, cycle)
-    return _results_public(found)
+    return _results_public(budget_results.results_for_display(session, cycle))
 
 
 @router.post("/budgets/{cycle_id}/results/publish", response_model=ResultsPublic)
-def publish(cycle_id: int, session: DbSession, user: ApiUser):
+def publish(session: DbSession, user: ApiUser, cycle: API.PublishableCycle):
     """Publish the results (officials, after voting ends): opens one implementation
     obligation per winner."""
-    cycle = service.get_cycle(session, cycle_id)
-    return _results_public(service.publish_results(session, user, cycle))
+    return _results_public(budget_results.publish_results(session, user, cycle))
 
 
 @router.get("/budgets/{cycle_id}/export.pb", response_model=str,
             response_class=PlainTextResponse)
-def export_pabulib(cycle_id: int, session: DbSession,
+def export_pabulib(session: DbSession, cycle: ExportableCycle,
                    category: int | None = Query(None, ge=1)):
     """The cycle in the Pabulib format, with anonymous votes (one category with ?category=)."""
-    cycle = service.get_cycle(session, cycle_id)
-    text = service.export_pabulib(session, cycle, category)
+    text = exchange.export_pabulib(session, cycle, category)
     return Response(text, media_type="text/plain; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="budget-{cycle_id}.pb"'})
+        "Content-Disposition": f'attachment; filename="budget-{cycle.id}.pb"'})
 
 
 @router.get("/budgets/{cycle_id}/results.csv", response_model=str,
             response_class=PlainTextResponse)
-def export_results_csv(cycle_id: int, session: DbSession):
-    cycle = service.get_cycle(session, cycle_id)
-    return views.csv_response(views.results_csv(session, cycle),
-                              f"budget-{cycle_id}-results.csv")
+def export_results_csv(session: DbSession, cycle: ExportableCycle):
+    return csv_response(exports.results_csv(session, cycle), f"budget-{cycle.id}-results.csv")
 
 
 @router.get("/budgets/{cycle_id}/ballots.csv", response_model=str,
             response_class=PlainTextResponse)
-def export_ballots_csv(cycle_id: int, session: DbSession):
-    cycle = service.get_cycle(session, cycle_id)
-    return views.csv_response(views.ballots_csv(session, cycle),
-                              f"budget-{cycle_id}-ballots.csv")
-
+def export_ballots_csv(session: DbSession, cycle: ExportableCycle):
+    return csv_response(exports.ballots_csv(session, cycle), f"budget-{cycle.id}-ballots.csv")

@@ -18,20 +18,19 @@ from pathlib import Path
 
 import typer
 
-from budget.pabulib import PabulibError, load
-from budget.tally import TallyError, tally
+from budget.pabulib.format import PabulibError, load
+from budget.tally import RULES, TallyError, tally
 
 app = typer.Typer(help="Participatory budgets: count Pabulib files.", no_args_is_help=True)
 
 
-class Rule(StrEnum):
-    """The rules the tally command offers (see budget.tally)."""
+# The rules the tally command offers (see budget.tally), as typer's choices.
+Rule = StrEnum("Rule", {rule.replace("-", "_"): rule for rule in RULES})
+FILE_HELP = "A Pabulib .pb file."
 
-    greedy = "greedy"
-    greedy_no_skip = "greedy-no-skip"
-    greedy_threshold = "greedy-threshold"
-    greedy_exclusive = "greedy-exclusive"
-    equal_shares = "equal-shares"
+
+def unreadable(file: Path, exc: OSError) -> str:
+    return f"{file}: cannot read the file: {exc.strerror or exc}"
 
 
 @app.callback()
@@ -41,7 +40,7 @@ def main() -> None:
 
 @app.command("tally")
 def tally_command(
-    file: Path = typer.Argument(..., help="A Pabulib .pb file.", dir_okay=False),
+    file: Path = typer.Argument(..., help=FILE_HELP, dir_okay=False),
     rule: Rule | None = typer.Option(
         None, "--rule", help="Counting rule; by default the one named in the file's META."
     ),
@@ -51,7 +50,7 @@ def tally_command(
         instance = load(file)
         result = tally(instance, rule.value if rule is not None else None)
     except OSError as exc:
-        typer.echo(f"{file}: cannot read the file: {exc.strerror or exc}", err=True)
+        typer.echo(unreadable(file, exc), err=True)
         raise typer.Exit(2) from None
     except (PabulibError, TallyError) as exc:
         typer.echo(f"{file}: {exc}", err=True)

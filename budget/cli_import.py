@@ -10,12 +10,12 @@ both cases nothing is written. The command speaks English, like the parser's mes
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import typer
 
 from app import db as app_db
+from budget.cli import FILE_HELP, unreadable
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import-pabulib")
     def import_pabulib_command(
-        file: Path = typer.Argument(..., help="A Pabulib .pb file.", dir_okay=False),
+        file: Path = typer.Argument(..., help=FILE_HELP, dir_okay=False),
         community: str | None = typer.Option(
             None, "--community",
             help="Slug of the community that gets the cycle (needed when there are several)."),
@@ -47,14 +47,14 @@ def import_file(file: Path, community: str | None) -> str:
     """Parse, then import in one transaction; returns the summary line or raises Exit."""
     from app.communities import repository as communities_repo
     from app.exceptions import DomainError
-    from app.web.i18n import gettext
-    from budget import pabulib, service
+    from budget.pabulib.exchange import import_pabulib
+    from budget.pabulib.format import PabulibError, load
 
     try:
-        instance = pabulib.load(file)
+        instance = load(file)
     except OSError as exc:
-        raise _fail(f"{file}: cannot read the file: {exc.strerror or exc}", 2) from None
-    except pabulib.PabulibError as exc:
+        raise _fail(unreadable(file, exc), 2) from None
+    except PabulibError as exc:
         raise _fail(f"{file}: {exc}; nothing was imported", 2) from None
     try:
         with app_db.transaction() as session:
@@ -68,12 +68,8 @@ def import_file(file: Path, community: str | None) -> str:
                     raise _fail("name the community with --community SLUG "
                                 f"(there are {len(every)}); nothing was imported", 1)
                 place = every[0]
-            cycle = service.import_pabulib(session, instance, place, name=file.name)
+            cycle = import_pabulib(session, None, place, instance, name=file.name)
             return (f"imported {file.name} into {place.slug} as budget cycle {cycle.id}: "
                     f"{len(instance.projects)} projects, {len(instance.votes)} ballots")
     except DomainError as exc:
-        message = gettext(exc.message)
-        if exc.params:
-            with contextlib.suppress(KeyError, IndexError):
-                message = message.format(**exc.params)
-        raise _fail(f"{file}: {message} Nothing was imported.", 1) from None
+        raise _fail(f"{file}: {exc.text()} Nothing was imported.", 1) from None

@@ -1,6 +1,6 @@
 """SQLModel tables of the participatory-budget module and the shapes of its public API.
 
-A cycle's *phase* is never stored: it is read from its dates and the clock (service.phase_of),
+A cycle's *phase* is never stored: it is read from its dates and the clock (phases.phase_of),
 so a cycle moves from submission to review to voting the instant a date passes, with no job.
 The one stored step is publication of the results (results_published_at), an act of an
 official, after which the cycle is in implementation.
@@ -61,6 +61,13 @@ PROJECT_STATUS_LABELS = {
 
 # Projects that are on the ballot (and, after publication, were on it).
 ON_BALLOT = (ProjectStatus.feasible, ProjectStatus.selected, ProjectStatus.not_selected)
+
+
+class CycleSource(StrEnum):
+    """Where a cycle comes from: run here, or imported from a Pabulib file (historical)."""
+
+    hromada = "hromada"
+    pabulib = "pabulib"
 
 
 class BallotSource(StrEnum):
@@ -134,7 +141,7 @@ class BudgetCycle(SQLModel, table=True):
     total_funds: int = Field(sa_type=BigInteger)
     currency: str = Field(default="UAH", max_length=8)
     ruleset_id: int = fk("rules_ruleset.id", index=False)
-    source: str = Field(default="hromada", max_length=10)
+    source: str = Field(default=CycleSource.hromada, max_length=10)
     meta: dict | None = Field(default=None,
                               sa_column=Column(JSON(none_as_null=True), nullable=True))
     submission_start: datetime = utc_field()
@@ -415,6 +422,9 @@ class CycleList(BaseModel):
     total: int
 
 
+HIDDEN_WHILE_VOTING = "Hidden (null) while voting is open."
+
+
 class ProjectPublic(BaseModel):
     id: int
     cycle_id: int
@@ -428,8 +438,8 @@ class ProjectPublic(BaseModel):
     status: ProjectStatus
     review_reason: str | None
     reviewed_at: datetime | None
-    vote_count: int | None = PField(description="Hidden (null) while voting is open.")
-    score: int | None = PField(description="Hidden (null) while voting is open.")
+    vote_count: int | None = PField(description=HIDDEN_WHILE_VOTING)
+    score: int | None = PField(description=HIDDEN_WHILE_VOTING)
     implementation_status: str | None
     implementation_percent: int
     created_at: datetime

@@ -2,7 +2,7 @@
 
 from app.modules import Module, NavLink, Scale, ScaleKind
 from app.web.i18n import N_
-from budget import api, service, views
+from budget import api, privacy, review, views
 from budget.cli import app as cli_app
 from budget.cli_import import register as register_import
 from budget.rules import IMPLEMENTATION, REVIEW, BudgetRules
@@ -39,10 +39,10 @@ MODULE = Module(
         rules=[{}, {}, {"review_deadline": {"days": 30, "unit": "calendar"}}]),
     cli=cli_app,
     nav=[NavLink(N_("Budget"), "/budget")],
-    periodic=[service.open_due_review_obligations],
-    personal_data=service.personal_data,
-    erase=service.erase_user,
-    purge=service.purge,
+    periodic=[review.open_due_review_obligations],
+    personal_data=privacy.personal_data,
+    erase=privacy.erase_user,
+    purge=privacy.purge,
     open_data=[(N_("Participatory budgets: every cycle with its rules and dates (JSON); each "
                    "cycle's results page links its results, anonymous ballots and Pabulib "
                    "file"), "/api/v1/budgets")],

@@ -2,21 +2,32 @@
 kernel's predicates (app.communities.permissions).
 
 Each `check_*` raises the error a person should see (401 not logged in, 403 wrong role or not
-eligible, 409 wrong phase); `allowed(check, ...)` turns one into a yes/no for templates. For what
-residents do (submit, edit, vote) the phase is checked first: "voting is not open" is the
-useful answer for everyone. For what staff do (create, move dates, review, record paper
-ballots, publish, report progress) the role is checked first.
+eligible, 409 wrong phase); the kernel's `allowed(check, ...)` turns one into a yes/no for
+templates. For what residents do (submit, edit, vote) the phase is checked first: "voting is
+not open" is the useful answer for everyone. For what staff do (create, move dates, review,
+record paper ballots, publish, report progress) the role is checked first. A check that depends
+on the phase takes it, or reads the phase of the moment when given none (budget.phases), so
+the routes' dependencies (budget.dependencies) call every check of a cycle the same way.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlmodel import Session
 
+from app import clock
 from app.communities import permissions as p
 from app.exceptions import Conflict, Forbidden
 from app.identity.models import User
 from app.web.i18n import N_
-from budget.models import BudgetCycle, BudgetProject, Phase, ProjectStatus
+from budget.models import BudgetCycle, BudgetProject, CycleSource, Phase, ProjectStatus
+from budget.phases import phase_of, votes_visible
+
+CREATE_REFUSED = N_("Only the community's officials and administrators create budget cycles.")
+TOO_YOUNG = N_("Voting in the budget is open from the age of {age}.")
+ALREADY_PUBLISHED = N_("The results are already published.")
+VOTING_CLOSED = N_("Voting is not open.")
 
 
 def is_staff(session: Session, user: User | None, community_id: int) -> bool:
@@ -33,8 +44,12 @@ def is_author(user: User | None, project: BudgetProject) -> bool:
 
 
 def _own_cycle(cycle: BudgetCycle) -> None:
-    if cycle.source != "hromada":
+    if cycle.source != CycleSource.hromada:
         raise Conflict(N_("This is an imported historical cycle; it cannot be changed."))
+
+
+def _phase(cycle: BudgetCycle, phase: Phase | None) -> Phase:
+    return phase_of(cycle) if phase is None else phase
 
 
 # -- staff ----------------------------------------------------------------------------------
@@ -42,8 +57,15 @@ def _own_cycle(cycle: BudgetCycle) -> None:
 def check_create(session: Session, user: User | None, community_id: int) -> None:
     p.logged_in(user)
     if not is_staff(session, user, community_id):
-        raise Forbidden(N_("Only the community's officials and administrators create budget "
-                           "cycles."))
+        raise Forbidden(CREATE_REFUSED)
+
+
+def check_create_somewhere(user: User | None, places: list) -> None:
+    """The new-cycle form: open to whoever may create a cycle in one of `places` (the
+    communities they run, see budget.cycles.manageable_communities)."""
+    p.logged_in(user)
+    if not places:
+        raise Forbidden(CREATE_REFUSED)
 
 
 def check_move_date(session: Session, user: User | None, cycle: BudgetCycle) -> None:
@@ -56,35 +78,36 @@ def check_move_date(session: Session, user: User | None, cycle: BudgetCycle) -> 
         raise Conflict(N_("The results are published; the dates can no longer change."))
 
 
-def check_review(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase
-                 ) -> None:
+def check_review(session: Session, user: User | None, cycle: BudgetCycle,
+                 phase: Phase | None = None) -> None:
     p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials review projects."))
     _own_cycle(cycle)
-    if phase != Phase.review:
+    if _phase(cycle, phase) != Phase.review:
         raise Conflict(N_("Projects are reviewed between the close of submission and the start "
                           "of voting."))
 
 
-def check_paper(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase) -> None:
+def check_paper(session: Session, user: User | None, cycle: BudgetCycle,
+                phase: Phase | None = None) -> None:
     p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials record paper ballots."))
     _own_cycle(cycle)
-    if phase != Phase.voting:
-        raise Conflict(N_("Voting is not open."))
+    if _phase(cycle, phase) != Phase.voting:
+        raise Conflict(VOTING_CLOSED)
 
 
-def check_publish(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase
-                  ) -> None:
+def check_publish(session: Session, user: User | None, cycle: BudgetCycle,
+                  phase: Phase | None = None) -> None:
     p.logged_in(user)
     if not is_official(session, user, cycle):
         raise Forbidden(N_("Only the community's officials publish the results."))
     _own_cycle(cycle)
     if cycle.results_published_at is not None:
-        raise Conflict(N_("The results are already published."))
-    if phase != Phase.results:
+        raise Conflict(ALREADY_PUBLISHED)
+    if _phase(cycle, phase) != Phase.results:
         raise Conflict(N_("The results can be published only after voting ends."))
 
 
@@ -100,9 +123,10 @@ def check_progress(session: Session, user: User | None, cycle: BudgetCycle,
 
 # -- residents ------------------------------------------------------------------------------
 
-def check_submit(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase) -> None:
+def check_submit(session: Session, user: User | None, cycle: BudgetCycle,
+                 phase: Phase | None = None) -> None:
     _own_cycle(cycle)
-    if phase != Phase.submission:
+    if _phase(cycle, phase) != Phase.submission:
         raise Conflict(N_("Projects can be submitted only while submission is open."))
     p.logged_in(user)
     if not p.is_verified_resident(session, user, cycle.community_id):
@@ -110,9 +134,9 @@ def check_submit(session: Session, user: User | None, cycle: BudgetCycle, phase:
 
 
 def check_edit(session: Session, user: User | None, cycle: BudgetCycle, project: BudgetProject,
-               phase: Phase) -> None:
+               phase: Phase | None = None) -> None:
     _own_cycle(cycle)
-    if phase != Phase.submission:
+    if _phase(cycle, phase) != Phase.submission:
         raise Conflict(N_("Projects can be changed only while submission is open."))
     p.logged_in(user)
     if not is_author(user, project):
@@ -127,23 +151,42 @@ def voter_problem(session: Session, user: User | None, community_id: int, minimu
     if not p.is_verified_resident(session, user, community_id):
         return N_("Only verified residents of the community vote.")
     if not p.meets_minimum_age(user, minimum_age):
-        return N_("Voting in the budget is open from the age of {age}.")
+        return TOO_YOUNG
     return None
+
+
+def check_voter(session: Session, user: User | None, cycle: BudgetCycle, minimum_age: int
+                ) -> None:
+    """This person may vote in the cycle's community (whatever the phase): online, or on
+    paper when an official names them by their account."""
+    problem = voter_problem(session, user, cycle.community_id, minimum_age)
+    if problem is not None:
+        raise Forbidden(problem, age=minimum_age)
+
+
+def check_voter_age(birth_date: date, minimum_age: int) -> None:
+    """A paper voter without an account is old enough (the official checked their date of
+    birth in their document)."""
+    if p.age_on(birth_date, clock.today()) < minimum_age:
+        raise Forbidden(TOO_YOUNG, age=minimum_age)
 
 
 def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase,
                minimum_age: int) -> None:
     _own_cycle(cycle)
     if phase != Phase.voting:
-        raise Conflict(N_("Voting is not open."))
+        raise Conflict(VOTING_CLOSED)
     p.logged_in(user)
-    problem = voter_problem(session, user, cycle.community_id, minimum_age)
-    if problem is not None:
-        raise Forbidden(problem, age=minimum_age)
+    check_voter(session, user, cycle, minimum_age)
 
 
 def check_follow(user: User | None) -> None:
     p.logged_in(user)
 
 
-allowed = p.allowed  # the kernel's, named here for the module's templates
+# -- everyone -------------------------------------------------------------------------------
+
+def check_export(cycle: BudgetCycle) -> None:
+    """Ballots (and the count) are published only once voting has ended."""
+    if not votes_visible(cycle):
+        raise Conflict(N_("Ballots and results are published once voting has ended."))

@@ -4,7 +4,7 @@ implementation update."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -12,13 +12,17 @@ from sqlmodel import Session
 from app import clock
 from app.notifications import service as notifications
 from budget import repository as repo
-from budget import service
+from budget.ballots import add_ballot, cast_ballot
+from budget.cycles import insert_cycle
+from budget.implementation import post_progress
 from budget.models import (
     BudgetProject,
     ImplementationStatus,
     ProgressCreate,
     ProjectStatus,
 )
+from budget.results import publish_results
+from budget.review import ensure_review_obligation
 
 VOTING_PROJECTS = [
     # (category index, title, description, location, cost)
@@ -69,15 +73,18 @@ def _project(session: Session, cycle, category, author, spec, status: ProjectSta
 def seed(session: Session, demo: Any) -> None:
     places = {p.community.slug: p for p in demo.communities}
     now = clock.now()
-    day = timedelta(days=1)
+    _voting_cycle(session, demo, places["slavske"], now)
+    _past_cycle(session, demo, places["lviv"], now)
 
-    # 1. Slavske: a cycle in voting, knapsack ballots, two categories.
-    slavske = places["slavske"]
+
+def _voting_cycle(session: Session, demo: Any, slavske: Any, now: datetime) -> None:
+    """Slavske: a cycle in voting, knapsack ballots, two categories."""
+    day = timedelta(days=1)
     official = demo.users["official:slavske"]
     moments = {"submission_start": now - 40 * day, "submission_end": now - 25 * day,
                "review_end": now - 11 * day, "voting_start": now - 10 * day,
                "voting_end": now + 14 * day, "results_at": now + 16 * day}
-    cycle = service.insert_cycle(
+    cycle = insert_cycle(
         session, demo.admin, slavske.community.id, slavske.council.id,
         "Бюджет участі Славської громади 2027",
         "Мешканці громади пропонують проєкти і голосують за них. Кожен має суму для малих і для "
@@ -91,18 +98,20 @@ def seed(session: Session, demo: Any) -> None:
     for i, project in enumerate(voting):
         notifications.follow(session, authors[i % len(authors)], repo.PROJECT_SUBJECT,
                              project.id)
-    service.ensure_review_obligation(session, cycle)
+    ensure_review_obligation(session, cycle)
     for n, picks in ((1, [0, 1, 3]), (2, [1, 2, 4]), (3, [0, 3]), (4, [2, 5])):
-        service.cast_ballot(session, demo.users[f"neighbour{n}:slavske"], cycle,
-                            [voting[i].id for i in picks])
+        cast_ballot(session, demo.users[f"neighbour{n}:slavske"], cycle,
+                    [voting[i].id for i in picks])
 
-    # 2. Lviv: a past cycle with published results and an implementation update.
-    lviv = places["lviv"]
+
+def _past_cycle(session: Session, demo: Any, lviv: Any, now: datetime) -> None:
+    """Lviv: a past cycle with published results and an implementation update."""
+    day = timedelta(days=1)
     official = demo.users["official:lviv"]
     moments = {"submission_start": now - 200 * day, "submission_end": now - 170 * day,
                "review_end": now - 130 * day, "voting_start": now - 120 * day,
                "voting_end": now - 100 * day, "results_at": now - 95 * day}
-    cycle = service.insert_cycle(
+    cycle = insert_cycle(
         session, demo.admin, lviv.community.id, lviv.council.id,
         "Громадський бюджет Львова 2026",
         "Минулий цикл: переможців визначено методом рівних часток.", 1_500_000, moments, [])
@@ -110,15 +119,14 @@ def seed(session: Session, demo: Any) -> None:
     authors = [demo.users[f"neighbour{n}:lviv"] for n in range(1, 6)]
     past = [_project(session, cycle, category, authors[i], spec, ProjectStatus.feasible,
                      official) for i, spec in enumerate(PAST_PROJECTS)]
-    service.ensure_review_obligation(session, cycle)
+    ensure_review_obligation(session, cycle)
     ballots = {"resident": [0, 3], "neighbour1": [0, 1], "neighbour2": [2], "neighbour3": [2, 3],
                "neighbour4": [0, 2], "neighbour5": [1, 3]}
     for key, picks in ballots.items():
-        service.add_ballot(session, cycle, demo.users[f"{key}:lviv"],
-                           {past[i].id: 1 for i in picks})
-    results = service.publish_results(session, official, cycle)
+        add_ballot(session, demo.users[f"{key}:lviv"], cycle, {past[i].id: 1 for i in picks})
+    results = publish_results(session, official, cycle)
     winner = results.categories[0].winners[0].project
-    service.post_progress(session, official, cycle, winner, ProgressCreate(
+    post_progress(session, official, cycle, winner, ProgressCreate(
         status=ImplementationStatus.in_progress, percent=40,
         text="Підрядника обрано через Prozorro, роботи почалися.",
         happened_on=clock.today() - 10 * day))

@@ -56,10 +56,13 @@ from math import gcd, lcm
 from operator import attrgetter, mul
 from typing import TYPE_CHECKING
 
+from budget.pabulib.format import VOTE_TYPES  # every vote type of the format is counted
+
 if TYPE_CHECKING:
-    from budget.pabulib import Instance
+    from budget.pabulib.format import Instance
 
 __all__ = [
+    "PABULIB_NAMES",
     "PABULIB_RULES",
     "RULES",
     "VOTE_TYPES",
@@ -78,19 +81,20 @@ __all__ = [
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive", "equal-shares")
 """Our rule names."""
 
+PABULIB_NAMES: Mapping[str, str] = {"equal-shares": "equalshares/add1"}
+"""Our rules as a Pabulib file names them where the names differ (what an export writes)."""
+
 PABULIB_RULES: Mapping[str, str] = {
     "greedy": "greedy",
     "greedy-no-skip": "greedy-no-skip",
     "greedy-threshold": "greedy-threshold",
     "greedy-exclusive": "greedy-exclusive",
     "equalshares": "equal-shares",
-    "equalshares/add1": "equal-shares",
+    PABULIB_NAMES["equal-shares"]: "equal-shares",
 }
 """Pabulib META ``rule`` values and the rule of ours that computes them."""
 
-APPROVAL_TYPES = frozenset({"approval", "choose-1"})
-POINT_TYPES = frozenset({"cumulative", "scoring"})
-VOTE_TYPES = APPROVAL_TYPES | POINT_TYPES | {"ordinal"}
+APPROVAL_TYPES = frozenset({"approval", "choose-1"})  # their points, if any, do not count
 
 Money = int | Decimal | Fraction
 
@@ -499,43 +503,11 @@ class _EqualShares:
         and only recomputed if it comes back to the top of the heap.
         """
         share = self.base + k * self.step
-        costs = self.scaled_costs
-        members, weights, voter_lists = self.members, self.weights, self.voter_lists
-        support, rank = self.support, self.rank
-        budgets = [share] * len(weights)
+        rank = self.rank
+        budgets = [share] * len(self.weights)
         denominator = 1  # budgets and costs are integers in units of 1 / denominator
         current_round = 0
-
-        def price(i: int) -> Fraction | None:
-            """Exact rho of project i now, or None if its supporters cannot pay for it."""
-            cost = costs[i] * denominator
-            get = budgets.__getitem__
-            # Supporters from the poorest up: a poor one pays everything it has; the first
-            # one who can pay the equal share of what is still missing fixes alpha. If nobody
-            # can, the supporters together hold less than the cost.
-            rich, paid = support[i], 0
-            voters = voter_lists[i]
-            if voters is not None:
-                for b in sorted(map(get, voters)):
-                    if cost - paid <= b * rich:
-                        return Fraction(cost - paid, rich * cost)
-                    paid += b
-                    rich -= 1
-            else:
-                for g in sorted(members[i], key=get):
-                    b = budgets[g]
-                    if cost - paid <= b * rich:
-                        return Fraction(cost - paid, rich * cost)
-                    paid += b * weights[g]
-                    rich -= weights[g]
-            return None
-
-        heap: list[_Entry] = []
-        for i in self.candidates:
-            if self.costs[i] > 0 and share * support[i] >= costs[i]:
-                # In round 0 everybody holds the share, so alpha = cost / supporters.
-                heap.append((1 / support[i], Fraction(1, support[i]), rank[i], i, 0))
-        heapq.heapify(heap)
+        heap = self._first_round(share)
         funded: list[int] = []
         keys: list[_Key] = []
         runners_up: list[_Key | None] = []
@@ -552,7 +524,7 @@ class _EqualShares:
                     if bound > entry[:3]:  # raise the bound, recompute only if it resurfaces
                         heapq.heappush(heap, (*bound, i, -1 - current_round))
                         continue
-                rho = price(i)
+                rho = self._price(i, budgets, denominator)
                 if rho is not None:
                     heapq.heappush(heap, (float(rho), rho, rank[i], i, current_round))
                 continue
@@ -565,20 +537,59 @@ class _EqualShares:
                     above.funded[current_round] != i):
                 borrowed = ()  # the runs part ways: the bounds no longer apply
             current_round += 1
-            # Charge alpha = rho * cost = a / r in the current units; rescale by r first.
-            rho = entry[1]
-            a = rho.numerator * costs[i] * denominator
-            r = rho.denominator
-            common = gcd(a, r)
-            a, r = a // common, r // common
-            if r != 1:
-                budgets = list(map(mul, budgets, repeat(r)))
-                denominator *= r
-            payers = members[i]
-            charged = [b - a if b > a else 0 for b in map(budgets.__getitem__, payers)]
-            for g, b in zip(payers, charged, strict=True):
-                budgets[g] = b
+            budgets, denominator = self._charge(i, entry[1], budgets, denominator)
         return _Run(tuple(funded), tuple(keys), tuple(runners_up), tuple(bounds))
+
+    def _first_round(self, share: int) -> list[_Entry]:
+        """The heap of round 0: everybody holds the share, so alpha = cost / supporters."""
+        support, rank, costs = self.support, self.rank, self.scaled_costs
+        heap = [(1 / support[i], Fraction(1, support[i]), rank[i], i, 0)
+                for i in self.candidates
+                if self.costs[i] > 0 and share * support[i] >= costs[i]]
+        heapq.heapify(heap)
+        return heap
+
+    def _price(self, i: int, budgets: list[int], denominator: int) -> Fraction | None:
+        """Exact rho of project i now, or None if its supporters cannot pay for it."""
+        cost = self.scaled_costs[i] * denominator
+        get = budgets.__getitem__
+        # Supporters from the poorest up: a poor one pays everything it has; the first
+        # one who can pay the equal share of what is still missing fixes alpha. If nobody
+        # can, the supporters together hold less than the cost.
+        rich, paid = self.support[i], 0
+        voters = self.voter_lists[i]
+        if voters is not None:
+            for b in sorted(map(get, voters)):
+                if cost - paid <= b * rich:
+                    return Fraction(cost - paid, rich * cost)
+                paid += b
+                rich -= 1
+        else:
+            weights = self.weights
+            for g in sorted(self.members[i], key=get):
+                b = budgets[g]
+                if cost - paid <= b * rich:
+                    return Fraction(cost - paid, rich * cost)
+                paid += b * weights[g]
+                rich -= weights[g]
+        return None
+
+    def _charge(self, i: int, rho: Fraction, budgets: list[int], denominator: int
+                ) -> tuple[list[int], int]:
+        """Charge the supporters of project i alpha = rho * cost = a / r in the current
+        units, rescaling every budget by r first; returns the budgets and their units."""
+        a = rho.numerator * self.scaled_costs[i] * denominator
+        r = rho.denominator
+        common = gcd(a, r)
+        a, r = a // common, r // common
+        if r != 1:
+            budgets = list(map(mul, budgets, repeat(r)))
+            denominator *= r
+        payers = self.members[i]
+        charged = [b - a if b > a else 0 for b in map(budgets.__getitem__, payers)]
+        for g, b in zip(payers, charged, strict=True):
+            budgets[g] = b
+        return budgets, denominator
 
 
 def _certified(low: _Run, high: _Run) -> bool:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app import clock as app_clock
-from budget import service
+from budget import cycles
 from budget.models import (
     BudgetCycle,
     BudgetProject,
@@ -22,6 +22,9 @@ from budget.models import (
     ProjectCreate,
     ReviewCreate,
 )
+from budget.phases import phase_of
+from budget.projects import submit_project
+from budget.review import review_project
 from tests.factories import Place, make_admin, make_official, make_resident
 
 _seq = itertools.count(1)
@@ -47,7 +50,7 @@ def cycle_data(place: Place, *, categories: list[tuple[str, int]] | None = None,
 
 
 def make_cycle(db: Session, place: Place, *, admin=None, **kw) -> BudgetCycle:
-    return service.create_cycle(db, admin or make_admin(db), cycle_data(place, **kw))
+    return cycles.create_cycle(db, admin or make_admin(db), cycle_data(place, **kw))
 
 
 def to_phase(clock, cycle: BudgetCycle, phase: Phase | str) -> None:
@@ -56,15 +59,15 @@ def to_phase(clock, cycle: BudgetCycle, phase: Phase | str) -> None:
     anchor = {Phase.submission: cycle.submission_start, Phase.review: cycle.submission_end,
               Phase.voting: cycle.voting_start, Phase.results: cycle.voting_end}[phase]
     clock.set(app_clock.aware(anchor) + timedelta(hours=1))
-    assert service.phase_of(cycle) == phase
+    assert phase_of(cycle) == phase
 
 
 def make_project(db: Session, place: Place, cycle: BudgetCycle, *, author=None,
                  category=None, cost: int = 100_000, title: str | None = None
                  ) -> BudgetProject:
     """A submitted project (the clock must be in the submission phase)."""
-    category = category or service.categories(db, cycle)[0]
-    return service.submit_project(db, author or make_resident(db, place), cycle, ProjectCreate(
+    category = category or cycles.categories(db, cycle)[0]
+    return submit_project(db, author or make_resident(db, place), cycle, ProjectCreate(
         category_id=category.id, title=title or f"Проєкт номер {next(_seq)}",
         description=DESCRIPTION, location="вул. Соборна, 1", cost=cost))
 
@@ -73,7 +76,7 @@ def review_all(db: Session, place: Place, cycle: BudgetCycle, projects, *, offic
                feasible: bool = True) -> None:
     official = official or make_official(db, place)
     for project in projects:
-        service.review_project(db, official, cycle, project, ReviewCreate(
+        review_project(db, official, cycle, project, ReviewCreate(
             feasible=feasible, reason="Реалізовно силами комунального підприємства."))
 
 
@@ -82,7 +85,7 @@ def make_voting_cycle(db: Session, place: Place, clock, costs: list[tuple[int, i
                       ) -> tuple[BudgetCycle, list[BudgetProject]]:
     """A cycle in voting with one feasible project per (category index, cost)."""
     cycle = make_cycle(db, place, categories=categories, **kw)
-    cats = service.categories(db, cycle)
+    cats = cycles.categories(db, cycle)
     projects = [make_project(db, place, cycle, category=cats[i], cost=cost)
                 for i, cost in costs]
     to_phase(clock, cycle, Phase.review)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from budget.cli import app, format_amount
-from budget.pabulib import load
+from budget.pabulib.format import load
 
 runner = CliRunner()
 

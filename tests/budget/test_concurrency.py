@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from app.db import build_engine, transaction
 from budget import repository as repo
-from budget import service
+from budget.ballots import cast_ballot
 from budget.models import BudgetBallot, BudgetCycle, BudgetProject
 from tests.budget.factories import make_voting_cycle
 from tests.factories import make_community, make_resident
@@ -63,7 +63,7 @@ def test_two_ballots_at_once_by_one_resident_leave_one(isolated_database, clock,
             try:
                 with transaction(engine) as session:
                     cycle = session.get(BudgetCycle, cycle_id)
-                    service.cast_ballot(session, voter, cycle, choice)
+                    cast_ballot(session, voter, cycle, choice)
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
@@ -100,7 +100,7 @@ def test_many_residents_voting_and_changing_at_once_keep_exact_counts(isolated_d
             try:
                 with transaction(engine) as session:
                     cycle = session.get(BudgetCycle, cycle_id)
-                    service.cast_ballot(session, person, cycle, choice)
+                    cast_ballot(session, person, cycle, choice)
             except BaseException as exc:  # pragma: no cover - reported below
                 with lock:
                     failures.append(exc)

@@ -13,9 +13,14 @@ from typer.testing import CliRunner
 
 from app import db as app_db
 from app.settings import ROOT
-from budget import pabulib, service, tally
+from budget import tally
 from budget.cli import app as budget_cli
 from budget.models import BudgetBallot, BudgetCycle, BudgetProject, Phase
+from budget.pabulib import format as pabulib
+from budget.pabulib.exchange import export_pabulib
+from budget.phases import phase_of
+from budget.projects import list_projects
+from budget.results import compute_results, stored_results
 from tests.factories import make_community
 
 DATA = ROOT.parent / "shared" / "data" / "pabulib"
@@ -65,7 +70,7 @@ def test_imported_elections_reproduce_their_official_winners(cli_in_test_transac
     instance = pabulib.load(path)
     cycle = db.exec(select(BudgetCycle).where(BudgetCycle.community_id == place.community.id)
                     ).one()
-    assert cycle.source == "pabulib" and service.phase_of(cycle) == Phase.implementation
+    assert cycle.source == "pabulib" and phase_of(cycle) == Phase.implementation
     assert cycle.ballot_count == len(instance.votes) == db.exec(
         select(func.count()).select_from(BudgetBallot)
         .where(BudgetBallot.cycle_id == cycle.id)).one()
@@ -75,16 +80,16 @@ def test_imported_elections_reproduce_their_official_winners(cli_in_test_transac
     stated = {p.project_id: p.votes for p in instance.projects if p.votes is not None}
     assert {p.external_id: p.vote_count for p in projects if p.external_id in stated} == stated
 
-    results = service.compute_results(db, cycle)  # from the database rows
+    results = compute_results(db, cycle)  # from the database rows
     external = {p.id: p.external_id for p in projects}
     assert sorted(external[i] for i in results.winner_ids()) == sorted(
         instance.official_winners)
     # What the page shows (published at import) is the official result too.
-    shown = service.stored_results(db, cycle)
+    shown = stored_results(db, cycle)
     assert {external[i] for i in shown.winner_ids()} >= set(instance.official_winners)
 
     # Exported back as Pabulib, the election still counts to the same winners.
-    exported = pabulib.parse(service.export_pabulib(db, cycle))
+    exported = pabulib.parse(export_pabulib(db, cycle))
     assert len(exported.votes) == len([v for v in instance.votes if v.projects])
     assert sorted(tally.tally(exported).selected) == sorted(instance.official_winners)
 
@@ -170,8 +175,8 @@ def test_import_commits_for_real(isolated_database, monkeypatch):
         with transaction(engine, write=False) as session:
             (cycle,) = session.exec(select(BudgetCycle)).all()
             assert cycle.ballot_count == len(pabulib.load(path).votes)
-            winners = service.compute_results(session, cycle).winner_ids()
-            ids = {p.id: p.external_id for p in service.projects(session, cycle)}
+            winners = compute_results(session, cycle).winner_ids()
+            ids = {p.id: p.external_id for p in list_projects(session, cycle)}
             assert [ids[w] for w in winners] == list(pabulib.load(path).official_winners)
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget.pabulib import Instance, PabulibError, Project, Vote, dump, load, parse
+from budget.pabulib.format import Instance, PabulibError, Project, Vote, dump, load, parse
 
 
 def pabulib_dir() -> Path:

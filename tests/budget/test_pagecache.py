@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from app.web import pagecache
-from budget import service
+from budget.ballots import cast_ballot
 from budget.models import Phase
 from tests.budget.factories import make_voting_cycle, to_phase
 from tests.factories import make_community, make_official, make_resident
@@ -20,7 +20,7 @@ def voted_cycle(db, clock):
     cycle, (won,) = make_voting_cycle(db, place, clock, [(0, 100_000)],
                                       categories=[("Двори", 200_000)], official=official)
     for _ in range(2):
-        service.cast_ballot(db, make_resident(db, place), cycle, [won.id])
+        cast_ballot(db, make_resident(db, place), cycle, [won.id])
     to_phase(clock, cycle, Phase.results)
     db.commit()
     return place, official, cycle, won
@@ -89,7 +89,8 @@ def test_a_ballot_does_not_invalidate(db, clock, make_client):
     generation = pagecache.CACHE.generation
 
     preview = browser.submit(f"/budget/{cycle.id}/ballot/preview", {"project": [str(project.id)]},
-                             htmx=True)
+                             htmx=True,
+                             headers={"HX-Target": "ballot-summary"})
     ballot = browser.submit(f"/budget/{cycle.id}/ballot", {"project": [str(project.id)]})
 
     assert preview.status_code == 200 and ballot.status_code == 303

@@ -10,7 +10,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from app import clock as app_clock
-from budget import service
+from budget.ballots import my_ballot
+from budget.cycles import categories
 from budget.models import BudgetBallot, BudgetCycle, BudgetProject, Phase
 from tests.budget.factories import make_voting_cycle, to_phase
 from tests.factories import make_admin, make_community, make_official, make_resident
@@ -47,7 +48,7 @@ def test_a_cycle_end_to_end_through_the_pages(db, clock, make_client):
     created = staff.submit("/budget/new", form)
     assert created.status_code == 303
     cycle = db.get(BudgetCycle, _id(created))
-    small, large = service.categories(db, cycle)
+    small, large = categories(db, cycle)
     assert (small.name, small.funds, large.funds) == ("Малі", 100_000, 400_000)
 
     # 2. Residents propose projects; one over the cost limit is refused with 422.
@@ -123,7 +124,7 @@ def test_a_cycle_end_to_end_through_the_pages(db, clock, make_client):
                                                                          "999999"]})
     assert stranger.status_code == 422 and "немає в цьому бюлетені" in stranger.text
     # The first ballot is unchanged by the refused one.
-    assert service.my_ballot(db, voter, cycle)[1] == {ids[0]: 1}
+    assert my_ballot(db, voter, cycle)[1] == {ids[0]: 1}
     changed = resident.submit(f"/budget/{cycle.id}/ballot",
                               {"project": [str(ids[0]), str(ids[2])]})
     assert changed.status_code == 303
@@ -133,7 +134,8 @@ def test_a_cycle_end_to_end_through_the_pages(db, clock, make_client):
 
     # The htmx summary: the same route answers with the summary block only.
     fragment = resident.submit(f"/budget/{cycle.id}/ballot/preview",
-                               {"project": [str(ids[0])]}, htmx=True)
+                               {"project": [str(ids[0])]}, htmx=True,
+                               headers={"HX-Target": "ballot-summary"})
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<div id="ballot-summary"')
     assert "<html" not in fragment.text
@@ -201,7 +203,8 @@ def test_cumulative_ballot_page(db, clock, client):
     assert over.status_code == 422 and "балів можна дати не більше 5" in over.text
     assert cycle.ballot_count == 0
     fragment = client.submit(f"/budget/{cycle.id}/ballot/preview",
-                             {f"points_{a.id}": "2", f"points_{b.id}": ""}, htmx=True)
+                             {f"points_{a.id}": "2", f"points_{b.id}": ""}, htmx=True,
+                             headers={"HX-Target": "ballot-summary"})
     assert "Залишилось балів: 3 з 5" in fragment.text
     ok = client.submit(f"/budget/{cycle.id}/ballot", {f"points_{a.id}": "4",
                                                       f"points_{b.id}": "1"})

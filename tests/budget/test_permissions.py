@@ -10,7 +10,7 @@ from app import clock as app_clock
 from app.exceptions import Conflict, Forbidden, NotAuthenticated
 from budget import permissions as perm
 from budget.models import BudgetProject, Phase, ProjectStatus
-from tests.budget.factories import make_cycle
+from tests.budget.factories import make_cycle, to_phase
 from tests.factories import (
     make_admin,
     make_community,
@@ -193,3 +193,57 @@ def test_imported_cycles_are_read_only(world):
         assert outcome(perm.check_submit, db, people["resident"], cycle, phase) == "phase"
         assert outcome(perm.check_review, db, people["official"], cycle, phase) == "phase"
     assert outcome(perm.check_move_date, db, people["admin"], cycle) == "phase"
+
+
+def test_voter(world):
+    """Eligibility whatever the phase (a paper voter named by their account, or the vote)."""
+    db, cycle, _, people = world
+    for role in ROLES:
+        got = outcome(perm.check_voter, db, people[role], cycle, MINIMUM_AGE)
+        expected = "ok" if role in {"resident", "author"} else "forbidden"
+        assert got == expected, role
+
+
+def test_voter_age():
+    today = app_clock.today()
+    old_enough = today.replace(year=today.year - MINIMUM_AGE) - timedelta(days=1)
+    too_young = today.replace(year=today.year - MINIMUM_AGE) + timedelta(days=1)
+    assert outcome(perm.check_voter_age, old_enough, MINIMUM_AGE) == "ok"
+    assert outcome(perm.check_voter_age, too_young, MINIMUM_AGE) == "forbidden"
+    assert outcome(perm.check_voter_age, too_young, 0) == "ok"
+
+
+def test_create_somewhere(world):
+    db, cycle, _, people = world
+    for role in ROLES:
+        places = [cycle.community_id] if role in {"official", "admin"} else []
+        got = outcome(perm.check_create_somewhere, people[role], places)
+        expected = {"anonymous": "login", "official": "ok", "admin": "ok"}.get(role,
+                                                                            "forbidden")
+        assert got == expected, role
+
+
+def test_export(world, clock):
+    """Ballots and the count are open to everyone once voting has ended, to no one before."""
+    _, cycle, _, _ = world
+    clock.set(app_clock.aware(cycle.submission_start) - timedelta(hours=1))
+    assert outcome(perm.check_export, cycle) == "phase"  # upcoming
+    for phase in (Phase.submission, Phase.review, Phase.voting, Phase.results):
+        to_phase(clock, cycle, phase)
+        expected = "ok" if phase == Phase.results else "phase"
+        assert outcome(perm.check_export, cycle) == expected, phase
+    with_phase(cycle, Phase.implementation)
+    assert outcome(perm.check_export, cycle) == "ok"
+
+
+def test_checks_read_the_phase_of_the_moment_when_given_none(world, clock):
+    """The routes' dependencies call a check without a phase: it reads the cycle's phase."""
+    db, cycle, project, people = world
+    for phase in (Phase.submission, Phase.review, Phase.voting, Phase.results):
+        to_phase(clock, cycle, phase)
+        for role in ROLES:
+            for check, args in ((perm.check_submit, ()), (perm.check_review, ()),
+                                (perm.check_paper, ()), (perm.check_publish, ()),
+                                (perm.check_edit, (project,))):
+                assert outcome(check, db, people[role], cycle, *args) == outcome(
+                    check, db, people[role], cycle, *args, phase), (check.__name__, role, phase)

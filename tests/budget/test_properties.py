@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 
 from app.exceptions import Conflict, Forbidden
 from budget import repository as repo
-from budget import service
+from budget.ballot_check import BallotRejected, check_ballot, normalise_choices
+from budget.ballots import cast_ballot, my_ballot
+from budget.cycles import CycleRules, categories
+from budget.projects import list_projects
 from tests.budget.factories import make_voting_cycle
 from tests.factories import make_community, make_resident
 
@@ -32,11 +35,11 @@ VOTERS = 4
 
 
 def stored(db, cycle, voter) -> dict[int, int]:
-    return service.my_ballot(db, voter, cycle)[1]
+    return my_ballot(db, voter, cycle)[1]
 
 
 def recount(db, cycle) -> dict[int, tuple[int, int]]:
-    out = {p.id: (0, 0) for p in service.projects(db, cycle)}
+    out = {p.id: (0, 0) for p in list_projects(db, cycle)}
     for _ballot, project_id, points, _rank in repo.cycle_choices(db, cycle.id):
         out[project_id] = (out[project_id][0] + 1, out[project_id][1] + points)
     return out
@@ -83,7 +86,7 @@ def test_no_accepted_ballot_breaks_the_rules(db, clock, name):
     rules = RULES[name]
     place = make_community(db, rules_override={"budget": rules})
     cycle, projects = make_voting_cycle(db, place, clock, COSTS, categories=CATEGORIES)
-    funds = {c.id: c.funds for c in service.categories(db, cycle)}
+    funds = {c.id: c.funds for c in categories(db, cycle)}
     voters = [make_resident(db, place) for _ in range(VOTERS)]
     unknown = max(p.id for p in projects) + 1000
     ids = [p.id for p in projects] + [unknown, unknown + 1]
@@ -103,8 +106,8 @@ def test_no_accepted_ballot_breaks_the_rules(db, clock, name):
                 points = {ids[i]: amounts[i] for i in set(picks)}
                 chosen = None
             try:
-                service.cast_ballot(db, voter, cycle, chosen, points)
-            except (service.BallotRejected, Conflict, Forbidden):
+                cast_ballot(db, voter, cycle, chosen, points)
+            except (BallotRejected, Conflict, Forbidden):
                 seen["refused"] += 1
                 assert stored(db, cycle, voter) == before  # nothing written
                 continue
@@ -113,7 +116,7 @@ def test_no_accepted_ballot_breaks_the_rules(db, clock, name):
             assert after, "an accepted ballot has choices"
             assert not respects_rules(rules, projects, funds, after), after
         db.expire_all()
-        assert {p.id: (p.vote_count, p.score) for p in service.projects(db, cycle)} == \
+        assert {p.id: (p.vote_count, p.score) for p in list_projects(db, cycle)} == \
             recount(db, cycle)
         assert cycle.ballot_count == len(repo.ballots(db, cycle.id))
 
@@ -138,7 +141,7 @@ def test_the_check_agrees_with_the_rules(method, per_category, k, points_total, 
             for i, (n, f) in enumerate(CATEGORIES)]
     projects = [BudgetProject(id=i + 1, cycle_id=1, category_id=c + 1, title=f"p{i}", cost=cost)
                 for i, (c, cost) in enumerate(COSTS)]
-    rules = service.CycleRules(
+    rules = CycleRules(
         voting_method=method, aggregation="greedy", max_choices=k,
         max_choices_per_category=per_category,
         cumulative_points=points_total if method == "cumulative" else None,
@@ -146,11 +149,11 @@ def test_the_check_agrees_with_the_rules(method, per_category, k, points_total, 
         review_deadline=None, implementation_deadline=None)
     raw = {i + 1: v for i, v in choices.items()}
     if method == "cumulative":
-        normal, problems = service.normalise_choices(rules, None, raw)
+        normal, problems = normalise_choices(rules, None, raw)
     else:
-        normal, problems = service.normalise_choices(rules, [p for p, v in raw.items()
+        normal, problems = normalise_choices(rules, [p for p, v in raw.items()
                                                              if v > 0], None)
-    check = service.check_ballot(rules, cats, projects, normal, problems)
+    check = check_ballot(rules, cats, projects, normal, problems)
     spec = {"voting_method": method, "max_choices": k, "max_choices_per_category": per_category,
             "cumulative_points": points_total}
     broken = respects_rules(spec, projects, {c.id: c.funds for c in cats}, normal)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from budget.pabulib import load
+from budget.pabulib.format import load
 from budget.tally import (
     RULES,
     Ballot,

@@ -79,8 +79,9 @@ def test_signing_with_the_keyboard(site):
 
 @pytest.mark.parametrize("mode", KEYBOARD_MODES, indirect=True, ids=lambda m: m.id)
 def test_voting_with_the_keyboard(site):
-    from budget import service
+    from budget.cycles import categories
     from budget.models import BudgetCycle
+    from budget.projects import list_projects
     from tests.budget.factories import make_cycle, make_project, review_all
 
     t = site.t
@@ -91,12 +92,12 @@ def test_voting_with_the_keyboard(site):
             (80_000, "Ліхтарі в парку"), (50_000, "Пандус до амбулаторії"))]
         cycle_id = cycle.id
         titles = [p.title for p in projects]
-        site.allow.add(cycle.title, *titles, service.categories(db, cycle)[0].name)
+        site.allow.add(cycle.title, *titles, categories(db, cycle)[0].name)
     past = datetime.now(UTC) - timedelta(minutes=1)
     site.seed.update(BudgetCycle, cycle_id, submission_end=past)  # review
     with site.seed.place(place) as (db, found):
         cycle = db.get(BudgetCycle, cycle_id)
-        review_all(db, found, cycle, service.projects(db, cycle))
+        review_all(db, found, cycle, list_projects(db, cycle))
     site.seed.update(BudgetCycle, cycle_id, review_end=past, voting_start=past)  # voting
 
     voter = site.person("keyboard voter", site.seed.person("resident", place), login=False)

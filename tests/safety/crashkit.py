@@ -109,7 +109,7 @@ def _voting_cycle(session, place) -> tuple[int, list[int]] | None:
     from tests.conftest import Clock
 
     try:
-        from budget import service as budget
+        from budget.phases import phase_of
         from tests.budget.factories import make_voting_cycle
     except ImportError:
         return None
@@ -120,7 +120,7 @@ def _voting_cycle(session, place) -> tuple[int, list[int]] | None:
                                             [(0, 100_000), (0, 150_000), (0, 200_000)])
     finally:
         app_clock.set_clock(None)
-    if str(budget.phase_of(cycle)) != "voting":
+    if str(phase_of(cycle)) != "voting":
         return None
     return cycle.id, [p.id for p in projects]
 

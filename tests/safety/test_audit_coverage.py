@@ -86,16 +86,16 @@ def test_a_failed_act_leaves_neither_record_nor_entry(app, db):
 
 
 def test_budget_ballots_and_paper_ballots_are_audited(app, db, clock):
-    budget = pytest.importorskip("budget.service")
+    ballots = pytest.importorskip("budget.ballots")
     factories = pytest.importorskip("tests.budget.factories")
     place = make_community(db)
     cycle, projects = factories.make_voting_cycle(db, place, clock, [(0, 100_000)])
     voter = make_resident(db, place)
     official = make_official(db, place)
     assert any(a.startswith("budget.ballot") for a in actions_during(
-        db, lambda: budget.cast_ballot(db, voter, cycle, [projects[0].id])))
+        db, lambda: ballots.cast_ballot(db, voter, cycle, [projects[0].id])))
     assert "budget.paper_ballot_recorded" in actions_during(
-        db, lambda: budget.record_paper_ballot(
+        db, lambda: ballots.record_paper_ballot(
             db, official, cycle, projects_in=[projects[0].id],
             identity_document="АА123456", birth_date=date(1960, 1, 1)))
     assert sealed_and_verified(db)
