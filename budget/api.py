@@ -108,9 +108,8 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
         created_at=clock.aware(project.created_at))
 
 
-def _ballot_public(session, ballot) -> BallotPublic:
-    return BallotPublic(cycle_id=ballot.cycle_id, source=ballot.source,
-                        choices=ballots.choices_of(session, ballot),
+def _ballot_public(ballot, choices: dict[int, int]) -> BallotPublic:
+    return BallotPublic(cycle_id=ballot.cycle_id, source=ballot.source, choices=choices,
                         created_at=clock.aware(ballot.created_at),
                         updated_at=clock.aware(ballot.updated_at))
 
@@ -219,7 +218,7 @@ def post_update(body: ProgressCreate, session: DbSession, user: ApiUser, cycle: 
 @router.get("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
 def my_ballot(session: DbSession, ballot: OwnBallot):
     """Your ballot in this cycle."""
-    return _ballot_public(session, ballot)
+    return _ballot_public(ballot, ballots.choices_of(session, ballot))
 
 
 @router.put("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
@@ -229,8 +228,8 @@ def cast_ballot(request: Request, body: BallotIn, session: DbSession, user: ApiU
     """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`
     ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
     limit(request, "vote")
-    ballot = ballots.cast_ballot(session, user, cycle, body.projects, body.points)
-    return _ballot_public(session, ballot)
+    cast = ballots.cast_ballot(session, user, cycle, body.projects, body.points)
+    return _ballot_public(cast, cast.choices)
 
 
 @router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)
@@ -257,7 +256,7 @@ def record_paper_ballot(body: PaperBallotIn, session: DbSession, user: ApiUser,
         session, user, cycle, projects_in=body.projects, points_in=body.points,
         voter_email=body.voter_email, identity_document=body.identity_document,
         birth_date=body.birth_date)
-    return _ballot_public(session, ballot)
+    return _ballot_public(ballot, ballots.choices_of(session, ballot))
 
 
 # -- results and exports --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -120,55 +120,112 @@ class _Casting:
     at: datetime
 
 
+@dataclass(frozen=True)
+class CastBallot:
+    """A ballot as the group commit wrote it: enough to answer without reading it again."""
+
+    id: int
+    cycle_id: int
+    source: str
+    choices: dict[int, int]
+    created_at: datetime
+    updated_at: datetime
+
+
 def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
                 projects_in: Iterable[int] | None = None,
-                points_in: dict[int, int] | None = None) -> BudgetBallot:
+                points_in: dict[int, int] | None = None) -> CastBallot:
     """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
     checked here (reads only); the write joins the group commit of ballots."""
     rules = rules_of(session, cycle)
     permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age)
     choices = _valid_ballot(session, cycle, rules, projects_in, points_in)
-    BALLOTS.submit(session, _Casting(cycle.id, user.id, tuple(sorted(choices.items())),
-                                     clock.now()))
-    ballot = repo.ballot_of_user(session, cycle.id, user.id)
-    if ballot is None:  # pragma: no cover - committed before the answer
-        raise Conflict(N_("Your ballot could not be saved. Please try again."))
-    return ballot
+    return BALLOTS.submit(session, _Casting(cycle.id, user.id, tuple(sorted(choices.items())),
+                                            clock.now()))
 
 
-def _write_ballots(session: Session, batch: Iterable[_Casting]) -> list:
-    """Write a batch of ballots: each ballot and its choices in a savepoint of its own, then
-    each project's and each cycle's counter moved once for the whole batch. Outcome per item:
-    the ballot id, or the DomainError it is refused with."""
-    outcomes: list = []
-    deltas: dict[int, tuple[int, int]] = {}
-    new_ballots: dict[int, int] = defaultdict(int)
-    voting: dict[int, BudgetCycle | None] = {}
-    for item in batch:
-        if item.cycle_id not in voting:  # re-read: an official may have closed the vote
-            cycle = repo.cycle(session, item.cycle_id)
-            voting[item.cycle_id] = cycle if cycle is not None and phase_of(
-                cycle, item.at) == Phase.voting else None
-        cycle = voting[item.cycle_id]
-        if cycle is None:
-            outcomes.append(Conflict(N_("Voting is not open.")))
+def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
+    """Write a batch of ballots. Per cycle (re-read: an official may have closed the vote),
+    the first ballots of voters who had none go in together: one multi-row INSERT that the
+    unique constraint (one ballot per voter and cycle) may refuse row by row, one INSERT of
+    their choices, one of their audit entries. A changed ballot, a voter's second request in
+    the batch and a voter who lost a race take the way of one ballot at a time, in a savepoint
+    each. Then each project's and each cycle's counter moves once, in id order (no deadlock).
+    Outcome per item: the CastBallot, or the DomainError it is refused with."""
+    outcomes: list = [None] * len(batch)
+    by_cycle: dict[int, list[int]] = defaultdict(list)
+    for index, item in enumerate(batch):
+        by_cycle[item.cycle_id].append(index)
+    deltas: Deltas = {}
+    new_ballots: dict[int, int] = {}
+    cycles: dict[int, BudgetCycle] = {}
+    for cycle_id in sorted(by_cycle):
+        indexes = by_cycle[cycle_id]
+        cycle = repo.cycle(session, cycle_id)
+        if cycle is None or phase_of(cycle, max(batch[i].at for i in indexes)) != Phase.voting:
+            for index in indexes:
+                outcomes[index] = Conflict(permissions.VOTING_CLOSED)
             continue
-        try:
-            with session.begin_nested():
-                ballot, created, moved = _store_ballot(session, item)
-        except DomainError as exc:
-            outcomes.append(exc)
-            continue
-        for project_id, (votes, points) in moved.items():
-            before = deltas.get(project_id, (0, 0))
-            deltas[project_id] = (before[0] + votes, before[1] + points)
-        new_ballots[item.cycle_id] += created
-        outcomes.append(ballot.id)
+        cycles[cycle_id] = cycle
+        new_ballots[cycle_id] = _insert_first_ballots(session, batch, indexes, outcomes, deltas)
+        for index in indexes:
+            if outcomes[index] is None:
+                new_ballots[cycle_id] += _change_ballot(session, batch[index], outcomes, index,
+                                                        deltas)
     _bump_projects(session, deltas)
     for cycle_id in sorted(new_ballots):
         if new_ballots[cycle_id]:
-            repo.bump_ballot_count(session, voting[cycle_id], new_ballots[cycle_id])
+            repo.bump_ballot_count(session, cycles[cycle_id], new_ballots[cycle_id])
     return outcomes
+
+
+def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: list[int],
+                          outcomes: list, deltas: Deltas) -> int:
+    """The first ballot of each voter of one cycle who has none yet; returns how many."""
+    cycle_id = batch[indexes[0]].cycle_id
+    voted = repo.voters_with_ballots(session, cycle_id, {batch[i].user_id for i in indexes})
+    first: dict[int, int] = {}  # voter -> index of their first request in the batch
+    for index in indexes:
+        voter = batch[index].user_id
+        if voter not in voted and voter not in first:
+            first[voter] = index
+    inserted = repo.insert_online_ballots(session, [
+        {"cycle_id": cycle_id, "voter_user_id": voter, "source": BallotSource.online,
+         "created_at": batch[i].at, "updated_at": batch[i].at} for voter, i in first.items()])
+    rows, events, written = [], [], clock.now()
+    for voter, index in first.items():
+        if voter not in inserted:
+            continue  # a concurrent writer was first: this one changes that ballot
+        item, ballot_id = batch[index], inserted[voter]
+        rows += [{"ballot_id": ballot_id, "project_id": project_id, "points": points,
+                  "rank": None} for project_id, points in item.choices]
+        for project_id, points in item.choices:
+            before = deltas.get(project_id, (0, 0))
+            deltas[project_id] = (before[0] + 1, before[1] + points)
+        events.append(audit.event("budget.ballot_cast", repo.CYCLE_SUBJECT, cycle_id, voter,
+                                  at=written, ballot_id=ballot_id, source="online"))
+        outcomes[index] = CastBallot(ballot_id, cycle_id, BallotSource.online,
+                                     dict(item.choices), item.at, item.at)
+    repo.add_choices(session, rows)
+    audit.append_many(session, events)
+    return len(events)
+
+
+def _change_ballot(session: Session, item: _Casting, outcomes: list, index: int,
+                   deltas: Deltas) -> int:
+    """One ballot at a time, in a savepoint; returns 1 if it was a new ballot."""
+    try:
+        with session.begin_nested():
+            ballot, created, moved = _store_ballot(session, item)
+    except DomainError as exc:
+        outcomes[index] = exc
+        return 0
+    for project_id, (votes, points) in moved.items():
+        before = deltas.get(project_id, (0, 0))
+        deltas[project_id] = (before[0] + votes, before[1] + points)
+    outcomes[index] = CastBallot(ballot.id, item.cycle_id, ballot.source, dict(item.choices),
+                                 ballot.created_at, ballot.updated_at)
+    return int(created)
 
 
 def _store_ballot(session: Session, item: _Casting) -> tuple[BudgetBallot, bool, Deltas]:

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
+from app.db import insert_or_skip
 from budget.models import (
     BudgetBallot,
     BudgetBallotChoice,
@@ -212,6 +213,25 @@ def ballot_of_identity(session: Session, cycle_id: int, identity_hash: str, *,
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.exec(query).first()
+
+
+def voters_with_ballots(session: Session, cycle_id: int, user_ids: set[int]) -> set[int]:
+    """Which of these voters have a ballot in the cycle (one query)."""
+    if not user_ids:
+        return set()
+    return set(session.exec(select(BudgetBallot.voter_user_id).where(
+        BudgetBallot.cycle_id == cycle_id, BudgetBallot.voter_user_id.in_(user_ids))).all())
+
+
+def insert_online_ballots(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
+    """INSERT many first ballots in one statement, skipping those the unique constraint
+    refuses; returns {voter id: ballot id} of those inserted."""
+    if not rows:
+        return {}
+    table = BudgetBallot.__table__
+    statement = insert_or_skip(session, table).on_conflict_do_nothing().returning(
+        table.c.voter_user_id, table.c.id)
+    return {row[0]: row[1] for row in session.connection().execute(statement, rows)}
 
 
 def try_insert_ballot(session: Session, ballot: BudgetBallot) -> bool:

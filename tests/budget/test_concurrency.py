@@ -44,15 +44,28 @@ def test_two_ballots_at_once_by_one_resident_leave_one(isolated_database, clock,
                                                        monkeypatch):
     engine = build_engine(isolated_database, pool_size=8, max_overflow=4)
     lost_races: list[bool] = []
-    real_insert = repo.try_insert_ballot
+    real_insert = repo.insert_online_ballots
 
-    def counted(session, ballot):
-        inserted = real_insert(session, ballot)
-        if not inserted:
+    def counted(session, rows):
+        inserted = real_insert(session, rows)
+        if len(inserted) < len(rows):
             lost_races.append(True)
         return inserted
 
-    monkeypatch.setattr(repo, "try_insert_ballot", counted)
+    monkeypatch.setattr(repo, "insert_online_ballots", counted)
+    if backend == "postgresql":
+        # Both requests of the first round read "no ballot yet" before either inserts, so
+        # the race the constraint decides happens every time (SQLite's writer turn makes
+        # them take turns instead: there is no race to force there).
+        real_voted, both_read = repo.voters_with_ballots, threading.Barrier(2, timeout=10)
+
+        def read_together(session, cycle_id, user_ids):
+            voted = real_voted(session, cycle_id, user_ids)
+            if not voted and not lost_races:
+                both_read.wait()
+            return voted
+
+        monkeypatch.setattr(repo, "voters_with_ballots", read_together)
     try:
         cycle_id, (a, b, c), (voter,) = _setup(engine, clock, 1, [(0, 1000)] * 3)
         barrier = threading.Barrier(2)
@@ -117,5 +130,35 @@ def test_many_residents_voting_and_changing_at_once_keep_exact_counts(isolated_d
         assert count == rows == 30
         assert stored == recount
         assert 30 <= sum(votes for votes, _ in stored.values()) <= 90
+    finally:
+        engine.dispose()
+
+
+def test_one_batch_of_first_ballots_changes_and_a_closed_vote(isolated_database, clock):
+    """The group commit's write: first ballots together, a voter's second request and a
+    changed ballot one at a time, a cycle no longer voting refused; counters exact."""
+    from budget.ballots import _Casting, _write_ballots
+
+    engine = build_engine(isolated_database)
+    try:
+        cycle_id, (a, b, c), residents = _setup(engine, clock, 4, [(0, 1000)] * 3)
+        first, second, third, changer = (person.id for person in residents)
+        with transaction(engine) as session:  # the changer voted before
+            cycle = session.get(BudgetCycle, cycle_id)
+            cast_ballot(session, residents[3], cycle, [a])
+        now = clock()
+        batch = [_Casting(cycle_id, first, ((a, 1), (b, 1)), now),
+                 _Casting(cycle_id, second, ((b, 1),), now),
+                 _Casting(cycle_id, first, ((c, 1),), now),  # first changes their mind
+                 _Casting(cycle_id, changer, ((b, 1), (c, 1)), now),
+                 _Casting(cycle_id + 1000, third, ((a, 1),), now)]
+        with transaction(engine) as session:
+            outcomes = _write_ballots(session, batch)
+        assert [type(o).__name__ for o in outcomes] == ["CastBallot"] * 4 + ["Conflict"]
+        assert outcomes[0].id == outcomes[2].id and outcomes[2].choices == {c: 1}
+        count, rows, stored, recount = _state(engine, cycle_id)
+        assert count == rows == 3
+        assert stored == recount
+        assert stored[a] == (0, 0) and stored[b] == (2, 2) and stored[c] == (2, 2)
     finally:
         engine.dispose()
