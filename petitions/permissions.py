@@ -186,6 +186,13 @@ def check_rate(session: Session, user: User | None, petition: Petition, now: dat
     p.logged_in(user)
 
 
+def check_rater_signed(signed: bool) -> None:
+    """Only signers rate the answer (asked after the rating's own guarded UPDATE found no
+    signature to rate: the UPDATE is the check, this names its refusal)."""
+    if not signed:
+        raise Forbidden(N_("Only signers of this petition can rate the answer."))
+
+
 def check_post_update(session: Session, user: User | None, petition: Petition,
                       now: datetime) -> None:
     user = p.logged_in(user)

@@ -22,7 +22,7 @@ from app.web import pagecache
 from app.web.deps import DbSession, make_router
 from app.web.i18n import N_
 from app.web.i18n import gettext as _
-from app.web.templating import render, targets
+from app.web.templating import block_for, render
 
 router = make_router()
 PAGE = 25  # obligations per page: the page stays light on a phone
@@ -77,7 +77,7 @@ def _listing(request: Request, session, community=None, *, kind, status, q, auth
                     "from": opened_from or "", "to": opened_to or ""},
         **_helpers(), **(extra or {}),
     }
-    block = "results" if targets(request, "results") else None
+    block = block_for(request, "results")
     return render(request, "accountability/obligations.html", context, block=block)
 
 
@@ -201,7 +201,7 @@ def dashboard(request: Request, session: DbSession,
         "board": board, "community": place, "tool": tool, "tool_choices": _tool_choices(board),
         "kinds": service.KINDS, "due_soon_days": get_settings().due_soon_days, **_helpers(),
     }
-    block = "comparison" if targets(request, "comparison") else None
+    block = block_for(request, "comparison")
     return render(request, "accountability/dashboard.html", context, block=block)
 
 

@@ -71,11 +71,6 @@ def environment() -> Environment:
     return env
 
 
-def targets(request: Request, element_id: str) -> bool:
-    """An htmx request aimed at one element of the page (never a boosted page load)."""
-    return is_htmx(request) and request.headers.get("HX-Target") == element_id
-
-
 def block_for(request: Request, *element_ids: str) -> str | None:
     """The one htmx idiom: a template names its fragments as blocks after the element they
     fill; an htmx request aimed at one of `element_ids` gets that block, anything else the

@@ -12,7 +12,7 @@ from app import clock
 from app.accountability import service as accountability
 from app.accountability.models import Obligation
 from app.audit import service as audit
-from app.exceptions import Conflict, Forbidden, InvalidInput
+from app.exceptions import Conflict, InvalidInput
 from app.identity.models import User
 from app.notifications import service as notifications
 from app.web.i18n import N_, gettext
@@ -116,8 +116,7 @@ def rate(session: Session, user: User | None, petition_id: int, value: Rating | 
         raise InvalidInput(N_("Choose yes, partly or no."),
                            fields={"value": N_("Choose yes, partly or no.")})
     if not repo.set_rating(session, petition.id, user.id, str(value)):
-        if repo.signature_of(session, petition.id, user.id) is None:
-            raise Forbidden(N_("Only signers of this petition can rate the answer."))
+        perm.check_rater_signed(repo.signature_of(session, petition.id, user.id) is not None)
         raise Conflict(N_("You have already rated this answer."))
     obligation = accountability.record_rating(session, OBLIGATION_KIND, SUBJECT_TYPE,
                                               petition.id, str(value))
