@@ -209,6 +209,7 @@ def _published_verifier():
         raise typer.Exit(2)
     spec = importlib.util.spec_from_file_location("hromada_verify_audit", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
