@@ -188,6 +188,10 @@ def audit_verify(
                else "")
     older = (f"; {result.format1} sealed in format 1, before the log was published"
              if result.format1 else "")
+    if result.unopened:
+        typer.echo(f"warning: the private actor of {result.unopened} entries does not open "
+                   "their published commitment (the actor column was changed, or the secret "
+                   "key changed since they were written)", err=True)
     if result.ok:
         typer.echo(f"ok: {result.entries} entries, {result.checkpoints} signed checkpoints, "
                    f"head {result.head}{older}{waiting}")
