@@ -437,6 +437,7 @@ RECEIPT_PREFIX = "hromada-receipt:1"
 RECEIPT_RE = re.compile(r"^hromada-receipt:1:([0-9a-f]{16}):([0-9a-f]{64})"
                         r"(?::([1-9][0-9]{0,9}):([0-9a-f]{64}))?$")
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+SEQ_RE = re.compile(r"^[0-9]{1,10}$")  # ASCII digits only: "²".isdigit(), yet int() refuses it
 MAX_SEQ = 2**31 - 1
 
 
@@ -485,7 +486,7 @@ def parse_receipt(code: str | None, seq: str | None = None, hash: str | None = N
         return Receipt(key, commit, int(at) if at else None, digest)
     seq, hash = (seq or "").strip(), "".join((hash or "").split()).lower()
     fields = {}
-    if not seq.isdigit() or not 1 <= int(seq) <= MAX_SEQ:
+    if not SEQ_RE.match(seq) or not 1 <= int(seq) <= MAX_SEQ:
         fields["seq"] = N_("Enter the entry number (a whole number from 1).")
     if not HASH_RE.match(hash):
         fields["hash"] = N_("Enter the entry's hash: 64 characters, digits and a to f.")

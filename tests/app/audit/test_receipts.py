@@ -85,6 +85,11 @@ def other_key_id() -> str:
     ({"seq": "99999999999", "hash": "a" * 64}, 422, "invalid", "number and hash"),
     ({"seq": "1", "hash": "zz"}, 422, "invalid", "number and hash"),
     ({"seq": "1"}, 422, "invalid", "number and hash"),
+    ({"seq": "²", "hash": "a" * 64}, 422, "invalid", "number and hash"),
+    ({"seq": "٣", "hash": "a" * 64}, 422, "invalid", "number and hash"),
+    ({"seq": "1", "hash": "а" * 64}, 422, "invalid", "number and hash"),  # Cyrillic а
+    ({"receipt": "hromada-receipt:1:" + "ａ" * 16 + ":" + "b" * 64}, 422, "invalid", "receipt"),
+    ({"receipt": "\x00\u202e"}, 422, "invalid", "receipt"),
     ({}, 422, "invalid", "number and hash"),
     ({"receipt": "OTHER"}, 422, "other_deployment", "another deployment"),
     ({"receipt": "hromada-receipt:1:{key}:" + "c" * 64}, 404, "not_in_log", "No entry"),
