@@ -31,6 +31,7 @@ COPY alembic.ini ./
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
+COPY tools ./tools
 RUN mkdir -p var && chown -R hromada:hromada /srv/hromada
 USER hromada
 EXPOSE 8000

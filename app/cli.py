@@ -160,8 +160,25 @@ def rules_show(community: str, history: bool = False) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain; name the first entry that was changed, deleted or inserted."""
+def audit_verify(
+    url: Annotated[str | None, typer.Option(
+        help="check a deployment's published log from outside, as anyone can "
+             "(tools/verify_audit.py)")] = None,
+    key: Annotated[str | None, typer.Option(help="with --url: the public key to expect")]
+    = None,
+    state: Annotated[str | None, typer.Option(
+        help="with --url: the file keeping the checkpoints seen")] = None,
+    receipt: Annotated[str | None, typer.Option(help="with --url: a receipt to find")] = None,
+) -> None:
+    """Walk the hash chain; name the first entry that was changed, deleted or inserted. With
+    --url, check a deployment's published log instead, without its database."""
+    if url is not None:
+        raise typer.Exit(_published_verifier().main(
+            [url, *(["--key", key] if key else []), *(["--state", state] if state else []),
+             *(["--receipt", receipt] if receipt else [])]))
+    if key or state or receipt:
+        typer.echo("--key, --state and --receipt go with --url", err=True)
+        raise typer.Exit(2)
     from app.audit import service as audit
     from app.db import transaction
 
@@ -169,13 +186,36 @@ def audit_verify() -> None:
         result = audit.verify(session)
     waiting = (f"; {result.unsealed} committed entries not sealed yet" if result.unsealed
                else "")
+    older = (f"; {result.format1} sealed in format 1, before the log was published"
+             if result.format1 else "")
+    if result.unopened:
+        typer.echo(f"warning: the private actor of {result.unopened} entries does not open "
+                   "their published commitment (the actor column was changed, or the secret "
+                   "key changed since they were written)", err=True)
     if result.ok:
         typer.echo(f"ok: {result.entries} entries, {result.checkpoints} signed checkpoints, "
-                   f"head {result.head}{waiting}")
+                   f"head {result.head}{older}{waiting}")
     else:
         typer.echo(f"BROKEN at entry {result.first_bad_seq}: {result.problem}{waiting}",
                    err=True)
         raise typer.Exit(1)
+
+
+def _published_verifier():
+    """tools/verify_audit.py, the standalone checker (it imports nothing of the app)."""
+    import importlib.util
+
+    from app.settings import ROOT
+
+    path = ROOT / "tools" / "verify_audit.py"
+    if not path.is_file():
+        typer.echo(f"the standalone checker is not installed here ({path})", err=True)
+        raise typer.Exit(2)
+    spec = importlib.util.spec_from_file_location("hromada_verify_audit", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 @audit_app.command("seal")

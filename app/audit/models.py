@@ -11,12 +11,17 @@ from app.models import utc_field
 
 class AuditEntry(SQLModel, table=True):
     """An act, appended by the request that did it as a plain row (`seq`, `prev_hash`, `hash`
-    and `sealed_at` empty), and sealed into the chain later by the sealer:
+    and `sealed_at` empty), and sealed into the chain later by the sealer.
 
-        hash = SHA-256(prev_hash | seq | created_at | action | subject | actor | data)
+    Who acted is kept twice, for two readers. `actor` is a keyed pseudonym of the person (HMAC
+    of the user id), private: it finds a person's own entries (the right of access) and is
+    never published. `commitment` is published: an HMAC over a random per-entry salt
+    (`actor_salt`, private) and that pseudonym, so no two entries of one person look alike.
 
-    `actor` is a keyed pseudonym (HMAC of the user id), never a name or e-mail, so erasing a
-    person's data leaves the chain verifiable.
+    `format` says how `hash` is computed (app.audit.service, and the page /audit/format):
+    2 hashes exactly the published fields, the commitment among them; 1, the format of the
+    entries sealed before the log was published, hashed the private pseudonym instead, which
+    is why those entries are published with their actor withheld.
     """
 
     __tablename__ = "audit_entry"
@@ -33,7 +38,10 @@ class AuditEntry(SQLModel, table=True):
     subject_type: str = Field(max_length=40)
     subject_id: int | None = None
     actor: str | None = Field(default=None, max_length=64)
+    actor_salt: str | None = Field(default=None, max_length=32)
+    commitment: str | None = Field(default=None, max_length=64, unique=True, index=True)
     data: str
+    format: int = Field(default=2, sa_column_kwargs={"server_default": text("2")})
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64, unique=True)
     sealed_at: datetime | None = utc_field(nullable=True)
@@ -41,7 +49,9 @@ class AuditEntry(SQLModel, table=True):
 
 class AuditCheckpoint(SQLModel, table=True):
     """A signed statement of the sealer: at `created_at` the chain had `seq` entries ending in
-    `head_hash`. Ed25519 over `checkpoint_message(...)`; `key_id` names the public key."""
+    `head_hash`, and (checkpoints of format 2) its entries of format 2 began at `format2_from`.
+    Ed25519 over `checkpoint_message(...)`; `key_id` names the public key. Checkpoints signed
+    before the log was published have no `format2_from` and sign format 1 of the message."""
 
     __tablename__ = "audit_checkpoint"
 
@@ -51,3 +61,4 @@ class AuditCheckpoint(SQLModel, table=True):
     created_at: datetime = utc_field()
     key_id: str = Field(max_length=16)
     signature: str = Field(max_length=128)
+    format2_from: int | None = None

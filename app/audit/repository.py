@@ -39,13 +39,15 @@ def unsealed(session: Session, limit: int) -> list[AuditEntry]:
 
 
 def seal_entries(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Set seq, hashes and sealing time of entries still unsealed (one statement, many rows).
-    Keys of each row: eid, seq, prev, digest, sealed."""
+    """Set seq, hashes, sealing time (and the actor's commitment, for entries appended without
+    one) of entries still unsealed, in one statement for many rows. Keys of each row: eid, seq,
+    prev, digest, sealed, salt, commit, fmt."""
     table = AuditEntry.__table__
     session.connection().execute(
         update(table).where(table.c.id == bindparam("eid"), table.c.seq.is_(None))
         .values(seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("digest"),
-                sealed_at=bindparam("sealed")), rows)
+                sealed_at=bindparam("sealed"), actor_salt=bindparam("salt"),
+                commitment=bindparam("commit"), format=bindparam("fmt")), rows)
 
 
 def count_unsealed(session: Session) -> int:
@@ -60,6 +62,21 @@ def oldest_unsealed_at(session: Session) -> datetime | None:
 
 def by_seq(session: Session, seq: int) -> AuditEntry | None:
     return session.exec(select(AuditEntry).where(AuditEntry.seq == seq)).first()
+
+
+def by_commitment(session: Session, commitment: str) -> AuditEntry | None:
+    return session.exec(select(AuditEntry).where(AuditEntry.commitment == commitment)).first()
+
+
+def first_seq_of_format(session: Session, format_: int) -> int | None:
+    return session.exec(select(func.min(AuditEntry.seq))
+                        .where(SEALED, AuditEntry.format == format_)).one()
+
+
+def sealed_after(session: Session, after_seq: int, limit: int) -> list[AuditEntry]:
+    """Sealed entries after `after_seq`, in chain order (a range of the unique seq index)."""
+    return list(session.exec(select(AuditEntry).where(AuditEntry.seq > after_seq)
+                             .order_by(AuditEntry.seq).limit(limit)))
 
 
 def by_actor(session: Session, actor: str, limit: int = 10_000) -> list[AuditEntry]:
@@ -96,3 +113,14 @@ def last_checkpoint(session: Session) -> AuditCheckpoint | None:
 
 def checkpoints(session: Session) -> list[AuditCheckpoint]:
     return list(session.exec(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))
+
+
+def checkpoints_after(session: Session, after_seq: int, limit: int) -> list[AuditCheckpoint]:
+    return list(session.exec(select(AuditCheckpoint).where(AuditCheckpoint.seq > after_seq)
+                             .order_by(AuditCheckpoint.seq).limit(limit)))
+
+
+def checkpoint_covering(session: Session, seq: int) -> AuditCheckpoint | None:
+    """The first signed checkpoint whose head is at or after entry `seq`."""
+    return session.exec(select(AuditCheckpoint).where(AuditCheckpoint.seq >= seq)
+                        .order_by(AuditCheckpoint.seq).limit(1)).first()

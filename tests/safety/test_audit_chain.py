@@ -62,9 +62,9 @@ def test_an_untouched_chain_verifies(db):
 
 @pytest.mark.parametrize("column, value", [
     ("data", '{"n":3,"note":"changed"}'), ("action", "test.other"), ("subject_id", 42),
-    ("actor", "someone-else"), ("created_at", datetime(2020, 1, 1))])
+    ("commitment", "e" * 64), ("created_at", datetime(2020, 1, 1))])
 def test_a_changed_row_is_named(db, column, value):
-    chain(db)
+    chain(db, actor_id=make_user(db).id)
     sql(db, f"UPDATE audit_entry SET {column} = :v WHERE seq = 3", v=value)
     result = audit.verify(db)
     assert not result.ok
@@ -72,11 +72,23 @@ def test_a_changed_row_is_named(db, column, value):
     assert "entry 3 was changed" in result.problem
 
 
+def test_a_changed_private_actor_is_counted_apart(db):
+    """The pseudonym behind a commitment is private, no part of the published record: changed,
+    it no longer opens the commitment, which verify reports without calling the chain
+    broken (a changed secret key does the same to every entry)."""
+    user = make_user(db)
+    chain(db, actor_id=user.id)
+    assert audit.verify(db).unopened == 0
+    sql(db, "UPDATE audit_entry SET actor = :v WHERE seq = 3", v=audit.pseudonym(user.id + 1))
+    result = audit.verify(db)
+    assert result.ok and result.unopened == 1
+
+
 def test_a_changed_and_rehashed_row_is_named_by_the_broken_link(db):
     entries = chain(db)
     e = entries[2]
     new_hash = audit.compute_hash(e.prev_hash, 3, e.created_at, e.action, e.subject_type,
-                                  e.subject_id, e.actor, '{"n":300}')
+                                  e.subject_id, e.commitment, '{"n":300}')
     sql(db, "UPDATE audit_entry SET data = :d, hash = :h WHERE seq = 3", d='{"n":300}',
         h=new_hash)
     result = audit.verify(db)
@@ -160,12 +172,13 @@ def test_a_recorded_head_catches_a_truncated_or_rewritten_history(db):
     # observer recorded still catches it.
     sql(db, "DELETE FROM audit_checkpoint")
     sql(db, "DELETE FROM audit_entry WHERE seq = 5")  # the end: invisible to the chain alone
-    assert audit.verify(db).ok
+    alone = audit.verify(db)  # the chain is whole, but no signature covers it any more
+    assert not alone.ok and alone.first_bad_seq == 1
+    assert "not covered by a signed checkpoint" in alone.problem
     result = audit.verify(db, expect=recorded)
     assert not result.ok and result.first_bad_seq == 5 and "deleted" in result.problem
     # Rewritten from entry 4 on and re-hashed: consistent in itself, but not the recorded head.
     forged_row(db, 5, entries[3].hash, correct=True)
-    assert audit.verify(db).ok
     result = audit.verify(db, expect=recorded)
     assert not result.ok and result.first_bad_seq == 5 and "rewritten" in result.problem
 
