@@ -202,8 +202,9 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
         for project_id, points in item.choices:
             before = deltas.get(project_id, (0, 0))
             deltas[project_id] = (before[0] + 1, before[1] + points)
+        # No ballot id in the public log: it would link a voter's cast and changed entries.
         events.append(audit.event("budget.ballot_cast", repo.CYCLE_SUBJECT, cycle_id, voter,
-                                  at=written, ballot_id=ballot_id, source="online"))
+                                  at=written, source="online"))
         outcomes[index] = CastBallot(ballot_id, cycle_id, BallotSource.online,
                                      dict(item.choices), item.at, item.at)
     repo.add_choices(session, rows)
@@ -251,8 +252,7 @@ def _store_ballot(session: Session, item: _Casting) -> tuple[BudgetBallot, bool,
     if not created:
         repo.touch_ballot(session, ballot, item.at)
     audit.append(session, "budget.ballot_cast" if created else "budget.ballot_changed",
-                 "budget_cycle", item.cycle_id, item.user_id, ballot_id=ballot.id,
-                 source="online")
+                 repo.CYCLE_SUBJECT, item.cycle_id, item.user_id, source="online")
     return ballot, created, moved
 
 

@@ -162,3 +162,22 @@ def test_one_batch_of_first_ballots_changes_and_a_closed_vote(isolated_database,
         assert stored[a] == (0, 0) and stored[b] == (2, 2) and stored[c] == (2, 2)
     finally:
         engine.dispose()
+
+
+def test_a_voters_entries_in_the_log_name_no_ballot(isolated_database, clock):
+    """The public log must not link a voter's first ballot to its changes."""
+    from app.audit.models import AuditEntry
+
+    engine = build_engine(isolated_database)
+    try:
+        cycle_id, (a, b, _c), (voter,) = _setup(engine, clock, 1, [(0, 1000)] * 3)
+        for choice in ([a], [b]):
+            with transaction(engine) as session:
+                cast_ballot(session, voter, session.get(BudgetCycle, cycle_id), choice)
+        with transaction(engine, write=False) as session:
+            entries = session.exec(select(AuditEntry).where(
+                AuditEntry.action.in_(["budget.ballot_cast", "budget.ballot_changed"]))).all()
+        assert [e.action for e in entries] == ["budget.ballot_cast", "budget.ballot_changed"]
+        assert all("ballot" not in e.data for e in entries)
+    finally:
+        engine.dispose()
