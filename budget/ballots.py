@@ -199,9 +199,7 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
         item, ballot_id = batch[index], inserted[voter]
         rows += [{"ballot_id": ballot_id, "project_id": project_id, "points": points,
                   "rank": None} for project_id, points in item.choices]
-        for project_id, points in item.choices:
-            before = deltas.get(project_id, (0, 0))
-            deltas[project_id] = (before[0] + 1, before[1] + points)
+        _add_moves(deltas, {project_id: (1, points) for project_id, points in item.choices})
         # No ballot id in the public log: it would link a voter's cast and changed entries.
         events.append(audit.event("budget.ballot_cast", repo.CYCLE_SUBJECT, cycle_id, voter,
                                   at=written, source="online"))
@@ -210,6 +208,13 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
     repo.add_choices(session, rows)
     audit.append_many(session, events)
     return len(events)
+
+
+def _add_moves(deltas: Deltas, moved: Deltas) -> None:
+    """Add one ballot's moves of the projects' counters to the batch's."""
+    for project_id, (votes, points) in moved.items():
+        before = deltas.get(project_id, (0, 0))
+        deltas[project_id] = (before[0] + votes, before[1] + points)
 
 
 def _change_ballot(session: Session, item: _Casting, outcomes: list, index: int,
@@ -221,9 +226,7 @@ def _change_ballot(session: Session, item: _Casting, outcomes: list, index: int,
     except DomainError as exc:
         outcomes[index] = exc
         return 0
-    for project_id, (votes, points) in moved.items():
-        before = deltas.get(project_id, (0, 0))
-        deltas[project_id] = (before[0] + votes, before[1] + points)
+    _add_moves(deltas, moved)
     outcomes[index] = CastBallot(ballot.id, item.cycle_id, ballot.source, dict(item.choices),
                                  ballot.created_at, ballot.updated_at)
     return int(created)

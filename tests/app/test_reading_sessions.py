@@ -7,8 +7,6 @@ sessions whose rule-set versions the process remembers. Real commits, on the run
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import event, text
 
@@ -25,7 +23,8 @@ def engine(isolated_database):
     engine.dispose()
 
 
-def statements(engine) -> Iterator[list[str]]:
+def statements(engine) -> list[str]:
+    """The first word of every statement the engine sends from now on."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, *args):
