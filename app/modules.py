@@ -28,6 +28,15 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class ReceiptAct:
+    """An act that gives the person who did it a receipt of its audit entry (app.audit): its
+    name on the person's receipts page and the page of what it was done to."""
+
+    label: str  # a msgid
+    path: str  # the subject's page, with {id} for its id
+
+
+@dataclass(frozen=True)
 class ScaleKind:
     """One kind of obligation in the synthetic region (app/accountability/seed_scale.py)."""
 
@@ -75,6 +84,8 @@ class Module:
     purge:           (session, now) -> int: anonymise what is past its retention period (e.g.
                      signer identities N months after an item closed); returns how many
     open_data:       (label msgid, url) of the module's public exports, listed on /open-data
+    receipts:        the audit actions (e.g. petition.signed) that give the person a receipt,
+                     each with its ReceiptAct
     """
 
     name: str
@@ -94,6 +105,7 @@ class Module:
     erase: Callable[[Session, Any], None] | None = None
     purge: Callable[[Session, datetime], int] | None = None
     open_data: list[tuple[str, str]] = field(default_factory=list)
+    receipts: dict[str, ReceiptAct] = field(default_factory=dict)
 
     @property
     def is_tool(self) -> bool:

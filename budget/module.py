@@ -1,6 +1,6 @@
 """Registration of the budget module with the kernel."""
 
-from app.modules import Module, NavLink, Scale, ScaleKind
+from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
 from budget import api, privacy, review, views
 from budget.cli import app as cli_app
@@ -46,4 +46,8 @@ MODULE = Module(
     open_data=[(N_("Participatory budgets: every cycle with its rules and dates (JSON); each "
                    "cycle's results page links its results, anonymous ballots and Pabulib "
                    "file"), "/api/v1/budgets")],
+    receipts={"budget.ballot_cast": ReceiptAct(N_("You voted in a participatory budget"),
+                                               "/budget/{id}"),
+              "budget.ballot_changed": ReceiptAct(N_("You changed your budget ballot"),
+                                                  "/budget/{id}")},
 )

@@ -30,7 +30,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -527,3 +527,30 @@ def check_receipt(session: Session, receipt: Receipt) -> ReceiptCheck:
                                  "may have been rewritten: keep the receipt and report this."),
                               seq=receipt.seq)
     return ReceiptCheck(entry, repo.checkpoint_covering(session, entry.seq))
+
+
+# -- a person's own receipts -----------------------------------------------------------------
+
+def own_entry(session: Session, user_id: int, commitment: str | None) -> AuditEntry | None:
+    """The person's own entry with this commitment, or None if there is none or it is not
+    theirs."""
+    if not commitment or not HASH_RE.match(commitment):
+        return None
+    entry = repo.by_commitment(session, commitment)
+    return entry if entry is not None and entry.actor == pseudonym(user_id) else None
+
+
+def own_receipt(session: Session, user_id: int, commitment: str | None) -> Receipt | None:
+    """The receipt a module's page shows after the act (from the commitment in its address),
+    or None if the entry is not the person's."""
+    entry = own_entry(session, user_id, commitment)
+    return receipt_for(entry) if entry is not None else None
+
+
+def entries_of(session: Session, user_id: int, actions: Iterable[str] | None = None, *,
+               before_id: int | None = None, limit: int = 100_000) -> list[AuditEntry]:
+    """The person's own entries, newest first: all of them (the right of access), or those of
+    these actions, a page at a time before `before_id` (their receipts page)."""
+    return repo.by_actor(session, pseudonym(user_id),
+                         None if actions is None else set(actions), before_id=before_id,
+                         limit=limit)
