@@ -162,8 +162,15 @@ def key_id(public_hex: str) -> str:
     return hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:16]
 
 
+@lru_cache(maxsize=4)
+def _key_id_of(secret: str, configured: str | None) -> str:
+    return key_id(_signing_key(secret, configured).public_key().public_bytes_raw().hex())
+
+
 def deployment_key_id() -> str:
-    return key_id(public_key_hex())
+    """The key id receipts and checkpoints name (every receipt asks: kept per key)."""
+    settings = get_settings()
+    return _key_id_of(settings.secret_key, settings.audit_signing_key)
 
 
 def checkpoint_message(seq: int, head_hash: str, created_at: datetime,
