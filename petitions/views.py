@@ -252,10 +252,20 @@ def edit(request: Request, session: DbSession, user: CurrentUser, petition: Edit
 
 def _page_context(request: Request, session, user, petition_id: int, *,
                   form: dict | None = None, flash: str | None = None,
-                  fragment: bool = False, receipt: audit.Receipt | None = None) -> dict:
+                  fragment: bool = False, receipt: audit.Receipt | None = None,
+                  shared: bool = False) -> dict:
     """The petition page; a `fragment` (one block of it) carries its own flash and error,
-    which the whole page shows on top."""
-    view = reading.detail(session, user, petition_id)
+    which the whole page shows on top. With `shared`, what every visitor sees comes from the
+    shared page cache (app.web.pagecache `shared_data`); after the visitor's own act it is
+    loaded afresh, so they see it counted."""
+    data = None
+    if shared:
+        data = pagecache.shared_data(
+            request, "petition", (petition_id,),
+            lambda: reading.page_data(session, petition_id),
+            lambda d: len(d.petition.text) + sum(len(u.text) for u in d.updates)
+            + (len(d.answer.text) if d.answer else 0) + 4000)
+    view = reading.detail(session, user, petition_id, data=data)
     lang = request.state.lang
     return {
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,
@@ -278,7 +288,7 @@ def petition_page(request: Request, session: DbSession, user: OptionalUser, peti
     own = audit.own_receipt(session, user.id, receipt) if user and receipt else None
     return render(request, DETAIL, _page_context(request, session, user, petition_id,
                                                  flash=flash, fragment=block is not None,
-                                                 receipt=own),
+                                                 receipt=own, shared=not (flash or own)),
                   block=block)
 
 

@@ -105,6 +105,12 @@ The logged-in split
     Fragments that change with every signature (the counter, named signers) stay outside,
     so the signer sees their own signature at once.
 
+    The data behind such a page can be shared the same way (`shared_data`): a petition page
+    for a logged-in visitor takes the petition, its answer and its signers' names from the
+    store and queries only the visitor's own state. Such data is as stale as a fragment (a
+    TTL at most, counts included), so the page right after one's own act (a flash message,
+    a receipt) loads it afresh and the signer sees their own signature at once.
+
 Memory
     One LRU store per process, bounded by `HROMADA_PAGE_CACHE_ENTRIES` and
     `HROMADA_PAGE_CACHE_BYTES`. Concurrent misses of one page are rendered once: the first
@@ -167,15 +173,17 @@ _serving: ContextVar[bool] = ContextVar("pagecache_serving", default=False)
 
 @dataclass(slots=True)
 class Entry:
-    value: bytes | str
+    value: Any  # a page's body, a fragment's HTML, or a page's shared data (`shared_data`)
     generation: int
     born: datetime
     etag: str = ""
     content_type: str = ""
+    weight: int = 0  # the size of a value that is not text, as its maker estimates it
 
     @property
     def size(self) -> int:
-        return len(self.value) + 200  # the key and the entry's own bookkeeping, roughly
+        own = len(self.value) if isinstance(self.value, bytes | str) else self.weight
+        return own + 200  # the key and the entry's own bookkeeping, roughly
 
 
 class PageCache:
@@ -422,6 +430,26 @@ def shared_fragment(context: Any, name: str, *parts: Any, caller: Callable[[], s
         return html
     CACHE.put(key, Entry(str(html), generation=start[0], born=start[1]))
     return html
+
+
+def shared_data(request: Request, name: str, parts: tuple, load: Callable[[], Any],
+                weight: Callable[[Any], int]) -> Any:
+    """The data a page shows that is the same for every visitor (a petition with its answer):
+    loaded once and kept like a fragment (same generation and TTL), so a logged-in visitor's
+    page queries only what is their own. The value is shared by requests of all threads: it
+    must be read only (ORM entities in it are detached and never added to a session).
+    `weight` estimates its size in bytes for the store's bound."""
+    start = request.state._state.get(_START)
+    ttl = _ttl()
+    if start is None or ttl <= 0:
+        return load()
+    key = ("data", name, *parts)
+    entry = CACHE.get(key, clock.now(), ttl)
+    if entry is not None:
+        return entry.value
+    value = load()
+    CACHE.put(key, Entry(value, generation=start[0], born=start[1], weight=weight(value)))
+    return value
 
 
 # -- answering ------------------------------------------------------------------------------

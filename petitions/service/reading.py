@@ -125,24 +125,51 @@ def days_left(petition: Petition, now: datetime) -> int | None:
     return max(0, math.ceil(seconds / 86400))
 
 
-def detail(session: Session, user: User | None, petition_id: int, *,
-           actions: bool = True) -> PetitionView:
-    """The petition page: one query for the petition (with community and authority), one
-    for its obligation, answer and updates (only once it has them), and one for up to 20
-    consenting signers' names (only when there are any). The viewer's own state (signed?
-    following? what may they do?) costs a few more only when someone is logged in."""
+@dataclass(frozen=True)
+class PageData:
+    """What a petition page shows that is the same for every visitor: the petition with its
+    community and authority, its obligation, answer and updates, and up to 20 consenting
+    signers' names. A page may take it from the shared page cache (app.web.pagecache
+    `shared_data`), so it is read only, never added to a session."""
+
+    petition: Petition
+    community: Community
+    authority: Authority
+    obligation: Obligation | None = None
+    answer: PetitionAnswer | None = None
+    updates: tuple[PetitionImplementationUpdate, ...] = ()
+    signers: tuple[tuple[str, datetime], ...] = ()
+
+
+def page_data(session: Session, petition_id: int) -> PageData:
+    """One query for the petition (with community and authority), one for its obligation,
+    answer and updates (only once it has them), one for the signers' names (only when there
+    are any)."""
     row = repo.page_row(session, petition_id)
     if row is None:
         raise NotFound(N_("No such petition."))
     petition, community, authority = row
-    now = clock.now()
+    outcome = (repo.outcome(session, petition.id)
+               if petition.status in (PetitionStatus.awaiting_answer, PetitionStatus.answered)
+               else (None, None, []))
+    signers = (repo.public_signers(session, petition.id, limit=SIGNER_SAMPLE)
+               if petition.public_signer_count > 0 else [])
+    return PageData(petition, community, authority, outcome[0], outcome[1],
+                    tuple(outcome[2]), tuple(signers))
+
+
+def detail(session: Session, user: User | None, petition_id: int, *,
+           actions: bool = True, data: PageData | None = None) -> PetitionView:
+    """The petition page: its page data (`page_data`, or as given), then the viewer's own
+    state (signed? following? what may they do?), a few queries more only when someone is
+    logged in."""
+    data = data or page_data(session, petition_id)
+    petition, now = data.petition, clock.now()
     perm.check_view(session, user, petition, now)
-    view = PetitionView(petition=petition, community=community, authority=authority,
-                        status=public_status(petition, now), now=now)
-    if petition.status in (PetitionStatus.awaiting_answer, PetitionStatus.answered):
-        view.obligation, view.answer, view.updates = repo.outcome(session, petition.id)
-    if petition.public_signer_count > 0:
-        view.signers = repo.public_signers(session, petition.id, limit=SIGNER_SAMPLE)
+    view = PetitionView(petition=petition, community=data.community, authority=data.authority,
+                        status=public_status(petition, now), now=now,
+                        obligation=data.obligation, answer=data.answer,
+                        updates=list(data.updates), signers=list(data.signers))
     if user is not None:
         view.privileged = perm.sees_withheld(session, user, petition)
         if actions:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import event
+
 from app.web import pagecache
 from petitions.models import RejectionReason
 from petitions.service import drafting
@@ -81,14 +83,27 @@ def test_a_logged_in_page_reuses_the_shared_parts(db, clock, make_client,
     anonymous = make_client().get(page).text
     hits, stores = pagecache.CACHE.stats["hits"], pagecache.CACHE.stats["stores"]
 
-    mine = make_client().login(resident).get(page).text
+    browser = make_client().login(resident)
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(db.get_bind(), "before_cursor_execute", record)
+    try:
+        mine = browser.get(page).text
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", record)
 
     assert "Марта Особиста" in mine and "Марта Особиста" not in anonymous
     for ident in ("text-h", "answer-h"):
         assert section(mine, ident) == section(anonymous, ident)
-    # The title, the text and the answer came from the cache; nothing new was stored.
-    assert pagecache.CACHE.stats["hits"] - hits == 3
+    # The petition's data, the title, the text and the answer came from the cache; nothing
+    # new was stored, and only the visitor's own state was queried.
+    assert pagecache.CACHE.stats["hits"] - hits == 4
     assert pagecache.CACHE.stats["stores"] == stores
+    assert not [s for s in sent if "petition.text" in s or "petition_answer" in s]
+    assert [s for s in sent if "FROM petition_signature" in s]  # did I sign? asked afresh
 
 
 def test_304_and_head(db, clock, client):
