@@ -168,6 +168,8 @@ def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiU
     # Held here (loaded by the dependency), the petition stays in the session's identity map
     # (a weak one): signing and the answer read it once.
     signed = signing.sign(session, user, petition.id, body.public_name)
+    if signed.reached_threshold:
+        pagecache.invalidate()  # a hot write, but the petition now awaits an answer
     return _signatures(petition, signed.receipt)
 
 

@@ -266,6 +266,10 @@ def _page_context(request: Request, session, user, petition_id: int, *,
             lambda d: len(d.petition.text) + sum(len(u.text) for u in d.updates)
             + (len(d.answer.text) if d.answer else 0) + 4000)
     view = reading.detail(session, user, petition_id, data=data)
+    if data is not None and view.signature is not None and pagecache.newer_than_ttl(
+            view.signature.created_at):
+        # The visitor signed a moment ago: they see their signature counted at once.
+        view = reading.detail(session, user, petition_id)
     lang = request.state.lang
     return {
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,
@@ -305,6 +309,8 @@ def _act(request: Request, session, user, petition_id: int, action, done: str, *
                                 fragment=block is not None)
         return rerender(request, DETAIL, context, exc, block=block)
     receipt = result.receipt if isinstance(result, signing.Signed) else None
+    if isinstance(result, signing.Signed) and result.reached_threshold:
+        pagecache.invalidate()  # a hot write, but the petition now awaits an answer
     if block:
         return render(request, DETAIL, _page_context(
             request, session, user, petition_id, flash=gettext(FLASH[done]), fragment=True,

@@ -290,6 +290,11 @@ def _ttl() -> float:
     return get_settings().page_cache_ttl
 
 
+def newer_than_ttl(moment: datetime | None) -> bool:
+    """Whether `moment` is recent enough that a shared entry may not show it yet."""
+    return moment is not None and (clock.now() - clock.aware(moment)).total_seconds() < _ttl()
+
+
 # -- marking routes -------------------------------------------------------------------------
 
 def shared_page(endpoint: Callable) -> Callable:

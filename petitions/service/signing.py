@@ -90,10 +90,13 @@ class _Signing:
 
 @dataclass(frozen=True)
 class Signed:
-    """A signature as committed: the petition's count with it, and the signer's receipt."""
+    """A signature as committed: the petition's count with it, the signer's receipt, and
+    whether it was the one that reached the threshold (the petition then awaits an answer:
+    its page changed more than its counter)."""
 
     count: int
     receipt: audit.Receipt
+    reached_threshold: bool = False
 
 
 def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False
@@ -109,7 +112,7 @@ def sign(session: Session, user: User | None, petition_id: int, public_name: boo
     count, public, event = SIGNATURES.submit(
         session, _Signing(petition.id, user.id, bool(public_name), now))
     repo.sync_counts(petition, count, public)
-    return Signed(count, audit.receipt_for(event))
+    return Signed(count, audit.receipt_for(event), count == petition.threshold)
 
 
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:

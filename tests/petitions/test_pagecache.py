@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import event
 
+from app import clock as app_clock
 from app.web import pagecache
 from petitions.models import RejectionReason
 from petitions.service import drafting
@@ -197,3 +198,37 @@ def test_a_new_petition_shows_in_the_listing_of_the_next_visitor(db, clock, make
     mine = staff.get("/petitions")
     assert "Зелений сквер" in mine.text and "/petitions/mine" in mine.text
     assert mine.headers["cache-control"] == "private, no-store"
+
+
+def test_a_signature_keeps_the_shared_data_unless_it_reaches_the_threshold(
+        db, clock, make_client, pages_as_in_production):
+    """(The test's requests share one session, so shared data here is never older than what
+    the session holds; what is asserted is when the cache is emptied.)"""
+    place = make_community(db, rules_override={"petitions": {"threshold": 2}})
+    petition = make_petition(db, place, "open")
+    first, second, watcher = (make_resident(db, place) for _ in range(3))
+    db.commit()
+    page = f"/petitions/{petition.id}"
+    browsers = {name: make_client().login(person) for name, person in
+                [("first", first), ("second", second), ("watcher", watcher)]}
+    browsers["watcher"].get(page)
+    shared = ("data", "petition", petition.id)
+    assert pagecache.CACHE.get(shared, app_clock.now(), 1.0) is not None
+    generation = pagecache.CACHE.generation
+
+    assert browsers["first"].submit(f"{page}/sign").status_code == 303
+    assert pagecache.CACHE.generation == generation  # a signature is a hot write
+    # The signature that reaches the threshold changes the page: nothing cached survives.
+    assert browsers["second"].submit(f"{page}/sign").status_code == 303
+    assert pagecache.CACHE.generation > generation
+    assert pagecache.CACHE.get(shared, app_clock.now(), 1.0) is None
+    after = browsers["watcher"].get(page, params={"lang": "en"}).text
+    assert count_on(after) == 2 and "Awaiting answer" in after
+
+
+def test_a_moment_is_newer_than_the_ttl_until_the_ttl_has_passed(clock):
+    signed = app_clock.now()
+    assert pagecache.newer_than_ttl(signed)
+    clock.advance(seconds=1)
+    assert not pagecache.newer_than_ttl(signed)
+    assert not pagecache.newer_than_ttl(None)
