@@ -6,7 +6,7 @@ import typer
 
 from app.modules import Module, NavLink, Scale, ScaleKind
 from app.web.i18n import N_
-from consultations import service
+from consultations import opendata, service
 from consultations.api import router as api_router
 from consultations.rules import REPORT, ConsultationRules
 from consultations.seed import seed
@@ -50,4 +50,5 @@ MODULE = Module(
     periodic=[service.close_expired],
     personal_data=service.personal_data,
     erase=service.erase_user,
+    open_data=opendata.DATASETS,
 )
