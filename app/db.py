@@ -79,7 +79,12 @@ def writer_turn(bind: Engine | Connection) -> WriterTurn | None:
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or (
             database.startswith("file:")):
         return None
-    return WriterTurn(str(Path(database).resolve()) + ".lock")
+    return WriterTurn(_lock_path(database))
+
+
+@lru_cache(maxsize=16)
+def _lock_path(database: str) -> str:
+    return str(Path(database).resolve()) + ".lock"
 
 
 def _configure_sqlite(engine: Engine) -> None:

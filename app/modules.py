@@ -29,6 +29,15 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class ReceiptAct:
+    """An act that gives the person who did it a receipt of its audit entry (app.audit): its
+    name on the person's receipts page and the page of what it was done to."""
+
+    label: str  # a msgid
+    path: str  # the subject's page, with {id} for its id
+
+
+@dataclass(frozen=True)
 class ScaleKind:
     """One kind of obligation in the synthetic region (app/accountability/seed_scale.py)."""
 
@@ -77,6 +86,8 @@ class Module:
                      signer identities N months after an item closed); returns how many
     open_data:       its datasets (app.opendata.dataset.Dataset: schema, CSV, frequency), in
                      the catalogue on /open-data, the data package and the DCAT description
+    receipts:        the audit actions (e.g. petition.signed) that give the person a receipt,
+                     each with its ReceiptAct
     """
 
     name: str
@@ -96,6 +107,7 @@ class Module:
     erase: Callable[[Session, Any], None] | None = None
     purge: Callable[[Session, datetime], int] | None = None
     open_data: list[Dataset] = field(default_factory=list)
+    receipts: dict[str, ReceiptAct] = field(default_factory=dict)
 
     @property
     def is_tool(self) -> bool:

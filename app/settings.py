@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     rate_login_lockout_seconds: int = 900
     rate_create: str = "5/3600,20/86400"
     rate_create_ip: str = "30/3600,100/86400"
+    rate_mail: str = "5/3600,20/86400"  # e-mails a person asks for (a receipt)
 
     page_size: int = Field(20, ge=5, le=200)
 

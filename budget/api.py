@@ -10,6 +10,8 @@ from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from app import clock
+from app.audit import service as audit
+from app.audit.models import ReceiptPublic
 from app.communities import service as communities
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
@@ -108,10 +110,12 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
         created_at=clock.aware(project.created_at))
 
 
-def _ballot_public(ballot, choices: dict[int, int]) -> BallotPublic:
+def _ballot_public(ballot, choices: dict[int, int], receipt: audit.Receipt | None = None
+                   ) -> BallotPublic:
     return BallotPublic(cycle_id=ballot.cycle_id, source=ballot.source, choices=choices,
                         created_at=clock.aware(ballot.created_at),
-                        updated_at=clock.aware(ballot.updated_at))
+                        updated_at=clock.aware(ballot.updated_at),
+                        receipt=ReceiptPublic.of(receipt) if receipt else None)
 
 
 def _results_public(results: budget_results.Results) -> ResultsPublic:
@@ -229,7 +233,7 @@ def cast_ballot(request: Request, body: BallotIn, session: DbSession, user: ApiU
     ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
     limit(request, "vote")
     cast = ballots.cast_ballot(session, user, cycle, body.projects, body.points)
-    return _ballot_public(cast, cast.choices)
+    return _ballot_public(cast, cast.choices, cast.receipt)
 
 
 @router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)

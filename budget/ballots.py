@@ -130,6 +130,7 @@ class CastBallot:
     choices: dict[int, int]
     created_at: datetime
     updated_at: datetime
+    receipt: audit.Receipt  # the voter's receipt of this ballot's entry in the audit log
 
 
 def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
@@ -204,7 +205,8 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
         events.append(audit.event("budget.ballot_cast", repo.CYCLE_SUBJECT, cycle_id, voter,
                                   at=written, source="online"))
         outcomes[index] = CastBallot(ballot_id, cycle_id, BallotSource.online,
-                                     dict(item.choices), item.at, item.at)
+                                     dict(item.choices), item.at, item.at,
+                                     audit.receipt_for(events[-1]))
     repo.add_choices(session, rows)
     audit.append_many(session, events)
     return len(events)
@@ -222,19 +224,21 @@ def _change_ballot(session: Session, item: _Casting, outcomes: list, index: int,
     """One ballot at a time, in a savepoint; returns 1 if it was a new ballot."""
     try:
         with session.begin_nested():
-            ballot, created, moved = _store_ballot(session, item)
+            ballot, created, moved, event = _store_ballot(session, item)
     except DomainError as exc:
         outcomes[index] = exc
         return 0
     _add_moves(deltas, moved)
     outcomes[index] = CastBallot(ballot.id, item.cycle_id, ballot.source, dict(item.choices),
-                                 ballot.created_at, ballot.updated_at)
+                                 ballot.created_at, ballot.updated_at, audit.receipt_for(event))
     return int(created)
 
 
-def _store_ballot(session: Session, item: _Casting) -> tuple[BudgetBallot, bool, Deltas]:
-    """Insert or change one voter's ballot. One ballot per resident per cycle is a unique
-    constraint; when two requests race, the loser finds the winner's ballot and changes it."""
+def _store_ballot(session: Session, item: _Casting
+                  ) -> tuple[BudgetBallot, bool, Deltas, dict]:
+    """Insert or change one voter's ballot (returns it, whether it is new, the counters' moves
+    and its audit event). One ballot per resident per cycle is a unique constraint; when two
+    requests race, the loser finds the winner's ballot and changes it."""
     ballot = repo.ballot_of_user(session, item.cycle_id, item.user_id, lock=True)
     created = False
     if ballot is None:
@@ -254,9 +258,9 @@ def _store_ballot(session: Session, item: _Casting) -> tuple[BudgetBallot, bool,
     moved = _write_choices(session, ballot, old, dict(item.choices))
     if not created:
         repo.touch_ballot(session, ballot, item.at)
-    audit.append(session, "budget.ballot_cast" if created else "budget.ballot_changed",
-                 repo.CYCLE_SUBJECT, item.cycle_id, item.user_id, source="online")
-    return ballot, created, moved
+    event = audit.append(session, "budget.ballot_cast" if created else "budget.ballot_changed",
+                         repo.CYCLE_SUBJECT, item.cycle_id, item.user_id, source="online")
+    return ballot, created, moved, event
 
 
 BALLOTS = GroupCommit("budget-ballots", _write_ballots)

@@ -20,6 +20,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.audit.models import ReceiptPublic
 from app.models import fk, utc_field
 from app.web.i18n import N_
 
@@ -451,6 +452,9 @@ class BallotPublic(BaseModel):
     choices: dict[int, int]
     created_at: datetime
     updated_at: datetime
+    receipt: ReceiptPublic | None = PField(
+        None, description="The voter's receipt of this ballot's entry in the audit log (in "
+                          "the answer to casting or changing it only).")
 
 
 class BallotSummary(BaseModel):

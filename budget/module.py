@@ -1,6 +1,6 @@
 """Registration of the budget module with the kernel."""
 
-from app.modules import Module, NavLink, Scale, ScaleKind
+from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
 from budget import api, opendata, privacy, review, views
 from budget.cli import app as cli_app
@@ -44,4 +44,8 @@ MODULE = Module(
     erase=privacy.erase_user,
     purge=privacy.purge,
     open_data=opendata.DATASETS,
+    receipts={"budget.ballot_cast": ReceiptAct(N_("You voted in a participatory budget"),
+                                               "/budget/{id}"),
+              "budget.ballot_changed": ReceiptAct(N_("You changed your budget ballot"),
+                                                  "/budget/{id}")},
 )

@@ -17,6 +17,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.audit import service as audit
 from app.communities import service as communities
 from app.communities.permissions import allowed
 from app.exceptions import InvalidInput
@@ -431,9 +432,10 @@ def _refused_ballot(exc: InvalidInput, chosen: list[int], points: dict[int, int]
 
 @router.get("/budget/{cycle_id}/ballot")
 def ballot_page(request: Request, session: DbSession, user: CurrentUser, page: CyclePage,
-                saved: int = Query(0, ge=0, le=1)):
+                saved: int = Query(0, ge=0, le=1), receipt: str = Query("", max_length=64)):
     ctx = _ballot_context(session, user, _base(session, user, page))
     ctx["saved"] = bool(saved)
+    ctx["receipt"] = audit.own_receipt(session, user.id, receipt) if receipt else None
     return render(request, "budget/ballot.html", ctx)
 
 
@@ -451,7 +453,7 @@ def _cast_ballot(request: Request, session, user, page: CycleView, form):
     try:
         if problems:
             raise problems[0]
-        ballots.cast_ballot(session, user, page.cycle, chosen, points)
+        cast = ballots.cast_ballot(session, user, page.cycle, chosen, points)
     except InvalidInput as exc:
         ctx = _base(session, user, page)
         check, choices = _refused_ballot(exc, chosen, points, ctx)
@@ -459,7 +461,8 @@ def _cast_ballot(request: Request, session, user, page: CycleView, form):
         if check is None:
             ctx["check"].problems.insert(0, exc)
         return rerender(request, "budget/ballot.html", ctx, exc)
-    return RedirectResponse(f"{cycles.cycle_path(page.cycle)}/ballot?saved=1", status_code=303)
+    return RedirectResponse(f"{cycles.cycle_path(page.cycle)}/ballot?saved=1"
+                            f"&receipt={cast.receipt.commitment}", status_code=303)
 
 
 @router.post("/budget/{cycle_id}/ballot/preview")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from fastapi import Query, Request
 from pydantic import BaseModel
 
+from app.audit import service as audit
+from app.audit.models import ReceiptPublic
 from app.clock import aware
 from app.exceptions import NotFound
 from app.web.auth import ApiUser, OptionalApiUser
@@ -97,7 +99,8 @@ def _detail(session, c: Consultation) -> ConsultationDetail:
                      for a in reading.attachments(session, c)])
 
 
-def _response(session, c: Consultation, r: ConsultationResponse) -> ResponsePublic:
+def _response(session, c: Consultation, r: ConsultationResponse,
+              receipt: audit.Receipt | None = None) -> ResponsePublic:
     answers = responding.answers_by_question(session, r)
     views = {v.question.id: v for v in reading.questions(session, c)}
     out = []
@@ -112,7 +115,8 @@ def _response(session, c: Consultation, r: ConsultationResponse) -> ResponsePubl
     return ResponsePublic(id=r.id, consultation_id=r.consultation_id,
                           organisation_id=r.organisation_id, category=r.category,
                           publication=r.publication, submitted_at=aware(r.submitted_at),
-                          updated_at=aware(r.updated_at), answers=out)
+                          updated_at=aware(r.updated_at), answers=out,
+                          receipt=ReceiptPublic.of(receipt) if receipt else None)
 
 
 def _comment(view: CommentView) -> CommentPublic:
@@ -223,7 +227,8 @@ def delete_question(session: DbSession, user: ApiUser, c: ApiEditableConsultatio
 def submit_response(request: Request, session: DbSession, user: ApiUser,
                     c: ApiCallerConsultation, data: ResponseIn):
     limit(request, "vote")
-    return _response(session, c, responding.respond(session, user, c, data))
+    done = responding.respond(session, user, c, data)
+    return _response(session, c, done.response, done.receipt)
 
 
 @router.get("/consultations/{consultation_id}/responses/mine",

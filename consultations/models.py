@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.audit.models import ReceiptPublic
 from app.models import fk, utc_field
 from app.web.i18n import N_
 from consultations.rules import REPORT
@@ -496,6 +497,9 @@ class ResponsePublic(SQLModel):
     submitted_at: datetime
     updated_at: datetime
     answers: list[AnswerPublic]
+    receipt: ReceiptPublic | None = Field(
+        default=None, description="The respondent's receipt of the response's entry in the "
+                                  "audit log (in the answer to submitting it only).")
 
 
 class CommentPublic(SQLModel):

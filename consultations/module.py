@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from app.modules import Module, NavLink, Scale, ScaleKind
+from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
 from consultations import opendata, service
 from consultations.api import router as api_router
@@ -51,4 +51,8 @@ MODULE = Module(
     personal_data=service.personal_data,
     erase=service.erase_user,
     open_data=opendata.DATASETS,
+    receipts={"consultation.response_submitted": ReceiptAct(
+                  N_("You answered a consultation"), "/consultations/{id}"),
+              "consultation.response_edited": ReceiptAct(
+                  N_("You changed your answers to a consultation"), "/consultations/{id}")},
 )

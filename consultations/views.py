@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from app import clock
 from app.accountability import service as accountability
+from app.audit import service as audit
 from app.communities import permissions as cp
 from app.communities import repository as communities_repo
 from app.communities import service as communities
@@ -473,9 +474,10 @@ def _question_context(c: Consultation, view: QuestionView, response: Consultatio
 def respond_page(request: Request, session: DbSession, user: CurrentUser,
                  c: VisibleConsultation,
                  as_org: Annotated[int | None, Query(alias="as")] = None,
-                 saved: int | None = None):
-    return render(request, "consultations/respond.html",
-                  _respond_context(session, user, c, as_org, saved=saved))
+                 saved: int | None = None, receipt: str = Query("", max_length=64)):
+    ctx = _respond_context(session, user, c, as_org, saved=saved)
+    ctx["receipt"] = audit.own_receipt(session, user.id, receipt) if receipt else None
+    return render(request, "consultations/respond.html", ctx)
 
 
 @router.post("/consultations/{consultation_id}/respond")
@@ -487,13 +489,14 @@ def respond(request: Request, session: DbSession, user: CurrentUser, c: VisibleC
     try:
         publication = _publication(form.get("publication") or Publication.named)
         views = reading.questions(session, c)
-        responding.respond(session, user, c, ResponseIn(
+        done = responding.respond(session, user, c, ResponseIn(
             organisation_id=as_org, publication=publication,
             answers=_answers_from_form(views, form)))
     except DomainError as exc:
         return rerender(request, "consultations/respond.html", _respond_context(
             session, user, c, as_org, submitted=_submitted(form)), exc)
-    return RedirectResponse(_respond_url(c, 0, as_org), status_code=303)
+    return RedirectResponse(_respond_url(c, 0, as_org) + f"&receipt={done.receipt.commitment}",
+                            status_code=303)
 
 
 @router.post("/consultations/{consultation_id}/responses/{response_id}/questions/{question_id}")

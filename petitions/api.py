@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
 from app import clock
+from app.audit import service as audit
+from app.audit.models import ReceiptPublic
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.deps import DbSession, make_router, writes
@@ -66,10 +68,11 @@ def _public(session, user, petition_id: int) -> PetitionPublic:
     return reading.to_public(reading.detail(session, user, petition_id, actions=False))
 
 
-def _signatures(petition: Petition) -> SignatureResult:
+def _signatures(petition: Petition, receipt: audit.Receipt | None = None) -> SignatureResult:
     return SignatureResult(petition_id=petition.id, signature_count=petition.signature_count,
                            threshold=petition.threshold,
-                           status=public_status(petition, clock.now()))
+                           status=public_status(petition, clock.now()),
+                           receipt=ReceiptPublic.of(receipt) if receipt else None)
 
 
 @router.get("/petitions", response_model=PetitionPage)
@@ -164,8 +167,8 @@ def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiU
     limit(request, "sign")
     # Held here (loaded by the dependency), the petition stays in the session's identity map
     # (a weak one): signing and the answer read it once.
-    signing.sign(session, user, petition.id, body.public_name)
-    return _signatures(petition)
+    signed = signing.sign(session, user, petition.id, body.public_name)
+    return _signatures(petition, signed.receipt)
 
 
 @router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)

@@ -18,6 +18,7 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app import clock
+from app.audit.models import ReceiptPublic
 from app.models import fk, utc_field
 from app.web.i18n import N_
 from petitions.rules import ANSWER
@@ -430,6 +431,9 @@ class SignatureResult(BaseModel):
     signature_count: int
     threshold: int | None
     status: PublicStatus
+    receipt: ReceiptPublic | None = PField(
+        None, description="The signer's receipt of their entry in the audit log (after "
+                          "signing only).")
 
 
 class SponsorResult(BaseModel):

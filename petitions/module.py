@@ -1,6 +1,6 @@
 """Registration of the petitions module with the kernel."""
 
-from app.modules import Module, NavLink, Scale, ScaleKind
+from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
 from petitions.api import router as api_router
 from petitions.cli import cli
@@ -49,4 +49,5 @@ MODULE = Module(
     erase=erase_user,
     purge=purge,
     open_data=DATASETS,
+    receipts={"petition.signed": ReceiptAct(N_("You signed a petition"), "/petitions/{id}")},
 )

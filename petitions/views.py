@@ -18,6 +18,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
+from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.communities.models import Community
 from app.exceptions import DomainError, InvalidInput
@@ -99,8 +100,11 @@ def _date(value: str, field: str) -> date | None:
         raise InvalidInput(fields={field: (N_("Enter a date (YYYY-MM-DD)."), {})}) from None
 
 
-def _see(petition_id: int, done: str | None = None, anchor: str = "") -> RedirectResponse:
+def _see(petition_id: int, done: str | None = None, anchor: str = "",
+         receipt: audit.Receipt | None = None) -> RedirectResponse:
     query = f"?done={done}" if done else ""
+    if receipt is not None:  # the page shows it to its owner only
+        query += f"&receipt={receipt.commitment}"
     return RedirectResponse(f"/petitions/{petition_id}{query}{anchor}", status_code=303)
 
 
@@ -248,14 +252,14 @@ def edit(request: Request, session: DbSession, user: CurrentUser, petition: Edit
 
 def _page_context(request: Request, session, user, petition_id: int, *,
                   form: dict | None = None, flash: str | None = None,
-                  fragment: bool = False) -> dict:
+                  fragment: bool = False, receipt: audit.Receipt | None = None) -> dict:
     """The petition page; a `fragment` (one block of it) carries its own flash and error,
     which the whole page shows on top."""
     view = reading.detail(session, user, petition_id)
     lang = request.state.lang
     return {
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,
-        "fragment": fragment,
+        "fragment": fragment, "receipt": receipt,
         "community_name": _local_name(view.community, lang),
         "authority_name": _local_name(view.authority, lang),
         "reasons": list(REJECTION_LABELS), "decisions": list(Decision),
@@ -267,11 +271,14 @@ def _page_context(request: Request, session, user, petition_id: int, *,
 @router.get("/petitions/{petition_id:int}")
 @pagecache.shared_page
 def petition_page(request: Request, session: DbSession, user: OptionalUser, petition_id: int,
-                  done: str = Query("", max_length=20)):
+                  done: str = Query("", max_length=20),
+                  receipt: str = Query("", max_length=64)):
     flash = gettext(FLASH[done]) if done in FLASH else None
     block = block_for(request, "signing")
+    own = audit.own_receipt(session, user.id, receipt) if user and receipt else None
     return render(request, DETAIL, _page_context(request, session, user, petition_id,
-                                                 flash=flash, fragment=block is not None),
+                                                 flash=flash, fragment=block is not None,
+                                                 receipt=own),
                   block=block)
 
 
@@ -282,16 +289,17 @@ def _act(request: Request, session, user, petition_id: int, action, done: str, *
     `blocks` the request aims at); on a domain error, the page or block with it."""
     block = block_for(request, *blocks)
     try:
-        action()
+        result = action()
     except DomainError as exc:
         context = _page_context(request, session, user, petition_id, form=form,
                                 fragment=block is not None)
         return rerender(request, DETAIL, context, exc, block=block)
+    receipt = result.receipt if isinstance(result, signing.Signed) else None
     if block:
         return render(request, DETAIL, _page_context(
-            request, session, user, petition_id, flash=gettext(FLASH[done]), fragment=True),
-            block=block)
-    return _see(petition_id, done, anchor)
+            request, session, user, petition_id, flash=gettext(FLASH[done]), fragment=True,
+            receipt=receipt), block=block)
+    return _see(petition_id, done, anchor, receipt)
 
 
 @router.post("/petitions/{petition_id:int}/submit")

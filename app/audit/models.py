@@ -37,7 +37,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=60)
     subject_type: str = Field(max_length=40)
     subject_id: int | None = None
-    actor: str | None = Field(default=None, max_length=64)
+    actor: str | None = Field(default=None, max_length=64, index=True)
     actor_salt: str | None = Field(default=None, max_length=32)
     commitment: str | None = Field(default=None, max_length=64, unique=True, index=True)
     data: str
@@ -62,3 +62,20 @@ class AuditCheckpoint(SQLModel, table=True):
     key_id: str = Field(max_length=16)
     signature: str = Field(max_length=128)
     format2_from: int | None = None
+
+
+class ReceiptPublic(SQLModel):
+    """The receipt of a person's act, as the API answers the act with it: paste `code` into
+    /audit/check (or give it to the verifier) to see the entry in the log."""
+
+    code: str = Field(description="The receipt, one line: hromada-receipt:1:<key id>:"
+                                  "<commitment>, and once sealed :<seq>:<hash>.")
+    key_id: str = Field(description="The deployment's key id (16 hex digits).")
+    commitment: str = Field(description="The entry's commitment (64 hex digits): the stand-in "
+                                        "for the person in this entry only.")
+    check_url: str = Field(description="Where to check it on this deployment.")
+
+    @classmethod
+    def of(cls, receipt) -> ReceiptPublic:
+        return cls(code=receipt.code, key_id=receipt.key_id, commitment=receipt.commitment,
+                   check_url=receipt.check_url)

@@ -79,9 +79,16 @@ def sealed_after(session: Session, after_seq: int, limit: int) -> list[AuditEntr
                              .order_by(AuditEntry.seq).limit(limit)))
 
 
-def by_actor(session: Session, actor: str, limit: int = 10_000) -> list[AuditEntry]:
-    return list(session.exec(select(AuditEntry).where(AuditEntry.actor == actor)
-                             .order_by(AuditEntry.id).limit(limit)))
+def by_actor(session: Session, actor: str, actions: set[str] | None = None, *,
+             before_id: int | None = None, limit: int = 100_000) -> list[AuditEntry]:
+    """A person's entries (by their private pseudonym), newest first; only these actions when
+    given, and only before `before_id` (the next page) when given."""
+    query = select(AuditEntry).where(AuditEntry.actor == actor)
+    if actions is not None:
+        query = query.where(AuditEntry.action.in_(sorted(actions)))
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    return list(session.exec(query.order_by(AuditEntry.id.desc()).limit(limit)))
 
 
 def entries(session: Session, batch: int = 5000) -> Iterator[AuditEntry]:

@@ -30,7 +30,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -162,8 +162,15 @@ def key_id(public_hex: str) -> str:
     return hashlib.sha256(bytes.fromhex(public_hex)).hexdigest()[:16]
 
 
+@lru_cache(maxsize=4)
+def _key_id_of(secret: str, configured: str | None) -> str:
+    return key_id(_signing_key(secret, configured).public_key().public_bytes_raw().hex())
+
+
 def deployment_key_id() -> str:
-    return key_id(public_key_hex())
+    """The key id receipts and checkpoints name (every receipt asks: kept per key)."""
+    settings = get_settings()
+    return _key_id_of(settings.secret_key, settings.audit_signing_key)
 
 
 def checkpoint_message(seq: int, head_hash: str, created_at: datetime,
@@ -527,3 +534,30 @@ def check_receipt(session: Session, receipt: Receipt) -> ReceiptCheck:
                                  "may have been rewritten: keep the receipt and report this."),
                               seq=receipt.seq)
     return ReceiptCheck(entry, repo.checkpoint_covering(session, entry.seq))
+
+
+# -- a person's own receipts -----------------------------------------------------------------
+
+def own_entry(session: Session, user_id: int, commitment: str | None) -> AuditEntry | None:
+    """The person's own entry with this commitment, or None if there is none or it is not
+    theirs."""
+    if not commitment or not HASH_RE.match(commitment):
+        return None
+    entry = repo.by_commitment(session, commitment)
+    return entry if entry is not None and entry.actor == pseudonym(user_id) else None
+
+
+def own_receipt(session: Session, user_id: int, commitment: str | None) -> Receipt | None:
+    """The receipt a module's page shows after the act (from the commitment in its address),
+    or None if the entry is not the person's."""
+    entry = own_entry(session, user_id, commitment)
+    return receipt_for(entry) if entry is not None else None
+
+
+def entries_of(session: Session, user_id: int, actions: Iterable[str] | None = None, *,
+               before_id: int | None = None, limit: int = 100_000) -> list[AuditEntry]:
+    """The person's own entries, newest first: all of them (the right of access), or those of
+    these actions, a page at a time before `before_id` (their receipts page)."""
+    return repo.by_actor(session, pseudonym(user_id),
+                         None if actions is None else set(actions), before_id=before_id,
+                         limit=limit)

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
-from app.audit.models import AuditEntry
 from app.communities.models import Community, Residency, Staff
 from app.identity.models import ApiToken, AuthSession, User
 from app.notifications.models import Follow, Message
@@ -51,11 +50,6 @@ def follows(session: Session, user_id: int) -> list[Follow]:
 def rules_authored(session: Session, user_id: int) -> list[RuleSetRow]:
     return list(session.exec(select(RuleSetRow).where(RuleSetRow.author_id == user_id)
                              .order_by(RuleSetRow.id)))
-
-
-def audit_entries_of(session: Session, actor: str, limit: int = 100_000) -> list[AuditEntry]:
-    return list(session.exec(select(AuditEntry).where(AuditEntry.actor == actor)
-                             .order_by(AuditEntry.id).limit(limit)))
 
 
 def delete_access(session: Session, user_id: int) -> None:

@@ -86,8 +86,8 @@ def export(session: Session, user: User, modules: Iterable[Module] = ()) -> dict
             "pseudonym": pseudonym,
             "entries": [{"seq": e.seq, "created_at": _iso(e.created_at), "action": e.action,
                          "subject_type": e.subject_type, "subject_id": e.subject_id,
-                         "hash": e.hash}
-                        for e in repo.audit_entries_of(session, pseudonym)],
+                         "hash": e.hash, "commitment": e.commitment}
+                        for e in reversed(audit.entries_of(session, user.id))],
         },
         "modules": {},
     }

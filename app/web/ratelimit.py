@@ -45,6 +45,7 @@ MESSAGES = {
     "register": N_("Too many registrations from here. Please try again later."),
     "login": N_("Too many login attempts from here. Please wait and try again."),
     "create": N_("You have created a lot in a short time. Please try again later."),
+    "mail": N_("You have asked for many e-mails in a short time. Please try again later."),
 }
 
 
@@ -60,6 +61,7 @@ ACTIONS: dict[str, Action] = {
     "register": Action(None, "rate_register"),
     "login": Action(None, "rate_login_ip"),
     "create": Action("rate_create", "rate_create_ip"),
+    "mail": Action("rate_mail", None),
 }
 
 

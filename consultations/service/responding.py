@@ -4,6 +4,8 @@ move in the same transaction. Flushes, never commits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -209,8 +211,16 @@ def _store_answers(session: Session, c: Consultation, response: ConsultationResp
     session.flush()
 
 
+@dataclass(frozen=True)
+class Responded:
+    """A response as submitted, and the respondent's receipt of its entry in the audit log."""
+
+    response: ConsultationResponse
+    receipt: audit.Receipt
+
+
 def respond(session: Session, user: User | None, c: Consultation, data: ResponseIn
-            ) -> ConsultationResponse:
+            ) -> Responded:
     """Answer the questionnaire, for oneself or for an organisation; once each."""
     key, category, org = _respondent(session, user, c, reading.phase(c), data.organisation_id)
     if repo.response_by_key(session, c.id, key) is not None:
@@ -219,10 +229,10 @@ def respond(session: Session, user: User | None, c: Consultation, data: Response
     clean = validate_answers(views, data.answers, partial=False)
     response = _insert_response(session, user, c, key, category, org, data.publication)
     _store_answers(session, c, response, views, clean)
-    audit.append(session, "consultation.response_submitted", SUBJECT_TYPE, c.id, user.id,
-                 response_id=response.id, category=category)
+    event = audit.append(session, "consultation.response_submitted", SUBJECT_TYPE, c.id,
+                         user.id, response_id=response.id, category=category)
     notifications.follow(session, user, SUBJECT_TYPE, c.id)
-    return response
+    return Responded(response, audit.receipt_for(event))
 
 
 def _replace_answers(session: Session, c: Consultation, response: ConsultationResponse,

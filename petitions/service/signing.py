@@ -88,19 +88,28 @@ class _Signing:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Signed:
+    """A signature as committed: the petition's count with it, and the signer's receipt."""
+
+    count: int
+    receipt: audit.Receipt
+
+
 def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False
-         ) -> int:
-    """Sign once; returns the new signature count. The signer follows the petition.
+         ) -> Signed:
+    """Sign once. The signer follows the petition and gets the receipt of their entry in the
+    audit log.
 
     Everything that only reads (the petition's visibility and state, the signer's residency
     and age, the rules) is checked here; the write joins the group commit of signatures."""
     petition = get_visible(session, user, petition_id)
     now = clock.now()
     perm.check_sign(session, user, petition, now, rules_of(session, petition))
-    count, public = SIGNATURES.submit(session, _Signing(petition.id, user.id, bool(public_name),
-                                                        now))
+    count, public, event = SIGNATURES.submit(
+        session, _Signing(petition.id, user.id, bool(public_name), now))
     repo.sync_counts(petition, count, public)
-    return count
+    return Signed(count, audit.receipt_for(event))
 
 
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
@@ -108,8 +117,8 @@ def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
     constraint decides a second signature), one counter UPDATE, the follows and the audit
     entries. No savepoint is needed: a petition that no longer collects is found before
     anything of it is written, and any other failure fails the batch, whose items the group
-    commit then tries one by one. Outcome per item: (count, public count) or the DomainError
-    it is refused with."""
+    commit then tries one by one. Outcome per item: (count, public count, its audit event) or
+    the DomainError it is refused with."""
     outcomes: list = [None] * len(batch)
     by_petition: dict[int, list[int]] = {}
     for index, item in enumerate(batch):
@@ -153,9 +162,10 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
             raise RuntimeError(f"petition {petition_id} stopped collecting under its lock")
         notifications.follow_many(session, list(accepted), SUBJECT_TYPE, petition_id)
         written = clock.now()  # the log records when the act was written, as for ballots
-        audit.append_many(session, [audit.event(
-            "petition.signed", SUBJECT_TYPE, petition_id, item.user_id, at=written,
-            source=SignatureSource.online.value) for item in accepted.values()])
+        events = {user_id: audit.event("petition.signed", SUBJECT_TYPE, petition_id, user_id,
+                                       at=written, source=SignatureSource.online.value)
+                  for user_id in accepted}
+        audit.append_many(session, list(events.values()))
         if threshold is not None and petition.signature_count >= threshold:
             _reach_threshold(session, petition, now)
     counts = (petition.signature_count, petition.public_signer_count)
@@ -164,7 +174,7 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
     results: list = []
     for item in items:
         if item.user_id in accepted and accepted.pop(item.user_id) is item:
-            results.append(counts)
+            results.append((*counts, events[item.user_id]))
         else:
             results.append(refused if item.user_id in late else duplicate)
     return results

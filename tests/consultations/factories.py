@@ -107,7 +107,7 @@ def respond(db: Session, c: Consultation, user: User, *,
             organisation: ConsultationOrganisation | None = None, **kw):
     return responding.respond(db, user, c, ResponseIn(
         organisation_id=organisation.id if organisation else None, publication=publication,
-        answers=answers(db, c, **kw)))
+        answers=answers(db, c, **kw))).response
 
 
 def make_organisation(db: Session, place: Place, owner: User, *, category: Category = Category.ngo,

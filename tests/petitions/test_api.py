@@ -51,8 +51,11 @@ def test_the_whole_loop_through_the_api(db, clock, client):
     first = client.post(f"/api/v1/petitions/{pid}/signatures", headers=auth["a"],
                         json={"public_name": True})
     assert first.status_code == 201
-    assert first.json() == {"petition_id": pid, "signature_count": 1, "threshold": 2,
-                            "status": "open"}
+    signed = first.json()
+    receipt = signed.pop("receipt")
+    assert signed == {"petition_id": pid, "signature_count": 1, "threshold": 2,
+                      "status": "open"}
+    assert receipt["code"] == f"hromada-receipt:1:{receipt['key_id']}:{receipt['commitment']}"
     second = client.post(f"/api/v1/petitions/{pid}/signatures", headers=auth["b"], json={})
     assert second.json()["status"] == "awaiting_answer"
 

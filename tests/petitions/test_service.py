@@ -255,13 +255,13 @@ def test_rejection_carries_a_coded_reason(db, clock, place, reason):
 def test_signing_counts_exactly_and_follows(db, clock, place):
     petition = make_petition(db, place, "open")
     signer = make_resident(db, place)
-    assert signing.sign(db, signer, petition.id, public_name=True) == 1
+    assert signing.sign(db, signer, petition.id, public_name=True).count == 1
     row = stored(db, petition.id)
     assert (row.signature_count, row.public_signer_count) == (1, 1)
     assert follows(db, signer, petition.id)
     assert audit_actions(db, petition.id)[-1] == "petition.signed"
     assert json.loads(audit_data(db, petition.id, "petition.signed")[0]) == {"source": "online"}
-    assert signing.sign(db, make_resident(db, place), petition.id) == 2
+    assert signing.sign(db, make_resident(db, place), petition.id).count == 2
     row = stored(db, petition.id)
     assert (row.signature_count, row.public_signer_count) == (2, 1)
     view = reading.detail(db, None, petition.id)
@@ -319,7 +319,7 @@ def test_who_may_sign(db, clock, place):
         signing.sign(db, make_resident(db, place, birth_date=None), petition.id)
     # 14 years old today: may sign.
     assert signing.sign(db, make_resident(db, place, birth_date=date(2012, 3, 2)),
-                        petition.id) == 1
+                        petition.id).count == 1
     assert signatures(db, petition.id) == 1
 
 
@@ -356,7 +356,7 @@ def test_withdrawal_while_open(db, clock, place):
     assert "petition.signature_withdrawn" in audit_actions(db, petition.id)
     with pytest.raises(NotFound):
         signing.withdraw(db, signer, petition.id)
-    assert signing.sign(db, signer, petition.id) == 2  # may sign again
+    assert signing.sign(db, signer, petition.id).count == 2  # may sign again
     clock.set(clock_aware(petition.collection_ends_at))
     with pytest.raises(Conflict):
         signing.withdraw(db, signer, petition.id)
@@ -433,7 +433,7 @@ def test_threshold_opens_an_obligation_and_notifies(db, clock, place):
     assert obligation(db, petition.id) is None
     clock.advance(hours=1)
     last = make_resident(db, place)
-    assert signing.sign(db, last, petition.id) == 3
+    assert signing.sign(db, last, petition.id).count == 3
     row = stored(db, petition.id)
     assert row.status == "awaiting_answer"
     assert clock_aware(row.threshold_reached_at) == clock.current
@@ -691,4 +691,5 @@ def test_export_has_no_personal_data(db, clock, place):
 def test_sign_returns_the_count_for_the_benchmark(db, clock, place):
     petition = make_petition(db, place, "open",
                              )
-    assert [signing.sign(db, make_resident(db, place), petition.id) for _ in range(2)] == [1, 2]
+    counts = [signing.sign(db, make_resident(db, place), petition.id).count for _ in range(2)]
+    assert counts == [1, 2]

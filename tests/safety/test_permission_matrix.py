@@ -142,6 +142,9 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/audit/format", everyone(200), None),
     ("GET", "/audit/check", everyone(200), None),
     ("GET", "/audit/verify_audit.py", everyone(200), None),
+    ("GET", "/audit/receipts", logged_in(200, ANON_GET), None),
+    # Nobody of the matrix has a receipt with this commitment: not found, whoever asks.
+    ("POST", "/audit/receipts/email", logged_in(404, ANON_POST), {"commitment": "0" * 64}),
     ("GET", "/authorities/{authority_id}", everyone(200), None),
     ("GET", "/dashboard", everyone(200), None),
     ("GET", "/dashboard/trends", everyone(200), None),
