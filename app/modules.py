@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from app.accountability.service import KINDS, ObligationKind
+from app.opendata.dataset import Dataset
 from app.rules.schema import ModuleRules
 
 
@@ -83,7 +84,8 @@ class Module:
                      keeping counts right (app.privacy, on account erasure)
     purge:           (session, now) -> int: anonymise what is past its retention period (e.g.
                      signer identities N months after an item closed); returns how many
-    open_data:       (label msgid, url) of the module's public exports, listed on /open-data
+    open_data:       its datasets (app.opendata.dataset.Dataset: schema, CSV, frequency), in
+                     the catalogue on /open-data, the data package and the DCAT description
     receipts:        the audit actions (e.g. petition.signed) that give the person a receipt,
                      each with its ReceiptAct
     """
@@ -104,7 +106,7 @@ class Module:
     personal_data: Callable[[Session, Any], dict] | None = None
     erase: Callable[[Session, Any], None] | None = None
     purge: Callable[[Session, datetime], int] | None = None
-    open_data: list[tuple[str, str]] = field(default_factory=list)
+    open_data: list[Dataset] = field(default_factory=list)
     receipts: dict[str, ReceiptAct] = field(default_factory=dict)
 
     @property
@@ -125,6 +127,9 @@ def register(modules: Iterable[Module]) -> list[Module]:
     if len(set(names)) != len(names):
         raise ValueError(f"a module is registered twice: {names}")
     kinds = [kind for m in modules for kind in m.obligation_kinds]
+    datasets = [dataset.name for m in modules for dataset in m.open_data]
+    if len(set(datasets)) != len(datasets):
+        raise ValueError(f"two datasets have one name: {datasets}")
     for module in modules:
         for kind in module.obligation_kinds:
             if kind.tool != module.name:

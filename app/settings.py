@@ -71,6 +71,15 @@ class Settings(BaseSettings):
 
     page_size: int = Field(20, ge=5, le=200)
 
+    # Open data (/open-data): the licence of every dataset (an SPDX identifier, see
+    # app/opendata/describe.py), who publishes them (by default the platform's name) and the
+    # address a portal shows for questions about them.
+    open_data_license: Literal["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "ODC-BY-1.0",
+                               "ODbL-1.0"] = "CC-BY-4.0"
+    open_data_publisher: str = Field("", max_length=200)
+    open_data_contact_email: str | None = Field(None, max_length=254,
+                                                pattern=r"^[^@\s]+@[^@\s]+$")
+
     # The shared page cache (app/web/pagecache.py): how long a page rendered for everyone may
     # be served (seconds; at most 1, 0 turns the cache off), and how much each process keeps.
     page_cache_ttl: float = Field(1.0, ge=0, le=1)

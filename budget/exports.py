@@ -1,6 +1,8 @@
 """Open data of a cycle once voting has ended: its results and its ballots as CSV, the ballots
 anonymous (numbered in an order that reveals nothing of when or by whom they were cast). The
-Pabulib file is written by budget.pabulib.exchange from the same anonymous ballots."""
+Pabulib file is written by budget.pabulib.exchange from the same anonymous ballots, and the
+catalogue's tables of every cycle (budget/opendata.py) from the same rows. A score is written
+as a decimal number (exact to six places), never as a fraction."""
 
 from __future__ import annotations
 
@@ -9,15 +11,16 @@ import hashlib
 import hmac
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlmodel import Session
 
+from app.opendata.dataset import cell
 from app.settings import get_settings
 from budget import permissions
 from budget import repository as repo
 from budget.models import BudgetCycle
-from budget.results import results_for_display
+from budget.results import Results, results_for_display
 
 
 def anonymous_order(ballots: Iterable[int]) -> list[int]:
@@ -40,19 +43,26 @@ def anonymous_ballots(session: Session, cycle: BudgetCycle
             for n, b in enumerate(anonymous_order(sources), start=1)]
 
 
+def result_rows(results: Results | None) -> Iterator[tuple]:
+    """(category, project id, external id, title, cost, votes, score, selected, selected by
+    the greedy rule or None) of every project on the ballot, category by category."""
+    for c in results.categories if results else []:
+        for r in c.projects:
+            yield (c.category.name, r.project.id, r.project.external_id, r.project.title,
+                   r.project.effective_cost, r.votes, r.score, r.selected, r.greedy_selected)
+
+
 def results_csv(session: Session, cycle: BudgetCycle) -> str:
     permissions.check_export(cycle)
-    results = results_for_display(session, cycle)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["category", "project_id", "external_id", "title", "cost", "votes", "score",
                      "selected", "selected_by_greedy"])
-    for c in results.categories if results else []:
-        for r in c.projects:
-            writer.writerow([c.category.name, r.project.id, r.project.external_id or "",
-                             r.project.title, r.project.effective_cost, r.votes, str(r.score),
-                             int(r.selected),
-                             "" if r.greedy_selected is None else int(r.greedy_selected)])
+    for (category, project_id, external_id, title, cost, votes, score, selected,
+         greedy) in result_rows(results_for_display(session, cycle)):
+        writer.writerow([category, project_id, external_id or "", title, cost, votes,
+                         cell(score, "number"), int(selected),
+                         "" if greedy is None else int(greedy)])
     return out.getvalue()
 
 

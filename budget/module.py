@@ -2,7 +2,7 @@
 
 from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
-from budget import api, privacy, review, views
+from budget import api, opendata, privacy, review, views
 from budget.cli import app as cli_app
 from budget.cli_import import register as register_import
 from budget.rules import IMPLEMENTATION, REVIEW, BudgetRules
@@ -43,9 +43,7 @@ MODULE = Module(
     personal_data=privacy.personal_data,
     erase=privacy.erase_user,
     purge=privacy.purge,
-    open_data=[(N_("Participatory budgets: every cycle with its rules and dates (JSON); each "
-                   "cycle's results page links its results, anonymous ballots and Pabulib "
-                   "file"), "/api/v1/budgets")],
+    open_data=opendata.DATASETS,
     receipts={"budget.ballot_cast": ReceiptAct(N_("You voted in a participatory budget"),
                                                "/budget/{id}"),
               "budget.ballot_changed": ReceiptAct(N_("You changed your budget ballot"),

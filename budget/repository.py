@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -79,6 +79,20 @@ def cycles(session: Session, *, community_id: int | None = None, offset: int = 0
     rows = session.exec(query.order_by(BudgetCycle.voting_end.desc(), BudgetCycle.id.desc())
                         .offset(offset).limit(limit)).all()
     return [(r[0], r[1]) for r in rows], session.exec(count).one()
+
+
+def ended_cycles(session: Session, now: datetime, *, published: bool = False
+                 ) -> list[tuple[BudgetCycle, str]]:
+    """(cycle, its community's address name) of every cycle whose voting has ended (or, with
+    `published`, whose results are published), by id: the open data of every cycle."""
+    query = select(BudgetCycle, Community.slug).join(Community,
+                                                     Community.id == BudgetCycle.community_id)
+    if published:
+        query = query.where(BudgetCycle.results_published_at.is_not(None))
+    else:
+        query = query.where(or_(BudgetCycle.results_published_at.is_not(None),
+                                BudgetCycle.voting_end <= now))
+    return [(cycle, slug) for cycle, slug in session.exec(query.order_by(BudgetCycle.id))]
 
 
 def cycles_awaiting_review_obligation(session: Session, now: datetime) -> list[BudgetCycle]:

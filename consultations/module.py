@@ -6,7 +6,7 @@ import typer
 
 from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
-from consultations import service
+from consultations import opendata, service
 from consultations.api import router as api_router
 from consultations.rules import REPORT, ConsultationRules
 from consultations.seed import seed
@@ -50,6 +50,7 @@ MODULE = Module(
     periodic=[service.close_expired],
     personal_data=service.personal_data,
     erase=service.erase_user,
+    open_data=opendata.DATASETS,
     receipts={"consultation.response_submitted": ReceiptAct(
                   N_("You answered a consultation"), "/consultations/{id}"),
               "consultation.response_edited": ReceiptAct(

@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, func, or_, update
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
+from app.communities.models import Authority, Community
 from app.identity.models import User
 from consultations.models import (
     Consultation,
@@ -93,6 +94,31 @@ def expired_unclosed(session: Session, now: datetime) -> list[Consultation]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.exec(query))
+
+
+def published_with_places(session: Session) -> list[tuple[Consultation, str, str]]:
+    """(consultation, community's address name, authority's name) of every published or
+    reported consultation, by id: the open data."""
+    rows = session.exec(select(Consultation, Community.slug, Authority.name)
+                        .join(Community, Community.id == Consultation.community_id)
+                        .join(Authority, Authority.id == Consultation.authority_id)
+                        .where(Consultation.status != Status.draft)
+                        .order_by(Consultation.id))
+    return [(c, slug, name) for c, slug, name in rows]
+
+
+def ended_option_counts(session: Session, now: datetime) -> list[tuple]:
+    """Every option's counter of every question of every consultation that has ended, with
+    its consultation, community and question, in questionnaire order: the open data."""
+    q, o = ConsultationQuestion, ConsultationOption
+    return list(session.exec(
+        select(Consultation.id, Community.slug, Consultation.title, q.id, q.position, q.kind,
+               q.prompt, q.answer_count, o.id, o.position, o.label, o.count)
+        .join(Community, Community.id == Consultation.community_id)
+        .join(q, q.consultation_id == Consultation.id)
+        .join(o, o.question_id == q.id)
+        .where(Consultation.status != Status.draft, Consultation.ends_at <= now)
+        .order_by(Consultation.id, q.position, q.id, o.position, o.id)).all())
 
 
 # -- sections -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
 from petitions.api import router as api_router
 from petitions.cli import cli
+from petitions.opendata import DATASETS
 from petitions.rules import ANSWER, PetitionRules
 from petitions.seed import seed
 from petitions.service.privacy import erase_user, personal_data, purge
@@ -47,5 +48,6 @@ MODULE = Module(
     personal_data=personal_data,
     erase=erase_user,
     purge=purge,
+    open_data=DATASETS,
     receipts={"petition.signed": ReceiptAct(N_("You signed a petition"), "/petitions/{id}")},
 )

@@ -230,16 +230,7 @@ def trends(request: Request, session: DbSession,
     })
 
 
-# -- Open data, methodology, feeds ----------------------------------------------------------
-
-@router.get("/open-data")
-def open_data(request: Request, session: DbSession):
-    modules = getattr(request.app.state, "modules", [])
-    links = [(label, url) for module in modules for label, url in
-             getattr(module, "open_data", [])]
-    return render(request, "accountability/open_data.html", {
-        "module_links": links, "communities": repo.community_index(session)})
-
+# -- Data dictionary, methodology, feeds --------------------------------------------------
 
 @router.get("/open-data/dictionary")
 def dictionary(request: Request):

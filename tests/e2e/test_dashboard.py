@@ -55,9 +55,10 @@ def test_observer_reads_the_dashboard_and_downloads_the_data(site):
     observer.link(t("How each figure is computed"))
     observer.open(f"/dashboard?community={place.slug}")
     observer.link(t("Download the data"))
-    observer.link(t("Data dictionary: every column and every figure explained"))
+    observer.link(t("Data dictionary of the obligations: every column, status and figure "
+                    "explained"))
     observer.open("/open-data")
-    filename, body = observer.download(t("All obligations, CSV"))
+    filename, body = observer.download(f"CSV ({t('Obligations and answers')})")
     rows = [r for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
             if r["community_slug"] == place.slug]
     assert filename.endswith(".csv")

@@ -34,7 +34,8 @@ def test_every_other_page(site):
             "/", "/communities", f"/communities/{slug}", f"/communities/{slug}/rules", "/rules",
             "/obligations", f"/communities/{slug}/obligations",
             f"/authorities/{place.council_id}", "/audit", "/methodology", "/open-data",
-            "/open-data/dictionary", "/dashboard", "/petitions", "/budget", "/consultations",
+            "/open-data/dictionary", "/open-data/datasets/petitions", "/dashboard", "/petitions",
+            "/budget", "/consultations",
             "/login", "/register", ("/no-such-page", 404)],
         "resident": [
             "/account", "/petitions/mine", "/petitions/new", "/account/erase",

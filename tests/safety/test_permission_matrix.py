@@ -150,6 +150,10 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/dashboard/trends", everyone(200), None),
     ("GET", "/open-data", everyone(200), None),
     ("GET", "/open-data/dictionary", everyone(200), None),
+    ("GET", "/open-data/datasets/{dataset}", everyone(200), None),
+    ("GET", "/open-data/datapackage.json", everyone(200), None),
+    ("GET", "/open-data/catalog.jsonld", everyone(200), None),
+    ("GET", "/open-data/schemas/{dataset}.json", everyone(200), None),
     ("GET", "/methodology", everyone(200), None),
     ("GET", "/communities/{slug}/feed.atom", everyone(200), None),
     ("POST", "/register", everyone(303), "register"),
@@ -184,6 +188,7 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/api/v1/dashboard", everyone(200), None),
     ("GET", "/api/v1/open-data/obligations.csv", everyone(200), None),
     ("GET", "/api/v1/open-data/obligations.json", everyone(200), None),
+    ("GET", "/api/v1/open-data/{dataset}.csv", everyone(200), None),
     ("POST", "/api/v1/tokens", {**everyone(201), "anonymous": 401}, "credentials"),
 ]
 
@@ -211,7 +216,8 @@ def test_the_kernel_table_covers_every_kernel_route(app):
 def test_kernel_route_answers_each_role_as_expected(client, db, method, path, expected, body):
     setup = setup_world(db)
     url = fill_path(path, db, setup.world, {"token_id": setup.admin_token_id,
-                                            "residency_id": setup.claim_id})
+                                            "residency_id": setup.claim_id,
+                                            "dataset": "audit-log"})
     got = {}
     for n, role in enumerate(ROLES):
         payload = body

@@ -8,7 +8,6 @@ from xml.etree import ElementTree
 import pytest
 
 from app.accountability.service import KINDS
-from app.modules import Module
 from tests.app.accountability.conftest import utc
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -127,19 +126,6 @@ def test_an_empty_dashboard_shows_dashes_not_zeros(client, db, kinds):
     response = client.get("/dashboard?lang=en")
     assert response.status_code == 200
     assert "No obligations yet." in response.text
-
-
-def test_the_open_data_page_lists_the_modules_exports(client, region, app):
-    extra = Module(name="extra", models="app.accountability.models",
-                   open_data=[("Signed petitions, CSV", "/api/v1/petitions/export.csv")])
-    app.state.modules = [*app.state.modules, extra]
-    try:
-        html = client.get("/open-data?lang=en").text
-    finally:
-        app.state.modules = [m for m in app.state.modules if m is not extra]
-    assert 'href="/api/v1/petitions/export.csv"' in html
-    assert "/api/v1/open-data/obligations.csv" in html
-    assert "/communities/alpha/feed.atom" in html
 
 
 def test_the_dictionary_documents_every_column_and_kind(client, region):
