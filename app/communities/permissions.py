@@ -8,6 +8,10 @@ load and authorise through dependencies built on the checks (e.g. `visible_petit
 inline; services call the check of their act before they write.
 
 A user's memberships are loaded once per request (cached in the request's session).
+
+Staff act in their role only after a second factor in this session (`staff_second_factor`, on by
+default): until then an official, moderator or administrator is, to every predicate, the
+resident they also are, and every page tells them what is missing (`staff_locked`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from app import clock
 from app.communities import repository as repo
 from app.communities.models import ResidencyStatus, StaffRole
 from app.exceptions import DomainError, NotAuthenticated
+from app.identity import service as identity
 from app.identity.models import User
+from app.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -36,12 +42,31 @@ class Memberships:
     extra: dict = field(default_factory=dict)
 
 
+def acts_as_staff(user: User | None) -> bool:
+    """The person may act in a staff role now: they passed a second factor in this session
+    (or the deployment does not ask staff for one)."""
+    return user is not None and (not get_settings().staff_second_factor
+                                 or identity.second_factor_passed(user))
+
+
+def staff_locked(session: Session, user: User | None) -> bool:
+    """The person holds a staff role they cannot act in before a second factor."""
+    if user is None or acts_as_staff(user):
+        return False
+    if user.role == "admin":
+        return True
+    memberships(session, user)  # fills the request's cache with every role the person holds
+    held = session.info["memberships"][user.id]
+    return bool(held.official_in or held.moderator_in)
+
+
 def memberships(session: Session, user: User | None) -> Memberships:
     if user is None:
         return Memberships()
     cache = session.info.setdefault("memberships", {})
     if user.id in cache:
-        return cache[user.id]
+        found = cache[user.id]
+        return found if acts_as_staff(user) else _without_staff(found)
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
     for kind, what, community_id, authority_id in repo.memberships_of(session, user.id):
         if kind == "residency":
@@ -55,7 +80,12 @@ def memberships(session: Session, user: User | None) -> Memberships:
     result = Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
                          frozenset(off_comm), frozenset(moder), user.birth_date)
     cache[user.id] = result
-    return result
+    return result if acts_as_staff(user) else _without_staff(result)
+
+
+def _without_staff(found: Memberships) -> Memberships:
+    return Memberships(found.verified_in, found.claimed_in, birth_date=found.birth_date,
+                       extra=found.extra)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -72,7 +102,7 @@ def logged_in(user: User | None) -> User:
 
 
 def is_admin(user: User | None) -> bool:
-    return user is not None and user.is_admin
+    return user is not None and user.is_admin and acts_as_staff(user)
 
 
 def is_observer(user: User | None) -> bool:

@@ -45,6 +45,8 @@ MESSAGES = {
     "register": N_("Too many registrations from here. Please try again later."),
     "login": N_("Too many login attempts from here. Please wait and try again."),
     "create": N_("You have created a lot in a short time. Please try again later."),
+    "recovery": N_("Too many requests for links from here. Please try again later."),
+    "second_factor": N_("Too many codes from here. Please wait and try again."),
 }
 
 
@@ -60,6 +62,8 @@ ACTIONS: dict[str, Action] = {
     "register": Action(None, "rate_register"),
     "login": Action(None, "rate_login_ip"),
     "create": Action("rate_create", "rate_create_ip"),
+    "recovery": Action(None, "rate_recovery"),
+    "second_factor": Action(None, "rate_second_factor_ip"),
 }
 
 

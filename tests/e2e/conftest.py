@@ -96,6 +96,7 @@ def server(tmp_path_factory) -> Server:
         "HROMADA_DATABASE_URL": database_url, "HROMADA_ENVIRONMENT": "test",
         "HROMADA_SECRET_KEY": "e2e-" + secrets.token_hex(16), "HROMADA_BASE_URL": url,
         "HROMADA_RATE_LIMITS_ENABLED": "false", "HROMADA_MAIL_BACKEND": "file",
+        "HROMADA_STAFF_SECOND_FACTOR": "false",
         "HROMADA_MAIL_DIR": str(tmp / "outbox"), "HROMADA_WORKER_IN_PROCESS": "true",
         "HROMADA_WORKER_INTERVAL_SECONDS": "0.2",
     })

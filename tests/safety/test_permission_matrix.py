@@ -128,6 +128,12 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/account/data", logged_in(200, ANON_GET), None),
     ("GET", "/account/erase", logged_in(200, ANON_GET), None),
     ("GET", "/account/erased", everyone(200), None),
+    ("GET", "/login/second-factor", everyone(ANON_GET), None),  # no password given first
+    ("GET", "/password-reset", everyone(200), None),
+    ("GET", "/password-reset/{token}", everyone(422), None),  # no such link
+    ("GET", "/login/oidc/{name}/callback", everyone(404), None),  # no provider configured
+    ("GET", "/account/two-factor", logged_in(200, ANON_GET), None),
+    ("GET", "/account/email/confirm/{token}", logged_in(200, ANON_GET), None),
     ("GET", "/communities", everyone(200), None),
     ("GET", "/communities/{slug}", everyone(200), None),
     ("GET", "/communities/{slug}/residency", logged_in(200, ANON_GET), None),
@@ -153,6 +159,20 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("POST", "/login", everyone(401), {"email": "nobody@example.org", "password": "wrong"}),
     ("POST", "/logout", everyone(303), {}),
     ("POST", "/account/verification", logged_in(303, ANON_POST), {}),
+    ("POST", "/login/second-factor", everyone(401), {"code": "123456"}),
+    ("POST", "/login/oidc/{name}", everyone(404), {}),
+    ("POST", "/password-reset", everyone(200), {"email": "nobody@example.org"}),
+    ("POST", "/password-reset/{token}", everyone(422), {"password": "a-long-passphrase-9"}),
+    ("POST", "/account/password", logged_in(422, ANON_POST),
+     {"current_password": "not-my-password", "password": "a-long-passphrase-9"}),
+    ("POST", "/account/email", logged_in(422, ANON_POST),
+     {"email": "new-address@example.org", "email_password": "not-my-password"}),
+    ("POST", "/account/email/confirm/{token}", logged_in(422, ANON_POST), {}),
+    ("POST", "/account/providers/{name}", logged_in(404, ANON_POST), {}),
+    ("POST", "/account/sessions/{handle}/revoke", logged_in(404, ANON_POST), {}),
+    ("POST", "/account/two-factor", logged_in(422, ANON_POST),
+     {"secret": "JBSWY3DPEHPK3PXPJBSWY3DP", "code": "12"}),
+    ("POST", "/account/two-factor/disable", logged_in(409, ANON_POST), {"code": "123456"}),
     ("POST", "/account/tokens", logged_in(200, ANON_POST), {"name": "another"}),
     ("POST", "/account/tokens/{token_id}/revoke", only({"admin": 303}, 404, ANON_POST), {}),
     ("POST", "/account/language", logged_in(303, ANON_POST), {"language": "en"}),
@@ -208,7 +228,9 @@ def test_the_kernel_table_covers_every_kernel_route(app):
 def test_kernel_route_answers_each_role_as_expected(client, db, method, path, expected, body):
     setup = setup_world(db)
     url = fill_path(path, db, setup.world, {"token_id": setup.admin_token_id,
-                                            "residency_id": setup.claim_id})
+                                            "residency_id": setup.claim_id,
+                                            "token": "no-such-link", "name": "nobody",
+                                            "handle": "0" * 16})
     got = {}
     for n, role in enumerate(ROLES):
         payload = body
