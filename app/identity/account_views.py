@@ -61,6 +61,7 @@ def account_context(request: Request, session, user, **extra) -> dict:
         "staff_locked": community_permissions.staff_locked(session, user),
         "links": {link.provider for link in providers.links(session, user)},
         "providers": configured_providers(),
+        "provider_labels": {p.name: p.label for p in configured_providers()},
         "form": {},
     }
     context.update(extra)

@@ -1,12 +1,11 @@
-"""Sign-in through an OpenID provider: begin (a form on the login page or the account page),
+"""Sign-in through an OpenID provider: begin (a link on the login page or the account page),
 and the provider's return."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
 
-from fastapi import Form, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse
 
 from app.audit import service as audit
@@ -33,16 +32,23 @@ def _to_provider(p, url: str, browser: str) -> RedirectResponse:
     return response
 
 
-@router.post("/login/oidc/{name}")
+# Beginning a sign-in is a link, not a form: the site's Content-Security-Policy allows forms
+# to post only to the site itself (form-action 'self'), which also covers where a form's answer
+# redirects. A link only records a sign-in under way; nothing happens without the person's
+# consent at the provider, and the return is bound to this browser.
+
+@router.get("/login/oidc/{name}")
+@writes()
 def begin(request: Request, session: DbSession, name: str,
-          next: Annotated[str, Form(max_length=500)] = "/"):
+          next: str = Query("/", max_length=500)):
     limit(request, "login")
     p = oidc.provider(name)
     browser = secrets.token_urlsafe(32)
     return _to_provider(p, oidc.begin(session, p, browser, _safe_next(next)), browser)
 
 
-@router.post("/account/providers/{name}")
+@router.get("/account/providers/{name}")
+@writes()
 def link(request: Request, session: DbSession, user: CurrentUser, name: str):
     p = oidc.provider(name)
     browser = secrets.token_urlsafe(32)

@@ -133,3 +133,52 @@ def test_the_example_file_is_a_valid_register():
 
     parsed = registers.parse((ROOT / "static" / "examples" / "register.csv").read_bytes())
     assert len(parsed.claim_keys) == 3
+
+
+def test_the_api_gives_the_residency_and_levels_and_takes_the_register(client, db):
+    from app.identity import service as identity
+
+    place = make_community(db)
+    slug = place.community.slug
+    official = make_official(db, place)
+    _, official_token = identity.create_token(db, official, "register")
+    resident = make_user(db, birth_date=None)
+    _, resident_token = identity.create_token(db, resident, "me")
+    db.commit()
+
+    before = client.get(f"/api/v1/communities/{slug}/residency",
+                        headers=client.api(resident_token))
+    assert before.status_code == 200
+    assert before.json()["status"] is None and before.json()["levels"] == ["email"]
+
+    refused = client.post(f"/api/v1/communities/{slug}/register",
+                          headers=client.api(resident_token),
+                          data={"register_date": "2026-02-01"},
+                          files={"file": ("r.csv", GOOD.encode(), "text/csv")})
+    assert refused.status_code == 403
+    bad = client.post(f"/api/v1/communities/{slug}/register",
+                      headers=client.api(official_token), data={"register_date": "2026-02-01"},
+                      files={"file": ("r.csv", b"a,b,c\n", "text/csv")})
+    assert bad.status_code == 422 and "file" in bad.json()["fields"]
+    done = client.post(f"/api/v1/communities/{slug}/register",
+                       headers=client.api(official_token), data={"register_date": "2026-02-01"},
+                       files={"file": ("r.csv", GOOD.encode(), "text/csv")})
+    assert done.status_code == 201, done.text
+    assert done.json()["version"] == 1 and done.json()["entries"] == 2
+
+    client.login(resident)
+    client.submit(f"/communities/{slug}/residency", {
+        "full_name": "Коваль Петро Іванович", "address": "вул. Шевченка, 5",
+        "birth_date": "1975-09-17"})
+    after = client.get(f"/api/v1/communities/{slug}/residency",
+                       headers=client.api(resident_token)).json()
+    assert after["status"] == "verified" and after["evidence"] == "register"
+    assert after["register_date"] == "2026-02-01"
+    assert after["levels"] == ["email", "resident", "register"]
+
+
+def test_the_openapi_document_lists_the_new_routes(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/communities/{slug}/residency" in paths
+    assert "multipart/form-data" in paths["/api/v1/communities/{slug}/register"]["post"][
+        "requestBody"]["content"]

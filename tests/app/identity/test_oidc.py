@@ -54,7 +54,7 @@ def providers(monkeypatch, mock_provider, tiny_provider):
 
 
 def begin(client, provider: str = "diia", next_: str = "/account") -> str:
-    response = client.submit(f"/login/oidc/{provider}", {"next": next_})
+    response = client.get(f"/login/oidc/{provider}?next={next_}")
     assert response.status_code == 303, response.text
     return response.headers["location"]
 
@@ -205,7 +205,7 @@ def test_an_existing_email_is_linked_only_by_its_owner(client, db, providers, mo
 
     # Logged in with the password, the owner links the provider from the account page.
     client.login(owner)
-    response = client.submit("/account/providers/diia")
+    response = client.get("/account/providers/diia")
     assert response.status_code == 303
     response = back_at(client, mock_provider.consent(response.headers["location"], "dana"))
     assert response.status_code == 303 and response.headers["location"] == "/account?done=linked"
@@ -214,10 +214,10 @@ def test_an_existing_email_is_linked_only_by_its_owner(client, db, providers, mo
 
 
 def test_an_unknown_provider_is_not_found(client, providers):
-    assert client.submit("/login/oidc/nobody").status_code == 404
+    assert client.get("/login/oidc/nobody").status_code == 404
     assert client.get("/login/oidc/nobody/callback?state=x&code=y").status_code == 404
 
 
 def test_the_login_page_offers_the_providers(client, providers):
     page = client.get("/login?lang=en")
-    assert 'action="/login/oidc/diia"' in page.text and "Sign in with ID.GOV.UA" in page.text
+    assert 'href="/login/oidc/diia?next=' in page.text and "Sign in with ID.GOV.UA" in page.text
