@@ -16,6 +16,7 @@ from app.communities import permissions
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.models import AuthorityPublic, CommunityPublic
+from app.identity import second_factor
 from app.identity import service as identity
 from app.rules import service as rules
 from app.web.auth import ApiUser
@@ -29,6 +30,8 @@ class TokenRequest(BaseModel):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1000)
     name: str = Field("API", max_length=80)
+    code: str | None = Field(None, max_length=40,
+                             description="The second factor's code, when the account has one.")
 
 
 class TokenCreated(BaseModel):
@@ -84,6 +87,8 @@ def create_token(request: Request, body: TokenRequest, session: DbSession):
     limit(request, "login")
     keep_on_error(request)  # failed attempts count towards the lockout
     user = identity.authenticate(session, body.email, body.password)
+    if second_factor.enabled(user):
+        second_factor.verify(session, user, body.code or "")
     token, raw = identity.create_token(session, user, body.name)
     return TokenCreated(id=token.id, name=token.name, token=raw)
 

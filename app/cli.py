@@ -60,6 +60,9 @@ def serve(host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
     """Serve the web application."""
     import uvicorn
 
+    # E-mailed links follow the address served (unless HROMADA_BASE_URL says otherwise).
+    os.environ["HOST"], os.environ["PORT"] = host, str(port)
+
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS",
                                                                         "127.0.0.1"),

@@ -1,5 +1,11 @@
 """Demo data: three communities with different rules, and one person of each role in each.
 
+The three ask for different levels of assurance (their rules): Lviv an identity from a
+provider (as the state's petition sites do), Slavske a resident verified by an official,
+Bila Tserkva a resident matched to its register of residents. The demo people hold what their
+community asks: in Lviv a link to a demo identity provider, in Bila Tserkva a residency matched
+to a demo register (kept, as every register, only as keyed hashes).
+
 Each registered module gives its section of the demo communities' rules (Module.demo_rules)
 and seeds its own items (Module.seed). Idempotent: a second run finds the first community and
 does nothing. Only for development; the demo password is printed in the README.
@@ -15,9 +21,18 @@ from sqlmodel import Session
 from app import clock
 from app.communities import repository as communities_repo
 from app.communities import service as communities
-from app.communities.models import Authority, AuthorityKind, Community, StaffRole
+from app.communities.models import (
+    Authority,
+    AuthorityKind,
+    Community,
+    Evidence,
+    Register,
+    RegisterEntry,
+    StaffRole,
+)
+from app.identity import hashing
 from app.identity import service as identity
-from app.identity.models import GlobalRole, User
+from app.identity.models import GlobalRole, ProviderLink, User
 from app.modules import registered
 from app.rules import service as rules
 from app.rules.schema import RuleVersion
@@ -80,6 +95,35 @@ def _user(session: Session, email: str, name: str, role: GlobalRole = GlobalRole
         role=role, verified=True)
 
 
+PROVIDER_DEMO, REGISTER_DEMO = "lviv", "bila-tserkva"
+
+
+def _demo_register(session: Session, community: Community, people: dict[str, User]
+                   ) -> Register:
+    """A register of the demo residents, as keyed hashes only."""
+    register = Register(community_id=community.id, version=1, entries=len(people),
+                        register_date=clock.today() - timedelta(days=30))
+    session.add(register)
+    session.flush()
+    for person in people.values():
+        session.add(RegisterEntry(
+            register_id=register.id, claim_key=hashing.claim_key(
+                person.display_name, person.birth_date, "—"),
+            person_key=hashing.person_key(person.display_name, person.birth_date)))
+    session.flush()
+    return register
+
+
+def _demo_provider_link(session: Session, person: User) -> None:
+    """The demo residents of Lviv signed in once through a demo identity provider."""
+    session.add(ProviderLink(user_id=person.id, provider="demo-id",
+                             subject_hash=hashing.subject_hash("demo-id", person.email),
+                             person_hash=hashing.person_hash(None, person.display_name,
+                                                             person.birth_date),
+                             identifies=True))
+    session.flush()
+
+
 def demo_rules(slug: str) -> dict:
     """The rules of a demo community: each module's section for it (else its defaults)."""
     return {m.name: m.demo_rules[slug] for m in registered() if slug in m.demo_rules}
@@ -117,9 +161,14 @@ def seed_demo(session: Session, module_seeds=()) -> Demo | None:
         for n in range(1, 6):
             people[f"neighbour{n}"] = _user(session, f"neighbour{n}@{slug}.demo.hromada.org",
                                             f"Сусід {n}")
+        register = _demo_register(session, community, people) if slug == REGISTER_DEMO else None
         for key, person in people.items():
             if key != "moderator":
-                communities.set_verified_resident(session, person, community)
+                communities.set_verified_resident(
+                    session, person, community,
+                    Evidence.register if register else Evidence.official, register)
+                if slug == PROVIDER_DEMO:
+                    _demo_provider_link(session, person)
             demo.users[f"{key}:{slug}"] = person
         communities.grant_staff(session, people["official"], community, StaffRole.official,
                                 council)

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret-key-change-me"
+
+
+class OidcProvider(BaseModel):
+    """An OpenID provider people sign in through (README: "Signing in through an identity
+    provider"). `claims` maps what Hromada needs to the provider's claim names: "email",
+    "name" (or "given_name", "family_name", "middle_name"), "birthdate" and "tax_id" (the tax
+    number, kept only in a keyed hash); an empty name leaves it out. `identifies`: the provider
+    identifies people (a state identity system), which is a level of assurance of its own;
+    `second_factor`: its sign-in counts as the second factor staff need (it enforces one)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    label: str = Field(min_length=1, max_length=80)
+    issuer: str = Field(pattern=r"^https?://")
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    scopes: str = "openid profile email"
+    claims: dict[str, str] = Field(default_factory=dict)
+    identifies: bool = False
+    second_factor: bool = False
+    userinfo: bool = True
 
 
 class Settings(BaseSettings):
@@ -25,7 +46,9 @@ class Settings(BaseSettings):
     audit_signing_key: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
     audit_seal_interval_seconds: float = 0.2
     redis_url: str | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    # The address people reach the site at, used in e-mailed links. Empty: http://HOST:PORT
+    # from the environment `make run` and `hromada serve` read.
+    base_url: str = ""
     default_language: Literal["uk", "en"] = "uk"
 
     # Sessions: an idle and an absolute limit, both enforced on the server.
@@ -79,6 +102,19 @@ class Settings(BaseSettings):
     open_data_publisher: str = Field("", max_length=200)
     open_data_contact_email: str | None = Field(None, max_length=254,
                                                 pattern=r"^[^@\s]+@[^@\s]+$")
+    # Identity. Providers as JSON: HROMADA_OIDC_PROVIDERS='[{"name": "diia", ...}]'. The clock
+    # skew tolerated on a provider's tokens is bounded (at most five minutes).
+    oidc_providers: list[OidcProvider] = Field(default_factory=list)
+    oidc_clock_skew_seconds: int = Field(60, ge=0, le=300)
+    oidc_login_minutes: int = Field(10, ge=1, le=60)
+    oidc_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    password_reset_minutes: int = Field(60, ge=5, le=24 * 60)
+    email_change_hours: int = Field(24, ge=1, le=168)
+    rate_recovery: str = "5/3600,20/86400"
+    rate_second_factor_ip: str = "30/300,300/86400"
+    # Officials, moderators and administrators act in their role only after a second factor.
+    staff_second_factor: bool = True
+    register_max_bytes: int = Field(20 * 1024 * 1024, ge=1024)
 
     # The shared page cache (app/web/pagecache.py): how long a page rendered for everyone may
     # be served (seconds; at most 1, 0 turns the cache off), and how much each process keeps.
@@ -93,6 +129,15 @@ class Settings(BaseSettings):
                 raise ValueError("HROMADA_SECRET_KEY must be set in production")
             development = self.environment == "development"
             self.secret_key = DEV_SECRET if development else secrets.token_hex(32)
+        if not self.base_url:
+            host = os.environ.get("HOST") or "127.0.0.1"
+            host = "localhost" if host in ("0.0.0.0", "::") else host
+            host = f"[{host}]" if ":" in host else host
+            self.base_url = f"http://{host}:{os.environ.get('PORT') or 8000}"
+        self.base_url = self.base_url.rstrip("/")
+        names = [p.name for p in self.oidc_providers]
+        if len(set(names)) != len(names):
+            raise ValueError("HROMADA_OIDC_PROVIDERS: each provider needs a name of its own")
         return self
 
     @property

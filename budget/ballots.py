@@ -139,7 +139,8 @@ def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
     """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
     checked here (reads only); the write joins the group commit of ballots."""
     rules = rules_of(session, cycle)
-    permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age)
+    permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age,
+                           rules.vote_level)
     choices = _valid_ballot(session, cycle, rules, projects_in, points_in)
     return BALLOTS.submit(session, _Casting(cycle.id, user.id, tuple(sorted(choices.items())),
                                             clock.now()))
@@ -309,7 +310,7 @@ def _paper_voter(session: Session, cycle: BudgetCycle, rules: CycleRules, email:
             message = N_("No account has this e-mail address. Leave it empty and enter the "
                          "identity document instead.")
             raise InvalidInput(message, fields={"voter_email": message})
-        permissions.check_voter(session, voter, cycle, rules.minimum_age)
+        permissions.check_voter(session, voter, cycle, rules.minimum_age, rules.vote_level)
         return voter, None
     if len("".join(ch for ch in document if ch.isalnum())) >= 4:
         if birth_date is None:

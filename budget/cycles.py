@@ -71,6 +71,7 @@ class CycleRules:
     review_deadline: Period
     implementation_deadline: Period
     ballot_points: bool = True  # do the stored points carry meaning for the tally
+    vote_level: str = "resident"  # the level of assurance a voter needs
 
     @property
     def tally_vote_type(self) -> str:
@@ -95,7 +96,7 @@ def rules_of(session: Session, cycle: BudgetCycle) -> CycleRules:
         minimum_age=budget.minimum_age, project_cost_min=budget.project_cost_min,
         project_cost_max=budget.project_cost_max, review_deadline=budget.review_deadline,
         implementation_deadline=budget.implementation_deadline,
-        ballot_points=budget.voting_method == "cumulative")
+        ballot_points=budget.voting_method == "cumulative", vote_level=budget.vote_level)
 
 
 def _file_rules(cycle: BudgetCycle, budget: Any) -> CycleRules:
@@ -120,7 +121,7 @@ def _file_rules(cycle: BudgetCycle, budget: Any) -> CycleRules:
         project_cost_max=max(cycle.total_funds, 1),
         review_deadline=budget.review_deadline,
         implementation_deadline=budget.implementation_deadline,
-        ballot_points=bool((cycle.meta or {}).get("points")))
+        ballot_points=bool((cycle.meta or {}).get("points")), vote_level=budget.vote_level)
 
 
 # -- finding --------------------------------------------------------------------------------

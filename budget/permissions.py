@@ -20,6 +20,7 @@ from app import clock
 from app.communities import permissions as p
 from app.exceptions import Conflict, Forbidden
 from app.identity.models import User
+from app.rules.schema import AssuranceLevel
 from app.web.i18n import N_
 from budget.models import BudgetCycle, BudgetProject, CycleSource, Phase, ProjectStatus
 from budget.phases import phase_of, votes_visible
@@ -143,23 +144,23 @@ def check_edit(session: Session, user: User | None, cycle: BudgetCycle, project:
         raise Forbidden(N_("Only the author changes a project."))
 
 
-def voter_problem(session: Session, user: User | None, community_id: int, minimum_age: int
-                  ) -> str | None:
-    """Why this person may not vote (a msgid), or None when they may."""
-    if user is None:
-        return N_("Please log in to continue.")
-    if not p.is_verified_resident(session, user, community_id):
-        return N_("Only verified residents of the community vote.")
+def voter_problem(session: Session, user: User | None, community_id: int, minimum_age: int,
+                  level: str = AssuranceLevel.resident) -> str | None:
+    """Why this person may not vote (a msgid that says what is missing), or None when they
+    may: the level of assurance the rules ask for, and the age."""
+    problem = p.level_problem(session, user, community_id, level)
+    if problem is not None:
+        return problem
     if not p.meets_minimum_age(user, minimum_age):
         return TOO_YOUNG
     return None
 
 
-def check_voter(session: Session, user: User | None, cycle: BudgetCycle, minimum_age: int
-                ) -> None:
+def check_voter(session: Session, user: User | None, cycle: BudgetCycle, minimum_age: int,
+                level: str = AssuranceLevel.resident) -> None:
     """This person may vote in the cycle's community (whatever the phase): online, or on
     paper when an official names them by their account."""
-    problem = voter_problem(session, user, cycle.community_id, minimum_age)
+    problem = voter_problem(session, user, cycle.community_id, minimum_age, level)
     if problem is not None:
         raise Forbidden(problem, age=minimum_age)
 
@@ -172,12 +173,12 @@ def check_voter_age(birth_date: date, minimum_age: int) -> None:
 
 
 def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: Phase,
-               minimum_age: int) -> None:
+               minimum_age: int, level: str = AssuranceLevel.resident) -> None:
     _own_cycle(cycle)
     if phase != Phase.voting:
         raise Conflict(VOTING_CLOSED)
     p.logged_in(user)
-    check_voter(session, user, cycle, minimum_age)
+    check_voter(session, user, cycle, minimum_age, level)
 
 
 def check_follow(user: User | None) -> None:

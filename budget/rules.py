@@ -9,7 +9,15 @@ from typing import Literal
 from pydantic import model_validator
 
 from app.accountability.service import ObligationKind
-from app.rules.schema import Compared, DayUnit, ModuleRules, Period, rule
+from app.rules.schema import (
+    AssuranceLevel,
+    Compared,
+    DayUnit,
+    ModuleRules,
+    Period,
+    level_rule,
+    rule,
+)
 from app.web.i18n import N_
 
 REVIEW = ObligationKind("budget_review", N_("Review of participatory-budget projects"),
@@ -31,6 +39,8 @@ AGGREGATIONS = [("greedy", N_("greedy by votes")),
 class BudgetRules(ModuleRules):
     minimum_age: int = rule(16, N_("Minimum age to vote in the budget"), ge=0, le=120)
     voting_method: VotingMethod = rule("approval", N_("Voting method"), choices=METHODS)
+    vote_level: AssuranceLevel = level_rule(AssuranceLevel.resident,
+                                            N_("Who may vote in the budget"))
     max_choices: int = rule(5, N_("Most projects a voter may choose"), ge=1, le=100)
     max_choices_per_category: bool = False
     cumulative_points: int = rule(10, N_("Points each voter distributes (cumulative voting)"),

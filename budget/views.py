@@ -203,7 +203,8 @@ def cycle_page(request: Request, session: DbSession, user: OptionalUser, page: C
         "ballot": ballot, "my_choices": choices,
         "can_submit": allowed(permissions.check_submit, session, user, cycle, phase),
         "can_vote": phase == Phase.voting and permissions.voter_problem(
-            session, user, cycle.community_id, ctx["rules"].minimum_age) is None,
+            session, user, cycle.community_id, ctx["rules"].minimum_age,
+            ctx["rules"].vote_level) is None,
     })
     return render(request, "budget/cycle.html", ctx)
 
@@ -417,7 +418,8 @@ def _ballot_context(session, user, ctx: dict, check=None, choices=None) -> dict[
     ballot, mine = ballots.my_ballot(session, user, cycle)
     _choices_context(session, ctx, check, mine if choices is None else choices)
     ctx.update({"ballot": ballot, "saved": False, "voter_problem": permissions.voter_problem(
-        session, user, cycle.community_id, ctx["rules"].minimum_age)})
+        session, user, cycle.community_id, ctx["rules"].minimum_age,
+        ctx["rules"].vote_level)})
     return ctx
 
 

@@ -35,11 +35,11 @@ MODULE = Module(
     obligation_kinds=[REPORT],
     seed=seed,
     demo_rules={
-        "lviv": {"minimum_duration_days": 30,
+        "lviv": {"answer_level": "resident", "minimum_duration_days": 30,
                  "report_deadline": {"days": 14, "unit": "calendar"}},
-        "slavske": {"minimum_duration_days": 15,
+        "slavske": {"answer_level": "email", "minimum_duration_days": 15,
                     "report_deadline": {"days": 10, "unit": "working"}},
-        "bila-tserkva": {"minimum_duration_days": 21,
+        "bila-tserkva": {"answer_level": "register", "minimum_duration_days": 21,
                          "report_deadline": {"days": 30, "unit": "calendar"}},
     },
     scale=Scale(

@@ -19,6 +19,7 @@ from app.communities import permissions as p
 from app.communities.models import Authority
 from app.exceptions import Conflict, Forbidden, NotFound
 from app.identity.models import User
+from app.rules.schema import AssuranceLevel
 from app.web.i18n import N_
 from consultations import repository as repo
 from consultations.models import (
@@ -126,14 +127,19 @@ def check_edit(session: Session, user: User | None, c: Consultation, phase: Phas
 
 # -- contributions ------------------------------------------------------------------------
 
-def check_respond(session: Session, user: User | None, c: Consultation, phase: Phase
-                  ) -> None:
-    """Answer the questionnaire for oneself: a verified resident, while it is open."""
+def may_answer(session: Session, user: User | None, c: Consultation,
+               level: str = AssuranceLevel.resident) -> bool:
+    """Answer for oneself: the level of assurance the consultation's rules ask for."""
+    return p.has_level(session, user, c.community_id, level)
+
+
+def check_respond(session: Session, user: User | None, c: Consultation, phase: Phase,
+                  level: str = AssuranceLevel.resident) -> None:
+    """Answer the questionnaire for oneself, while it is open: the level of assurance the
+    rules ask for (by default a verified resident); the refusal says what is missing."""
     p.logged_in(user)
     _open_for_contributions(c, phase)
-    if not is_resident(session, user, c):
-        raise Forbidden(N_("Only verified residents of the community and registered "
-                           "organisations can answer."))
+    p.check_level(session, user, c.community_id, level)
 
 
 def check_respond_for(session: Session, user: User | None, c: Consultation, phase: Phase,

@@ -4,7 +4,15 @@ obligation those rules put on the authority: to publish the outcome report."""
 from __future__ import annotations
 
 from app.accountability.service import ObligationKind
-from app.rules.schema import Compared, DayUnit, ModuleRules, Period, rule
+from app.rules.schema import (
+    AssuranceLevel,
+    Compared,
+    DayUnit,
+    ModuleRules,
+    Period,
+    level_rule,
+    rule,
+)
 from app.web.i18n import N_
 
 REPORT = ObligationKind("consultation_report", N_("Consultation outcome report"),
@@ -16,6 +24,8 @@ class ConsultationRules(ModuleRules):
     report_deadline: Period = rule(Period(days=14, unit=DayUnit.calendar),
                                    N_("Days to publish the outcome report"),
                                    unit=N_("Report deadline counted in"))
+    answer_level: AssuranceLevel = level_rule(AssuranceLevel.resident,
+                                              N_("Who may answer a consultation"))
 
     compared = (
         Compared(N_("Consultation report due"), lambda r, _: r.report_deadline, numeric=False),

@@ -438,7 +438,8 @@ def _respond_context(session, user, c: Consultation, as_org: int | None,
     phase = ctx["phase"]
     orgs = [o for o in organisations.organisations_of(session, user)
             if permissions.owns_verified_organisation(user, o, c)]
-    resident = permissions.is_resident(session, user, c)
+    resident = permissions.may_answer(session, user, c,
+                                      reading.rules_of(session, c).answer_level)
     respondents = ([(None, user.display_name)] if resident else []) + [
         (o.id, o.name) for o in orgs]
     if as_org is None and not resident and orgs:

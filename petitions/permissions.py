@@ -97,9 +97,9 @@ def check_submit(session: Session, user: User | None, petition: Petition, now: d
 
 
 def _resident_of_age(session: Session, user: User, petition: Petition, rules: PetitionRules,
-                     not_resident: str) -> None:
-    if not p.is_verified_resident(session, user, petition.community_id):
-        raise Forbidden(not_resident)
+                     level: str) -> None:
+    """The level of assurance the rules ask for the act (saying what is missing), and age."""
+    p.check_level(session, user, petition.community_id, level)
     if not p.meets_minimum_age(user, rules.minimum_age):
         if user.birth_date is None:
             raise Forbidden(N_("Add your date of birth to your account first: the community's "
@@ -115,8 +115,7 @@ def check_sponsor(session: Session, user: User | None, petition: Petition, now: 
     user = p.logged_in(user)
     if is_author(user, petition):
         raise Forbidden(N_("The author cannot sponsor their own petition."))
-    _resident_of_age(session, user, petition, rules, N_(
-        "Only verified residents of this community can sponsor this petition."))
+    _resident_of_age(session, user, petition, rules, rules.sponsor_level)
 
 
 def check_moderate(session: Session, user: User | None, petition: Petition, now: datetime
@@ -151,8 +150,7 @@ def check_sign(session: Session, user: User | None, petition: Petition, now: dat
                rules: PetitionRules) -> None:
     _collecting(petition, now)
     user = p.logged_in(user)
-    _resident_of_age(session, user, petition, rules, N_(
-        "Only verified residents of this community can sign this petition."))
+    _resident_of_age(session, user, petition, rules, rules.sign_level)
 
 
 def check_withdraw(session: Session, user: User | None, petition: Petition, now: datetime

@@ -9,7 +9,16 @@ from decimal import Decimal
 from pydantic import model_validator
 
 from app.accountability.service import ObligationKind
-from app.rules.schema import Compared, DayUnit, KeyRules, ModuleRules, Period, rule
+from app.rules.schema import (
+    AssuranceLevel,
+    Compared,
+    DayUnit,
+    KeyRules,
+    ModuleRules,
+    Period,
+    level_rule,
+    rule,
+)
 from app.web.i18n import N_
 
 ANSWER = ObligationKind("petition_answer", N_("Petition answer"), "petitions")
@@ -30,6 +39,8 @@ class PetitionRules(ModuleRules):
     moderation_deadline: Period = rule(Period(days=3, unit=DayUnit.working),
                                        N_("Days to moderate a petition"),
                                        unit=N_("Moderation deadline counted in"))
+    sign_level: AssuranceLevel = level_rule(AssuranceLevel.resident, N_("Who may sign"))
+    sponsor_level: AssuranceLevel = level_rule(AssuranceLevel.resident, N_("Who may sponsor"))
     title_max: int = rule(200, ge=20, le=500)
     text_max: int = rule(10_000, ge=200, le=100_000)
 

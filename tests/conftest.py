@@ -20,6 +20,8 @@ os.environ.setdefault("HROMADA_SECRET_KEY", "test-secret-key")
 os.environ["HROMADA_MAIL_BACKEND"] = "file"
 os.environ["HROMADA_WORKER_IN_PROCESS"] = "false"
 os.environ["HROMADA_RATE_LIMITS_ENABLED"] = "false"
+# Staff act without a second factor unless a test asks for it (tests/app/identity does).
+os.environ["HROMADA_STAFF_SECOND_FACTOR"] = "false"
 os.environ.pop("HROMADA_REDIS_URL", None)
 
 import pytest

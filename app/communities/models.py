@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
@@ -19,6 +19,13 @@ class ResidencyStatus(StrEnum):
     claimed = "claimed"
     verified = "verified"
     rejected = "rejected"
+
+
+class Evidence(StrEnum):
+    """What a verified residency rests on."""
+
+    official = "official"  # an official checked the claim
+    register = "register"  # it matched the community's register of residents
 
 
 class StaffRole(StrEnum):
@@ -61,6 +68,9 @@ class Residency(SQLModel, table=True):
     decided_at: datetime | None = utc_field(nullable=True)
     decided_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
                                    ondelete="SET NULL")
+    evidence: str | None = Field(default=None, max_length=16)
+    register_id: int | None = fk("community_register.id", nullable=True, index=False,
+                                 ondelete="SET NULL")
 
 
 class Staff(SQLModel, table=True):
@@ -74,6 +84,36 @@ class Staff(SQLModel, table=True):
     community_id: int = fk("community.id", ondelete="CASCADE")
     authority_id: int | None = fk("community_authority.id", nullable=True, ondelete="CASCADE")
     role: str = Field(max_length=16)
+
+
+class Register(SQLModel, table=True):
+    """A version of a community's register of residents. The list itself is never kept: only
+    keyed hashes of its normalised entries (RegisterEntry)."""
+
+    __tablename__ = "community_register"
+    __table_args__ = (UniqueConstraint("community_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = fk("community.id", ondelete="CASCADE")
+    version: int
+    register_date: date
+    entries: int
+    uploaded_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                    ondelete="SET NULL")
+    uploaded_at: datetime = utc_field(default_now=True)
+
+
+class RegisterEntry(SQLModel, table=True):
+    """One resident of a register, as two keyed hashes: of full name, date of birth and
+    address (a residency claim), and of full name and date of birth (an identity from a
+    provider)."""
+
+    __tablename__ = "community_register_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    register_id: int = fk("community_register.id", ondelete="CASCADE")
+    claim_key: str = Field(max_length=64, index=True)
+    person_key: str = Field(max_length=64, index=True)
 
 
 class CommunityPublic(SQLModel):

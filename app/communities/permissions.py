@@ -8,6 +8,10 @@ load and authorise through dependencies built on the checks (e.g. `visible_petit
 inline; services call the check of their act before they write.
 
 A user's memberships are loaded once per request (cached in the request's session).
+
+Staff act in their role only after a second factor in this session (`staff_second_factor`, on by
+default): until then an official, moderator or administrator is, to every predicate, the
+resident they also are, and every page tells them what is missing (`staff_locked`).
 """
 
 from __future__ import annotations
@@ -20,9 +24,14 @@ from sqlmodel import Session
 
 from app import clock
 from app.communities import repository as repo
-from app.communities.models import ResidencyStatus, StaffRole
-from app.exceptions import DomainError, NotAuthenticated
+from app.communities.models import Evidence, ResidencyStatus, StaffRole
+from app.exceptions import DomainError, Forbidden, NotAuthenticated
+from app.identity import providers as identity_providers
+from app.identity import service as identity
 from app.identity.models import User
+from app.rules.schema import AssuranceLevel
+from app.settings import get_settings
+from app.web.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,26 @@ class Memberships:
     official_in: frozenset[int] = frozenset()  # community ids
     moderator_in: frozenset[int] = frozenset()
     birth_date: date | None = None
+    register_in: frozenset[int] = frozenset()  # verified by matching the register
     extra: dict = field(default_factory=dict)
+
+
+def acts_as_staff(user: User | None) -> bool:
+    """The person may act in a staff role now: they passed a second factor in this session
+    (or the deployment does not ask staff for one)."""
+    return user is not None and (not get_settings().staff_second_factor
+                                 or identity.second_factor_passed(user))
+
+
+def staff_locked(session: Session, user: User | None) -> bool:
+    """The person holds a staff role they cannot act in before a second factor."""
+    if user is None or acts_as_staff(user):
+        return False
+    if user.role == "admin":
+        return True
+    memberships(session, user)  # fills the request's cache with every role the person holds
+    held = session.info["memberships"][user.id]
+    return bool(held.official_in or held.moderator_in)
 
 
 def memberships(session: Session, user: User | None) -> Memberships:
@@ -41,11 +69,16 @@ def memberships(session: Session, user: User | None) -> Memberships:
         return Memberships()
     cache = session.info.setdefault("memberships", {})
     if user.id in cache:
-        return cache[user.id]
+        found = cache[user.id]
+        return found if acts_as_staff(user) else _without_staff(found)
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
-    for kind, what, community_id, authority_id in repo.memberships_of(session, user.id):
+    register = set()
+    for kind, what, community_id, authority_id, evidence in repo.memberships_of(session,
+                                                                                user.id):
         if kind == "residency":
             (verified if what == ResidencyStatus.verified else claimed).add(community_id)
+            if what == ResidencyStatus.verified and evidence == Evidence.register:
+                register.add(community_id)
         elif what == StaffRole.official:
             off_comm.add(community_id)
             if authority_id is not None:
@@ -53,9 +86,15 @@ def memberships(session: Session, user: User | None) -> Memberships:
         elif what == StaffRole.moderator:
             moder.add(community_id)
     result = Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
-                         frozenset(off_comm), frozenset(moder), user.birth_date)
+                         frozenset(off_comm), frozenset(moder), user.birth_date,
+                         register_in=frozenset(register))
     cache[user.id] = result
-    return result
+    return result if acts_as_staff(user) else _without_staff(result)
+
+
+def _without_staff(found: Memberships) -> Memberships:
+    return Memberships(found.verified_in, found.claimed_in, birth_date=found.birth_date,
+                       register_in=found.register_in, extra=found.extra)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -72,7 +111,7 @@ def logged_in(user: User | None) -> User:
 
 
 def is_admin(user: User | None) -> bool:
-    return user is not None and user.is_admin
+    return user is not None and user.is_admin and acts_as_staff(user)
 
 
 def is_observer(user: User | None) -> bool:
@@ -82,6 +121,54 @@ def is_observer(user: User | None) -> bool:
 def is_verified_resident(session: Session, user: User | None, community_id: int) -> bool:
     return (user is not None and user.email_verified
             and community_id in memberships(session, user).verified_in)
+
+
+CONFIRM_EMAIL = N_("Confirm your e-mail address first: open the link we sent you (your account "
+                   "page sends a new one).")
+CLAIM_RESIDENCY = N_("This needs a verified resident of the community: claim residency in it "
+                     "first (your account page).")
+CLAIM_WAITING = N_("This needs a verified resident of the community: your residency claim is "
+                   "waiting for an official's verification.")
+NEEDS_REGISTER = N_("The community's rules ask for residency matched to its register of "
+                    "residents: sign in through an identity provider, or claim residency "
+                    "again with your name, date of birth and address as the register has "
+                    "them.")
+NEEDS_PROVIDER = N_("The community's rules ask for your identity through an identity "
+                    "provider: sign in with it from the login page, or link it on your "
+                    "account page.")
+
+
+def level_problem(session: Session, user: User | None, community_id: int,
+                  level: AssuranceLevel | str) -> str | None:
+    """What the person lacks for an act at this level of assurance (a msgid that says what to
+    do), or None when they have it."""
+    if user is None:
+        return N_("Please log in to continue.")
+    if not user.email_verified:
+        return CONFIRM_EMAIL
+    if level == AssuranceLevel.email:
+        return None
+    held = memberships(session, user)
+    if community_id not in held.verified_in:
+        return CLAIM_WAITING if community_id in held.claimed_in else CLAIM_RESIDENCY
+    if level == AssuranceLevel.register and community_id not in held.register_in:
+        return NEEDS_REGISTER
+    if level == AssuranceLevel.provider and not identity_providers.identified(session, user):
+        return NEEDS_PROVIDER
+    return None
+
+
+def has_level(session: Session, user: User | None, community_id: int,
+              level: AssuranceLevel | str) -> bool:
+    return level_problem(session, user, community_id, level) is None
+
+
+def check_level(session: Session, user: User | None, community_id: int,
+                level: AssuranceLevel | str) -> None:
+    """Forbidden, saying what is missing, unless the person has this level of assurance."""
+    problem = level_problem(session, user, community_id, level)
+    if problem is not None:
+        raise Forbidden(problem)
 
 
 def meets_minimum_age(user: User | None, minimum_age: int) -> bool:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, bindparam, literal, null, union_all
+from sqlalchemy import Integer, String, bindparam, literal, null, union_all
 from sqlmodel import Session, select
 
-from app.communities.models import Authority, Community, Residency, ResidencyStatus, Staff
+from app.communities.models import (
+    Authority,
+    Community,
+    Register,
+    RegisterEntry,
+    Residency,
+    ResidencyStatus,
+    Staff,
+)
 from app.identity.models import User
 
 
@@ -54,9 +62,10 @@ def pending_residencies(session: Session, community_id: int) -> list[tuple[Resid
 
 
 def memberships_of(session: Session, user_id: int
-                   ) -> list[tuple[str, str, int, int | None]]:
+                   ) -> list[tuple[str, str, int, int | None, str | None]]:
     """Every residency and staff role of a person as plain rows, in one query:
-    ("residency", status, community id, None) and ("staff", role, community id, authority id).
+    ("residency", status, community id, None, evidence) and ("staff", role, community id,
+    authority id, None).
     It runs on nearly every request that acts: no entity is loaded, and the statement is built
     once."""
     return [tuple(row) for row in session.execute(_MEMBERSHIPS, {"user_id": user_id})]
@@ -64,9 +73,10 @@ def memberships_of(session: Session, user_id: int
 
 _MEMBERSHIPS = union_all(
     select(literal("residency"), Residency.status, Residency.community_id,
-           null().cast(Integer)).where(Residency.user_id == bindparam("user_id")),
-    select(literal("staff"), Staff.role, Staff.community_id, Staff.authority_id
-           ).where(Staff.user_id == bindparam("user_id")))
+           null().cast(Integer), Residency.evidence
+           ).where(Residency.user_id == bindparam("user_id")),
+    select(literal("staff"), Staff.role, Staff.community_id, Staff.authority_id,
+           null().cast(String)).where(Staff.user_id == bindparam("user_id")))
 
 
 def staff_of(session: Session, user_id: int) -> list[Staff]:
@@ -80,3 +90,22 @@ def staff_members(session: Session, community_id: int, role: str,
     if authority_id is not None:
         query = query.where(Staff.authority_id == authority_id)
     return list(session.exec(query.order_by(User.id)))
+
+
+def latest_register(session: Session, community_id: int) -> Register | None:
+    return session.exec(select(Register).where(Register.community_id == community_id)
+                        .order_by(Register.version.desc())).first()
+
+
+def register(session: Session, register_id: int) -> Register | None:
+    return session.get(Register, register_id)
+
+
+def register_has(session: Session, register_id: int, *, claim_key: str | None = None,
+                 person_key: str | None = None) -> bool:
+    query = select(RegisterEntry.id).where(RegisterEntry.register_id == register_id)
+    if claim_key is not None:
+        query = query.where(RegisterEntry.claim_key == claim_key)
+    if person_key is not None:
+        query = query.where(RegisterEntry.person_key == person_key)
+    return session.exec(query.limit(1)).first() is not None

@@ -8,18 +8,23 @@ from datetime import date
 from sqlmodel import Session
 
 from app import clock
-from app.communities import permissions
+from app.audit import service as audit
+from app.communities import permissions, registers
 from app.communities import repository as repo
 from app.communities.models import (
     Authority,
     AuthorityKind,
     Community,
+    Evidence,
+    Register,
     Residency,
     ResidencyStatus,
     Staff,
     StaffRole,
 )
 from app.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from app.identity import hashing
+from app.identity import providers as identity_providers
 from app.identity.models import User
 from app.web.i18n import N_
 
@@ -73,8 +78,12 @@ def add_authority(session: Session, community: Community, name: str,
 
 
 def claim_residency(session: Session, user: User, community: Community, address: str,
-                    birth_date: date | None) -> Residency:
+                    birth_date: date | None, full_name: str | None = None) -> Residency:
+    """A residency claim: verified at once when it matches the community's register of
+    residents (by full name, date of birth and address, or by the identity a provider vouched
+    for), else waiting for an official. The full name is used for the match only, not kept."""
     address = " ".join(address.split())
+    full_name = " ".join((full_name or "").split()) or user.display_name
     fields = {}
     if not 5 <= len(address) <= 300:
         fields["address"] = N_("Enter your address in the community (5 to 300 characters).")
@@ -95,8 +104,24 @@ def claim_residency(session: Session, user: User, community: Community, address:
     residency.address = address
     residency.claimed_at = clock.now()
     residency.decided_at = None
+    residency.decided_by_id = None
+    residency.evidence = None
+    residency.register_id = None
+    born = birth_date or user.birth_date
+    found = registers.match(session, community.id,
+                            claim=hashing.claim_key(full_name, born, address) if born else None,
+                            persons=identity_providers.register_keys(session, user))
+    if found is not None:
+        residency.status = ResidencyStatus.verified
+        residency.decided_at = clock.now()
+        residency.evidence = Evidence.register
+        residency.register_id = found.id
     session.add(residency)
     session.flush()
+    session.info.pop("memberships", None)
+    if found is not None:
+        audit.append(session, "residency.matched_register", "community", community.id,
+                     user.id, register_version=found.version)
     return residency
 
 
@@ -110,6 +135,7 @@ def decide_residency(session: Session, actor: User, residency_id: int, approve: 
     if residency.status != ResidencyStatus.claimed:
         raise Conflict(N_("This claim has already been decided."))
     residency.status = ResidencyStatus.verified if approve else ResidencyStatus.rejected
+    residency.evidence = Evidence.official if approve else None
     residency.decided_at = clock.now()
     residency.decided_by_id = actor.id
     session.add(residency)
@@ -118,11 +144,15 @@ def decide_residency(session: Session, actor: User, residency_id: int, approve: 
     return residency
 
 
-def set_verified_resident(session: Session, user: User, community: Community) -> Residency:
+def set_verified_resident(session: Session, user: User, community: Community,
+                          evidence: Evidence = Evidence.official,
+                          register: Register | None = None) -> Residency:
     """For operators and seeds: residency verified without a claim."""
     residency = repo.residency(session, user.id, community.id) or Residency(
         user_id=user.id, community_id=community.id, address="—")
     residency.status = ResidencyStatus.verified
+    residency.evidence = evidence
+    residency.register_id = register.id if register else None
     residency.decided_at = clock.now()
     session.add(residency)
     session.flush()

@@ -97,26 +97,36 @@ def register(session: Session, data: Registration, *, role: GlobalRole = GlobalR
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
-    """The user with these credentials; failures count towards a lockout of the account."""
-    settings = get_settings()
-    user = repo.user_by_canonical_email(session, canonical_email(email or ""))
+def check_not_locked(user: User) -> None:
+    """TooManyRequests while the account is locked after failed logins or second factors."""
     now = clock.now()
-    if user is None or user.erased_at is not None:
-        verify_password(password, dummy_hash())
-        raise NotAuthenticated(N_("Wrong e-mail address or password."))
     locked_until = clock.aware(user.locked_until)
     if locked_until and locked_until > now:
         raise TooManyRequests(N_("Too many failed logins. The account is locked for a while; "
                                  "please try again later."),
                               retry_after=int((locked_until - now).total_seconds()) + 1)
+
+
+def count_failure(session: Session, user: User) -> None:
+    """A failed password or second factor: enough of them lock the account for a while."""
+    settings = get_settings()
+    user.failed_logins += 1
+    if settings.rate_limits_enabled and user.failed_logins >= settings.rate_login_failures:
+        user.locked_until = clock.now() + timedelta(seconds=settings.rate_login_lockout_seconds)
+        user.failed_logins = 0
+    session.add(user)
+    session.flush()
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The user with these credentials; failures count towards a lockout of the account."""
+    user = repo.user_by_canonical_email(session, canonical_email(email or ""))
+    if user is None or user.erased_at is not None:
+        verify_password(password, dummy_hash())
+        raise NotAuthenticated(N_("Wrong e-mail address or password."))
+    check_not_locked(user)
     if not verify_password(password, user.password_hash):
-        user.failed_logins += 1
-        if settings.rate_limits_enabled and user.failed_logins >= settings.rate_login_failures:
-            user.locked_until = now + timedelta(seconds=settings.rate_login_lockout_seconds)
-            user.failed_logins = 0
-        session.add(user)
-        session.flush()
+        count_failure(session, user)
         raise NotAuthenticated(N_("Wrong e-mail address or password."))
     if user.failed_logins or user.locked_until:
         user.failed_logins = 0
@@ -129,14 +139,53 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(session: Session, user: User, previous_cookie: str | None = None) -> str:
-    """A fresh session for this login (the old one, if any, is gone): returns the cookie value."""
+def start_session(session: Session, user: User, previous_cookie: str | None = None, *,
+                  method: str = "password", second_factor: bool = False,
+                  user_agent: str = "") -> str:
+    """A fresh session for this login (the old one, if any, is gone): returns the cookie value.
+    `second_factor`: the person passed a second factor in this login."""
     if previous_cookie:
         repo.delete_session(session, _hash(previous_cookie))
     raw = secrets.token_urlsafe(32)
-    session.add(AuthSession(id=_hash(raw), user_id=user.id))
+    session.add(AuthSession(id=_hash(raw), user_id=user.id, method=method[:40],
+                            second_factor_at=clock.now() if second_factor else None,
+                            user_agent=" ".join(user_agent.split())[:200]))
     session.flush()
     return raw
+
+
+def session_handle(auth: AuthSession) -> str:
+    """A session's name in the list of sessions: not its key, not the cookie."""
+    return hashlib.sha256(f"handle:{auth.id}".encode()).hexdigest()[:16]
+
+
+def session_handle_of_cookie(raw: str) -> str:
+    return session_handle(AuthSession(id=_hash(raw), user_id=0))
+
+
+def sessions(session: Session, user: User) -> list[AuthSession]:
+    return repo.sessions_of(session, user.id)
+
+
+def revoke_session(session: Session, user: User, handle: str) -> None:
+    from app.audit import service as audit
+    from app.exceptions import NotFound
+
+    for auth in repo.sessions_of(session, user.id):
+        if secrets.compare_digest(session_handle(auth), handle or ""):
+            repo.delete_session(session, auth.id)
+            audit.append(session, "identity.session_revoked", "user", user.id, user.id)
+            return
+    raise NotFound(N_("No such session."))
+
+
+def end_all_sessions(session: Session, user: User, keep_cookie: str | None = None) -> None:
+    """Every session of the person ends (but the one kept, if any)."""
+    repo.delete_other_sessions(session, user.id, _hash(keep_cookie) if keep_cookie else None)
+
+
+def mark_second_factor(session: Session, raw_cookie: str) -> None:
+    repo.mark_second_factor(session, _hash(raw_cookie), clock.now())
 
 
 def end_session(session: Session, raw: str) -> None:
@@ -144,7 +193,8 @@ def end_session(session: Session, raw: str) -> None:
 
 
 def resolve_session(session: Session, raw: str) -> User | None:
-    """The user of a session cookie, or None when unknown, idle too long or too old."""
+    """The user of a session cookie, or None when unknown, idle too long or too old. The user
+    carries whether this session passed a second factor (`second_factor_passed`)."""
     settings = get_settings()
     found = repo.session_with_user(session, _hash(raw))
     if found is None:
@@ -164,7 +214,20 @@ def resolve_session(session: Session, raw: str) -> User | None:
                 repo.touch_session(writer, auth.id, now)
         else:
             repo.touch_session(session, auth.id, now)
+    set_second_factor_passed(user, auth.second_factor_at is not None)
     return user
+
+
+def set_second_factor_passed(user: User, passed: bool) -> None:
+    """Remember, on this request's copy of the person, whether they passed a second factor
+    (read by the staff predicates of app.communities.permissions)."""
+    object.__setattr__(user, "_second_factor_passed", passed)
+
+
+def second_factor_passed(user: User) -> bool:
+    """Whether this request's person passed a second factor; True for a person not reached
+    through a session or token (a command, a worker, a seed): they act as the operator."""
+    return getattr(user, "_second_factor_passed", True)
 
 
 def email_verification_token(user: User) -> str:
@@ -208,9 +271,12 @@ def tokens(session: Session, user: User) -> list[ApiToken]:
 
 
 def user_for_token(session: Session, raw: str) -> User | None:
+    """The holder of a token. A token stands for a second factor when its holder has one:
+    creating it asked for the code (POST /api/v1/tokens, or a session that passed it)."""
     user = repo.user_of_token(session, _hash(raw))
     if user is None or user.erased_at is not None:
         return None
+    set_second_factor_passed(user, user.totp_enabled_at is not None)
     return user
 
 

@@ -9,18 +9,21 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.exceptions import DomainError, InvalidInput
-from app.identity import service
+from app.identity import oidc, service
+from app.identity import second_factor as second_factor_service
 from app.notifications import service as notifications
 from app.settings import get_settings
 from app.web import pagecache
 from app.web.auth import SESSION_COOKIE, CurrentUser, OptionalUser
 from app.web.deps import DbSession, keep_on_error, make_router, writes
+from app.web.forms import rerender
 from app.web.i18n import LANGUAGES, N_, gettext
 from app.web.middleware import CSRF_COOKIE
 from app.web.ratelimit import limit
-from app.web.templating import render
+from app.web.templating import environment, render
 
 router = make_router()
+PENDING_COOKIE = "hromada_pending"
 
 
 def _safe_next(target: str | None) -> str:
@@ -105,9 +108,11 @@ def resend_verification(request: Request, session: DbSession, user: CurrentUser)
 
 
 @router.get("/login")
-def login_form(request: Request, user: OptionalUser, next: str = Query("/", max_length=500)):
+def login_form(request: Request, user: OptionalUser, next: str = Query("/", max_length=500),
+               reset: int = 0):
     return render(request, "identity/login.html", {"errors": {}, "next": _safe_next(next),
-                                                   "email": ""})
+                                                   "email": "", "reset": reset,
+                                                   "providers": oidc.providers()})
 
 
 @router.post("/login")
@@ -123,11 +128,50 @@ def login(request: Request, session: DbSession,
         # The failed-attempt counter must persist even though we answer with an error.
         keep_on_error(request)
         return render(request, "identity/login.html",
-                      {"errors": {"form": gettext(exc.message)}, "next": _safe_next(next),
-                       "email": email}, status_code=exc.status_code)
-    raw = service.start_session(session, user, request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse(_safe_next(next), status_code=303)
+                      {"errors": {"form": exc.text()}, "next": _safe_next(next),
+                       "email": email, "providers": oidc.providers()},
+                      status_code=exc.status_code)
+    return _signed_in(request, session, user, "password", _safe_next(next))
+
+
+def _signed_in(request: Request, session, user, method: str, target: str, *,
+               second_factor: bool = False) -> Response:
+    """The first factor passed: a session now, or the second factor's page first."""
+    if second_factor_service.enabled(user) and not second_factor:
+        response = RedirectResponse("/login/second-factor", status_code=303)
+        response.set_cookie(PENDING_COOKIE, second_factor_service.pending_token(
+            user, method, target), httponly=True, samesite="lax",
+            secure=get_settings().secure_cookies, path="/login",
+            max_age=second_factor_service.PENDING_MAX_AGE)
+        return response
+    raw = service.start_session(session, user, request.cookies.get(SESSION_COOKIE),
+                                method=method, second_factor=second_factor,
+                                user_agent=request.headers.get("user-agent", ""))
+    response = RedirectResponse(target, status_code=303)
     _set_session_cookie(response, raw)
+    return response
+
+
+@router.get("/login/second-factor")
+def second_factor_form(request: Request, session: DbSession):
+    second_factor_service.pending_user(session, request.cookies.get(PENDING_COOKIE))
+    return render(request, "identity/second_factor.html", {"errors": {}})
+
+
+@router.post("/login/second-factor")
+@pagecache.keeps_pages
+def second_factor(request: Request, session: DbSession,
+                  code: Annotated[str, Form(max_length=40)] = ""):
+    limit(request, "second_factor")
+    user, method, target = second_factor_service.pending_user(
+        session, request.cookies.get(PENDING_COOKIE))
+    try:
+        second_factor_service.verify(session, user, code)
+    except DomainError as exc:
+        keep_on_error(request)  # the failure counts towards the lockout
+        return rerender(request, "identity/second_factor.html", {}, exc)
+    response = _signed_in(request, session, user, method, target, second_factor=True)
+    response.delete_cookie(PENDING_COOKIE, path="/login")
     return response
 
 
@@ -142,48 +186,6 @@ def logout(request: Request, session: DbSession):
     return response
 
 
-@router.get("/account")
-def account(request: Request, session: DbSession, user: CurrentUser,
-            welcome: int = 0, sent: int = 0, token: str | None = None):
-    from app.communities import repository as communities_repo
-
-    residencies = communities_repo.residencies_of(session, user.id)
-    names = {c.id: c for c in communities_repo.communities(session)}
-    flash = None
-    if welcome:
-        flash = gettext("Welcome! We sent you a link to confirm your e-mail address.")
-    elif sent:
-        flash = gettext("We sent you a new confirmation link.")
-    return render(request, "identity/account.html", {
-        "residencies": [(r, names.get(r.community_id)) for r in residencies],
-        "communities": list(names.values()),
-        "tokens": service.tokens(session, user), "new_token": None, "flash": flash,
-        "errors": {}})
-
-
-@router.post("/account/tokens")
-def create_token(request: Request, session: DbSession, user: CurrentUser,
-                 name: Annotated[str, Form(max_length=200)] = ""):
-    try:
-        _, raw = service.create_token(session, user, name)
-    except InvalidInput as exc:
-        return render(request, "identity/account.html", {
-            "residencies": [], "communities": [], "tokens": service.tokens(session, user),
-            "new_token": None, "errors": exc.field_texts(), "flash": None},
-            status_code=422)
-    session.flush()
-    return render(request, "identity/account.html", {
-        "residencies": [], "communities": [], "tokens": service.tokens(session, user),
-        "new_token": raw, "errors": {},
-        "flash": gettext("Copy the token now: it is shown only once.")})
-
-
-@router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(session: DbSession, user: CurrentUser, token_id: int):
-    service.revoke_token(session, user, token_id)
-    return RedirectResponse("/account", status_code=303)
-
-
 @router.post("/account/language")
 def set_language(session: DbSession, user: CurrentUser,
                  language: Annotated[str, Form(max_length=5)] = "uk"):
@@ -193,3 +195,19 @@ def set_language(session: DbSession, user: CurrentUser,
     response = RedirectResponse(f"/account?lang={language}", status_code=303)
     return response
 
+
+
+from app.identity import account_views, oidc_views  # noqa: E402  their routes join this router
+
+
+def _second_factor_missing(request: Request, user) -> bool:
+    """For the layout: the person holds a staff role they cannot act in yet."""
+    from app.communities import permissions
+
+    session = request.state._state.get("db")
+    return session is not None and permissions.staff_locked(session, user)
+
+
+environment().globals["second_factor_missing"] = _second_factor_missing
+router.include_router(account_views.router)
+router.include_router(oidc_views.router)

@@ -51,6 +51,20 @@ def send_to(session: Session, user: User, key: str, render: Callable[[], tuple[s
                                "next_attempt_at": now})
 
 
+def send_to_address(session: Session, user: User, address: str, key: str,
+                    render: Callable[[], tuple[str, str]]) -> None:
+    """One message about a person's account to another of their addresses (a new address to
+    confirm, the old one told of the change)."""
+    if user.erased_at is not None:
+        return
+    subject, body = _in_language(_language_of(user), render)
+    now = clock.now()
+    repo.add_message(session, {"user_id": user.id, "to_email": address, "subject": subject,
+                               "body": body, "dedupe_key": f"{key}:{user.id}"[:200],
+                               "status": "pending", "attempts": 0, "created_at": now,
+                               "next_attempt_at": now})
+
+
 def notify_followers(session: Session, subject_type: str, subject_id: int, key: str,
                      render: Callable[[], tuple[str, str]],
                      exclude_user_id: int | None = None) -> int:

@@ -8,7 +8,15 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
 from app.communities.models import Community, Residency, Staff
-from app.identity.models import ApiToken, AuthSession, User
+from app.identity.models import (
+    ApiToken,
+    AuthSession,
+    OidcLogin,
+    OneTimeToken,
+    ProviderLink,
+    RecoveryCode,
+    User,
+)
 from app.notifications.models import Follow, Message
 from app.rules.models import RuleSetRow
 
@@ -53,9 +61,16 @@ def rules_authored(session: Session, user_id: int) -> list[RuleSetRow]:
 
 
 def delete_access(session: Session, user_id: int) -> None:
-    """Sessions, API tokens, staff roles and residencies: nothing left to log in or act with."""
-    for model in (AuthSession, ApiToken, Staff, Residency):
+    """Sessions, API tokens, links to identity providers, second-factor and one-time codes,
+    staff roles and residencies: nothing left to log in or act with."""
+    for model in (AuthSession, ApiToken, ProviderLink, RecoveryCode, OneTimeToken, OidcLogin,
+                  Staff, Residency):
         session.exec(delete(model).where(model.user_id == user_id))
+
+
+def provider_links(session: Session, user_id: int) -> list[ProviderLink]:
+    return list(session.exec(select(ProviderLink).where(ProviderLink.user_id == user_id)
+                             .order_by(ProviderLink.id)))
 
 
 def delete_notifications(session: Session, user_id: int) -> None:

@@ -58,11 +58,18 @@ def export(session: Session, user: User, modules: Iterable[Module] = ()) -> dict
             "email_verified_at": _iso(user.email_verified_at),
             "created_at": _iso(user.created_at), "erased_at": _iso(user.erased_at),
             "failed_logins": user.failed_logins, "locked_until": _iso(user.locked_until),
+            "two_factor_since": _iso(user.totp_enabled_at),
         },
+        # Only which providers and when: what they said is kept as keyed hashes, which are
+        # not the person's data in any readable form.
+        "identity_providers": [
+            {"provider": link.provider, "identifies": link.identifies,
+             "linked_at": _iso(link.created_at), "last_used_at": _iso(link.last_used_at)}
+            for link in repo.provider_links(session, user.id)],
         "residencies": [
             {"community": c.slug, "community_name": c.name, "status": r.status,
              "address": r.address, "claimed_at": _iso(r.claimed_at),
-             "decided_at": _iso(r.decided_at)}
+             "decided_at": _iso(r.decided_at), "evidence": r.evidence}
             for r, c in repo.residencies(session, user.id)],
         "staff_roles": [
             {"community": c.slug, "role": s.role, "authority_id": s.authority_id}
@@ -129,7 +136,8 @@ def erase_account(session: Session, user: User, modules: Iterable[Module] = ()) 
     repo.anonymise_user(session, user.id, email=placeholder, email_canonical=placeholder,
                         display_name=ERASED_NAME, password_hash=UNUSABLE_PASSWORD,
                         language=None, birth_date=None, email_verified_at=None,
-                        failed_logins=0, locked_until=None, erased_at=now)
+                        failed_logins=0, locked_until=None, erased_at=now,
+                        totp_secret=None, totp_enabled_at=None, totp_last_step=None)
     session.flush()
     session.refresh(user)
     session.info.pop("memberships", None)

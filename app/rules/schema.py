@@ -31,6 +31,28 @@ UNITS = [(DayUnit.working.value, N_("working days")),
          (DayUnit.calendar.value, N_("calendar days"))]
 
 
+class AssuranceLevel(StrEnum):
+    """How sure the community must be of who acts (a rule of each act: who may sign, vote...).
+
+    email: the e-mail address is confirmed; resident: a verified resident of the community (by
+    an official or by its register of residents); register: a resident matched to the
+    community's register; provider: a verified resident whose identity comes from an identity
+    provider (the state's integrated system). Every level includes a confirmed e-mail address.
+    """
+
+    email = "email"
+    resident = "resident"
+    register = "register"
+    provider = "provider"
+
+
+LEVELS = [(AssuranceLevel.email.value, N_("Anyone with a confirmed e-mail address")),
+          (AssuranceLevel.resident.value, N_("A verified resident")),
+          (AssuranceLevel.register.value, N_("A resident matched to the register of residents")),
+          (AssuranceLevel.provider.value,
+           N_("A verified resident identified through an identity provider"))]
+
+
 class Period(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -47,6 +69,12 @@ def rule(default: Any = ..., label: str | None = None, *, unit: str | None = Non
     shown = {"label": label, "unit": unit, "choices": choices}
     extra = {key: value for key, value in shown.items() if value is not None}
     return Field(default, json_schema_extra={"shown": extra} if extra else None, **constraints)
+
+
+def level_rule(default: AssuranceLevel, label: str) -> Any:
+    """A rule naming the level of assurance an act needs (checked by
+    app.communities.permissions.check_level)."""
+    return rule(default, label, choices=LEVELS)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ MESSAGES = {
     "login": N_("Too many login attempts from here. Please wait and try again."),
     "create": N_("You have created a lot in a short time. Please try again later."),
     "mail": N_("You have asked for many e-mails in a short time. Please try again later."),
+    "recovery": N_("Too many requests for links from here. Please try again later."),
+    "second_factor": N_("Too many codes from here. Please wait and try again."),
 }
 
 
@@ -62,6 +64,8 @@ ACTIONS: dict[str, Action] = {
     "login": Action(None, "rate_login_ip"),
     "create": Action("rate_create", "rate_create_ip"),
     "mail": Action("rate_mail", None),
+    "recovery": Action(None, "rate_recovery"),
+    "second_factor": Action(None, "rate_second_factor_ip"),
 }
 
 

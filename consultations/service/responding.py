@@ -169,7 +169,8 @@ def _respondent(session: Session, user: User | None, c: Consultation, ph: Phase,
                 ) -> tuple[str, str, ConsultationOrganisation | None]:
     """Who answers (its key, category and organisation), once allowed to."""
     if organisation_id is None:
-        permissions.check_respond(session, user, c, ph)
+        permissions.check_respond(session, user, c, ph,
+                                  reading.rules_of(session, c).answer_level)
         return respondent_key(user, None), Category.resident, None
     org = repo.organisation(session, organisation_id)
     permissions.check_respond_for(session, user, c, ph, org)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -80,6 +81,7 @@ class Server:
     database_url: str
     mail_dir: Path
     log: Path
+    provider: object = None  # the OpenID provider the site signs people in through
 
 
 @pytest.fixture(scope="session")
@@ -91,11 +93,19 @@ def server(tmp_path_factory) -> Server:
     upgrade(database_url)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    from tests.app.identity.providers import MockProvider
+
+    provider = MockProvider()  # a real OpenID provider in a process of its own
     env = {k: v for k, v in os.environ.items() if not k.startswith("HROMADA_")}
     env.update({
         "HROMADA_DATABASE_URL": database_url, "HROMADA_ENVIRONMENT": "test",
         "HROMADA_SECRET_KEY": "e2e-" + secrets.token_hex(16), "HROMADA_BASE_URL": url,
         "HROMADA_RATE_LIMITS_ENABLED": "false", "HROMADA_MAIL_BACKEND": "file",
+        "HROMADA_STAFF_SECOND_FACTOR": "false",
+        "HROMADA_OIDC_PROVIDERS": json.dumps([{
+            "name": "diia", "label": "ID.GOV.UA", "issuer": provider.issuer,
+            "client_id": "hromada-e2e", "client_secret": "e2e-secret", "identifies": True,
+            "claims": {"tax_id": "drfocode"}}]),
         "HROMADA_MAIL_DIR": str(tmp / "outbox"), "HROMADA_WORKER_IN_PROCESS": "true",
         "HROMADA_WORKER_INTERVAL_SECONDS": "0.2",
     })
@@ -121,8 +131,9 @@ def server(tmp_path_factory) -> Server:
                 pytest.fail(f"the server did not answer /healthz in 30 s:\n"
                             f"{log.read_text()[-3000:]}")
             time.sleep(0.1)
-        yield Server(url, database_url, tmp / "outbox", log)
+        yield Server(url, database_url, tmp / "outbox", log, provider)
     finally:
+        provider.stop()
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -258,7 +269,9 @@ class Seeder:
 
 @pytest.fixture(scope="session")
 def allow() -> helpers.AllowList:
-    return helpers.AllowList()
+    found = helpers.AllowList()
+    found.add("ID.GOV.UA")  # the name of the server's identity provider, as configured
+    return found
 
 
 @pytest.fixture(scope="session")

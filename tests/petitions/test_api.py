@@ -98,8 +98,9 @@ def test_errors_have_the_right_status_and_write_nothing(db, clock, client):
     assert client.post(url, json={}, headers={"Authorization": "Bearer nope"}).status_code == 401
     refused = client.post(url, json={}, headers=auth["outsider"])
     assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
-    assert refused.json()["message"] == ("Підписати цю петицію можуть лише верифіковані "
-                                         "мешканці цієї громади.")
+    assert refused.json()["message"] == ("Для цього потрібно бути верифікованим мешканцем "
+                                         "громади: спершу подайте заявку про проживання в ній "
+                                         "(сторінка облікового запису).")
     assert client.post(url, json={"public_name": "maybe"},
                        headers=auth["resident"]).status_code == 422
     assert client.post(url, json={}, headers=auth["resident"]).status_code == 201

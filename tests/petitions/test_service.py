@@ -306,9 +306,10 @@ def test_who_may_sign(db, clock, place):
     petition = make_petition(db, place, "open")
     with pytest.raises(NotAuthenticated):
         signing.sign(db, None, petition.id)
-    with pytest.raises(Forbidden, match="verified residents"):
+    with pytest.raises(Forbidden, match="verified resident of the community: claim"):
         signing.sign(db, make_resident(db, make_community(db)), petition.id)
-    with pytest.raises(Forbidden):
+    # A verified resident whose e-mail address is unconfirmed is told what is missing.
+    with pytest.raises(Forbidden, match="Confirm your e-mail address first"):
         signing.sign(db, make_resident(db, place, verified=False), petition.id)
     with pytest.raises(Forbidden):
         signing.sign(db, make_official(db, place), petition.id)  # staff, not a resident

@@ -128,10 +128,20 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/account/data", logged_in(200, ANON_GET), None),
     ("GET", "/account/erase", logged_in(200, ANON_GET), None),
     ("GET", "/account/erased", everyone(200), None),
+    ("GET", "/login/second-factor", everyone(ANON_GET), None),  # no password given first
+    ("GET", "/password-reset", everyone(200), None),
+    ("GET", "/password-reset/{token}", everyone(422), None),  # no such link
+    ("GET", "/login/oidc/{name}/callback", everyone(404), None),  # no provider configured
+    ("GET", "/login/oidc/{name}", everyone(404), None),
+    ("GET", "/account/providers/{name}", logged_in(404, ANON_GET), None),
+    ("GET", "/account/two-factor", logged_in(200, ANON_GET), None),
+    ("GET", "/account/email/confirm/{token}", logged_in(200, ANON_GET), None),
     ("GET", "/communities", everyone(200), None),
     ("GET", "/communities/{slug}", everyone(200), None),
     ("GET", "/communities/{slug}/residency", logged_in(200, ANON_GET), None),
     ("GET", "/communities/{slug}/residents",
+     only({"official": 200, "admin": 200}, 403, ANON_GET), None),
+    ("GET", "/communities/{slug}/register",
      only({"official": 200, "admin": 200}, 403, ANON_GET), None),
     ("GET", "/rules", everyone(200), None),
     ("GET", "/communities/{slug}/rules", everyone(200), None),
@@ -160,6 +170,18 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("POST", "/login", everyone(401), {"email": "nobody@example.org", "password": "wrong"}),
     ("POST", "/logout", everyone(303), {}),
     ("POST", "/account/verification", logged_in(303, ANON_POST), {}),
+    ("POST", "/login/second-factor", everyone(401), {"code": "123456"}),
+    ("POST", "/password-reset", everyone(200), {"email": "nobody@example.org"}),
+    ("POST", "/password-reset/{token}", everyone(422), {"password": "a-long-passphrase-9"}),
+    ("POST", "/account/password", logged_in(422, ANON_POST),
+     {"current_password": "not-my-password", "password": "a-long-passphrase-9"}),
+    ("POST", "/account/email", logged_in(422, ANON_POST),
+     {"email": "new-address@example.org", "email_password": "not-my-password"}),
+    ("POST", "/account/email/confirm/{token}", logged_in(422, ANON_POST), {}),
+    ("POST", "/account/sessions/{handle}/revoke", logged_in(404, ANON_POST), {}),
+    ("POST", "/account/two-factor", logged_in(422, ANON_POST),
+     {"secret": "JBSWY3DPEHPK3PXPJBSWY3DP", "code": "12"}),
+    ("POST", "/account/two-factor/disable", logged_in(409, ANON_POST), {"code": "123456"}),
     ("POST", "/account/tokens", logged_in(200, ANON_POST), {"name": "another"}),
     ("POST", "/account/tokens/{token_id}/revoke", only({"admin": 303}, 404, ANON_POST), {}),
     ("POST", "/account/language", logged_in(303, ANON_POST), {"language": "en"}),
@@ -170,6 +192,8 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("POST", "/residency/{residency_id}/decision",
      only({"official": 303, "admin": 303}, 403, ANON_POST), {"decision": "verify"}),
     ("POST", "/communities/{slug}/rules/edit", only({"admin": 303}, 403, ANON_POST), "rules"),
+    ("POST", "/communities/{slug}/register",  # no file: refused as invalid, for staff
+     only({"official": 422, "admin": 422}, 403, ANON_POST), {"register_date": "2026-01-01"}),
     # JSON API (Bearer tokens; no token is anonymous)
     ("GET", "/api/v1/me", logged_in(200, 401), None),
     ("GET", "/api/v1/me/data", logged_in(200, 401), None),
@@ -178,6 +202,9 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/api/v1/communities/{slug}/rules", everyone(200), None),
     ("GET", "/api/v1/communities/{slug}/rules/history", everyone(200), None),
     ("GET", "/api/v1/rules", everyone(200), None),
+    ("GET", "/api/v1/communities/{slug}/residency", logged_in(200, 401), None),
+    ("POST", "/api/v1/communities/{slug}/register",
+     only({"official": 422, "admin": 422}, 403, 401), {"register_date": "2026-01-01"}),
     ("GET", "/api/v1/obligations", everyone(200), None),
     ("GET", "/api/v1/audit/head", everyone(200), None),
     ("GET", "/api/v1/audit", everyone(200), None),
@@ -217,7 +244,9 @@ def test_kernel_route_answers_each_role_as_expected(client, db, method, path, ex
     setup = setup_world(db)
     url = fill_path(path, db, setup.world, {"token_id": setup.admin_token_id,
                                             "residency_id": setup.claim_id,
-                                            "dataset": "audit-log"})
+                                            "dataset": "audit-log",
+                                            "token": "no-such-link", "name": "nobody",
+                                            "handle": "0" * 16})
     got = {}
     for n, role in enumerate(ROLES):
         payload = body
