@@ -34,11 +34,11 @@ ToolFilter = Annotated[str | None, Query(
 def _scope(kind: str | None, tool: str | None) -> list[str] | None:
     """The kinds to export; an unknown kind or tool is refused, as the schema lists them."""
     choose = N_("Choose one of the offered options.")
-    if tool and tool not in stats.tools():
+    if tool is not None and tool not in stats.tools():
         raise InvalidInput(choose, fields={"tool": choose})
-    if kind and kind not in service.KINDS:
+    if kind is not None and kind not in service.KINDS:
         raise InvalidInput(choose, fields={"kind": choose})
-    return [kind] if kind else stats.kinds_of(tool)
+    return [kind] if kind is not None else stats.kinds_of(tool)
 
 
 def _filename(stem: str, community, extension: str) -> str:

@@ -256,3 +256,13 @@ def test_the_rules_apply_to_any_api_router():
     client = TestClient(app)
     assert client.post("/things/1").status_code == 409
     assert client.get("/plain").headers["etag"]
+
+
+@pytest.mark.parametrize("query", ["/api/v1/dashboard?tool=", "/api/v1/dashboard?tool=weather",
+                                   "/api/v1/open-data/obligations.json?kind=",
+                                   "/api/v1/open-data/obligations.csv?tool=",
+                                   "/api/v1/obligations?kind="])
+def test_a_value_outside_an_enumeration_is_refused_even_empty(client, query):
+    response = client.get(query)
+    assert response.status_code == 422
+    assert set(response.json()["fields"]) <= {"tool", "kind"} and response.json()["fields"]
