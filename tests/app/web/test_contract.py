@@ -266,3 +266,16 @@ def test_a_value_outside_an_enumeration_is_refused_even_empty(client, query):
     response = client.get(query)
     assert response.status_code == 422
     assert set(response.json()["fields"]) <= {"tool", "kind"} and response.json()["fields"]
+
+
+def test_every_route_of_the_api_is_on_a_contract_router(app):
+    from fastapi.routing import iter_route_contexts
+
+    from app.web.contract import ApiRoute
+
+    api = [context for context in iter_route_contexts(app.routes)
+           if getattr(context, "path", "").startswith("/api/v1/")]
+    assert len(api) >= 70
+    for context in api:
+        route = getattr(context, "original_route", context)
+        assert isinstance(route, ApiRoute), context.path
