@@ -105,3 +105,16 @@ class DatabaseBusy(DomainError):
     def __init__(self, message: str = N_("The service is busy. Please try again in a moment."),
                  **kw: Any):
         super().__init__(message, **kw)
+
+
+def raises(*errors: type[DomainError]):
+    """Declare the domain errors a dependency (or an endpoint) raises itself, beyond those its
+    route's shape implies: the API contract (app.web.contract) lists their statuses."""
+    def mark(function):
+        function.hromada_raises = (*getattr(function, "hromada_raises", ()), *errors)
+        return function
+    return mark
+
+
+def raises_of(function: Any) -> tuple[type[DomainError], ...]:
+    return getattr(function, "hromada_raises", ())

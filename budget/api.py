@@ -6,17 +6,19 @@ are null while voting is open. Exports (Pabulib, CSV) are published once voting 
 
 from __future__ import annotations
 
-from fastapi import Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import Query, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from app import clock
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
-from app.communities import service as communities
+from app.communities.dependencies import CommunityFilter
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
-from app.web.deps import DbSession, make_router, writes
-from app.web.ratelimit import limit
+from app.web.contract import CsvResponse, make_api_router
+from app.web.deps import DbSession, writes
+from app.web.paging import CountedPage, window
+from app.web.ratelimit import rate_limited
 from budget import ballot_check, ballots, cycles, exports, implementation, projects, review
 from budget import results as budget_results
 from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
@@ -28,7 +30,6 @@ from budget.models import (
     BudgetProject,
     CategoryPublic,
     CycleCreate,
-    CycleList,
     CyclePublic,
     CycleRulesPublic,
     CycleSummary,
@@ -47,9 +48,10 @@ from budget.models import (
 )
 from budget.pabulib import exchange
 from budget.phases import phase_of, votes_visible
-from budget.views import csv_response
 
-router = make_router(tags=["budget"])
+router = make_api_router(tags=["budget"])
+CyclePaging = window(default=50, maximum=500)
+Paging = window(default=100, maximum=500)
 
 
 def _summary(cycle: BudgetCycle) -> CycleSummary:
@@ -92,7 +94,7 @@ def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
                                          at=clock.aware(c.at))
                        for c in cycles.phase_changes(session, cycle)],
         review_due_at=state.due_at,
-        review_obligation_status=state.status.value if state.status else None)
+        review_obligation_status=state.status)
 
 
 def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic:
@@ -137,14 +139,13 @@ def _results_public(results: budget_results.Results) -> ResultsPublic:
 
 # -- cycles ---------------------------------------------------------------------------------
 
-@router.get("/budgets", response_model=CycleList)
-def list_cycles(session: DbSession, community: str | None = Query(None, max_length=64),
-                offset: int = Query(0, ge=0, le=10_000_000),
-                limit_: int = Query(50, ge=1, le=500, alias="limit")):
+@router.get("/budgets", response_model=CountedPage[CycleSummary])
+def list_cycles(request: Request, response: Response, session: DbSession,
+                place: CommunityFilter, paging: CyclePaging):
     """Budget cycles, newest voting first (optionally of one community)."""
-    community_id = communities.get_by_slug(session, community).id if community else None
-    rows, total = cycles.list_cycles(session, community_id, offset=offset, limit=limit_)
-    return CycleList(items=[_summary(c) for c, _ in rows], total=total)
+    rows, total = cycles.list_cycles(session, place.id if place else None,
+                                     offset=paging.offset, limit=paging.limit)
+    return paging.page(request, response, [_summary(c) for c, _ in rows], total=total)
 
 
 @router.post("/budgets", response_model=CyclePublic, status_code=201)
@@ -154,12 +155,12 @@ def create_cycle(body: CycleCreate, session: DbSession, user: ApiUser):
     return _cycle_public(session, cycle)
 
 
-@router.get("/budgets/{cycle_id}", response_model=CyclePublic)
+@router.get("/budgets/{cycle_id:id}", response_model=CyclePublic)
 def get_cycle(session: DbSession, cycle: VisibleCycle):
     return _cycle_public(session, cycle)
 
 
-@router.post("/budgets/{cycle_id}/dates", response_model=CyclePublic)
+@router.post("/budgets/{cycle_id:id}/dates", response_model=CyclePublic)
 def move_date(body: DateChange, session: DbSession, user: ApiUser, cycle: API.DatableCycle):
     """Move one future date of the cycle, with a public reason (recorded)."""
     cycles.move_date(session, user, cycle, body.field, body.value, body.reason)
@@ -168,30 +169,34 @@ def move_date(body: DateChange, session: DbSession, user: ApiUser, cycle: API.Da
 
 # -- projects -------------------------------------------------------------------------------
 
-@router.get("/budgets/{cycle_id}/projects", response_model=list[ProjectPublic])
-def list_projects(session: DbSession, cycle: VisibleCycle):
-    return [_project_public(cycle, p) for p in projects.list_projects(session, cycle)]
+@router.get("/budgets/{cycle_id:id}/projects", response_model=CountedPage[ProjectPublic])
+def list_projects(request: Request, response: Response, session: DbSession,
+                  cycle: VisibleCycle, paging: Paging):
+    """The cycle's projects."""
+    return paging.cut(request, response, [
+        _project_public(cycle, p) for p in projects.list_projects(session, cycle)])
 
 
-@router.post("/budgets/{cycle_id}/projects", response_model=ProjectPublic, status_code=201)
+@router.post("/budgets/{cycle_id:id}/projects", response_model=ProjectPublic, status_code=201)
+@rate_limited("create")
 def submit_project(request: Request, body: ProjectCreate, session: DbSession, user: ApiUser,
                    cycle: VisibleCycle):
-    limit(request, "create")
+    """Submit a project while submission is open (a verified resident of the community)."""
     return _project_public(cycle, projects.submit_project(session, user, cycle, body))
 
 
-@router.get("/budgets/{cycle_id}/projects/{project_id}", response_model=ProjectPublic)
+@router.get("/budgets/{cycle_id:id}/projects/{project_id:id}", response_model=ProjectPublic)
 def get_project(cycle: VisibleCycle, project: VisibleProject):
     return _project_public(cycle, project)
 
 
-@router.put("/budgets/{cycle_id}/projects/{project_id}", response_model=ProjectPublic)
+@router.put("/budgets/{cycle_id:id}/projects/{project_id:id}", response_model=ProjectPublic)
 def edit_project(body: ProjectUpdate, session: DbSession, user: ApiUser, cycle: VisibleCycle,
                  project: API.EditableProject):
     return _project_public(cycle, projects.edit_project(session, user, cycle, project, body))
 
 
-@router.post("/budgets/{cycle_id}/projects/{project_id}/review", response_model=ProjectPublic)
+@router.post("/budgets/{cycle_id:id}/projects/{project_id:id}/review", response_model=ProjectPublic)
 def review_project(body: ReviewCreate, session: DbSession, user: ApiUser,
                    cycle: API.ReviewableCycle, project: VisibleProject):
     """Mark a project feasible or not, with a public reason and a revised cost."""
@@ -203,13 +208,16 @@ def _update_public(update) -> UpdatePublic:
                         happened_on=update.happened_on, created_at=clock.aware(update.created_at))
 
 
-@router.get("/budgets/{cycle_id}/projects/{project_id}/updates",
-            response_model=list[UpdatePublic])
-def list_updates(session: DbSession, project: VisibleProject):
-    return [_update_public(u) for u in implementation.updates(session, project)]
+@router.get("/budgets/{cycle_id:id}/projects/{project_id:id}/updates",
+            response_model=CountedPage[UpdatePublic])
+def list_updates(request: Request, response: Response, session: DbSession,
+                 project: VisibleProject, paging: Paging):
+    """The project's implementation reports, oldest first."""
+    return paging.cut(request, response, [
+        _update_public(u) for u in implementation.updates(session, project)])
 
 
-@router.post("/budgets/{cycle_id}/projects/{project_id}/updates", response_model=UpdatePublic,
+@router.post("/budgets/{cycle_id:id}/projects/{project_id:id}/updates", response_model=UpdatePublic,
              status_code=201)
 def post_update(body: ProgressCreate, session: DbSession, user: ApiUser, cycle: VisibleCycle,
                 project: API.ReportableProject):
@@ -219,24 +227,24 @@ def post_update(body: ProgressCreate, session: DbSession, user: ApiUser, cycle: 
 
 # -- ballots --------------------------------------------------------------------------------
 
-@router.get("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
+@router.get("/budgets/{cycle_id:id}/ballot", response_model=BallotPublic)
 def my_ballot(session: DbSession, ballot: OwnBallot):
     """Your ballot in this cycle."""
     return _ballot_public(ballot, ballots.choices_of(session, ballot))
 
 
-@router.put("/budgets/{cycle_id}/ballot", response_model=BallotPublic)
+@router.put("/budgets/{cycle_id:id}/ballot", response_model=BallotPublic)
+@rate_limited("vote")
 @writes(False)  # the ballot itself goes through the group commit
 def cast_ballot(request: Request, body: BallotIn, session: DbSession, user: ApiUser,
                 cycle: VisibleCycle):
     """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`
     ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
-    limit(request, "vote")
     cast = ballots.cast_ballot(session, user, cycle, body.projects, body.points)
     return _ballot_public(cast, cast.choices, cast.receipt)
 
 
-@router.post("/budgets/{cycle_id}/ballot/check", response_model=BallotSummary)
+@router.post("/budgets/{cycle_id:id}/ballot/check", response_model=BallotSummary)
 @pagecache.keeps_pages
 def check_ballot(body: BallotIn, session: DbSession, user: OptionalApiUser, cycle: VisibleCycle):
     """Check a ballot without casting it: what it leaves of the funds, choices or points."""
@@ -251,7 +259,7 @@ def check_ballot(body: BallotIn, session: DbSession, user: OptionalApiUser, cycl
                     for t in check.categories])
 
 
-@router.post("/budgets/{cycle_id}/paper-ballots", response_model=BallotPublic, status_code=201)
+@router.post("/budgets/{cycle_id:id}/paper-ballots", response_model=BallotPublic, status_code=201)
 def record_paper_ballot(body: PaperBallotIn, session: DbSession, user: ApiUser,
                         cycle: API.PaperCycle):
     """Record a paper ballot from a service centre (officials). The voter is named by the
@@ -265,36 +273,39 @@ def record_paper_ballot(body: PaperBallotIn, session: DbSession, user: ApiUser,
 
 # -- results and exports --------------------------------------------------------------------
 
-@router.get("/budgets/{cycle_id}/results", response_model=ResultsPublic)
+@router.get("/budgets/{cycle_id:id}/results", response_model=ResultsPublic)
 def results(session: DbSession, cycle: ExportableCycle):
     """Published results, or the provisional count once voting has ended."""
     return _results_public(budget_results.results_for_display(session, cycle))
 
 
-@router.post("/budgets/{cycle_id}/results/publish", response_model=ResultsPublic)
+@router.post("/budgets/{cycle_id:id}/results/publish", response_model=ResultsPublic)
 def publish(session: DbSession, user: ApiUser, cycle: API.PublishableCycle):
     """Publish the results (officials, after voting ends): opens one implementation
     obligation per winner."""
     return _results_public(budget_results.publish_results(session, user, cycle))
 
 
-@router.get("/budgets/{cycle_id}/export.pb", response_model=str,
-            response_class=PlainTextResponse)
+@router.get("/budgets/{cycle_id:id}/export.pb", response_class=PlainTextResponse)
 def export_pabulib(session: DbSession, cycle: ExportableCycle,
                    category: int | None = Query(None, ge=1)):
     """The cycle in the Pabulib format, with anonymous votes (one category with ?category=)."""
     text = exchange.export_pabulib(session, cycle, category)
-    return Response(text, media_type="text/plain; charset=utf-8", headers={
+    return PlainTextResponse(text, headers={
         "Content-Disposition": f'attachment; filename="budget-{cycle.id}.pb"'})
 
 
-@router.get("/budgets/{cycle_id}/results.csv", response_model=str,
-            response_class=PlainTextResponse)
+def _csv(text: str, name: str) -> CsvResponse:
+    return CsvResponse(text, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/budgets/{cycle_id:id}/results.csv", response_class=CsvResponse)
 def export_results_csv(session: DbSession, cycle: ExportableCycle):
-    return csv_response(exports.results_csv(session, cycle), f"budget-{cycle.id}-results.csv")
+    """The count by project, as CSV, once voting has ended."""
+    return _csv(exports.results_csv(session, cycle), f"budget-{cycle.id}-results.csv")
 
 
-@router.get("/budgets/{cycle_id}/ballots.csv", response_model=str,
-            response_class=PlainTextResponse)
+@router.get("/budgets/{cycle_id:id}/ballots.csv", response_class=CsvResponse)
 def export_ballots_csv(session: DbSession, cycle: ExportableCycle):
-    return csv_response(exports.ballots_csv(session, cycle), f"budget-{cycle.id}-ballots.csv")
+    """Every ballot, anonymous, as CSV, once voting has ended."""
+    return _csv(exports.ballots_csv(session, cycle), f"budget-{cycle.id}-ballots.csv")

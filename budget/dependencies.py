@@ -23,7 +23,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.communities.models import Community
-from app.exceptions import NotFound
+from app.exceptions import Conflict, NotFound, raises
 from app.web.auth import ApiUser, CurrentUser
 from app.web.deps import DbSession
 from app.web.i18n import N_
@@ -53,6 +53,7 @@ def visible_project(cycle: VisibleCycle, project_id: int, session: DbSession) ->
 VisibleProject = Annotated[BudgetProject, Depends(visible_project)]
 
 
+@raises(Conflict)
 def exportable_cycle(cycle: VisibleCycle) -> BudgetCycle:
     """A cycle whose ballots and count are published (voting has ended)."""
     permissions.check_export(cycle)

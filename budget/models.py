@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.accountability.models import ObligationStatus
 from app.audit.models import ReceiptPublic
-from app.models import fk, utc_field
+from app.models import Id, Input, fk, utc_field
 from app.web.i18n import N_
 
 
@@ -94,8 +96,9 @@ IMPLEMENTATION_LABELS = {
 }
 
 # The dates an administrator may move, in their required order.
-DATE_FIELDS = ("submission_start", "submission_end", "review_end", "voting_start",
-               "voting_end", "results_at")
+DateField = Literal["submission_start", "submission_end", "review_end", "voting_start",
+                    "voting_end", "results_at"]
+DATE_FIELDS: tuple[str, ...] = get_args(DateField)
 DATE_LABELS = {
     "submission_start": N_("Submission opens"),
     "submission_end": N_("Submission closes"),
@@ -280,21 +283,21 @@ class BudgetImplementationUpdate(SQLModel, table=True):
 
 # -- input shapes (API bodies and parsed forms) ---------------------------------------------
 
-class CategoryIn(BaseModel):
+class CategoryIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     name: str = PField(min_length=1, max_length=120)
     funds: int = PField(ge=1, le=10**13)
 
 
-class CycleCreate(BaseModel):
+class CycleCreate(Input):
     """A new cycle. Dates are local calendar days: a phase starts at the beginning of its day
     in Kyiv time. With no categories the whole fund is one pool."""
 
     model_config = ConfigDict(extra="forbid")
 
-    community_id: int
-    authority_id: int | None = PField(None, description="Defaults to the community's council.")
+    community_id: Id
+    authority_id: Id | None = PField(None, description="Defaults to the community's council.")
     title: str = PField(min_length=5, max_length=200)
     description: str = PField("", max_length=20_000)
     total_funds: int = PField(ge=1, le=10**13)
@@ -307,18 +310,25 @@ class CycleCreate(BaseModel):
     categories: list[CategoryIn] = PField(default_factory=list, max_length=20)
 
 
-class DateChange(BaseModel):
+# How a cycle's voters vote: the rules' methods, and for an imported election its file's
+# `vote_type` (budget.pabulib.format.VOTE_TYPES).
+CycleVoteType = Literal["approval", "knapsack", "cumulative", "choose-1", "ordinal", "scoring"]
+AGGREGATION = ("The rule that selects the winners: greedy, greedy-no-skip, greedy-threshold or "
+               "equal-shares; for an imported election, the rule its file names.")
+
+
+class DateChange(Input):
     model_config = ConfigDict(extra="forbid")
 
-    field: str = PField(max_length=20)
+    field: DateField
     value: date
     reason: str = PField(max_length=500)
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
-    category_id: int
+    category_id: Id
     title: str = PField(min_length=5, max_length=300)
     description: str = PField(min_length=20, max_length=20_000)
     location: str = PField("", max_length=300)
@@ -329,7 +339,7 @@ class ProjectUpdate(ProjectCreate):
     pass
 
 
-class ReviewCreate(BaseModel):
+class ReviewCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     feasible: bool
@@ -337,13 +347,17 @@ class ReviewCreate(BaseModel):
     revised_cost: int | None = PField(None, ge=1, le=10**13)
 
 
-class BallotIn(BaseModel):
+# A project's points on a ballot: at most what cumulative voting can give (BudgetRules).
+Points = Annotated[int, PField(ge=0, le=1000)]
+
+
+class BallotIn(Input):
     """Project id -> points. For approval and knapsack every value is 1 (or use `projects`)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    projects: list[int] = PField(default_factory=list, max_length=1000)
-    points: dict[int, int] = PField(default_factory=dict, max_length=1000)
+    projects: list[Id] = PField(default_factory=list, max_length=1000)
+    points: dict[Id, Points] = PField(default_factory=dict, max_length=1000)
 
 
 class PaperBallotIn(BallotIn):
@@ -352,7 +366,7 @@ class PaperBallotIn(BallotIn):
     birth_date: date | None = None
 
 
-class ProgressCreate(BaseModel):
+class ProgressCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     status: ImplementationStatus
@@ -370,7 +384,7 @@ class CategoryPublic(BaseModel):
 
 
 class PhaseChangePublic(BaseModel):
-    field: str
+    field: DateField
     old: datetime
     new: datetime
     reason: str
@@ -384,7 +398,7 @@ class CycleSummary(BaseModel):
     total_funds: int
     currency: str
     phase: Phase
-    source: str
+    source: CycleSource
     submission_start: datetime
     submission_end: datetime
     review_end: datetime
@@ -396,8 +410,8 @@ class CycleSummary(BaseModel):
 
 
 class CycleRulesPublic(BaseModel):
-    voting_method: str
-    aggregation: str
+    voting_method: CycleVoteType
+    aggregation: str = PField(description=AGGREGATION)
     max_choices: int | None
     max_choices_per_category: bool
     cumulative_points: int | None
@@ -415,12 +429,7 @@ class CyclePublic(CycleSummary):
     categories: list[CategoryPublic]
     phase_changes: list[PhaseChangePublic]
     review_due_at: datetime | None
-    review_obligation_status: str | None
-
-
-class CycleList(BaseModel):
-    items: list[CycleSummary]
-    total: int
+    review_obligation_status: ObligationStatus | None
 
 
 HIDDEN_WHILE_VOTING = "Hidden (null) while voting is open."
@@ -441,14 +450,14 @@ class ProjectPublic(BaseModel):
     reviewed_at: datetime | None
     vote_count: int | None = PField(description=HIDDEN_WHILE_VOTING)
     score: int | None = PField(description=HIDDEN_WHILE_VOTING)
-    implementation_status: str | None
+    implementation_status: ImplementationStatus | None
     implementation_percent: int
     created_at: datetime
 
 
 class BallotPublic(BaseModel):
     cycle_id: int
-    source: str
+    source: BallotSource
     choices: dict[int, int]
     created_at: datetime
     updated_at: datetime
@@ -489,8 +498,8 @@ class ResultCategory(BaseModel):
 
 class ResultsPublic(BaseModel):
     cycle_id: int
-    aggregation: str
-    voting_method: str
+    aggregation: str = PField(description=AGGREGATION)
+    voting_method: CycleVoteType
     published: bool
     published_at: datetime | None
     ballot_count: int

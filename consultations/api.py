@@ -7,17 +7,20 @@ token only. Errors come back as {"error", "message", "fields"} with their HTTP s
 
 from __future__ import annotations
 
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 from pydantic import BaseModel
 
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
 from app.clock import aware
 from app.exceptions import NotFound
+from app.models import MAX_ID
 from app.web.auth import ApiUser, OptionalApiUser
-from app.web.deps import DbSession, make_router
+from app.web.contract import make_api_router
+from app.web.deps import DbSession
 from app.web.i18n import N_
-from app.web.ratelimit import limit
+from app.web.paging import CountedPage, window
+from app.web.ratelimit import rate_limited
 from consultations.dependencies import (
     ApiCallerConsultation,
     ApiEditableConsultation,
@@ -59,7 +62,9 @@ from consultations.service import discussion, drafting, organisations, outcome, 
 from consultations.service.discussion import CommentView
 from consultations.service.reading import QuestionView
 
-router = make_router(tags=["consultations"])
+router = make_api_router(tags=["consultations"])
+Paging = window(default=100, maximum=500)
+ListPaging = window(default=20, maximum=100)
 
 
 class Deleted(BaseModel):
@@ -147,14 +152,16 @@ def _report(session, c: Consultation) -> ReportPublic | None:
 
 # -- consultations ------------------------------------------------------------------------
 
-@router.get("/consultations", response_model=list[ConsultationPublic])
-def list_consultations(session: DbSession, user: OptionalApiUser,
-                       community_id: int | None = Query(None),
-                       phase: Phase | None = Query(None),
-                       page: int = Query(1, ge=1, le=10_000)):
-    items, _ = reading.listing(session, user, community_id=community_id,
-                           phase_filter=phase.value if phase else None, page=page)
-    return [_public(c) for c in items]
+@router.get("/consultations", response_model=CountedPage[ConsultationPublic])
+def list_consultations(request: Request, response: Response, session: DbSession,
+                       user: OptionalApiUser, paging: ListPaging,
+                       community_id: int | None = Query(None, ge=1, le=MAX_ID),
+                       phase: Phase | None = Query(None)):
+    """Published consultations, newest first, and the drafts of the caller's authorities."""
+    items, total = reading.listing(session, user, community_id=community_id,
+                                   phase_filter=phase.value if phase else None,
+                                   offset=paging.offset, per_page=paging.limit)
+    return paging.page(request, response, [_public(c) for c in items], total=total)
 
 
 @router.post("/consultations", response_model=ConsultationDetail, status_code=201)
@@ -164,9 +171,13 @@ def create_consultation(session: DbSession, user: ApiUser, data: ConsultationCre
 
 # Organisations come before /consultations/{id} so that their paths are not taken for ids.
 
-@router.get("/consultations/organisations/mine", response_model=list[OrganisationPublic])
-def my_organisations(session: DbSession, user: ApiUser):
-    return [_organisation(o) for o in organisations.organisations_of(session, user)]
+@router.get("/consultations/organisations/mine",
+            response_model=CountedPage[OrganisationPublic])
+def my_organisations(request: Request, response: Response, session: DbSession,
+                     user: ApiUser, paging: Paging):
+    """The organisations the caller registered."""
+    return paging.cut(request, response, [
+        _organisation(o) for o in organisations.organisations_of(session, user)])
 
 
 @router.post("/consultations/organisations", response_model=OrganisationPublic,
@@ -175,36 +186,39 @@ def register_organisation(session: DbSession, user: ApiUser, data: OrganisationI
     return _organisation(organisations.register_organisation(session, user, data))
 
 
-@router.post("/consultations/organisations/{organisation_id}/verify",
+@router.post("/consultations/organisations/{organisation_id:id}/verify",
              response_model=OrganisationPublic)
 def verify_organisation(session: DbSession, user: ApiUser, organisation_id: int):
     return _organisation(organisations.verify_organisation(session, user, organisation_id))
 
 
-@router.get("/consultations/{consultation_id}", response_model=ConsultationDetail)
+@router.get("/consultations/{consultation_id:id}", response_model=ConsultationDetail)
 def get_consultation(session: DbSession, c: ApiVisibleConsultation):
     return _detail(session, c)
 
 
-@router.patch("/consultations/{consultation_id}", response_model=ConsultationDetail)
+@router.patch("/consultations/{consultation_id:id}", response_model=ConsultationDetail)
 def update_consultation(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
                         data: ConsultationUpdate):
     return _detail(session, drafting.update(session, user, c, data))
 
 
-@router.post("/consultations/{consultation_id}/publish", response_model=ConsultationPublic)
+@router.post("/consultations/{consultation_id:id}/publish", response_model=ConsultationPublic)
 def publish_consultation(session: DbSession, user: ApiUser, c: ApiEditableConsultation):
     return _public(drafting.publish(session, user, c))
 
 
 # -- questions ----------------------------------------------------------------------------
 
-@router.get("/consultations/{consultation_id}/questions", response_model=list[QuestionPublic])
-def list_questions(session: DbSession, c: ApiVisibleConsultation):
-    return [_question(v) for v in reading.questions(session, c)]
+@router.get("/consultations/{consultation_id:id}/questions",
+            response_model=CountedPage[QuestionPublic])
+def list_questions(request: Request, response: Response, session: DbSession,
+                   c: ApiVisibleConsultation, paging: Paging):
+    """The questionnaire, in order."""
+    return paging.cut(request, response, [_question(v) for v in reading.questions(session, c)])
 
 
-@router.post("/consultations/{consultation_id}/questions", response_model=QuestionPublic,
+@router.post("/consultations/{consultation_id:id}/questions", response_model=QuestionPublic,
              status_code=201)
 def add_question(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
                  data: QuestionCreate):
@@ -212,7 +226,7 @@ def add_question(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
     return _question(reading.question_of(reading.questions(session, c), question.id))
 
 
-@router.delete("/consultations/{consultation_id}/questions/{question_id}",
+@router.delete("/consultations/{consultation_id:id}/questions/{question_id:id}",
                response_model=Deleted)
 def delete_question(session: DbSession, user: ApiUser, c: ApiEditableConsultation,
                     question_id: int):
@@ -222,22 +236,26 @@ def delete_question(session: DbSession, user: ApiUser, c: ApiEditableConsultatio
 
 # -- responses ----------------------------------------------------------------------------
 
-@router.post("/consultations/{consultation_id}/responses", response_model=ResponsePublic,
+@router.post("/consultations/{consultation_id:id}/responses", response_model=ResponsePublic,
              status_code=201)
+@rate_limited("vote")
 def submit_response(request: Request, session: DbSession, user: ApiUser,
                     c: ApiCallerConsultation, data: ResponseIn):
-    limit(request, "vote")
+    """Answer the questionnaire while the consultation is open."""
     done = responding.respond(session, user, c, data)
     return _response(session, c, done.response, done.receipt)
 
 
-@router.get("/consultations/{consultation_id}/responses/mine",
-            response_model=list[ResponsePublic])
-def my_responses(session: DbSession, user: ApiUser, c: ApiCallerConsultation):
-    return [_response(session, c, r) for r in responding.responses_of(session, user, c)]
+@router.get("/consultations/{consultation_id:id}/responses/mine",
+            response_model=CountedPage[ResponsePublic])
+def my_responses(request: Request, response: Response, session: DbSession, user: ApiUser,
+                 c: ApiCallerConsultation, paging: Paging):
+    """The caller's responses to the consultation (theirs, and their organisations')."""
+    return paging.cut(request, response, [
+        _response(session, c, r) for r in responding.responses_of(session, user, c)])
 
 
-@router.put("/consultations/{consultation_id}/responses/{response_id}",
+@router.put("/consultations/{consultation_id:id}/responses/{response_id:id}",
             response_model=ResponsePublic)
 def edit_response(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
                   response_id: int, data: ResponseEdit):
@@ -247,29 +265,34 @@ def edit_response(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
 
 # -- comments -----------------------------------------------------------------------------
 
-@router.get("/consultations/{consultation_id}/comments", response_model=list[CommentPublic])
-def list_comments(session: DbSession, user: OptionalApiUser, c: ApiVisibleConsultation,
-                  section_id: int | None = Query(None)):
+@router.get("/consultations/{consultation_id:id}/comments",
+            response_model=CountedPage[CommentPublic])
+def list_comments(request: Request, response: Response, session: DbSession,
+                  user: OptionalApiUser, c: ApiVisibleConsultation, paging: Paging,
+                  section_id: int | None = Query(None, ge=1, le=MAX_ID)):
+    """The comments (of one section with `section_id`), each thread in order: a comment, then
+    its replies."""
     threads = discussion.comment_threads(session, user, c, section_id=section_id)
     out: list[CommentPublic] = []
     for views in threads.values():
         for view in views:
             out.append(_comment(view))
             out.extend(_comment(reply) for reply in view.replies)
-    return out
+    return paging.cut(request, response, out)
 
 
-@router.post("/consultations/{consultation_id}/comments", response_model=CommentPublic,
+@router.post("/consultations/{consultation_id:id}/comments", response_model=CommentPublic,
              status_code=201)
+@rate_limited("create")
 def post_comment(request: Request, session: DbSession, user: ApiUser,
                  c: ApiCallerConsultation, data: CommentIn):
-    limit(request, "create")
+    """Comment on the text, or reply to a comment, while the consultation is open."""
     comment = discussion.add_comment(session, user, c, data)
     name = user.display_name if comment.publication == Publication.named else None
     return _comment(CommentView(comment, name, own=True))
 
 
-@router.post("/consultations/{consultation_id}/comments/{comment_id}/hide",
+@router.post("/consultations/{consultation_id:id}/comments/{comment_id:id}/hide",
              response_model=CommentPublic)
 def hide_comment(session: DbSession, user: ApiUser, c: ApiCallerConsultation, comment_id: int,
                  data: HideIn):
@@ -279,12 +302,12 @@ def hide_comment(session: DbSession, user: ApiUser, c: ApiCallerConsultation, co
 
 # -- results, report, rating --------------------------------------------------------------
 
-@router.get("/consultations/{consultation_id}/results", response_model=ResultsPublic)
+@router.get("/consultations/{consultation_id:id}/results", response_model=ResultsPublic)
 def get_results(session: DbSession, c: ApiVisibleConsultation):
     return reading.results(session, c)
 
 
-@router.get("/consultations/{consultation_id}/report", response_model=ReportPublic)
+@router.get("/consultations/{consultation_id:id}/report", response_model=ReportPublic)
 def get_report(session: DbSession, c: ApiVisibleConsultation):
     report = _report(session, c)
     if report is None:
@@ -292,7 +315,7 @@ def get_report(session: DbSession, c: ApiVisibleConsultation):
     return report
 
 
-@router.post("/consultations/{consultation_id}/report", response_model=ReportPublic,
+@router.post("/consultations/{consultation_id:id}/report", response_model=ReportPublic,
              status_code=201)
 def publish_report(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
                    data: ReportIn):
@@ -300,7 +323,7 @@ def publish_report(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
     return _report(session, c)
 
 
-@router.post("/consultations/{consultation_id}/rating", response_model=RatingSummary,
+@router.post("/consultations/{consultation_id:id}/rating", response_model=RatingSummary,
              status_code=201)
 def rate(session: DbSession, user: ApiUser, c: ApiCallerConsultation, data: RatingIn):
     outcome.rate(session, user, c, data.value)

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.audit.models import ReceiptPublic
-from app.models import fk, utc_field
+from app.models import Id, Input, fk, utc_field
 from app.web.i18n import N_
 from consultations.rules import REPORT
 
@@ -338,16 +338,16 @@ class ConsultationRating(SQLModel, table=True):
 
 # -- input shapes (forms and API) ---------------------------------------------------------
 
-class QuestionCreate(SQLModel):
+class QuestionCreate(SQLModel, Input):
     kind: QuestionKind
     prompt: str = Field(min_length=3, max_length=500)
     required: bool = True
     options: list[str] = Field(default_factory=list, max_length=30)
 
 
-class ConsultationCreate(SQLModel):
-    community_id: int
-    authority_id: int
+class ConsultationCreate(SQLModel, Input):
+    community_id: Id
+    authority_id: Id
     title: str = Field(min_length=5, max_length=200)
     summary: str = Field(min_length=10, max_length=2000)
     body: str = Field(min_length=10, max_length=200_000)
@@ -357,7 +357,7 @@ class ConsultationCreate(SQLModel):
     questions: list[QuestionCreate] = Field(default_factory=list, max_length=50)
 
 
-class ConsultationUpdate(SQLModel):
+class ConsultationUpdate(SQLModel, Input):
     title: str | None = Field(default=None, min_length=5, max_length=200)
     summary: str | None = Field(default=None, min_length=10, max_length=2000)
     body: str | None = Field(default=None, min_length=10, max_length=200_000)
@@ -366,58 +366,58 @@ class ConsultationUpdate(SQLModel):
     end_date: date | None = None
 
 
-class AnswerIn(SQLModel):
+class AnswerIn(SQLModel, Input):
     """One question's answer: option ids for choices, a value 1–5 for a scale, or text."""
 
-    question_id: int
-    option_ids: list[int] = Field(default_factory=list, max_length=30)
-    value: int | None = None
+    question_id: Id
+    option_ids: list[Id] = Field(default_factory=list, max_length=30)
+    value: int | None = Field(default=None, ge=SCALE[0], le=SCALE[-1])
     text: str | None = Field(default=None, max_length=5000)
 
 
-class ResponseIn(SQLModel):
-    organisation_id: int | None = None
+class ResponseIn(SQLModel, Input):
+    organisation_id: Id | None = None
     publication: Publication = Publication.named
     answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
 
 
-class ResponseEdit(SQLModel):
+class ResponseEdit(SQLModel, Input):
     publication: Publication | None = None
     answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
 
 
-class CommentIn(SQLModel):
-    section_id: int
-    parent_id: int | None = None
+class CommentIn(SQLModel, Input):
+    section_id: Id
+    parent_id: Id | None = None
     body: str = Field(min_length=2, max_length=4000)
     publication: Publication = Publication.named
 
 
-class HideIn(SQLModel):
+class HideIn(SQLModel, Input):
     reason: str = Field(min_length=5, max_length=500)
 
 
-class OrganisationIn(SQLModel):
-    community_id: int
+class OrganisationIn(SQLModel, Input):
+    community_id: Id
     name: str = Field(min_length=2, max_length=200)
     category: Category
     code: str = Field(min_length=2, max_length=20)
 
 
-class ReportItemIn(SQLModel):
-    section_id: int | None = None
-    question_id: int | None = None
+class ReportItemIn(SQLModel, Input):
+    section_id: Id | None = None
+    question_id: Id | None = None
     outcome: Outcome
     explanation: str = Field(min_length=3, max_length=3000)
 
 
-class ReportIn(SQLModel):
+class ReportIn(SQLModel, Input):
     summary: str = Field(min_length=10, max_length=5000)
     decision_url: str = Field(min_length=8, max_length=500)
     items: list[ReportItemIn] = Field(default_factory=list, max_length=200)
 
 
-class RatingIn(SQLModel):
+class RatingIn(SQLModel, Input):
     value: Rating
 
 

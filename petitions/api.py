@@ -12,29 +12,32 @@ import io
 from datetime import date
 from typing import Literal
 
-from fastapi import Query, Request
-from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from fastapi import Query, Request, Response
+from pydantic import ConfigDict
 from pydantic import Field as PField
 
 from app import clock
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
+from app.communities.dependencies import CommunityFilter
+from app.models import Input
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
-from app.web.deps import DbSession, make_router, writes
-from app.web.ratelimit import limit
+from app.web.contract import CsvResponse, make_api_router
+from app.web.deps import DbSession, writes
+from app.web.paging import CountedPage, window
+from app.web.ratelimit import rate_limited
 from petitions.dependencies import ApiPetition
 from petitions.models import (
     SORT_LABELS,
     AnswerCreate,
     Category,
     ExportRow,
+    ListedStatus,
     Petition,
     PetitionCreate,
-    PetitionPage,
     PetitionPublic,
-    PublicStatus,
+    PetitionSummary,
     RatingCreate,
     RatingsPublic,
     RejectionCreate,
@@ -47,21 +50,19 @@ from petitions.models import (
 )
 from petitions.service import drafting, outcome, reading, signing
 
-router = make_router(tags=["petitions"])
+router = make_api_router(tags=["petitions"])
+Paging = window(default=20, maximum=100)
+ExportPaging = window(default=1000, maximum=1000)
 
 
-class PaperSignatureCreate(BaseModel):
+class PaperSignatureCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = PField(max_length=300)
+    full_name: str = PField(min_length=3, max_length=200)
     birth_date: date
-    address: str = PField(max_length=500)
+    address: str = PField(min_length=5, max_length=300)
     email: str = PField("", max_length=254,
                         description="The signer's account e-mail, when they have one.")
-
-
-class CsvResponse(Response):
-    media_type = "text/csv; charset=utf-8"
 
 
 def _public(session, user, petition_id: int) -> PetitionPublic:
@@ -75,33 +76,32 @@ def _signatures(petition: Petition, receipt: audit.Receipt | None = None) -> Sig
                            receipt=ReceiptPublic.of(receipt) if receipt else None)
 
 
-@router.get("/petitions", response_model=PetitionPage)
-def list_petitions(session: DbSession, community: str | None = Query(None, max_length=64),
-                   status: PublicStatus | None = None, category: Category | None = None,
+@router.get("/petitions", response_model=CountedPage[PetitionSummary])
+def list_petitions(request: Request, response: Response, session: DbSession,
+                   place: CommunityFilter, paging: Paging,
+                   status: ListedStatus | None = None, category: Category | None = None,
                    q: str | None = Query(None, max_length=200),
-                   sort: Literal[tuple(SORT_LABELS)] = "newest",
-                   page: int = Query(1, ge=1, le=100_000),
-                   size: int = Query(20, ge=1, le=100)):
-    """Published petitions. `status` is one of open, awaiting_answer, overdue, answered,
-    closed, rejected; `q` searches title and text."""
-    result = reading.listing(session, community=community, status=status,
-                             category=category, q=q, sort=sort, page=page, size=size)
-    return PetitionPage(items=[reading.to_summary(p, result.now) for p, _, _ in result.rows],
-                        total=result.total, page=result.page, pages=result.pages)
+                   sort: Literal[tuple(SORT_LABELS)] = "newest"):
+    """Published petitions; `q` searches title and text."""
+    result = reading.listing(session, community=place.slug if place else None, status=status,
+                             category=category, q=q, sort=sort, offset=paging.offset,
+                             size=paging.limit)
+    return paging.page(request, response,
+                       [reading.to_summary(p, result.now) for p, _, _ in result.rows],
+                       total=result.total)
 
 
 @router.post("/petitions", response_model=PetitionPublic, status_code=201)
+@rate_limited("create")
 def create_petition(request: Request, body: PetitionCreate, session: DbSession,
                     user: ApiUser):
     """Draft a petition (a verified resident of the community); submitted unless
     `submit` is false."""
-    limit(request, "create")
     petition = drafting.create(session, user, body)
     return _public(session, user, petition.id)
 
 
-@router.get("/petitions/export.csv", response_model=str, response_class=CsvResponse,
-            responses={200: {"content": {"text/csv": {}}}})
+@router.get("/petitions/export.csv", response_class=CsvResponse)
 def export_csv(session: DbSession):
     """Every published petition and its outcome, without personal data (open data)."""
     buffer = io.StringIO()
@@ -115,26 +115,27 @@ def export_csv(session: DbSession):
         "Content-Disposition": 'attachment; filename="petitions.csv"'})
 
 
-@router.get("/petitions/export.json", response_model=list[ExportRow])
-def export_json(session: DbSession):
+@router.get("/petitions/export.json", response_model=CountedPage[ExportRow])
+def export_json(request: Request, response: Response, session: DbSession,
+                paging: ExportPaging):
     """The same export as JSON."""
-    return list(reading.export(session))
+    return paging.cut(request, response, list(reading.export(session)))
 
 
-@router.get("/petitions/{petition_id}", response_model=PetitionPublic)
+@router.get("/petitions/{petition_id:id}", response_model=PetitionPublic)
 def get_petition(petition_id: int, session: DbSession, user: OptionalApiUser):
     """Status, signature count, threshold, deadlines, answer and substance ratings."""
     return _public(session, user, petition_id)
 
 
-@router.post("/petitions/{petition_id}/submit", response_model=PetitionPublic)
+@router.post("/petitions/{petition_id:id}/submit", response_model=PetitionPublic)
 def submit(petition_id: int, session: DbSession, user: ApiUser):
     """Submit a draft (its author): to sponsoring or straight to moderation, per the rules."""
     drafting.submit(session, user, petition_id)
     return _public(session, user, petition_id)
 
 
-@router.post("/petitions/{petition_id}/sponsors", response_model=SponsorResult,
+@router.post("/petitions/{petition_id:id}/sponsors", response_model=SponsorResult,
              status_code=201)
 def sponsor(petition_id: int, session: DbSession, user: ApiUser):
     """Sponsor a petition that looks for sponsors (a verified resident, not the author)."""
@@ -144,27 +145,27 @@ def sponsor(petition_id: int, session: DbSession, user: ApiUser):
                          status=public_status(petition, clock.now()))
 
 
-@router.post("/petitions/{petition_id}/publish", response_model=PetitionPublic)
+@router.post("/petitions/{petition_id:id}/publish", response_model=PetitionPublic)
 def publish(petition_id: int, session: DbSession, user: ApiUser):
     """Publish a petition in moderation (a moderator of its community)."""
     drafting.publish(session, user, petition_id)
     return _public(session, user, petition_id)
 
 
-@router.post("/petitions/{petition_id}/reject", response_model=PetitionPublic)
+@router.post("/petitions/{petition_id:id}/reject", response_model=PetitionPublic)
 def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: ApiUser):
     """Reject a petition in moderation with a coded reason and an explanation."""
     drafting.reject(session, user, petition_id, body.reason, body.explanation)
     return _public(session, user, petition_id)
 
 
-@router.post("/petitions/{petition_id}/signatures", response_model=SignatureResult,
+@router.post("/petitions/{petition_id:id}/signatures", response_model=SignatureResult,
              status_code=201)
+@rate_limited("sign")
 @writes(False)  # the signature itself goes through the group commit
 def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiUser,
          petition: ApiPetition):
     """Sign (a verified resident of the community of the minimum age; once)."""
-    limit(request, "sign")
     # Held here (loaded by the dependency), the petition stays in the session's identity map
     # (a weak one): signing and the answer read it once.
     signed = signing.sign(session, user, petition.id, body.public_name)
@@ -173,7 +174,7 @@ def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiU
     return _signatures(petition, signed.receipt)
 
 
-@router.delete("/petitions/{petition_id}/signatures/me", response_model=SignatureResult)
+@router.delete("/petitions/{petition_id:id}/signatures/me", response_model=SignatureResult)
 @pagecache.keeps_pages
 def withdraw(session: DbSession, user: ApiUser, petition: ApiPetition):
     """Withdraw my signature while the petition collects signatures."""
@@ -181,7 +182,7 @@ def withdraw(session: DbSession, user: ApiUser, petition: ApiPetition):
     return _signatures(petition)
 
 
-@router.post("/petitions/{petition_id}/paper-signatures", response_model=SignatureResult,
+@router.post("/petitions/{petition_id:id}/paper-signatures", response_model=SignatureResult,
              status_code=201)
 def record_paper(body: PaperSignatureCreate, session: DbSession, user: ApiUser,
                  petition: ApiPetition):
@@ -192,7 +193,7 @@ def record_paper(body: PaperSignatureCreate, session: DbSession, user: ApiUser,
     return _signatures(petition)
 
 
-@router.post("/petitions/{petition_id}/answer", response_model=PetitionPublic,
+@router.post("/petitions/{petition_id:id}/answer", response_model=PetitionPublic,
              status_code=201)
 def answer(petition_id: int, body: AnswerCreate, session: DbSession, user: ApiUser):
     """Answer (an official of the addressed authority): closes the obligation."""
@@ -200,7 +201,7 @@ def answer(petition_id: int, body: AnswerCreate, session: DbSession, user: ApiUs
     return _public(session, user, petition_id)
 
 
-@router.post("/petitions/{petition_id}/rating", response_model=RatingsPublic,
+@router.post("/petitions/{petition_id:id}/rating", response_model=RatingsPublic,
              status_code=201)
 def rate(petition_id: int, body: RatingCreate, session: DbSession, user: ApiUser):
     """Rate once whether the answer addressed the substance (signers only)."""
@@ -209,7 +210,7 @@ def rate(petition_id: int, body: RatingCreate, session: DbSession, user: ApiUser
                          total=o.rating_yes + o.rating_partly + o.rating_no)
 
 
-@router.post("/petitions/{petition_id}/updates", response_model=UpdatePublic,
+@router.post("/petitions/{petition_id:id}/updates", response_model=UpdatePublic,
              status_code=201)
 def post_update(petition_id: int, body: UpdateCreate, session: DbSession, user: ApiUser):
     """Report on the implementation of a (partly) supported petition."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -18,8 +19,9 @@ from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app import clock
+from app.accountability.models import ObligationStatus
 from app.audit.models import ReceiptPublic
-from app.models import fk, utc_field
+from app.models import Id, Input, fk, utc_field
 from app.web.i18n import N_
 from petitions.rules import ANSWER
 
@@ -58,6 +60,7 @@ class PublicStatus(StrEnum):
 # are not listed.
 LISTED_STATUSES = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStatus.overdue,
                    PublicStatus.answered, PublicStatus.closed, PublicStatus.rejected)
+ListedStatus = Literal[tuple(s.value for s in LISTED_STATUSES)]  # the API's list filter
 # The stored statuses behind them (overdue is derived from awaiting_answer).
 LISTED = tuple(PetitionStatus(s) for s in LISTED_STATUSES if s in PetitionStatus.__members__)
 
@@ -303,33 +306,33 @@ class PetitionImplementationUpdate(SQLModel, table=True):
 
 # -- API shapes ---------------------------------------------------------------------------
 
-class PetitionCreate(BaseModel):
+class PetitionCreate(Input):
     """A new petition. Length limits are the community's rules, checked by the service."""
 
     model_config = ConfigDict(extra="forbid")
 
-    community_id: int
-    authority_id: int
+    community_id: Id
+    authority_id: Id
     title: str = PField(max_length=2000)
     text: str = PField(max_length=200_000)
     category: Category
     submit: bool = PField(True, description="Submit at once (false: keep as a draft).")
 
 
-class SignatureCreate(BaseModel):
+class SignatureCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     public_name: bool = PField(False, description="Show my name in the public signer list.")
 
 
-class RejectionCreate(BaseModel):
+class RejectionCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     reason: RejectionReason
     explanation: str = PField(max_length=5000)
 
 
-class AnswerCreate(BaseModel):
+class AnswerCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     decision: Decision
@@ -339,13 +342,13 @@ class AnswerCreate(BaseModel):
     forwarded_to: str | None = PField(None, max_length=300)
 
 
-class RatingCreate(BaseModel):
+class RatingCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     value: Rating
 
 
-class UpdateCreate(BaseModel):
+class UpdateCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     status: UpdateStatus
@@ -412,18 +415,11 @@ class PetitionPublic(PetitionSummary):
     threshold_reached_at: datetime | None
     closed_at: datetime | None
     days_left: int | None
-    obligation_status: str | None
+    obligation_status: ObligationStatus | None
     answer: AnswerPublic | None
     ratings: RatingsPublic | None
     rejection: RejectionPublic | None
     updates: list[UpdatePublic]
-
-
-class PetitionPage(BaseModel):
-    items: list[PetitionSummary]
-    total: int
-    page: int
-    pages: int
 
 
 class SignatureResult(BaseModel):

@@ -6,29 +6,39 @@ accountability views, which import this).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from app import clock
-from app.accountability import export, stats
+from app.accountability import export, service, stats
 from app.api import api_router
-from app.communities import service as communities
+from app.communities.dependencies import CommunityFilter
 from app.exceptions import InvalidInput
-from app.web.deps import DbSession, make_router
+from app.models import one_of
+from app.web.contract import CsvResponse, make_api_router
+from app.web.deps import DbSession
 from app.web.i18n import N_
 
-router = make_router()
+router = make_api_router()
+
+KindFilter = Annotated[str | None, Query(
+    max_length=40, json_schema_extra=one_of(service.kind_codes),
+    description="An obligation kind: only obligations of this kind.")]
+ToolFilter = Annotated[str | None, Query(
+    max_length=20, json_schema_extra=one_of(lambda: stats.tools()),
+    description="A tool: only obligations of its kinds.")]
 
 
-def _scope(session, community: str | None, kind: str | None, tool: str | None):
-    if tool and tool not in stats.tools():
-        raise InvalidInput(N_("Choose one of the offered options."),
-                           fields={"tool": N_("Choose one of the offered options.")})
-    place = communities.get_by_slug(session, community) if community else None
-    kinds = [kind] if kind else stats.kinds_of(tool)
-    return place, kinds
+def _scope(kind: str | None, tool: str | None) -> list[str] | None:
+    """The kinds to export; an unknown kind or tool is refused, as the schema lists them."""
+    choose = N_("Choose one of the offered options.")
+    if tool is not None and tool not in stats.tools():
+        raise InvalidInput(choose, fields={"tool": choose})
+    if kind is not None and kind not in service.KINDS:
+        raise InvalidInput(choose, fields={"kind": choose})
+    return [kind] if kind is not None else stats.kinds_of(tool)
 
 
 def _filename(stem: str, community, extension: str) -> str:
@@ -36,28 +46,25 @@ def _filename(stem: str, community, extension: str) -> str:
     return f"{stem}-{community.slug + '-' if community else ''}{day}.{extension}"
 
 
-@router.get("/open-data/obligations.csv", tags=["open data"],
-            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def obligations_csv(session: DbSession, community: str | None = Query(None, max_length=64),
-                    kind: str | None = Query(None, max_length=40),
-                    tool: str | None = Query(None, max_length=20)):
+@router.get("/open-data/obligations.csv", tags=["open data"], response_class=CsvResponse)
+def obligations_csv(session: DbSession, place: CommunityFilter,
+                    kind: KindFilter = None, tool: ToolFilter = None):
     """Every obligation (or one community's, kind's or tool's) as CSV, UTF-8, one header row.
 
     The columns and their meaning are documented at /open-data/dictionary."""
-    place, kinds = _scope(session, community, kind, tool)
+    kinds = _scope(kind, tool)
     body = export.to_csv(export.rows(session, community_id=place.id if place else None,
                                      kinds=kinds))
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
+    return CsvResponse(body, headers={
         "Content-Disposition": f'attachment; filename="{_filename("obligations", place, "csv")}"',
         "X-Generated-At": clock.now().isoformat()})
 
 
 @router.get("/open-data/obligations.json", tags=["open data"], response_model=dict[str, Any])
-def obligations_json(session: DbSession, community: str | None = Query(None, max_length=64),
-                     kind: str | None = Query(None, max_length=40),
-                     tool: str | None = Query(None, max_length=20)):
+def obligations_json(session: DbSession, place: CommunityFilter,
+                     kind: KindFilter = None, tool: ToolFilter = None):
     """The same rows as the CSV export, with the columns listed, as JSON."""
-    place, kinds = _scope(session, community, kind, tool)
+    kinds = _scope(kind, tool)
     items = export.as_dicts(export.rows(session, community_id=place.id if place else None,
                                         kinds=kinds))
     return JSONResponse({"generated_at": clock.now().isoformat(), "columns": export.NAMES,
@@ -65,12 +72,12 @@ def obligations_json(session: DbSession, community: str | None = Query(None, max
 
 
 @router.get("/dashboard", tags=["open data"], response_model=dict[str, Any])
-def dashboard_figures(session: DbSession, community: str | None = Query(None, max_length=64),
-                      tool: str | None = Query(None, max_length=20)):
+def dashboard_figures(session: DbSession, place: CommunityFilter,
+                      tool: ToolFilter = None):
     """Every figure of /dashboard, for every community and authority (no paging).
 
     Definitions: /methodology."""
-    place, _kinds = _scope(session, community, None, tool)
+    _scope(None, tool)
     board = stats.dashboard(session, community=place, tool=tool or None, per_page=None,
                             authorities_limit=None)
     return stats.as_json(board)

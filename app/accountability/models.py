@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import Field as PydanticField
 from sqlalchemy import Index, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
-from app.models import fk, utc_field
+from app.models import fk, one_of, utc_field
 
 
 class ObligationStatus(StrEnum):
@@ -66,9 +68,15 @@ class Obligation(SQLModel, table=True):
     rating_no: int = 0
 
 
+def _kind_codes() -> list[str]:
+    from app.accountability.service import kind_codes
+
+    return kind_codes()
+
+
 class ObligationPublic(SQLModel):
     id: int
-    kind: str
+    kind: Annotated[str, PydanticField(json_schema_extra=one_of(_kind_codes))]
     community_id: int
     authority_id: int
     subject_type: str

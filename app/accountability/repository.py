@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, or_, text
 from sqlmodel import Session, select
@@ -304,8 +306,12 @@ def compact_stats(session: Session, name: str) -> int:
 # -- Open data, feeds, digests -------------------------------------------------------------
 
 def export_rows(session: Session, *, community_id: int | None = None,
-                kinds: list[str] | None = None):
-    """Obligations with their community's and authority's names, as plain rows, by id."""
+                kinds: list[str] | None = None, page: int = 5000) -> Iterator[Any]:
+    """Obligations with their community's and authority's names, as plain rows, by id.
+
+    Read `page` rows at a time after the last id read: a large export never holds every row,
+    and needs no server-side cursor, which PostgreSQL opens only inside a transaction (a
+    reading request has none: app.db.new_session)."""
     table = Obligation.__table__
     query = (select(*table.c, Community.slug.label("community_slug"),
                     Community.name.label("community_name"),
@@ -317,7 +323,13 @@ def export_rows(session: Session, *, community_id: int | None = None,
         query = query.where(table.c.community_id == community_id)
     if kinds is not None:
         query = query.where(table.c.kind.in_(kinds))
-    return session.exec(query.execution_options(yield_per=5000))
+    after = 0
+    while True:
+        rows = list(session.exec(query.where(table.c.id > after).limit(page)))
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].id
 
 
 def feed_events(session: Session, community_id: int, now: datetime, limit: int

@@ -42,6 +42,11 @@ def register_kind(kind: ObligationKind) -> None:
     KINDS[kind.code] = kind
 
 
+def kind_codes() -> list[str]:
+    """The codes of the registered kinds (the API's enumeration of `kind`)."""
+    return sorted(KINDS)
+
+
 def due_soon_window() -> timedelta:
     return timedelta(days=get_settings().due_soon_days)
 

@@ -2,8 +2,9 @@
 
 Every sealed entry, every signed checkpoint and the public key, paged alike (`after_seq` and
 `limit`; a `next` link in the body and a `Link: <...>; rel="next"` header while a page is
-full), and all entries at once as NDJSON. Unsealed entries are never published. The format of
-every field, and how to recompute each hash and check each signature, is on /audit/format.
+full: app.web.paging), one entry by its position, and all entries at once as NDJSON. Unsealed
+entries are never published. The format of every field, and how to recompute each hash and
+check each signature, is on /audit/format.
 
 The routes join the kernel's API router (app.api.api_router, mounted under /api/v1) when this
 module is imported; app.audit.views imports it.
@@ -11,24 +12,27 @@ module is imported; app.audit.views imports it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api import api_router
 from app.audit import service
 from app.db import transaction
-from app.web.deps import DbSession, make_router
+from app.web.contract import NdjsonResponse, make_api_router
+from app.web.deps import DbSession
+from app.web.paging import Page, page
 
-router = make_router(prefix="/audit", tags=["audit"])
+router = make_api_router(prefix="/audit", tags=["audit"])
 PAGE_LIMIT = 1000
 MAX_SEQ = service.MAX_SEQ
 HEX64 = r"^[0-9a-f]{64}$"
+# A receipt as the log gives it (the check also reads it wrapped by e-mail or in capitals).
+RECEIPT = (r"^hromada-receipt:1:[0-9a-f]{16}:[0-9a-f]{64}"
+           r"(:[1-9][0-9]{0,9}:[0-9a-f]{64})?$")
 
 
 class PublishedEntry(BaseModel):
@@ -58,16 +62,6 @@ class PublishedCheckpoint(BaseModel):
     signature: str = Field(description="Ed25519 signature, 128 hex digits.")
 
 
-class EntryPage(BaseModel):
-    items: list[PublishedEntry]
-    next: str | None = Field(description="The next page, while this one is full.")
-
-
-class CheckpointPage(BaseModel):
-    items: list[PublishedCheckpoint]
-    next: str | None
-
-
 class Head(BaseModel):
     seq: int
     hash: str
@@ -92,33 +86,25 @@ class ReceiptAnswer(BaseModel):
         description="The first signed checkpoint covering the entry; null until one is.")
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "The receipt's entry is not in the log."},
+CHECK_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The receipt's entry is not in the log (`not_in_log`), or the "
+                         "receipt is from another deployment (`other_deployment`)."},
     409: {"description": "The entry is not sealed yet (`not_sealed`), or the log holds it "
                          "differently than the receipt says (`mismatch`)."},
-    422: {"description": "A malformed receipt (`invalid`) or one from another deployment "
-                         "(`other_deployment`)."},
+    422: {"description": "Not a receipt (`invalid`)."},
+}
+ENTRY_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The log has no entry at this position yet (`not_in_log`)."},
+    409: {"description": "The entry at this position has another hash (`mismatch`)."},
 }
 
 
-def _json(request: Request, content: Any, headers: dict[str, str] | None = None) -> Response:
-    """JSON with an ETag of its bytes; 304 when the client has them already."""
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {**(headers or {}), "ETag": etag, "Cache-Control": "no-cache"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
-
-
-def _page(request: Request, items: list[dict[str, Any]], limit: int) -> Response:
-    following = None
-    headers = {}
-    if len(items) == limit:
-        following = str(request.url.include_query_params(after_seq=items[-1]["seq"],
-                                                         limit=limit))
-        headers["Link"] = f'<{following}>; rel="next"'
-    return _json(request, {"items": items, "next": following}, headers)
+def _page(request: Request, response: Response, items: list[dict[str, Any]],
+          limit: int) -> dict[str, Any]:
+    """A page of the log: the next one begins after the last position shown, while this one
+    is full."""
+    following = {"after_seq": items[-1]["seq"], "limit": limit} if len(items) == limit else None
+    return page(request, response, items, following=following)
 
 
 @router.get("", response_model=AuditIndex)
@@ -127,32 +113,32 @@ def audit_index(request: Request, session: DbSession):
     seq, head = service.head_hash(session)
     public = service.public_key_hex()
     base = str(request.base_url).rstrip("/")
-    return _json(request, {
+    return {
         "public_key": public, "key_id": service.key_id(public), "algorithm": "Ed25519",
         "head": {"seq": seq, "hash": head},
         "entries": f"{base}/api/v1/audit/entries",
         "entries_ndjson": f"{base}/api/v1/audit/entries.ndjson",
         "checkpoints": f"{base}/api/v1/audit/checkpoints",
-        "check": f"{base}/api/v1/audit/check", "documentation": f"{base}/audit/format"})
+        "check": f"{base}/api/v1/audit/check", "documentation": f"{base}/audit/format"}
 
 
-@router.get("/entries", response_model=EntryPage)
-def audit_entries(request: Request, session: DbSession,
+@router.get("/entries", response_model=Page[PublishedEntry])
+def audit_entries(request: Request, response: Response, session: DbSession,
                   after_seq: int = Query(0, ge=0, le=MAX_SEQ),
                   limit: int = Query(100, ge=1, le=PAGE_LIMIT)):
     """Sealed entries after `after_seq`, in chain order."""
     items = [service.published_entry(e) for e in service.sealed_after(session, after_seq, limit)]
-    return _page(request, items, limit)
+    return _page(request, response, items, limit)
 
 
-@router.get("/checkpoints", response_model=CheckpointPage)
-def audit_checkpoints(request: Request, session: DbSession,
+@router.get("/checkpoints", response_model=Page[PublishedCheckpoint])
+def audit_checkpoints(request: Request, response: Response, session: DbSession,
                       after_seq: int = Query(0, ge=0, le=MAX_SEQ),
                       limit: int = Query(100, ge=1, le=PAGE_LIMIT)):
     """Signed checkpoints whose head is after entry `after_seq`, in chain order."""
     items = [service.published_checkpoint(c)
              for c in service.checkpoints_after(session, after_seq, limit)]
-    return _page(request, items, limit)
+    return _page(request, response, items, limit)
 
 
 def _ndjson(until: int) -> Iterator[bytes]:
@@ -171,32 +157,42 @@ def _ndjson(until: int) -> Iterator[bytes]:
         after = rows[-1]["seq"]
 
 
-@router.get("/entries.ndjson", response_class=StreamingResponse,
-            responses={200: {"content": {"application/x-ndjson": {}},
-                             "description": "One published entry (as in /entries) a line."}})
+@router.get("/entries.ndjson", response_class=NdjsonResponse,
+            responses={200: {"description": "One published entry (as in /entries) a line."}})
 def audit_entries_ndjson(session: DbSession):
     """Every sealed entry, one JSON object a line; `X-Audit-Entries` and `X-Audit-Head` say how
     many lines and which last hash to expect (a shorter download was cut off)."""
     seq, head = service.head_hash(session)
-    return StreamingResponse(_ndjson(seq), media_type="application/x-ndjson", headers={
+    return NdjsonResponse(_ndjson(seq), headers={
         "X-Audit-Entries": str(seq), "X-Audit-Head": head, "Cache-Control": "no-cache",
         "Content-Disposition": 'attachment; filename="audit-log.ndjson"'})
 
 
-@router.get("/check", response_model=ReceiptAnswer, responses=ERRORS)
-def audit_check(request: Request, session: DbSession,
-                receipt: str | None = Query(None, max_length=1000),
-                seq: str | None = Query(None, max_length=20),
-                hash: str | None = Query(None, max_length=200)):
-    """Whether a receipt's entry is in the log, and under which signed checkpoint: pass the
-    receipt (`receipt`), or an entry's position and hash (`seq`, `hash`)."""
-    found = service.check_receipt(session, service.parse_receipt(receipt, seq, hash))
+def _answer(found: service.ReceiptCheck) -> dict[str, Any]:
     entry = found.entry
-    return JSONResponse({
+    return {
         "receipt": service.receipt_for(entry).code if entry.commitment else None,
         "entry": service.published_entry(entry),
         "checkpoint": service.published_checkpoint(found.checkpoint) if found.checkpoint
-        else None})
+        else None}
+
+
+@router.get("/check", response_model=ReceiptAnswer, responses=CHECK_ERRORS)
+def audit_check(session: DbSession, receipt: str = Query(
+        max_length=1000, json_schema_extra={"pattern": RECEIPT},
+        description="A receipt, as the log gave it (whitespace is ignored and capitals read "
+                    "as small letters, so a receipt wrapped by e-mail reads too).")):
+    """Whether a receipt's entry is in the log, and under which signed checkpoint (the page
+    /audit/check does the same)."""
+    return _answer(service.check_receipt(session, service.parse_receipt(receipt)))
+
+
+@router.get("/entries/{seq}", response_model=ReceiptAnswer, responses=ENTRY_ERRORS)
+def audit_entry(session: DbSession, seq: int = Path(ge=1, le=MAX_SEQ),
+                hash: str | None = Query(None, pattern=HEX64, description=(
+                    "The hash the entry should have: 409 when the log holds another."))):
+    """The sealed entry at position `seq`, and the first signed checkpoint covering it."""
+    return _answer(service.check_receipt(session, service.position_receipt(seq, hash)))
 
 
 api_router.include_router(router)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from app.exceptions import Conflict, DomainError, NotFound
+from app.exceptions import Conflict, NotFound
 from app.web.i18n import N_
 
 
-class ForeignReceipt(DomainError):
-    """A well-formed receipt signed for another deployment (another key)."""
+class ForeignReceipt(NotFound):
+    """A well-formed receipt signed for another deployment (another key): its entry is not in
+    this log."""
 
-    status_code = 422
     code = "other_deployment"
 
     def __init__(self, **params):

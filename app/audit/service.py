@@ -503,6 +503,11 @@ def parse_receipt(code: str | None, seq: str | None = None, hash: str | None = N
     return Receipt(deployment_key_id(), None, int(seq), hash)
 
 
+def position_receipt(seq: int, hash: str | None = None) -> Receipt:
+    """What to check of the entry at a position: that it is sealed, and has `hash` if given."""
+    return Receipt(deployment_key_id(), None, seq, hash)
+
+
 @dataclass
 class ReceiptCheck:
     entry: AuditEntry
@@ -528,7 +533,8 @@ def check_receipt(session: Session, receipt: Receipt) -> ReceiptCheck:
             raise ReceiptNotFound(N_("There is no entry {seq} in the log: it has {count} "
                                      "sealed entries."), seq=receipt.seq,
                                   count=head_hash(session)[0])
-    if receipt.seq is not None and (entry.seq != receipt.seq or entry.hash != receipt.hash):
+    if receipt.seq is not None and (entry.seq != receipt.seq or (
+            receipt.hash is not None and entry.hash != receipt.hash)):
         raise ReceiptMismatch(N_("The log does not hold this entry as the receipt says: entry "
                                  "{seq} has another hash now, or the entry moved. The history "
                                  "may have been rewritten: keep the receipt and report this."),

@@ -23,10 +23,11 @@ from app.communities.views import read_upload
 from app.exceptions import InvalidInput
 from app.rules.schema import AssuranceLevel
 from app.web.auth import ApiUser
-from app.web.deps import DbSession, make_router
+from app.web.contract import make_api_router
+from app.web.deps import DbSession
 from app.web.i18n import N_
 
-router = make_router()
+router = make_api_router()
 
 
 class ResidencyStatusPublic(BaseModel):
@@ -72,6 +73,8 @@ def residency_status(slug: str, user: ApiUser, session: DbSession):
 
 @router.post("/communities/{slug}/register", response_model=RegisterPublic, status_code=201,
              tags=["communities"],
+             responses={413: {"description": "The file is larger than the register's limit "
+                                             "(`too_large`)."}},
              openapi_extra={"requestBody": {"required": True, "content": {
                  "multipart/form-data": {"schema": {
                      "type": "object", "required": ["file", "register_date"],

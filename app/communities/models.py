@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -122,11 +123,11 @@ class CommunityPublic(SQLModel):
     name: str
     name_en: str | None
     population: int
-    default_language: str
+    default_language: Literal["uk", "en"]  # app.web.i18n.LANGUAGES
 
 
 class AuthorityPublic(SQLModel):
     id: int
     community_id: int
     name: str
-    kind: str
+    kind: AuthorityKind

@@ -11,14 +11,14 @@ from app import clock
 from app.accountability import api as _ledger  # noqa: F401  its obligations.csv route first
 from app.api import api_router
 from app.opendata import service
-from app.web.deps import DbSession, make_router
+from app.web.contract import CsvResponse, make_api_router
+from app.web.deps import DbSession
 
-router = make_router(prefix="/open-data", tags=["open data"])
+router = make_api_router(prefix="/open-data", tags=["open data"])
 
 
-@router.get("/{dataset}.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}},
-                       404: {"description": "No dataset of that name is written here."}})
+@router.get("/{dataset}.csv", response_class=CsvResponse,
+            responses={404: {"description": "No dataset of that name is written here."}})
 def dataset_csv(request: Request, session: DbSession, dataset: str = Path(max_length=64)):
     """A dataset as CSV: UTF-8, one header row (its fields, in the order of its Table Schema
     in /open-data/datapackage.json), times in UTC ISO 8601, empty for none."""

@@ -14,9 +14,10 @@ from app.api import api_router
 from app.privacy import service
 from app.privacy.views import registered_modules
 from app.web.auth import ApiUser
-from app.web.deps import DbSession, make_router
+from app.web.contract import make_api_router
+from app.web.deps import DbSession
 
-router = make_router()
+router = make_api_router()
 
 
 @router.get("/me/data", response_model=dict[str, Any], tags=["identity"])

@@ -6,8 +6,9 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.exceptions import Forbidden, NotAuthenticated
+from app.exceptions import Forbidden, NotAuthenticated, raises
 from app.identity.models import User
 from app.web.deps import SAFE_METHODS, DbSession
 from app.web.i18n import N_
@@ -40,7 +41,14 @@ CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def bearer_user(request: Request, session: DbSession) -> User:
+# The API's one security scheme, declared in the OpenAPI document; bearer_user reads the header.
+bearer_scheme = HTTPBearer(auto_error=False, scheme_name="token", description=(
+    "A personal API token: POST /api/v1/tokens, then `Authorization: Bearer <token>`."))
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+@raises(NotAuthenticated)
+def bearer_user(request: Request, session: DbSession, _credentials: BearerCredentials) -> User:
     """API authentication: a personal token in `Authorization: Bearer …`."""
     from app.identity import service as identity_service
 
@@ -56,10 +64,13 @@ def bearer_user(request: Request, session: DbSession) -> User:
     return user
 
 
-def optional_bearer_user(request: Request, session: DbSession) -> User | None:
+@raises(NotAuthenticated)
+def optional_bearer_user(request: Request, session: DbSession,
+                         credentials: BearerCredentials) -> User | None:
+    """The token's owner when a token is sent (an invalid one is refused), else None."""
     if not request.headers.get("Authorization"):
         return None
-    return bearer_user(request, session)
+    return bearer_user(request, session, credentials)
 
 
 ApiUser = Annotated[User, Depends(bearer_user)]

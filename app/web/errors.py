@@ -53,6 +53,20 @@ def error_response(request: Request, status: int, message: str, code: str,
     return render(request, "error.html", context, status_code=status, headers=headers)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path."""
+    from fastapi.routing import iter_route_contexts
+    from starlette._utils import get_route_path
+
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -60,6 +74,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.retry_after)}
+        if exc.status_code == 401 and wants_json(request):
+            headers = {"WWW-Authenticate": "Bearer"}  # the API's one scheme (RFC 9110)
         if exc.status_code == 401 and not wants_json(request) and request.method == "GET":
             from urllib.parse import quote
 
@@ -77,8 +93,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = gettext(HTTP_MESSAGES.get(exc.status_code, HTTP_MESSAGES[400]))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route whose path matched; the path
+            # may have others (GET /petitions and POST /petitions are two routes).
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return error_response(request, exc.status_code, message, "http_error",
-                              headers=getattr(exc, "headers", None))
+                              headers=headers)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)

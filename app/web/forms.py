@@ -60,7 +60,7 @@ def translate_validation_errors(errors: Iterable[dict[str, Any]]) -> dict[str, s
 def parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
     """Validate input against a pydantic model, raising InvalidInput with per-field msgids."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"form": True})
     except ValidationError as exc:
         fields: dict[str, FieldMessage] = {}
         for err in exc.errors():

@@ -21,6 +21,8 @@ signature: the limits are a brake, the database constraints are the guarantee.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import math
 import threading
@@ -174,6 +176,31 @@ def _scope_of(request: Request, scope: str) -> str:
 
 def _spec(settings: Settings, name: str | None) -> str:
     return getattr(settings, name) if name else ""
+
+
+def rate_limited(action: str):
+    """An API endpoint whose first act is `limit(request, action)`: the endpoint takes the
+    `request`, and the API contract (app.web.contract) lists its 429."""
+    def wrap(endpoint):
+        if inspect.iscoroutinefunction(endpoint):
+            @functools.wraps(endpoint)
+            async def limited_async(*args, **kwargs):
+                limit(kwargs["request"], action)
+                return await endpoint(*args, **kwargs)
+            limited = limited_async
+        else:
+            @functools.wraps(endpoint)
+            def limited_sync(*args, **kwargs):
+                limit(kwargs["request"], action)
+                return endpoint(*args, **kwargs)
+            limited = limited_sync
+        limited.hromada_rate_limit = action
+        return limited
+    return wrap
+
+
+def rate_limit_of(endpoint) -> str | None:
+    return getattr(endpoint, "hromada_rate_limit", None)
 
 
 def limit(request: Request, action: str, scope: str = "") -> None:

@@ -76,14 +76,16 @@ def path_of(c: Consultation) -> str:
 
 
 def listing(session: Session, user: User | None, *, community_id: int | None = None,
-            phase_filter: str | None = None, page: int = 1, per_page: int | None = None
-            ) -> tuple[list[Consultation], int]:
-    """Published consultations, and the drafts of the person's own authorities."""
+            phase_filter: str | None = None, page: int = 1, per_page: int | None = None,
+            offset: int | None = None) -> tuple[list[Consultation], int]:
+    """Published consultations, and the drafts of the person's own authorities: page `page`
+    of pages of `per_page`, or `per_page` from `offset` on."""
     per_page = per_page or get_settings().page_size
     drafts = sorted(cp.memberships(session, user).official_of) if user else []
     return repo.listing(session, community_id=community_id, phase=phase_filter,
                         now=clock.now(), draft_authority_ids=drafts,
-                        offset=(max(page, 1) - 1) * per_page, limit=per_page)
+                        offset=(max(page, 1) - 1) * per_page if offset is None else offset,
+                        limit=per_page)
 
 
 # -- the text and the questionnaire -------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.accountability import service as accountability
-from app.accountability.models import Obligation
+from app.accountability.models import Obligation, ObligationStatus
 from app.communities import service as communities
 from app.communities.models import Authority, Community
 from app.communities.permissions import allowed
@@ -97,10 +97,10 @@ class PetitionView:
         return days_left(self.petition, self.now)
 
     @property
-    def obligation_status(self) -> str | None:
+    def obligation_status(self) -> ObligationStatus | None:
         if self.obligation is None:
             return None
-        return accountability.status_of(self.obligation, self.now).value
+        return accountability.status_of(self.obligation, self.now)
 
     @property
     def ratings(self) -> RatingsPublic | None:
@@ -278,8 +278,9 @@ class Listing:
 def listing(session: Session, *, community: str | None = None,
             status: PublicStatus | str | None = None, category: str | None = None,
             q: str | None = None, sort: str = "newest", page: int = 1,
-            size: int | None = None) -> Listing:
-    """A page of the public list; `status` is one of LISTED_STATUSES (as sent)."""
+            size: int | None = None, offset: int | None = None) -> Listing:
+    """A page of the public list; `status` is one of LISTED_STATUSES (as sent). The page is
+    `page` of pages of `size`, or `size` items from `offset` on."""
     if status is not None and status not in LISTED_STATUSES:
         raise InvalidInput(N_("Choose one of the offered options."),
                            fields={"status": N_("Choose one of the offered options.")})
@@ -289,7 +290,8 @@ def listing(session: Session, *, community: str | None = None,
     page = max(1, page)
     now = clock.now()
     rows, total = repo.search(session, now=now, community_id=community_id, status=status,
-                              category=category, q=q, sort=sort, offset=(page - 1) * size,
+                              category=category, q=q, sort=sort,
+                              offset=(page - 1) * size if offset is None else offset,
                               limit=size)
     return Listing(rows=[(p, name, public_status(p, now)) for p, name in rows], total=total,
                    page=page, pages=max(1, math.ceil(total / size)), now=now)

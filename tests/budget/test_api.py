@@ -54,7 +54,7 @@ def test_a_cycle_end_to_end_through_the_api(db, clock, client):
     over = client.post(f"{url}/projects", json={**project, "cost": 700_000}, headers=author)
     assert over.status_code == 422
     assert over.json()["error"] == "invalid" and "cost" in over.json()["fields"]
-    assert client.get(f"{url}/projects").json() == []
+    assert client.get(f"{url}/projects").json()["items"] == []
     ids = []
     for category, cost in ((parks, 40_000), (parks, 70_000), (roads, 150_000)):
         made = client.post(f"{url}/projects", json={**project, "category_id": category,
@@ -126,7 +126,7 @@ def test_a_cycle_end_to_end_through_the_api(db, clock, client):
         "status": "in_progress", "percent": 50, "text": "Асфальт покладено наполовину."},
         headers=official)
     assert update.status_code == 201
-    assert client.get(f"{url}/projects/{ids[2]}/updates").json()[0]["percent"] == 50
+    assert client.get(f"{url}/projects/{ids[2]}/updates").json()["items"][0]["percent"] == 50
     exported = client.get(f"{url}/export.pb")
     assert exported.status_code == 200
     instance = pabulib.parse(exported.text)

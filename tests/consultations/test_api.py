@@ -77,17 +77,21 @@ def test_full_loop_through_the_api(db, clock, place, client):
     assert client.patch(f"{API}/{cid}", json={"title": "Changed afterwards"},
                         headers=staff).status_code == 409
 
-    questions = client.get(f"{API}/{cid}/questions").json()
+    questions = client.get(f"{API}/{cid}/questions").json()["items"]
     single, scale, text = questions
     resident = make_resident(db, place)
     token = bearer(db, resident)
     answers = [{"question_id": single["id"], "option_ids": [single["options"][0]["id"]]},
                {"question_id": scale["id"], "value": 5},
                {"question_id": text["id"], "text": "Near the school"}]
-    bad = client.post(f"{API}/{cid}/responses", headers=token, json={
+    off_scale = client.post(f"{API}/{cid}/responses", headers=token, json={
         "publication": "named", "answers": [{"question_id": scale["id"], "value": 9}]})
+    assert off_scale.status_code == 422  # the scale is 1 to 5, as the schema says
+    assert set(off_scale.json()["fields"]) == {"answers.0.value"}
+    bad = client.post(f"{API}/{cid}/responses", headers=token, json={
+        "publication": "named", "answers": [{"question_id": scale["id"], "value": 5}]})
     assert bad.status_code == 422
-    assert set(bad.json()["fields"]) == {f"q{single['id']}", f"q{scale['id']}"}
+    assert set(bad.json()["fields"]) == {f"q{single['id']}"}  # a required question unanswered
     assert db.exec(select(ConsultationResponse)).first() is None
     outside = client.post(f"{API}/{cid}/responses", headers=token, json={
         "answers": [{"question_id": single["id"], "option_ids": [scale["options"][0]["id"]]}]})
@@ -105,7 +109,8 @@ def test_full_loop_through_the_api(db, clock, place, client):
     other = bearer(db, make_resident(db, place))
     assert client.put(f"{API}/{cid}/responses/{rid}", headers=other,
                       json={"publication": "none"}).status_code == 404
-    assert client.get(f"{API}/{cid}/responses/mine", headers=token).json()[0]["id"] == rid
+    mine = client.get(f"{API}/{cid}/responses/mine", headers=token).json()["items"]
+    assert mine[0]["id"] == rid
 
     detail = client.get(f"{API}/{cid}").json()
     section = detail["sections"][1]["id"]
@@ -121,7 +126,7 @@ def test_full_loop_through_the_api(db, clock, place, client):
     assert hidden.status_code == 200 and hidden.json()["body"] is None
     assert client.post(f"{API}/{cid}/comments/{comment.json()['id']}/hide", headers=token,
                        json={"reason": "I do not like it"}).status_code == 403
-    listed = client.get(f"{API}/{cid}/comments").json()
+    listed = client.get(f"{API}/{cid}/comments").json()["items"]
     assert [(c["body"], c["hidden"]) for c in listed] == [
         ("Lamps on Oak street too", False), (None, True)]
 
@@ -164,7 +169,8 @@ def test_full_loop_through_the_api(db, clock, place, client):
     assert client.get(f"{API}/{cid}/report").json()["ratings"]["yes"] == 1
     listing = client.get(API, params={"community_id": place.community.id,
                                       "phase": "reported"}).json()
-    assert [item["id"] for item in listing] == [cid]
+    assert [item["id"] for item in listing["items"]] == [cid]
+    assert listing["total"] == 1 and listing["next"] is None
 
 
 def _consultation(db, cid):
@@ -191,10 +197,10 @@ def test_api_organisations(db, clock, place, client):
                        headers=token).status_code == 403
     assert client.post(f"{API}/organisations/{org_id}/verify",
                        headers=bearer(db, make_official(db, place))).json()["verified"]
-    mine = client.get(f"{API}/organisations/mine", headers=token).json()
+    mine = client.get(f"{API}/organisations/mine", headers=token).json()["items"]
     assert [o["id"] for o in mine] == [org_id]
     c = make_consultation(db, place)
-    q = client.get(f"{API}/{c.id}/questions").json()
+    q = client.get(f"{API}/{c.id}/questions").json()["items"]
     response = client.post(f"{API}/{c.id}/responses", headers=token, json={
         "organisation_id": org_id, "answers": [
             {"question_id": q[0]["id"], "option_ids": [q[0]["options"][0]["id"]]},

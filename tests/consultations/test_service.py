@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import select
 
 from app import clock as app_clock
@@ -250,7 +251,11 @@ def test_bad_answers_are_refused_and_nothing_is_written(db, clock, place, case):
         bad[0].option_ids = [views["multiple"].options[0].id]  # an option of another question
         key = f"q{views['single'].question.id}"
     elif case == "scale_range":
-        bad.append(AnswerIn(question_id=views["scale"].question.id, value=6))
+        # The schema refuses it (1 to 5); the service too, for whatever reaches it.
+        with pytest.raises(ValidationError):
+            AnswerIn(question_id=views["scale"].question.id, value=6)
+        bad.append(AnswerIn.model_construct(question_id=views["scale"].question.id, value=6,
+                                            option_ids=[], text=None))
         key = f"q{views['scale'].question.id}"
     elif case == "two_for_single":
         bad[0].option_ids = [o.id for o in views["single"].options[:2]]

@@ -14,7 +14,7 @@ from tests.safety.conftest import all_routes
 
 @pytest.fixture
 def server(app, isolated_database, iso_engine, tmp_path):
-    if "/api/v1/petitions/{petition_id}/signatures" not in {r.path for r in all_routes(app)}:
+    if "/api/v1/petitions/{petition_id:id}/signatures" not in {r.path for r in all_routes(app)}:
         pytest.fail("the petitions signing API is missing")
     from tests.safety import crashkit
 

@@ -10,7 +10,7 @@ from tests.safety.conftest import all_routes
 
 @pytest.fixture
 def crash_population(app, iso_engine):
-    if "/api/v1/petitions/{petition_id}/signatures" not in {r.path for r in all_routes(app)}:
+    if "/api/v1/petitions/{petition_id:id}/signatures" not in {r.path for r in all_routes(app)}:
         pytest.fail("the petitions signing API is missing")
     from tests.safety import crashkit
 
@@ -42,7 +42,7 @@ def test_acknowledged_signatures_survive_a_sigkill(isolated_database, iso_engine
 @pytest.mark.slow
 def test_many_sigkill_rounds(isolated_database, iso_engine, app, tmp_path):
     """The long variant (also: bench/crash_test.py with more rounds and people)."""
-    if "/api/v1/petitions/{petition_id}/signatures" not in {r.path for r in all_routes(app)}:
+    if "/api/v1/petitions/{petition_id:id}/signatures" not in {r.path for r in all_routes(app)}:
         pytest.fail("the petitions signing API is missing")
     import random
 

@@ -211,6 +211,7 @@ KERNEL: list[tuple[str, str, dict[str, int], object]] = [
     ("GET", "/api/v1/audit/entries", everyone(200), None),
     ("GET", "/api/v1/audit/entries.ndjson", everyone(200), None),
     ("GET", "/api/v1/audit/checkpoints", everyone(200), None),
+    ("GET", "/api/v1/audit/entries/{seq}", everyone(404), None),  # nothing sealed yet
     ("GET", "/api/v1/audit/check", everyone(422), None),  # no receipt given
     ("GET", "/api/v1/dashboard", everyone(200), None),
     ("GET", "/api/v1/open-data/obligations.csv", everyone(200), None),

@@ -206,7 +206,7 @@ def test_a_signing_resident_meets_the_account_limit_over_http(client, db, rate_l
     from tests.safety.conftest import all_routes
 
     paths = {r.path for r in all_routes(client.app)}
-    if "/api/v1/petitions/{petition_id}/signatures" not in paths:
+    if "/api/v1/petitions/{petition_id:id}/signatures" not in paths:
         pytest.fail("the petitions signing API is missing")
     from tests.safety.helpers import open_petition
 

@@ -51,12 +51,11 @@ def test_an_act_s_receipt_is_found_under_its_checkpoint(client, db):
     assert page.status_code == 200
     assert "Your entry is in the log" in page.text and body["entry"]["hash"] in page.text
     assert "checkpoint at entry 3" in page.text
-    by_position = client.get("/api/v1/audit/check", params={"seq": 3,
-                                                            "hash": body["entry"]["hash"]})
+    by_position = client.get("/api/v1/audit/entries/3", params={"hash": body["entry"]["hash"]})
     assert by_position.status_code == 200 and by_position.json()["receipt"] == body["receipt"]
     full = client.get("/api/v1/audit/check", params={"receipt": body["receipt"]})
     assert full.status_code == 200
-    system = client.get("/api/v1/audit/check", params={"seq": 1, "hash": audit.entry_hash(db, 1)})
+    system = client.get("/api/v1/audit/entries/1", params={"hash": audit.entry_hash(db, 1)})
     assert system.status_code == 200 and system.json()["receipt"] is None
 
 
@@ -90,8 +89,8 @@ def other_key_id() -> str:
     ({"seq": "1", "hash": "а" * 64}, 422, "invalid", "number and hash"),  # Cyrillic а
     ({"receipt": "hromada-receipt:1:" + "ａ" * 16 + ":" + "b" * 64}, 422, "invalid", "receipt"),
     ({"receipt": "\x00\u202e"}, 422, "invalid", "receipt"),
-    ({}, 422, "invalid", "number and hash"),
-    ({"receipt": "OTHER"}, 422, "other_deployment", "another deployment"),
+    ({}, 422, "invalid", "receipt"),  # the API checks a receipt; a position: /entries/{seq}
+    ({"receipt": "OTHER"}, 404, "other_deployment", "another deployment"),
     ({"receipt": "hromada-receipt:1:{key}:" + "c" * 64}, 404, "not_in_log", "No entry"),
     ({"seq": "7", "hash": "a" * 64}, 404, "not_in_log", "no entry 7 in the log: it has 2"),
     ({"seq": "2", "hash": "a" * 64}, 409, "mismatch", "does not hold this entry"),
@@ -109,15 +108,47 @@ def test_a_bad_receipt_gets_a_clear_4xx(client, db, query, status, error, says):
                             f"{audit.entry_hash(db, 1)}"}
     elif "receipt" in query:
         query = {"receipt": query["receipt"].replace("{key}", key)}
-    answer = client.get("/api/v1/audit/check", params={**query, "lang": "en"})
-    assert answer.status_code == status, answer.text
-    assert answer.json()["error"] == error
-    if says:
-        assert says in answer.json()["message"] + " ".join(answer.json().get("fields", {}))
+    if "seq" not in query:  # the API finds an entry by position at /entries/{seq} (below)
+        answer = client.get("/api/v1/audit/check", params={**query, "lang": "en"})
+        assert answer.status_code == status, answer.text
+        assert answer.json()["error"] == error
+        if says:
+            assert says in answer.json()["message"] + " ".join(answer.json().get("fields", {}))
     if query:
         page = client.get("/audit/check", params={**query, "lang": "en"})
         assert page.status_code == status
         assert 'role="alert"' in page.text or "<form" in page.text
+
+
+@pytest.mark.parametrize("seq, hash, status, error, says", [
+    ("one", "a" * 64, 422, "invalid", "seq"),
+    ("0", "a" * 64, 422, "invalid", "seq"),
+    ("99999999999", "a" * 64, 422, "invalid", "seq"),
+    ("²", "a" * 64, 422, "invalid", "seq"),
+    ("٣", "a" * 64, 422, "invalid", "seq"),
+    ("1", "zz", 422, "invalid", "hash"),
+    ("1", "а" * 64, 422, "invalid", "hash"),  # Cyrillic а
+    ("1", "A" * 64, 422, "invalid", "hash"),  # the log's hashes are in small letters
+    ("7", "a" * 64, 404, "not_in_log", "no entry 7 in the log: it has 2"),
+    ("7", None, 404, "not_in_log", "no entry 7 in the log: it has 2"),
+    ("2", "a" * 64, 409, "mismatch", "does not hold this entry"),
+])
+def test_an_entry_by_position_gets_a_clear_4xx(client, db, seq, hash, status, error, says):
+    signed(db, make_user(db).id)
+    sealed(db, [None])
+    params = {"lang": "en", **({"hash": hash} if hash is not None else {})}
+    answer = client.get(f"/api/v1/audit/entries/{seq}", params=params)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"] == error
+    assert says in answer.json()["message"] + " ".join(answer.json().get("fields", {}))
+
+
+def test_an_entry_by_position_without_a_hash_is_shown_with_its_checkpoint(client, db):
+    code = audit.receipt_for(signed(db, make_user(db).id)).code
+    audit.seal(db)
+    body = client.get("/api/v1/audit/entries/1").json()
+    assert body["entry"]["seq"] == 1 and body["receipt"].startswith(code)
+    assert body["checkpoint"]["seq"] == 1
 
 
 def test_a_receipt_wrapped_by_e_mail_still_reads(client, db):

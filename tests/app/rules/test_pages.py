@@ -182,7 +182,7 @@ def test_the_api_shows_the_same_figures(client, db):
     assert body["signature_threshold"] == 520
     assert body["threshold_per_1000"] == 2.5
     assert body["version"] == 1
-    every = {r["community_slug"]: r for r in client.get("/api/v1/rules").json()}
+    every = {r["community_slug"]: r for r in client.get("/api/v1/rules").json()["items"]}
     assert every[place.community.slug]["signature_threshold"] == 520
 
 def test_the_comparison_pages_through_every_community(client, db, monkeypatch):
