@@ -19,8 +19,9 @@ than listed by hand:
 
 Each error status carries the one error body (`ErrorBody`, rendered by app.web.errors). A GET
 answers with an `ETag` of the bytes it sends and `Cache-Control`; `If-None-Match` with that
-tag gets 304 and no body. A list is a page (app.web.paging) and says so with its `Link`. The Bearer token is a declared security scheme: required where the
-route needs the person, optional where a token only changes what is shown.
+tag gets 304 and no body. A list is a page (app.web.paging) and says so with its `Link`. The
+Bearer token is a declared security scheme: required where the route needs the person,
+optional where a token only changes what is shown.
 """
 
 from __future__ import annotations
