@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ValidationInfo, model_validator
+from pydantic import BaseModel, ValidationInfo, field_validator, model_validator
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -132,6 +133,16 @@ def _as_sent(value: Any, kind: Any) -> Any:
     return value
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
+
+
 @functools.cache
 def _kinds_of(model: type[BaseModel]) -> dict[str, Any]:
     return {field.alias or name: _json_kind(field.annotation)
@@ -143,7 +154,15 @@ class Input(BaseModel):
 
     A JSON body is read as sent: `true` is no integer and `1` no boolean, nor is "5" an
     integer, as the schema says (pydantic would convert them). A form sends only text, which
-    app.web.forms.parse reads with the `form` context: there "5" is 5 and "on" is true."""
+    app.web.forms.parse reads with the `form` context: there "5" is 5 and "on" is true.
+    No text holds a NUL character (no column can store one), from a body or a form."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise PydanticCustomError("nul_character", "A text holds a NUL character.")
+        return value
 
     @model_validator(mode="before")
     @classmethod

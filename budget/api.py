@@ -13,6 +13,7 @@ from app import clock
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
 from app.communities.dependencies import CommunityFilter
+from app.models import MAX_ID
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.contract import CsvResponse, make_api_router
@@ -288,7 +289,7 @@ def publish(session: DbSession, user: ApiUser, cycle: API.PublishableCycle):
 
 @router.get("/budgets/{cycle_id:id}/export.pb", response_class=PlainTextResponse)
 def export_pabulib(session: DbSession, cycle: ExportableCycle,
-                   category: int | None = Query(None, ge=1)):
+                   category: int | None = Query(None, ge=1, le=MAX_ID)):
     """The cycle in the Pabulib format, with anonymous votes (one category with ?category=)."""
     text = exchange.export_pabulib(session, cycle, category)
     return PlainTextResponse(text, headers={

@@ -157,6 +157,8 @@ def record_rating(session: Session, kind: str, subject_type: str, subject_id: in
 
 
 def search(session: Session, **filters) -> tuple[list[Obligation], int]:
+    if filters.get("q"):  # no title holds a NUL (PostgreSQL refuses one in a parameter)
+        filters["q"] = filters["q"].replace("\x00", "")
     return repo.search(session, now=clock.now(), due_soon=due_soon_window(), **filters)
 
 

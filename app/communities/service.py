@@ -32,7 +32,8 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 def get_by_slug(session: Session, slug: str) -> Community:
-    community = repo.community_by_slug(session, slug)
+    # No slug holds a NUL, and PostgreSQL refuses one in a parameter.
+    community = None if "\x00" in slug else repo.community_by_slug(session, slug)
     if community is None:
         raise NotFound(N_("No such community."))
     return community

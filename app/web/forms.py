@@ -40,6 +40,7 @@ MESSAGES = {
     "json_invalid": N_("The request body is not valid JSON."),
     "model_attributes_type": N_("The request body has the wrong shape."),
     "dict_type": N_("The request body has the wrong shape."),
+    "nul_character": N_("This text holds a NUL character, which cannot be stored."),
 }
 
 

@@ -21,7 +21,8 @@ a single value that holds everywhere (types, enumerations, lengths, ranges, patt
 cannot state in JSON Schema the services check and refuse with 422, naming the body field at
 fault: the rules of the community's rule set (a petition's title length, a voter's age), an
 order across fields (a cycle's dates), facts held by the server (a project of this cycle, a
-section of this consultation, a date not in the past). A parameter of the query, the path or a
+section of this consultation, a date not in the past), a text holding a NUL character (which
+no column can store). A parameter of the query, the path or a
 header has no such rule here: `schema_valid_parameters_accepted` fails any valid request
 refused for one of them, or refused with 400, so an enumeration the schema leaves a free string
 is still caught.

@@ -279,3 +279,27 @@ def test_every_route_of_the_api_is_on_a_contract_router(app):
     for context in api:
         route = getattr(context, "original_route", context)
         assert isinstance(route, ApiRoute), context.path
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/api/v1/communities/a%00b", 404), ("/api/v1/petitions?community=%00", 404),
+    ("/api/v1/obligations?q=%00", 200), ("/api/v1/petitions?q=a%00", 200)])
+def test_a_nul_in_a_parameter_is_read_alike_on_every_database(client, url, status):
+    """PostgreSQL refuses a NUL in a parameter; no slug or title holds one anyway."""
+    assert client.get(url).status_code == status
+
+
+def test_a_nul_in_a_body_is_refused_at_its_field(client, db):
+    place = make_community(db)
+    _, raw = identity.create_token(db, make_resident(db, place), "t")
+    db.commit()
+    response = client.post("/api/v1/petitions", headers={"Authorization": f"Bearer {raw}"},
+                           json={"community_id": place.community.id, "authority_id": 1,
+                                 "title": "A title\x00 of a petition", "text": "x" * 200,
+                                 "category": "other", "submit": False}, params={"lang": "en"})
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "title": "This text holds a NUL character, which cannot be stored."}
+    with pytest.raises(ValidationError) as refused:  # a form too
+        Body.model_validate({"count": "1\x00"}, context={"form": True})
+    assert refused.value.errors()[0]["type"] == "nul_character"
