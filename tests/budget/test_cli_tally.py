@@ -95,6 +95,45 @@ def test_a_rule_the_file_cannot_use_exits_2(tmp_path: Path) -> None:
     assert "greedy-threshold needs a minimum project score" in result.stderr
 
 
+def test_a_project_listed_twice_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "twice.pb"
+    path.write_text("META\nkey;value\nbudget;10\nrule;greedy\nPROJECTS\nproject_id;cost\n"
+                    "1;5\n2;6\nVOTES\nvoter_id;vote\na;1\nb;2,2\nc;2\n", encoding="utf-8")
+    result = runner.invoke(app, ["tally", str(path)])
+    assert result.exit_code == 0, result.output
+    # Project 2 has two votes (b counted once), project 1 one: 2 is funded, 1 no longer fits.
+    assert result.stdout.splitlines() == [
+        "2", "selected 1 project, cost 6 of budget 10, rule greedy"]
+    assert result.stderr.splitlines() == [
+        f"{path}: warning: line 12: voter 'b' lists project '2' more than once; counted once"]
+
+
+@pytest.mark.parametrize("rule", ["greedy-custom", "unknown"])
+def test_a_rule_counted_approximately_is_a_warning(tmp_path: Path, rule: str) -> None:
+    path = tmp_path / "custom.pb"
+    path.write_text(f"META\nkey;value\nbudget;10\nrule;{rule}\nPROJECTS\nproject_id;cost\n"
+                    "1;5\nVOTES\nvoter_id;vote\na;1\n", encoding="utf-8")
+    result = runner.invoke(app, ["tally", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "selected 1 project, cost 5 of budget 10, rule greedy"
+    assert result.stderr.startswith(f"{path}: warning: ")
+    assert "greedy" in result.stderr
+    # Asking for a rule explicitly counts with that rule, and nothing is approximated.
+    explicit = runner.invoke(app, ["tally", str(path), "--rule", "greedy"])
+    assert explicit.stderr == ""
+
+
+def test_the_comparison_step_reports_its_counts() -> None:
+    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    result = runner.invoke(app, ["tally", str(path), "--rule", "equal-shares-comparison"])
+    assert result.exit_code == 0, result.output
+    *ids, summary, comparison = result.stdout.splitlines()
+    assert sorted(ids) == sorted(load(path).official_winners)
+    assert summary.endswith("rule equal-shares-comparison")
+    assert comparison.startswith("comparison step: ")
+    assert comparison.endswith("; equal shares kept")
+
+
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["tally", str(tmp_path / "nope.pb")])
     assert result.exit_code == 2

@@ -14,11 +14,16 @@ from hypothesis import strategies as st
 
 from budget.pabulib.format import load
 from budget.tally import (
+    APPROXIMATED,
+    PABULIB_NAMES,
     RULES,
     Ballot,
     Candidate,
     Election,
+    Reason,
+    Step,
     TallyError,
+    compare,
     equal_shares,
     greedy,
     normalise_rule,
@@ -55,9 +60,30 @@ def test_scores_match_the_counts_the_file_states(path: Path) -> None:
         assert computed[project.project_id] == stated, project.project_id
 
 
-def test_the_rules_seen_in_the_shared_files_are_all_covered() -> None:
+# Every value of META `rule` that the Pabulib format and its checker (pabulib-helpers) list.
+PABULIB_RULE_VALUES = {
+    "greedy": "greedy", "greedy-no-skip": "greedy-no-skip",
+    "greedy-threshold": "greedy-threshold", "greedy-exclusive": "greedy-exclusive",
+    "greedy-custom": "greedy", "equalshares": "equal-shares-basic",
+    "equalshares-comparison": "equal-shares-basic-comparison",
+    "equalshares/add1": "equal-shares", "equalshares/add1-comparison": "equal-shares-comparison",
+    "unknown": "greedy",
+}
+
+
+def test_every_pabulib_rule_value_is_understood() -> None:
+    assert {name: normalise_rule(name) for name in PABULIB_RULE_VALUES} == PABULIB_RULE_VALUES
+    # Ours are all reachable from a Pabulib name, and an export writes that name back.
+    assert set(PABULIB_RULE_VALUES.values()) == set(RULES)
+    for ours in RULES:
+        assert normalise_rule(PABULIB_NAMES.get(ours, ours)) == ours
+    # The two that name no computable rule carry a note that says so.
+    assert set(APPROXIMATED) == {"greedy-custom", "unknown"}
+
+
+def test_the_rules_seen_in_the_shared_files_are_all_understood() -> None:
     rules = {load(p).rule for p in SHARED_FILES}
-    assert {normalise_rule(r or "") for r in rules} == set(RULES)
+    assert rules <= set(PABULIB_RULE_VALUES)
 
 
 # --- hand-counted examples ---------------------------------------------------------------------
@@ -122,6 +148,130 @@ def test_equal_shares_add1_stops_before_overspending() -> None:
     assert tally(e, "equal-shares").total_cost == 60
 
 
+def test_equal_shares_basic_has_no_completion() -> None:
+    """The election of test_equal_shares_by_hand: without Add1 (Pabulib's plain
+    `equalshares`) the share stays 25 and only A is funded."""
+    e = election({"A": 60, "B": 40, "C": 30}, ["A", "A", "AB", "BC"], 100)
+    basic = tally(e, "equalshares")
+    assert (basic.rule, basic.selected, basic.share) == ("equal-shares-basic", ("A",), 25)
+    assert tally(e, "equal-shares").share == 30
+
+
+def test_comparison_step_takes_greedy_when_more_voters_prefer_it() -> None:
+    """Budget 100, four voters. A (60) is chosen by v1 v2 v3, C (40) by v1 v2, B (40) by v4.
+
+    Equal shares with Add1: A is funded first at every share (20 per supporter, rho 1/3);
+    then C needs v1 and v2 to hold 40 together, and B needs v4 to hold 40: both first at
+    share 40 (k = 15), where both are funded and the outcome costs 140 > 100. So Add1 returns
+    the outcome of k = 14: {A}. Greedy by votes funds A (3 votes) and C (2 votes, exactly the
+    40 left). v1 and v2 get 2 of their projects from greedy, 1 from equal shares: they prefer
+    greedy; v3 (A either way) and v4 (nothing either way) are indifferent. 2 > 0: greedy.
+    """
+    e = election({"A": 60, "B": 40, "C": 40}, ["AC", "AC", "A", "B"], 100)
+    assert tally(e, "equal-shares").selected == ("A",)
+    result = tally(e, "equalshares/add1-comparison")
+    assert result.rule == "equal-shares-comparison"
+    assert result.selected == ("A", "C")
+    c = result.comparison
+    assert c is not None and c.greedy_kept
+    assert (c.equal_shares, c.greedy) == (("A",), ("A", "C"))
+    assert (c.prefer_equal_shares, c.prefer_greedy, c.indifferent) == (0, 2, 2)
+    # The explanation is greedy's then: by votes, with the money left at each turn.
+    assert [(s.project, s.reason, s.rank, s.money_left) for s in result.steps.values()] == [
+        ("A", Reason.FUNDED, 1, 100), ("C", Reason.FUNDED, 2, 40),
+        ("B", Reason.TOO_EXPENSIVE, 3, 0)]
+    assert result.share is None
+    # Without completion the comparison is made with the same {A}.
+    assert tally(e, "equalshares-comparison").selected == ("A", "C")
+
+
+def test_comparison_step_keeps_equal_shares_on_a_tie() -> None:
+    """Budget 100, six voters (share 50/3). X1 and X2 (50 each) are chosen by v1 v2 v3, Y (50)
+    by v4 v5 v6.
+
+    Equal shares: all three cost 50/3 per supporter (rho 1/3); the tie goes to the first in
+    file order, X1, which empties v1..v3, so X2 is out of reach and Y is funded: {X1, Y},
+    exhaustive. Greedy by votes (3 each, same cost, file order): {X1, X2}. v1..v3 prefer
+    greedy (2 against 1), v4..v6 equal shares (1 against 0): 3 to 3, and a tie keeps equal
+    shares (as equalshares.net does; pabutools would return both outcomes).
+    """
+    e = Election(Fraction(100), tuple(Candidate(p, Fraction(50)) for p in ("X1", "X2", "Y")),
+                 tuple(Ballot(b) for b in [("X1", "X2")] * 3 + [("Y",)] * 3))
+    result = tally(e, "equal-shares-comparison")
+    assert result.selected == ("X1", "Y")
+    c = result.comparison
+    assert c is not None and not c.greedy_kept
+    assert (c.prefer_equal_shares, c.prefer_greedy, c.indifferent) == (3, 3, 0)
+    assert compare(e, ("X1", "Y"), ("X1", "Y")).indifferent == 6
+
+
+def test_equal_shares_steps_by_hand() -> None:
+    """The election of test_equal_shares_by_hand, explained: the run that decides is the one
+    at share 30 (Add1 step k = 5).
+
+    Round 1: A costs 20 per supporter; its 3 supporters (v1 v2 v3) pay 20 each out of 30, with
+    the whole 100 of the budget left. Round 2: B needs 40 from v3 (10 left) and v4 (30): v3
+    pays all its 10 and v4 the other 30 (alpha 30), with 40 of the budget left. C is not
+    funded: its one supporter, v4, has nothing left, and so has the budget.
+    """
+    e = election({"A": 60, "B": 40, "C": 30}, ["A", "A", "AB", "BC"], 100)
+    result = tally(e, "equal-shares")
+    assert (result.voters, result.share, result.comparison) == (4, 30, None)
+    assert list(result.steps) == ["A", "B", "C"]
+    assert result.steps["A"] == Step("A", Reason.FUNDED, votes=3, score=Fraction(3),
+                                     cost=Fraction(60), money_left=Fraction(100), rank=1,
+                                     paid_each=Fraction(20), paying=3)
+    assert result.steps["B"] == Step("B", Reason.FUNDED, votes=2, score=Fraction(2),
+                                     cost=Fraction(40), money_left=Fraction(40), rank=2,
+                                     paid_each=Fraction(30), paying=1, paid_out=1,
+                                     paid_out_total=Fraction(10))
+    assert result.steps["C"] == Step("C", Reason.SUPPORTERS_SHORT, votes=1, score=Fraction(1),
+                                     cost=Fraction(30), money_left=Fraction(0),
+                                     supporters_money=Fraction(0))
+    assert [s.funded for s in result.steps.values()] == [True, True, False]
+
+
+def test_equal_shares_steps_of_free_and_unchosen_projects() -> None:
+    """Budget 10, one voter choosing F (free) and A (6); Z (3) chosen by nobody. F is funded
+    first at no cost, A for 6 paid by its one supporter; Z is not funded for want of votes,
+    though 4 are left."""
+    e = election({"F": 0, "A": 6, "Z": 3}, ["FA"], 10)
+    result = tally(e, "equal-shares")
+    assert result.selected == ("F", "A")
+    assert result.steps["F"].reason == Reason.FREE and result.steps["F"].funded
+    assert (result.steps["A"].paid_each, result.steps["A"].paying) == (6, 1)
+    assert (result.steps["Z"].reason, result.steps["Z"].money_left) == (Reason.NO_VOTES, 4)
+
+
+def test_greedy_steps_by_hand() -> None:
+    """Budget 100; scores A 3, B 2, C 2, D 2 (the election of test_greedy_rules_by_hand).
+    The order is A, then the ties at 2 by lower cost: D (20), C (30), B (40). A is funded
+    with 100 left, D with 50, C with 30; B costs 40 and 0 are left."""
+    e = election({"A": 50, "B": 40, "C": 30, "D": 20}, ["AB", "AC", "A", "BD", "C", "D"], 100)
+    steps = tally(e, "greedy").steps
+    assert [(s.project, s.reason, s.rank, s.money_left, s.votes) for s in steps.values()] == [
+        ("A", Reason.FUNDED, 1, 100, 3), ("D", Reason.FUNDED, 2, 50, 2),
+        ("C", Reason.FUNDED, 3, 30, 2), ("B", Reason.TOO_EXPENSIVE, 4, 0, 2)]
+    # With D and C alternatives of each other, D goes first and C is excluded by it; B (40)
+    # then meets the 30 left.
+    grouped = Election(e.budget, e.projects, e.ballots, exclusive_groups=(frozenset("DC"),))
+    steps = tally(grouped, "greedy-exclusive").steps
+    assert (steps["C"].reason, steps["C"].other) == (Reason.EXCLUDED, "D")
+    assert (steps["B"].reason, steps["B"].money_left) == (Reason.TOO_EXPENSIVE, 30)
+    # A threshold of 3 votes leaves B, C and D below it.
+    high = Election(e.budget, e.projects, e.ballots, min_project_score=Fraction(3))
+    steps = tally(high, "greedy-threshold").steps
+    assert steps["A"].reason == Reason.FUNDED
+    assert {(s.reason, s.threshold) for p, s in steps.items() if p != "A"} == {
+        (Reason.BELOW_THRESHOLD, 3)}
+    # Without skipping, counting stops at B (60 > 50 left); C comes after it.
+    skip = election({"A": 50, "B": 60, "C": 10, "Z": 5}, ["A", "A", "A", "B", "B", "C"], 100)
+    steps = tally(skip, "greedy-no-skip").steps
+    assert [(s.project, s.reason, s.money_left, s.other) for s in steps.values()] == [
+        ("A", Reason.FUNDED, 100, None), ("B", Reason.TOO_EXPENSIVE, 50, None),
+        ("C", Reason.STOPPED, 50, "B"), ("Z", Reason.NO_VOTES, 50, None)]
+
+
 def test_greedy_rules_by_hand() -> None:
     e = election({"A": 50, "B": 40, "C": 30, "D": 20}, ["AB", "AC", "A", "BD", "C", "D"], 100)
     assert scores(e) == {"A": 3, "B": 2, "C": 2, "D": 2}
@@ -178,7 +328,8 @@ def test_cumulative_scores_and_fractional_points() -> None:
 
 def test_rule_names() -> None:
     assert normalise_rule("equalshares/add1") == "equal-shares"
-    assert normalise_rule("equalshares") == "equal-shares"
+    assert normalise_rule("EqualShares/Add1-Comparison") == "equal-shares-comparison"
+    assert normalise_rule("equal-shares-comparison") == "equal-shares-comparison"
     assert normalise_rule(" Greedy-No-Skip ") == "greedy-no-skip"
     with pytest.raises(TallyError, match="unknown rule 'phragmen'"):
         normalise_rule("phragmen")
@@ -288,6 +439,35 @@ def test_every_rule_stays_within_budget(e: Election) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(small_elections())
+def test_the_steps_agree_with_the_outcome(e: Election) -> None:
+    cost = {p.id: p.cost for p in e.projects}
+    for rule in RULES:
+        if rule == "greedy-exclusive":
+            continue
+        result = tally(e, rule)
+        assert set(result.steps) == set(cost)
+        assert {p for p, s in result.steps.items() if s.funded} == set(result.selected), rule
+        funded = [s for s in result.steps.values() if s.reason == Reason.FUNDED]
+        for step in result.steps.values():
+            assert step.money_left >= 0 and step.cost == cost[step.project]
+            if step.reason == Reason.TOO_EXPENSIVE:
+                assert step.cost > step.money_left
+        # Each funded project was paid from the money left when it was considered.
+        for step in funded:
+            assert step.cost <= step.money_left or rule.startswith("equal-shares")
+        if result.share is not None:  # equal shares: the supporters paid the cost exactly
+            for step in funded:
+                assert step.paid_each is not None
+                assert step.paid_each * step.paying + step.paid_out_total == step.cost
+                assert step.paying + step.paid_out == step.votes
+            for step in result.steps.values():
+                if step.reason == Reason.SUPPORTERS_SHORT:
+                    assert step.supporters_money is not None
+                    assert step.supporters_money < step.cost
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_elections())
 def test_equal_shares_matches_the_textbook_definition(e: Election) -> None:
     assert equal_shares(e) == reference_equal_shares(e)
 
@@ -336,3 +516,52 @@ def test_equal_shares_matches_pabutools(e: Election) -> None:
     # Projects of cost 0 are left out of the comparison: we fund those somebody chose (their
     # price is 0), pabutools 1.2 drops them from its Add1 outcome.
     assert [p.name for p in theirs if p.cost > 0] == [i for i in ours if projects[i].cost > 0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_elections())
+def test_comparison_step_matches_pabutools(e: Election) -> None:
+    """pabutools' popularity_comparison of Equal Shares (Add1) and greedy by votes, with the
+    number of funded chosen projects as the voters' satisfaction: one winner agrees with ours;
+    on a tie it returns both, and we keep Equal Shares."""
+    pabutools = pytest.importorskip("pabutools")  # GPL; a development-only cross-check
+    from pabutools.election import (
+        ApprovalBallot,
+        ApprovalProfile,
+        Cardinality_Sat,
+        Cost_Sat,
+        Instance,
+        Project,
+    )
+    from pabutools.fractions import frac
+    from pabutools.rules import (
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+        popularity_comparison,
+    )
+    from pabutools.tiebreaking import TieBreakingRule
+
+    assert pabutools
+    if any(p.cost == 0 for p in e.projects) or not e.ballots:
+        return  # pabutools drops free projects from Add1 and needs a voter
+    projects = {p.id: Project(p.id, p.cost) for p in e.projects}
+    instance = Instance(projects.values(),
+                        budget_limit=frac(e.budget.numerator, e.budget.denominator))
+    profile = ApprovalProfile([ApprovalBallot(projects[i] for i in b.projects)
+                               for b in e.ballots])
+    support = {i: sum(i in b.projects for b in e.ballots) for i in projects}
+    order = {p.id: (-support[p.id], p.cost, n) for n, p in enumerate(e.projects)}
+    ties = TieBreakingRule(lambda _instance, _profile, project: order[project.name])
+    theirs = popularity_comparison(
+        instance, profile, Cardinality_Sat,
+        [method_of_equal_shares, greedy_utilitarian_welfare],
+        [{"sat_class": Cost_Sat, "tie_breaking": ties, "voter_budget_increment": 1},
+         {"sat_class": Cost_Sat, "tie_breaking": ties}])
+    ours = tally(e, "equal-shares-comparison")
+    outcomes = [sorted(p.name for p in outcome if support[p.name]) for outcome in theirs]
+    assert ours.comparison is not None
+    if len(outcomes) == 1:
+        assert sorted(ours.selected) == outcomes[0]
+    else:
+        assert not ours.comparison.greedy_kept
+        assert sorted(ours.selected) in outcomes
