@@ -542,13 +542,20 @@ def equal_shares(election: Election) -> tuple[str, ...]:
     stops when no project is affordable. Ballots of any type count as approval of the chosen
     projects; projects of cost 0 chosen by someone are funded first, at no charge.
 
-    **Add1** (as in the Pabulib files marked ``equalshares/add1`` and in pabutools): MES is run
-    with the per-voter share ``t = budget / voters + k`` for k = 0, 1, 2, ... (one currency unit
-    more per voter each time). It stops at the first k whose outcome is *exhaustive* (no further
-    chosen project fits into what is left of the real budget), returning that outcome, or
-    whose outcome costs more than the budget, returning the outcome of k - 1. Nothing else is
-    added afterwards: the official results show no further completion (in Assen 2024 23 300
-    EUR stay unspent although RuBox, 12 000 EUR, would fit).
+    **Add1** (as the Pabulib files marked ``equalshares/add1`` were counted): MES is run with
+    the per-voter share ``t = budget / voters + k`` for k = 0, 1, 2, ... (one currency unit
+    more per voter each time), and the outcome of the last k before the first whose outcome
+    costs more than the budget stands (or the first outcome that funds every chosen project).
+    Nothing else is added afterwards: the official results show no further completion (in
+    Assen 2024 23 300 EUR stay unspent although RuBox, 12 000 EUR, would fit).
+
+    Add1 does *not* stop at the first *exhaustive* outcome (one that no further chosen project
+    fits into), as pabutools (``voter_budget_increment``) and equalshares.net's "add1e" do:
+    Wieliczka 2023, counted by the equalshares.net team, went on past its first exhaustive
+    outcome (k = 150, 31 projects for 984 579 PLN) to the official one (30 projects for
+    995 079 PLN, from k = 154 to 164 where the next step overspends; the city reported a share
+    of 313 PLN); Pabulib's checker verifies ``equalshares/add1`` the same way. Both variants
+    reproduce Assen 2024 and 2025 and Świecie 2023.
 
     **Speed, exactly.** One MES run keeps the voters' budgets as integers over a common
     denominator (money is scaled so that costs and shares are integers; when a price with
@@ -658,10 +665,11 @@ class _EqualShares:
         (the funded indices of positive cost, in the order they were funded)."""
         if self.voters == 0:
             return 0, ()
+        everything = sum(1 for i in self.candidates if self.costs[i] > 0)
         runs: dict[int, _Run] = {0: self._mes(0)}
         k, current, stride = 0, runs[0], 1
         while True:
-            if self._exhaustive(current.funded):
+            if len(current.funded) == everything:  # a higher share cannot change it
                 return k, current.funded
             # Next point: k + stride, or an already computed point before it.
             target = min([k + stride, *(p for p in runs if p > k)])
@@ -718,14 +726,6 @@ class _EqualShares:
 
     def _cost(self, funded: Sequence[int]) -> Fraction:
         return sum((self.costs[i] for i in funded), Fraction(0))
-
-    def _exhaustive(self, funded: Sequence[int]) -> bool:
-        """True if no other project somebody chose fits into the money left."""
-        left = self.budget - self._cost(funded)
-        taken = set(funded)
-        return all(
-            i in taken or self.costs[i] > left for i in self.candidates if self.costs[i] > 0
-        )
 
     def _mes(self, k: int, above: _Run | None = None,
              trace: tuple[list[tuple[int, Fraction, int, int, Fraction]],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,19 +10,13 @@ from typer.testing import CliRunner
 
 from budget.cli import app, format_amount
 from budget.pabulib.format import load
+from tests.budget.pabulib_data import shared_dir
 
 runner = CliRunner()
 
 
-def pabulib_dir() -> Path:
-    override = os.environ.get("HROMADA_PABULIB_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
-
-
 def test_tally_prints_the_winners_then_a_summary() -> None:
-    path = pabulib_dir() / "Poland_Krakow_2024_Lagiewniki-Borek_Falecki.pb"
+    path = shared_dir() / "Poland_Krakow_2024_Lagiewniki-Borek_Falecki.pb"
     result = runner.invoke(app, ["tally", str(path)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -37,7 +30,7 @@ def test_tally_prints_the_winners_then_a_summary() -> None:
 
 
 def test_tally_equal_shares_file() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path)])
     assert result.exit_code == 0, result.output
     *ids, summary = result.stdout.splitlines()
@@ -46,7 +39,7 @@ def test_tally_equal_shares_file() -> None:
 
 
 def test_rule_option_overrides_the_file() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path), "--rule", "greedy"])
     assert result.exit_code == 0, result.output
     # By votes: 3 (43), 9 (42), 8 (25), then 2 and 11 tie at 24 and the cheaper 2 goes first.
@@ -57,7 +50,7 @@ def test_rule_option_overrides_the_file() -> None:
 
 
 def test_unknown_rule_is_a_usage_error() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path), "--rule", "phragmen"])
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -124,7 +117,7 @@ def test_a_rule_counted_approximately_is_a_warning(tmp_path: Path, rule: str) ->
 
 
 def test_the_comparison_step_reports_its_counts() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path), "--rule", "equal-shares-comparison"])
     assert result.exit_code == 0, result.output
     *ids, summary, comparison = result.stdout.splitlines()

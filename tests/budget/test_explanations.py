@@ -47,29 +47,28 @@ def sentences(e: Election, rule: str, titles: dict[int, str] | None = None
                                    for p, s in result.steps.items()}
 
 
-# The election of tests/budget/test_tally.py::test_equal_shares_by_hand, in thousands: budget
-# 100 000, four voters; 1 (60 000) chosen by v1 v2 v3, 2 (40 000) by v3 v4, 3 (30 000) by v4.
-# Add1 raises the share from 25 000 to 30 000. Round 1: project 1 costs 20 000 per supporter,
-# paid by all three. Round 2: project 2 needs 40 000 from v3 (10 000 left) and v4 (30 000):
-# v3 pays all it has, v4 the other 30 000. Project 3's one supporter, v4, has nothing left.
-EQUAL_SHARES = ({"1": 60_000, "2": 40_000, "3": 30_000},
-                [["1"], ["1"], ["1", "2"], ["2", "3"]], 100_000)
+# The election of tests/budget/test_tally.py::test_equal_shares_steps_by_hand with numeric
+# ids: budget 100, three voters. 2 (50) is chosen by v1 and v2, 3 (50) by v1 and v3, 4 (10) by
+# v3; 1 (10) by nobody. Add1 raises the share to 127/3 (42.33). Round 1: project 2 costs 25
+# per supporter. Round 2: project 3 needs 50 from v1 (17.33 left) and v3 (42.33): v1 pays all
+# it has, v3 the other 32.67. Project 4's supporter, v3, has 9.67 left, less than its 10.
+EQUAL_SHARES = ({"1": 10, "2": 50, "3": 50, "4": 10}, [["2", "3"], ["2"], ["3", "4"]], 100)
 
 
 def test_equal_shares_explained_by_hand(english):
     count, why = sentences(election(*EQUAL_SHARES), "equal-shares")
-    assert count == (f"The funds were divided into equal shares among the 4 voters: each had "
-                     f"30{NB}000 to spend on the projects they voted for.")
+    assert count == ("The funds were divided into equal shares among the 3 voters: each had "
+                     "42.33 to spend on the projects they voted for.")
     assert why == {
-        "1": f"Funded in round 1, when 100{NB}000 of the funds was left: its 3 supporters "
-             f"paid its cost of 60{NB}000 from their shares. Each paid 20{NB}000.",
-        "2": f"Funded in round 2, when 40{NB}000 of the funds was left: its 2 supporters paid "
-             f"its cost of 40{NB}000 from their shares. Those who had enough paid 30{NB}000 "
-             f"each (supporters: 1); those who had less left paid all they had (supporters: "
-             f"1, 10{NB}000 together).",
-        "3": f"When counting ended, 0 of the funds was left, and its one supporter had 0 left "
-             f"of their share, less than its cost of 30{NB}000: it was not funded. Of their "
-             f"share, they had spent 30{NB}000 on other projects they voted for.",
+        "2": "Funded in round 1, when 100 of the funds was left: its 2 supporters paid its cost "
+             "of 50 from their shares. Each paid 25.",
+        "3": "Funded in round 2, when 50 of the funds was left: its 2 supporters paid its cost "
+             "of 50 from their shares. Those who had enough paid 32.67 each (supporters: 1); "
+             "those who had less left paid all they had (supporters: 1, 17.33 together).",
+        "4": "When counting ended, 0 of the funds was left, and its one supporter had 9.67 left "
+             "of their share, less than its cost of 10: it was not funded. Of their share, they "
+             "had spent 32.67 on other projects they voted for.",
+        "1": "Nobody voted for it.",
     }
 
 
@@ -118,9 +117,8 @@ def test_the_comparison_step_explained(english):
 
 def test_explanations_are_in_ukrainian_by_default():
     _, why = sentences(election(*EQUAL_SHARES), "equal-shares")
-    assert why["1"] == (f"Профінансовано в раунді 1, коли з коштів лишалося 100{NB}000: 3 "
-                        f"прихильники оплатили його вартість 60{NB}000 зі своїх часток. "
-                        f"Кожен заплатив 20{NB}000.")
+    assert why["2"] == ("Профінансовано в раунді 1, коли з коштів лишалося 100: 2 прихильники "
+                        "оплатили його вартість 50 зі своїх часток. Кожен заплатив 25.")
 
 
 def test_the_record_survives_json():
@@ -141,28 +139,35 @@ def test_amounts():
 # -- a cycle, counted, published, shown and served ------------------------------------------
 
 def _equal_shares_cycle(db, clock):
-    place = make_community(db, rules_override={"budget": {"aggregation": "equal-shares"}})
+    """EQUAL_SHARES as a cycle: the projects in the order of their ids, a fund of 100."""
+    place = make_community(db, rules_override={"budget": {"aggregation": "equal-shares",
+                                                          "project_cost_min": 1}})
     cycle, projects = make_voting_cycle(
-        db, place, clock, [(0, 60_000), (0, 40_000), (0, 30_000)],
-        categories=[("Парки", 100_000)])
-    first, second, third = projects
-    for choice in ([first], [first], [first, second], [second, third]):
+        db, place, clock, [(0, 10), (0, 50), (0, 50), (0, 10)], categories=[("Парки", 100)])
+    _, second, third, fourth = projects
+    for choice in ([second, third], [second], [third, fourth]):
         cast_ballot(db, make_resident(db, place), cycle, [p.id for p in choice])
     to_phase(clock, cycle, Phase.results)
     return place, cycle, projects
 
 
 def test_the_count_explains_itself_and_publication_keeps_it(db, clock):
-    place, cycle, (first, second, third) = _equal_shares_cycle(db, clock)
+    place, cycle, (first, second, third, fourth) = _equal_shares_cycle(db, clock)
     provisional = compute_results(db, cycle).categories[0]
     steps = {r.project.id: r.explanation for r in provisional.projects}
-    assert steps[first.id] == Explanation(Reason.FUNDED, 3, Fraction(3), Fraction(60_000),
-                                          Fraction(100_000), rank=1,
-                                          paid_each=Fraction(20_000), paying=3)
-    assert (steps[second.id].paid_out, steps[second.id].paid_out_total) == (1, 10_000)
-    assert steps[third.id].reason == Reason.SUPPORTERS_SHORT
-    assert provisional.explanation == CountExplanation("equal-shares", "votes", 4,
-                                                       Fraction(30_000))
+    assert steps[second.id] == Explanation(Reason.FUNDED, 2, Fraction(2), Fraction(50),
+                                           Fraction(100), rank=1, paid_each=Fraction(25),
+                                           paying=2)
+    assert steps[third.id] == Explanation(Reason.FUNDED, 2, Fraction(2), Fraction(50),
+                                          Fraction(50), rank=2, paid_each=Fraction(98, 3),
+                                          paying=1, paid_out=1,
+                                          paid_out_total=Fraction(52, 3))
+    assert steps[fourth.id] == Explanation(Reason.SUPPORTERS_SHORT, 1, Fraction(1),
+                                           Fraction(10), Fraction(0),
+                                           supporters_money=Fraction(29, 3))
+    assert steps[first.id].reason == Reason.NO_VOTES
+    assert provisional.explanation == CountExplanation("equal-shares", "votes", 3,
+                                                       Fraction(127, 3))
     publish_results(db, make_official(db, place), cycle)
     db.expire_all()
     stored = stored_results(db, cycle).categories[0]
@@ -173,37 +178,39 @@ def test_the_count_explains_itself_and_publication_keeps_it(db, clock):
 
 
 def test_results_page_and_api_explain_every_project(db, clock, client):
-    place, cycle, (first, second, third) = _equal_shares_cycle(db, clock)
+    place, cycle, (first, second, third, fourth) = _equal_shares_cycle(db, clock)
     publish_results(db, make_official(db, place), cycle)
     db.commit()
     page = html.unescape(client.get(f"/budget/{cycle.id}/results").text)
     assert "Чому кожен проєкт профінансовано чи ні" in page
-    assert f'id="why-{third.id}"' in page and f'href="#why-{third.id}"' in page
-    assert f"Профінансовано в раунді 2, коли з коштів лишалося 40{NB}000" in page
+    assert f'id="why-{fourth.id}"' in page and f'href="#why-{fourth.id}"' in page
+    assert "Профінансовано в раунді 2, коли з коштів лишалося 50" in page
     english = html.unescape(client.get(f"/budget/{cycle.id}/results",
                                        headers={"Accept-Language": "en"}).text)
-    assert (f"The funds were divided into equal shares among the 4 voters: each had "
-            f"30{NB}000 to spend") in english
-    assert (f"its one supporter had 0 left of their share, less than its cost of 30{NB}000: "
-            f"it was not funded.") in english
+    assert ("The funds were divided into equal shares among the 3 voters: each had 42.33 to "
+            "spend") in english
+    assert ("its one supporter had 9.67 left of their share, less than its cost of 10: it was "
+            "not funded.") in english
 
     body = client.get(f"/api/v1/budgets/{cycle.id}/results",
                       headers={"Accept-Language": "en"}).json()
     category = body["categories"][0]
     assert category["explanation"] == {
-        "rule": "equal-shares", "order": "votes", "voters": 4, "share": 30_000.0,
+        "rule": "equal-shares", "order": "votes", "voters": 3, "share": 42.33,
         "comparison": None,
-        "text": f"The funds were divided into equal shares among the 4 voters: each had "
-                f"30{NB}000 to spend on the projects they voted for."}
+        "text": "The funds were divided into equal shares among the 3 voters: each had 42.33 to "
+                "spend on the projects they voted for."}
     by_id = {p["project_id"]: p["explanation"] for p in category["projects"]}
-    assert by_id[second.id] == {
-        "reason": "funded", "rank": 2, "votes": 2, "score": 2.0, "cost": 40_000.0,
-        "money_left": 40_000.0, "other_project_id": None, "threshold": None,
-        "paid_each": 30_000.0, "paying": 1, "paid_out": 1, "paid_out_total": 10_000.0,
+    assert by_id[third.id] == {
+        "reason": "funded", "rank": 2, "votes": 2, "score": 2.0, "cost": 50.0,
+        "money_left": 50.0, "other_project_id": None, "threshold": None,
+        "paid_each": 32.67, "paying": 1, "paid_out": 1, "paid_out_total": 17.33,
         "supporters_money": None,
-        "text": f"Funded in round 2, when 40{NB}000 of the funds was left: its 2 supporters "
-                f"paid its cost of 40{NB}000 from their shares. Those who had enough paid "
-                f"30{NB}000 each (supporters: 1); those who had less left paid all they had "
-                f"(supporters: 1, 10{NB}000 together)."}
-    assert by_id[third.id]["reason"] == "supporters-short"
-    assert by_id[third.id]["supporters_money"] == 0.0
+        "text": "Funded in round 2, when 50 of the funds was left: its 2 supporters paid its "
+                "cost of 50 from their shares. Those who had enough paid 32.67 each "
+                "(supporters: 1); those who had less left paid all they had (supporters: 1, "
+                "17.33 together)."}
+    assert by_id[fourth.id]["reason"] == "supporters-short"
+    assert by_id[fourth.id]["supporters_money"] == 9.67
+    assert by_id[first.id]["reason"] == "no-votes"
+    assert by_id[first.id]["text"] == "Nobody voted for it."

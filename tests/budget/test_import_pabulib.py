@@ -12,7 +12,6 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from app import db as app_db
-from app.settings import ROOT
 from budget import tally
 from budget.cli import app as budget_cli
 from budget.models import BudgetBallot, BudgetCycle, BudgetProject, Phase
@@ -21,10 +20,11 @@ from budget.pabulib.exchange import export_pabulib
 from budget.phases import phase_of
 from budget.projects import list_projects
 from budget.results import compute_results, stored_results
+from tests.budget.pabulib_data import real_files, shared_dir
 from tests.factories import make_community
 
-DATA = ROOT.parent / "shared" / "data" / "pabulib"
-FILES = sorted(DATA.glob("*.pb"))
+DATA = shared_dir()
+FILES = real_files()
 runner = CliRunner()
 
 
@@ -56,8 +56,8 @@ def cycles(db) -> int:
     return db.exec(select(func.count()).select_from(BudgetCycle)).one()
 
 
-def test_the_shared_files_are_there():
-    assert len(FILES) >= 17
+def test_the_real_files_are_there():
+    assert len(FILES) >= 19
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])

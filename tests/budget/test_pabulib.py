@@ -3,7 +3,6 @@ round trip of generated instances."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,23 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budget.pabulib.format import Instance, PabulibError, Project, Vote, dump, load, parse
+from tests.budget.pabulib_data import real_files, shared_dir
 
-
-def pabulib_dir() -> Path:
-    override = os.environ.get("HROMADA_PABULIB_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
-
-
-SHARED_FILES = sorted(pabulib_dir().glob("*.pb"))
+REAL_FILES = real_files()
 
 
 def test_the_shared_files_are_there() -> None:
-    assert SHARED_FILES, f"no .pb files in {pabulib_dir()}"
+    assert REAL_FILES, f"no .pb files in {shared_dir()}"
 
 
-@pytest.mark.parametrize("path", SHARED_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
 def test_shared_file_parses_and_round_trips(path: Path) -> None:
     instance = load(path)
     assert len(instance.projects) == int(instance.meta["num_projects"])
@@ -41,7 +33,7 @@ def test_shared_file_parses_and_round_trips(path: Path) -> None:
 
 
 def test_a_shared_file_in_detail() -> None:
-    instance = load(pabulib_dir() / "Poland_Krakow_2022_Pradnik_Czerwony.pb")
+    instance = load(shared_dir() / "Poland_Krakow_2022_Pradnik_Czerwony.pb")
     assert instance.vote_type == "ordinal"
     assert instance.rule == "greedy"
     assert instance.budget == Decimal("1545319")
