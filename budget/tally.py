@@ -22,7 +22,9 @@ Rules (our name, then the Pabulib META ``rule`` values that map to it)
     ``greedy-no-skip`` (``greedy-no-skip``): the same, but counting stops at the first project
         that does not fit.
     ``greedy-threshold`` (``greedy-threshold``): greedy over the projects whose score reaches
-        META ``min_project_score_threshold``.
+        META ``min_project_score_threshold``. A threshold the election states applies under the
+        other greedy rules too (Bydgoszcz 2025 counts ``greedy-no-skip`` with one), as Pabulib's
+        checker reads the files; the budget module states one only for ``greedy-threshold``.
     ``greedy-exclusive`` (``greedy-exclusive``): greedy where projects of one exclusion group
         (for example two alternative designs of the same square) exclude each other: once one
         is funded the others are skipped. Pabulib files do not list the groups (Warszawa 2024
@@ -369,6 +371,7 @@ def tally(data: Election | Instance, rule: str | None = None) -> Result:
             project_scores,
             votes,
             skip=chosen != "greedy-no-skip",
+            threshold=election.min_project_score,
             exclusive_groups=election.exclusive_groups if chosen == "greedy-exclusive" else (),
         )
     cost = {p.id: p.cost for p in election.projects}
