@@ -105,6 +105,15 @@ class Results:
     def compares_with_greedy(self) -> bool:
         return self.rules.aggregation in tally.EQUAL_SHARES_RULES
 
+    @property
+    def approximated_rule(self) -> str | None:
+        """The rule an imported election's file names when it names no computable rule
+        (greedy-custom, unknown: counted with greedy), else None."""
+        if self.cycle.source != CycleSource.pabulib:
+            return None
+        rule = ((self.cycle.meta or {}).get("pabulib", {}).get("rule") or "").strip()
+        return rule if rule.lower() in tally.APPROXIMATED else None
+
     def winner_ids(self) -> list[int]:
         return [r.project.id for c in self.categories for r in c.winners]
 
