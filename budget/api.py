@@ -30,6 +30,8 @@ from budget.models import (
     BudgetCycle,
     BudgetProject,
     CategoryPublic,
+    ComparisonPublic,
+    CountExplanationPublic,
     CycleCreate,
     CyclePublic,
     CycleRulesPublic,
@@ -42,6 +44,7 @@ from budget.models import (
     ProjectPublic,
     ProjectUpdate,
     ResultCategory,
+    ResultExplanation,
     ResultProject,
     ResultsPublic,
     ReviewCreate,
@@ -133,8 +136,42 @@ def _results_public(results: budget_results.Results) -> ResultsPublic:
             projects=[ResultProject(project_id=r.project.id, title=r.project.title,
                                     cost=r.project.effective_cost, votes=r.votes,
                                     score=int(r.score), selected=r.selected,
-                                    selected_by_greedy=r.greedy_selected)
-                      for r in c.projects]) for c in results.categories])
+                                    selected_by_greedy=r.greedy_selected,
+                                    explanation=_explanation(c, r))
+                      for r in c.projects],
+            explanation=_count_explanation(c)) for c in results.categories])
+
+
+def _cents(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _explanation(c: budget_results.CategoryResult, r: budget_results.ProjectResult
+                 ) -> ResultExplanation | None:
+    e = r.explanation
+    if e is None or c.explanation is None:
+        return None
+    paid = e.paid_each is not None
+    return ResultExplanation(
+        reason=e.reason, text=c.why(r), rank=e.rank, votes=e.votes, score=_cents(e.score),
+        cost=_cents(e.cost), money_left=_cents(e.money_left), other_project_id=e.other,
+        threshold=_cents(e.threshold), paid_each=_cents(e.paid_each),
+        paying=e.paying if paid else None, paid_out=e.paid_out if paid else None,
+        paid_out_total=_cents(e.paid_out_total) if paid else None,
+        supporters_money=_cents(e.supporters_money))
+
+
+def _count_explanation(c: budget_results.CategoryResult) -> CountExplanationPublic | None:
+    e = c.explanation
+    if e is None:
+        return None
+    k = e.comparison
+    return CountExplanationPublic(
+        rule=e.rule, order=e.order, voters=e.voters, share=_cents(e.share),
+        comparison=ComparisonPublic(prefer_equal_shares=k.prefer_equal_shares,
+                                    prefer_greedy=k.prefer_greedy, indifferent=k.indifferent,
+                                    greedy_kept=k.greedy_kept) if k else None,
+        text=c.count_text)
 
 
 

@@ -3,11 +3,17 @@
 Mounted by the project CLI as ``hromada budget``::
 
     hromada budget tally FILE.pb [--rule greedy|greedy-no-skip|greedy-threshold|
-                                         greedy-exclusive|equal-shares]
+                                         greedy-exclusive|equal-shares|
+                                         equal-shares-comparison|equal-shares-basic|
+                                         equal-shares-basic-comparison]
 
 prints the funded project ids one per line, in the order the rule funded them, then a summary
-line. A malformed file or an election the rule cannot count is reported on stderr with exit
-code 2.
+line (and, for a rule with the comparison step, a line with its counts). Every `rule` value
+of Pabulib files is understood (budget.tally). What reading the file let pass (a voter's line
+listing a project twice, counted once) and a rule that can only be approximated
+(greedy-custom, unknown) are reported on stderr as warnings naming the line, and the count
+goes on. A malformed file or an election the rule cannot count is reported on stderr with
+exit code 2.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from pathlib import Path
 import typer
 
 from budget.pabulib.format import PabulibError, load
-from budget.tally import RULES, TallyError, tally
+from budget.tally import APPROXIMATED, RULES, TallyError, tally
 
 app = typer.Typer(help="Participatory budgets: count Pabulib files.", no_args_is_help=True)
 
@@ -55,6 +61,11 @@ def tally_command(
     except (PabulibError, TallyError) as exc:
         typer.echo(f"{file}: {exc}", err=True)
         raise typer.Exit(2) from None
+    for warning in instance.warnings:
+        typer.echo(f"{file}: warning: {warning}", err=True)
+    note = APPROXIMATED.get((instance.rule or "").strip().lower()) if rule is None else None
+    if note:
+        typer.echo(f"{file}: warning: {note}", err=True)
     for project_id in result.selected:
         typer.echo(project_id)
     count = len(result.selected)
@@ -63,6 +74,12 @@ def tally_command(
         f"cost {format_amount(result.total_cost)} of budget {format_amount(result.budget)}, "
         f"rule {result.rule}"
     )
+    if result.comparison is not None:
+        c = result.comparison
+        kept = "greedy by votes" if c.greedy_kept else "equal shares"
+        typer.echo(f"comparison step: {c.prefer_equal_shares} voters prefer equal shares, "
+                   f"{c.prefer_greedy} greedy by votes, {c.indifferent} neither; "
+                   f"{kept} kept")
 
 
 def format_amount(value: Fraction) -> str:

@@ -5,7 +5,10 @@ ballots and its official result.
 The file is parsed completely before anything is written, and the whole import is one
 transaction: a malformed file is reported with its line and exit code 2 (as `tally` does), a
 refused import (an unknown community, an amount Hromada cannot store) with exit code 1, and in
-both cases nothing is written. The command speaks English, like the parser's messages.
+both cases nothing is written. What reading the file let pass (a voter's line that lists a
+project twice, counted once) is reported as warnings with their lines, on stderr (as `tally`
+does), and counted in the summary line. The command speaks English, like the parser's
+messages.
 """
 
 from __future__ import annotations
@@ -69,7 +72,13 @@ def import_file(file: Path, community: str | None) -> str:
                                 f"(there are {len(every)}); nothing was imported", 1)
                 place = every[0]
             cycle = import_pabulib(session, None, place, instance, name=file.name)
-            return (f"imported {file.name} into {place.slug} as budget cycle {cycle.id}: "
-                    f"{len(instance.projects)} projects, {len(instance.votes)} ballots")
+            count = len(instance.warnings)
+            warned = f", {count} warning{'' if count == 1 else 's'}" if count else ""
+            summary = (f"imported {file.name} into {place.slug} as budget cycle {cycle.id}: "
+                       f"{len(instance.projects)} projects, {len(instance.votes)} "
+                       f"ballots{warned}")
     except DomainError as exc:
         raise _fail(f"{file}: {exc.text()} Nothing was imported.", 1) from None
+    for warning in instance.warnings:
+        typer.echo(f"{file}: warning: {warning}", err=True)
+    return summary

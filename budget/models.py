@@ -25,6 +25,7 @@ from app.accountability.models import ObligationStatus
 from app.audit.models import ReceiptPublic
 from app.models import Id, Input, fk, utc_field
 from app.web.i18n import N_
+from budget.tally import Reason
 
 
 class Phase(StrEnum):
@@ -121,6 +122,10 @@ AGGREGATION_LABELS = {
     "greedy-threshold": N_("greedy with a vote threshold"),
     "equal-shares": N_("method of equal shares"),
     "greedy-exclusive": N_("greedy with exclusive projects"),
+    "equal-shares-comparison": N_("method of equal shares, compared with counting by votes"),
+    "equal-shares-basic": N_("method of equal shares without completion"),
+    "equal-shares-basic-comparison": N_("method of equal shares without completion, compared "
+                                        "with counting by votes"),
 }
 
 
@@ -478,6 +483,61 @@ class BallotSummary(BaseModel):
     categories: list[dict]
 
 
+class ResultExplanation(BaseModel):
+    """Why the project was funded or not: the count's own step, in figures and in words.
+    Amounts are rounded to the cent."""
+
+    reason: Reason = PField(description="The step of the count that decided: funded, free "
+                            "(costs nothing), no-votes, below-threshold, too-expensive (more "
+                            "than the money left at its turn), stopped (counting had stopped "
+                            "at other_project_id), excluded (other_project_id, an alternative, "
+                            "was funded), supporters-short (equal shares: its supporters had "
+                            "too little of their shares left).")
+    text: str = PField(description="The explanation in the language of the request.")
+    rank: int | None = PField(description="Place in the order of the greedy count, or the "
+                              "round in which equal shares funded the project.")
+    votes: int
+    score: float
+    cost: float
+    money_left: float = PField(description="Money of the funds left when the project was "
+                               "considered (for equal shares: when it was funded, or when "
+                               "counting ended).")
+    other_project_id: int | None = None
+    threshold: float | None = None
+    paid_each: float | None = PField(None, description="Equal shares: what each supporter "
+                                     "who could paid.")
+    paying: int | None = PField(None, description="Equal shares: supporters who paid "
+                                "paid_each.")
+    paid_out: int | None = PField(None, description="Equal shares: supporters who had less "
+                                  "than paid_each left and paid all they had.")
+    paid_out_total: float | None = PField(None, description="What those paid together.")
+    supporters_money: float | None = PField(None, description="Equal shares, a project not "
+                                            "funded: what its supporters had left of their "
+                                            "shares when counting ended.")
+
+
+class ComparisonPublic(BaseModel):
+    """The comparison step: voters for whom each outcome funds more of their projects."""
+
+    prefer_equal_shares: int
+    prefer_greedy: int
+    indifferent: int
+    greedy_kept: bool
+
+
+class CountExplanationPublic(BaseModel):
+    """What explains a category's count as a whole."""
+
+    rule: str
+    order: str = PField(description="What greedy counting ordered the projects by: votes or "
+                        "points.")
+    voters: int
+    share: float | None = PField(description="Equal shares: each voter's share of the funds "
+                                 "in the run that decided.")
+    comparison: ComparisonPublic | None
+    text: str
+
+
 class ResultProject(BaseModel):
     project_id: int
     title: str
@@ -486,6 +546,8 @@ class ResultProject(BaseModel):
     score: int
     selected: bool
     selected_by_greedy: bool | None = None
+    explanation: ResultExplanation | None = PField(
+        None, description="Null for results published before explanations were kept.")
 
 
 class ResultCategory(BaseModel):
@@ -494,6 +556,7 @@ class ResultCategory(BaseModel):
     funds: int
     spent: int
     projects: list[ResultProject]
+    explanation: CountExplanationPublic | None = None
 
 
 class ResultsPublic(BaseModel):

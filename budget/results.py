@@ -2,7 +2,8 @@
 
 Winners are computed by `budget.tally` from the database rows (`compute_results`); publication
 records them (`stored_results` reads them back without a recount) and opens one implementation
-obligation per winner.
+obligation per winner. With the winners, the count records why each project was funded or not
+(`budget.explanations`): the results page and the API say it in words.
 
 Tie-breaking (documented for residents on the results page): greedy rules fund projects by
 higher score, then lower cost, then earlier submission; the Method of Equal Shares picks the
@@ -32,6 +33,7 @@ from app.web.i18n import N_
 from budget import permissions, tally
 from budget import repository as repo
 from budget.cycles import CycleRules, category_name, rules_of
+from budget.explanations import CountExplanation, Explanation, describe, describe_count
 from budget.models import (
     BudgetCategory,
     BudgetCycle,
@@ -51,6 +53,7 @@ class ProjectResult:
     score: Fraction
     selected: bool
     greedy_selected: bool | None = None
+    explanation: Explanation | None = None  # None: results published before it was kept
 
 
 @dataclass
@@ -60,6 +63,21 @@ class CategoryResult:
     projects: list[ProjectResult]
     spent: int
     greedy_spent: int | None = None
+    explanation: CountExplanation | None = None
+    official: bool = False  # the selection is the official one of an imported election
+
+    def why(self, row: ProjectResult) -> str:
+        """Why the project was funded or not, in the reader's language ("" if not kept)."""
+        if row.explanation is None or self.explanation is None:
+            return ""
+        titles = {r.project.id: r.project.title for r in self.projects}
+        return describe(row.explanation, self.explanation, titles,
+                        official=row.selected if self.official else None)
+
+    @property
+    def count_text(self) -> str:
+        """The sentences about the count as a whole (the shares, the comparison step)."""
+        return describe_count(self.explanation) if self.explanation is not None else ""
 
     @property
     def winners(self) -> list[ProjectResult]:
@@ -85,7 +103,16 @@ class Results:
 
     @property
     def compares_with_greedy(self) -> bool:
-        return self.rules.aggregation == "equal-shares"
+        return self.rules.aggregation in tally.EQUAL_SHARES_RULES
+
+    @property
+    def approximated_rule(self) -> str | None:
+        """The rule an imported election's file names when it names no computable rule
+        (greedy-custom, unknown: counted with greedy), else None."""
+        if self.cycle.source != CycleSource.pabulib:
+            return None
+        rule = ((self.cycle.meta or {}).get("pabulib", {}).get("rule") or "").strip()
+        return rule if rule.lower() in tally.APPROXIMATED else None
 
     def winner_ids(self) -> list[int]:
         return [r.project.id for c in self.categories for r in c.winners]
@@ -95,7 +122,8 @@ class Results:
         return [r.project.id for c in self.categories for r in c.projects if not r.selected]
 
 
-def _category_result(category: BudgetCategory, rows: list[ProjectResult], compared: bool
+def _category_result(category: BudgetCategory, rows: list[ProjectResult], compared: bool,
+                     explanation: CountExplanation | None, official: bool = False
                      ) -> CategoryResult:
     """A category's projects, winners first (then by score, cost and age), with what the
     winners spend (and, `compared` with the greedy rule, what greedy would have spent)."""
@@ -104,7 +132,8 @@ def _category_result(category: BudgetCategory, rows: list[ProjectResult], compar
     spent = sum(r.project.effective_cost for r in rows if r.selected)
     greedy_spent = sum(r.project.effective_cost for r in rows
                        if r.greedy_selected) if compared else None
-    return CategoryResult(category, category_name(category), rows, spent, greedy_spent)
+    return CategoryResult(category, category_name(category), rows, spent, greedy_spent,
+                          explanation, official)
 
 
 # -- counting -------------------------------------------------------------------------------
@@ -171,18 +200,21 @@ def compute_results(session: Session, cycle: BudgetCycle) -> Results:
     """Count the cycle by its rule, per category, from the ballots in the database."""
     rules = rules_of(session, cycle)
     result_categories = []
+    points = rules.tally_vote_type in ("cumulative", "scoring", "ordinal")
     for category, members, election in elections(session, cycle, rules):
         outcome = tally.tally(election, rules.aggregation)
         winners = set(outcome.selected)
         greedy = None
-        if outcome.rule == "equal-shares":
+        if outcome.rule in tally.EQUAL_SHARES_RULES:
             greedy = set(tally.tally(election, "greedy").selected)
         rows = [ProjectResult(project=p, votes=p.vote_count,
                               score=outcome.scores.get(str(p.id), Fraction(0)),
                               selected=str(p.id) in winners,
-                              greedy_selected=None if greedy is None else str(p.id) in greedy)
+                              greedy_selected=None if greedy is None else str(p.id) in greedy,
+                              explanation=Explanation.of(outcome.steps[str(p.id)]))
                 for p in members]
-        result_categories.append(_category_result(category, rows, greedy is not None))
+        result_categories.append(_category_result(
+            category, rows, greedy is not None, CountExplanation.of(outcome, points)))
     return Results(cycle, rules, result_categories, cycle.results_published_at is not None,
                    cycle.ballot_count)
 
@@ -195,6 +227,9 @@ def _snapshot(results: Results) -> dict:
                 "greedy": None if c.greedy_spent is None else [
                     r.project.id for r in c.projects if r.greedy_selected],
                 "scores": {str(r.project.id): str(r.score) for r in c.projects},
+                "count": c.explanation.to_json() if c.explanation is not None else None,
+                "steps": {str(r.project.id): r.explanation.to_json() for r in c.projects
+                          if r.explanation is not None},
             } for c in results.categories]}
 
 
@@ -215,16 +250,23 @@ def stored_results(session: Session, cycle: BudgetCycle) -> Results:
     by_cat = {c["id"]: c for c in snapshot.get("categories", [])}
     on_ballot = ballot_projects(session, cycle)
     result_categories = []
+    official = cycle.source == CycleSource.pabulib
     for category in repo.categories(session, cycle.id):
         snap = by_cat.get(category.id, {})
         scores = snap.get("scores", {})
         greedy = snap.get("greedy")
+        steps = snap.get("steps") or {}
+        count = snap.get("count")
         rows = [ProjectResult(project=p, votes=p.vote_count,
                               score=Fraction(scores.get(str(p.id), p.score)),
                               selected=p.status == ProjectStatus.selected,
-                              greedy_selected=None if greedy is None else p.id in greedy)
+                              greedy_selected=None if greedy is None else p.id in greedy,
+                              explanation=Explanation.from_json(steps[str(p.id)])
+                              if str(p.id) in steps else None)
                 for p in on_ballot if p.category_id == category.id]
-        result_categories.append(_category_result(category, rows, greedy is not None))
+        result_categories.append(_category_result(
+            category, rows, greedy is not None,
+            CountExplanation.from_json(count) if count else None, official))
     return Results(cycle, rules, result_categories, True, cycle.ballot_count)
 
 

@@ -26,14 +26,17 @@ IMPLEMENTATION = ObligationKind("budget_implementation",
                                 N_("Implementation of a winning budget project"), "budget")
 
 VotingMethod = Literal["approval", "knapsack", "cumulative"]
-AggregationRule = Literal["greedy", "greedy-no-skip", "greedy-threshold", "equal-shares"]
+AggregationRule = Literal["greedy", "greedy-no-skip", "greedy-threshold", "equal-shares",
+                          "equal-shares-comparison"]
 
 METHODS = [("approval", N_("approval")), ("knapsack", N_("knapsack (within the funds)")),
            ("cumulative", N_("cumulative points"))]
 AGGREGATIONS = [("greedy", N_("greedy by votes")),
                 ("greedy-no-skip", N_("greedy without skipping")),
                 ("greedy-threshold", N_("greedy with a vote threshold")),
-                ("equal-shares", N_("method of equal shares"))]
+                ("equal-shares", N_("method of equal shares")),
+                ("equal-shares-comparison",
+                 N_("method of equal shares, compared with counting by votes"))]
 
 
 class BudgetRules(ModuleRules):

@@ -4,7 +4,8 @@ The input is an :class:`Election`: the budget, the projects (id and cost, in a f
 that serves as the last tie-breaker) and the ballots (the chosen project ids, in order of
 preference for ordinal ballots, with optional points). It is built from a Pabulib file with
 :meth:`Election.from_pabulib` or from database rows by the budget module. :func:`tally` runs a
-rule and returns a :class:`Result`.
+rule and returns a :class:`Result`: the winners and, for every project, the :class:`Step` that
+decided its fate (what the results page and the API explain to residents).
 
 Scores
     A project's score is what greedy rules sort by. For ``approval`` and ``choose-1`` ballots it
@@ -21,14 +22,31 @@ Rules (our name, then the Pabulib META ``rule`` values that map to it)
     ``greedy-no-skip`` (``greedy-no-skip``): the same, but counting stops at the first project
         that does not fit.
     ``greedy-threshold`` (``greedy-threshold``): greedy over the projects whose score reaches
-        META ``min_project_score_threshold``.
+        META ``min_project_score_threshold``. A threshold the election states applies under the
+        other greedy rules too (Bydgoszcz 2025 counts ``greedy-no-skip`` with one), as Pabulib's
+        checker reads the files; the budget module states one only for ``greedy-threshold``.
     ``greedy-exclusive`` (``greedy-exclusive``): greedy where projects of one exclusion group
         (for example two alternative designs of the same square) exclude each other: once one
         is funded the others are skipped. Pabulib files do not list the groups (Warszawa 2024
         Wesoła, the one file using the rule, is reproduced by plain greedy); the budget module
         passes them in :attr:`Election.exclusive_groups`.
-    ``equal-shares`` (``equalshares``, ``equalshares/add1``): the Method of Equal Shares with
-        cost utilities completed by Add1; see :func:`equal_shares`.
+    ``equal-shares`` (``equalshares/add1``): the Method of Equal Shares with cost utilities
+        completed by Add1; see :func:`equal_shares`.
+    ``equal-shares-comparison`` (``equalshares/add1-comparison``): the same, followed by the
+        comparison step; see :func:`compare`.
+    ``equal-shares-basic`` (``equalshares``) and ``equal-shares-basic-comparison``
+        (``equalshares-comparison``): the Method of Equal Shares without completion (each voter
+        keeps the share budget / voters), without and with the comparison step.
+
+    Two more values occur in Pabulib files and name no rule that can be computed from the
+    file: ``greedy-custom`` (a city's own variant of greedy, described in the file's
+    ``comment``) and ``unknown``. Both are counted with ``greedy`` and carry a note saying so
+    (:data:`APPROXIMATED`), so that a caller can warn that the official result may differ.
+
+    These are the ten values that Pabulib's format and its checker (pabulib-helpers) list; the
+    distinction of the four Equal Shares variants dates from Pabulib's April 2026 update, which
+    also relabelled Wieliczka 2023 (the first city to count with Equal Shares) as
+    ``equalshares/add1-comparison``.
 
     Under every rule a project with score 0 (nobody chose it) is never funded.
 
@@ -50,6 +68,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from fractions import Fraction
 from itertools import repeat
 from math import gcd, lcm
@@ -62,35 +81,62 @@ if TYPE_CHECKING:
     from budget.pabulib.format import Instance
 
 __all__ = [
+    "APPROXIMATED",
+    "EQUAL_SHARES_RULES",
     "PABULIB_NAMES",
     "PABULIB_RULES",
     "RULES",
     "VOTE_TYPES",
     "Ballot",
     "Candidate",
+    "Comparison",
     "Election",
+    "Reason",
     "Result",
+    "Step",
     "TallyError",
+    "compare",
     "equal_shares",
     "greedy",
     "normalise_rule",
     "scores",
+    "supporters",
     "tally",
 ]
 
-RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive", "equal-shares")
+RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "greedy-exclusive", "equal-shares",
+         "equal-shares-comparison", "equal-shares-basic", "equal-shares-basic-comparison")
 """Our rule names."""
 
-PABULIB_NAMES: Mapping[str, str] = {"equal-shares": "equalshares/add1"}
+EQUAL_SHARES_RULES = frozenset(r for r in RULES if r.startswith("equal-shares"))
+"""The rules that count with the Method of Equal Shares."""
+_COMPLETED = frozenset({"equal-shares", "equal-shares-comparison"})  # with Add1
+_COMPARED = frozenset({"equal-shares-comparison", "equal-shares-basic-comparison"})
+
+PABULIB_NAMES: Mapping[str, str] = {
+    "equal-shares": "equalshares/add1",
+    "equal-shares-comparison": "equalshares/add1-comparison",
+    "equal-shares-basic": "equalshares",
+    "equal-shares-basic-comparison": "equalshares-comparison",
+}
 """Our rules as a Pabulib file names them where the names differ (what an export writes)."""
+
+APPROXIMATED: Mapping[str, str] = {
+    "greedy-custom": "the file's rule greedy-custom is a city's own variant of greedy "
+                     "(described in the file's comment); it is counted with plain greedy, so "
+                     "the official winners may differ",
+    "unknown": "the file does not name the rule that decided its official result "
+               "(rule unknown); it is counted with greedy",
+}
+"""Pabulib rule values that name no computable rule, with the note a count of them carries."""
 
 PABULIB_RULES: Mapping[str, str] = {
     "greedy": "greedy",
     "greedy-no-skip": "greedy-no-skip",
     "greedy-threshold": "greedy-threshold",
     "greedy-exclusive": "greedy-exclusive",
-    "equalshares": "equal-shares",
-    PABULIB_NAMES["equal-shares"]: "equal-shares",
+    **{pabulib: ours for ours, pabulib in PABULIB_NAMES.items()},
+    **dict.fromkeys(APPROXIMATED, "greedy"),
 }
 """Pabulib META ``rule`` values and the rule of ours that computes them."""
 
@@ -197,16 +243,88 @@ class Election:
         )
 
 
+class Reason(StrEnum):
+    """Why a project was funded or not: the step of the count that decided it."""
+
+    FUNDED = "funded"  # greedy: it fitted into the money left; equal shares: its supporters paid
+    FREE = "free"  # it costs nothing and somebody chose it (equal shares funds it first)
+    NO_VOTES = "no-votes"  # nobody chose it
+    BELOW_THRESHOLD = "below-threshold"  # its score is below the rule's threshold
+    TOO_EXPENSIVE = "too-expensive"  # greedy: it cost more than the money left at its turn
+    STOPPED = "stopped"  # greedy-no-skip: counting had stopped (at `other`) before its turn
+    EXCLUDED = "excluded"  # greedy-exclusive: `other`, of its exclusion group, was funded
+    SUPPORTERS_SHORT = "supporters-short"  # equal shares: its supporters had too little left
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the count did with one project, in figures a resident can check.
+
+    ``money_left`` is the money of the budget left when the project was considered: at its
+    turn for greedy rules; when it was funded, or at the end of the count if it was not, for
+    Equal Shares. ``rank`` is its place in the greedy order (1 = highest score) or the round
+    in which Equal Shares funded it. For a project Equal Shares funded, ``paying`` supporters
+    paid ``paid_each`` each and ``paid_out`` supporters, who had less than that left, paid all
+    they had (``paid_out_total`` together); for one it did not fund, ``supporters_money`` is
+    what its supporters had left when the count ended. Only counts and amounts are kept, never
+    who paid what.
+    """
+
+    project: str
+    reason: Reason
+    votes: int
+    score: Fraction
+    cost: Fraction
+    money_left: Fraction
+    rank: int | None = None
+    other: str | None = None
+    threshold: Fraction | None = None
+    paid_each: Fraction | None = None
+    paying: int = 0
+    paid_out: int = 0
+    paid_out_total: Fraction = Fraction(0)
+    supporters_money: Fraction | None = None
+
+    @property
+    def funded(self) -> bool:
+        return self.reason in (Reason.FUNDED, Reason.FREE)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison step: the outcomes of Equal Shares and of greedy by votes over the whole
+    budget, and how many voters prefer each (a voter prefers the outcome that funds more of
+    the projects they chose). Greedy's outcome replaces Equal Shares' only if strictly more
+    voters prefer it."""
+
+    equal_shares: tuple[str, ...]
+    greedy: tuple[str, ...]
+    prefer_equal_shares: int
+    prefer_greedy: int
+    indifferent: int
+
+    @property
+    def greedy_kept(self) -> bool:
+        return self.prefer_greedy > self.prefer_equal_shares
+
+
 @dataclass(frozen=True)
 class Result:
     """The outcome: funded project ids in the order the rule funded them, their total cost,
-    the budget, every project's score and the rule (our name) that produced it."""
+    the budget, every project's score and the rule (our name) that produced it; and what
+    explains it: every project's :class:`Step` (in the order the count considered them), the
+    number of voters, each voter's share of the money in the Equal Shares run that decided
+    (``share``, None for greedy rules) and the comparison step, if the rule has one."""
 
     rule: str
     selected: tuple[str, ...]
     total_cost: Fraction
     budget: Fraction
     scores: Mapping[str, Fraction]
+    steps: Mapping[str, Step] = field(default_factory=dict)
+    voters: int = 0
+    share: Fraction | None = None
+    comparison: Comparison | None = None
 
 
 def normalise_rule(name: str) -> str:
@@ -229,17 +347,31 @@ def tally(data: Election | Instance, rule: str | None = None) -> Result:
         raise TallyError("no rule given and the election names none")
     chosen = normalise_rule(name)
     project_scores = scores(election)
-    if chosen == "equal-shares":
-        selected = _EqualShares(election).run()
+    votes = supporters(election)
+    share: Fraction | None = None
+    comparison = None
+    if chosen in EQUAL_SHARES_RULES:
+        mes = _EqualShares(election)
+        k = mes.completion()[0] if chosen in _COMPLETED else 0
+        selected, steps, share = mes.explained(k, project_scores, votes)
+        if chosen in _COMPARED:
+            by_votes, greedy_steps = _greedy(election, project_scores, votes,
+                                             order={p: Fraction(n) for p, n in votes.items()})
+            comparison = compare(election, selected, by_votes)
+            if comparison.greedy_kept:
+                selected, steps, share = by_votes, greedy_steps, None
     elif chosen == "greedy-threshold":
         if election.min_project_score is None:
             raise TallyError("greedy-threshold needs a minimum project score")
-        selected = _greedy(election, project_scores, threshold=election.min_project_score)
+        selected, steps = _greedy(election, project_scores, votes,
+                                  threshold=election.min_project_score)
     else:
-        selected = _greedy(
+        selected, steps = _greedy(
             election,
             project_scores,
+            votes,
             skip=chosen != "greedy-no-skip",
+            threshold=election.min_project_score,
             exclusive_groups=election.exclusive_groups if chosen == "greedy-exclusive" else (),
         )
     cost = {p.id: p.cost for p in election.projects}
@@ -249,6 +381,10 @@ def tally(data: Election | Instance, rule: str | None = None) -> Result:
         total_cost=sum((cost[p] for p in selected), Fraction(0)),
         budget=election.budget,
         scores=project_scores,
+        steps=steps,
+        voters=len(election.ballots),
+        share=share,
+        comparison=comparison,
     )
 
 
@@ -283,6 +419,15 @@ def scores(election: Election) -> dict[str, Fraction]:
     return {p: Fraction(n) + parts.get(p, 0) for p, n in whole.items()}
 
 
+def supporters(election: Election) -> dict[str, int]:
+    """How many ballots choose each project (its votes, whatever the vote type)."""
+    counts: Counter[str] = Counter(dict.fromkeys((p.id for p in election.projects), 0))
+    for chosen, count in election.choices.items():
+        for project_id in chosen:
+            counts[project_id] += count
+    return dict(counts)
+
+
 def greedy(
     election: Election,
     *,
@@ -298,43 +443,93 @@ def greedy(
     its ``exclusive_groups`` are passed over.
     """
     return _greedy(
-        election, scores(election), skip=skip, threshold=threshold,
+        election, scores(election), supporters(election), skip=skip, threshold=threshold,
         exclusive_groups=exclusive_groups,
-    )
+    )[0]
 
 
 def _greedy(
     election: Election,
     project_scores: Mapping[str, Fraction],
+    votes: Mapping[str, int],
     *,
+    order: Mapping[str, Fraction] | None = None,
     skip: bool = True,
     threshold: Fraction | None = None,
     exclusive_groups: Iterable[frozenset[str]] = (),
-) -> tuple[str, ...]:
-    excluded_by: dict[str, set[str]] = {}
+) -> tuple[tuple[str, ...], dict[str, Step]]:
+    """Greedy counting by ``order`` (the scores unless given), with every project's step."""
+    rank_by = project_scores if order is None else order
+    group_of: dict[str, set[str]] = {}
     for group in exclusive_groups:
         for project_id in group:
-            excluded_by.setdefault(project_id, set()).update(group - {project_id})
+            group_of.setdefault(project_id, set()).update(group - {project_id})
     position = {p.id: i for i, p in enumerate(election.projects)}
     eligible = [
         p
         for p in election.projects
-        if project_scores[p.id] > 0 and (threshold is None or project_scores[p.id] >= threshold)
+        if rank_by[p.id] > 0 and (threshold is None or rank_by[p.id] >= threshold)
     ]
-    eligible.sort(key=lambda p: (-project_scores[p.id], p.cost, position[p.id]))
+    eligible.sort(key=lambda p: (-rank_by[p.id], p.cost, position[p.id]))
     remaining = election.budget
     funded: list[str] = []
-    excluded: set[str] = set()
-    for project in eligible:
-        if project.id in excluded:
-            continue
-        if project.cost <= remaining:
+    excluded_by: dict[str, str] = {}
+    stopped_at: str | None = None
+    steps: dict[str, Step] = {}
+    for rank, project in enumerate(eligible, start=1):
+        reason, other = Reason.FUNDED, None
+        left = remaining
+        if stopped_at is not None:
+            reason, other = Reason.STOPPED, stopped_at
+        elif project.id in excluded_by:
+            reason, other = Reason.EXCLUDED, excluded_by[project.id]
+        elif project.cost <= remaining:
             funded.append(project.id)
             remaining -= project.cost
-            excluded |= excluded_by.get(project.id, set())
-        elif not skip:
-            break
-    return tuple(funded)
+            for alternative in group_of.get(project.id, ()):
+                excluded_by.setdefault(alternative, project.id)
+        else:
+            reason = Reason.TOO_EXPENSIVE
+            if not skip:
+                stopped_at = project.id
+        steps[project.id] = Step(project.id, reason, votes[project.id],
+                                 project_scores[project.id], project.cost, left, rank=rank,
+                                 other=other)
+    for project in election.projects:
+        if project.id not in steps:
+            nobody = rank_by[project.id] <= 0
+            steps[project.id] = Step(
+                project.id, Reason.NO_VOTES if nobody else Reason.BELOW_THRESHOLD,
+                votes[project.id], project_scores[project.id], project.cost, remaining,
+                threshold=None if nobody else threshold)
+    return tuple(funded), steps
+
+
+def compare(election: Election, equal_shares: Sequence[str], by_votes: Sequence[str]
+            ) -> Comparison:
+    """The comparison step that follows Equal Shares in ``equalshares/add1-comparison``.
+
+    As equalshares.net (its compute tool, comparison "satisfaction") and Pabulib's checker
+    define it: greedy by votes is run over the whole budget; each voter's satisfaction with an
+    outcome is the number of funded projects among those they chose; a voter prefers the
+    outcome that satisfies them more. Greedy's outcome is taken only if strictly more voters
+    prefer it than prefer Equal Shares' (pabutools' ``popularity_comparison`` counts the same
+    preferences but returns both outcomes on a tie; we keep Equal Shares, as equalshares.net
+    does).
+    """
+    ours, theirs = set(equal_shares), set(by_votes)
+    prefer_ours = prefer_theirs = indifferent = 0
+    for chosen, count in election.choices.items():
+        mine = sum(p in ours for p in chosen)
+        other = sum(p in theirs for p in chosen)
+        if mine > other:
+            prefer_ours += count
+        elif other > mine:
+            prefer_theirs += count
+        else:
+            indifferent += count
+    return Comparison(tuple(equal_shares), tuple(by_votes), prefer_ours, prefer_theirs,
+                      indifferent)
 
 
 def equal_shares(election: Election) -> tuple[str, ...]:
@@ -350,13 +545,20 @@ def equal_shares(election: Election) -> tuple[str, ...]:
     stops when no project is affordable. Ballots of any type count as approval of the chosen
     projects; projects of cost 0 chosen by someone are funded first, at no charge.
 
-    **Add1** (as in the Pabulib files marked ``equalshares/add1`` and in pabutools): MES is run
-    with the per-voter share ``t = budget / voters + k`` for k = 0, 1, 2, ... (one currency unit
-    more per voter each time). It stops at the first k whose outcome is *exhaustive* (no further
-    chosen project fits into what is left of the real budget), returning that outcome, or
-    whose outcome costs more than the budget, returning the outcome of k - 1. Nothing else is
-    added afterwards: the official results show no further completion (in Assen 2024 23 300
-    EUR stay unspent although RuBox, 12 000 EUR, would fit).
+    **Add1** (as the Pabulib files marked ``equalshares/add1`` were counted): MES is run with
+    the per-voter share ``t = budget / voters + k`` for k = 0, 1, 2, ... (one currency unit
+    more per voter each time), and the outcome of the last k before the first whose outcome
+    costs more than the budget stands (or the first outcome that funds every chosen project).
+    Nothing else is added afterwards: the official results show no further completion (in
+    Assen 2024 23 300 EUR stay unspent although RuBox, 12 000 EUR, would fit).
+
+    Add1 does *not* stop at the first *exhaustive* outcome (one that no further chosen project
+    fits into), as pabutools (``voter_budget_increment``) and equalshares.net's "add1e" do:
+    Wieliczka 2023, counted by the equalshares.net team, went on past its first exhaustive
+    outcome (k = 150, 31 projects for 984 579 PLN) to the official one (30 projects for
+    995 079 PLN, from k = 154 to 164 where the next step overspends; the city reported a share
+    of 313 PLN); Pabulib's checker verifies ``equalshares/add1`` the same way. Both variants
+    reproduce Assen 2024 and 2025 and Świecie 2023.
 
     **Speed, exactly.** One MES run keeps the voters' budgets as integers over a common
     denominator (money is scaled so that costs and shares are integers; when a price with
@@ -382,6 +584,10 @@ def equal_shares(election: Election) -> tuple[str, ...]:
     The shared files show the effect: Świecie 2023 needs 227 Add1 steps but about 90 runs;
     where prices of competing projects stay within a fraction of a percent of each other
     (Warszawa 2024 Wesoła counted with this rule), nearly every step needs its own run.
+
+    :func:`tally` then runs the deciding share once more, recording who paid how much for
+    each funded project (as counts and amounts) and what the supporters of each other project
+    had left: the explanation comes from the count itself.
     """
     return _EqualShares(election).run()
 
@@ -453,14 +659,21 @@ class _EqualShares:
         self.scaled_costs = [int(c * self.voters * scale) for c in self.costs]
 
     def run(self) -> tuple[str, ...]:
+        """The outcome with Add1 completion, free projects first."""
+        outcome = self.completion()[1]
+        return tuple(self.ids[i] for i in (*self.free, *outcome))
+
+    def completion(self) -> tuple[int, tuple[int, ...]]:
+        """The Add1 step k whose outcome stands (see :func:`equal_shares`), and that outcome
+        (the funded indices of positive cost, in the order they were funded)."""
         if self.voters == 0:
-            return tuple(self.ids[i] for i in self.free)
+            return 0, ()
+        everything = sum(1 for i in self.candidates if self.costs[i] > 0)
         runs: dict[int, _Run] = {0: self._mes(0)}
         k, current, stride = 0, runs[0], 1
         while True:
-            if self._exhaustive(current.funded):
-                outcome = current.funded
-                break
+            if len(current.funded) == everything:  # a higher share cannot change it
+                return k, current.funded
             # Next point: k + stride, or an already computed point before it.
             target = min([k + stride, *(p for p in runs if p > k)])
             while True:
@@ -472,29 +685,60 @@ class _EqualShares:
                 target = k + max(1, (target - k) // 2)
             following = runs[target]
             if self._cost(following.funded) > self.budget:
-                outcome = current.funded
-                break
+                return k, current.funded
             same = following.funded == current.funded
             stride = 2 * (target - k) if same else 1
             for point in [p for p in runs if p <= target]:
                 if point != target:
                     del runs[point]
             k, current = target, following
-        return tuple(self.ids[i] for i in (*self.free, *outcome))
+
+    def explained(self, k: int, project_scores: Mapping[str, Fraction],
+                  votes: Mapping[str, int]
+                  ) -> tuple[tuple[str, ...], dict[str, Step], Fraction | None]:
+        """The run at Add1 step ``k`` once more, recording its steps: the funded ids (free
+        projects first), every project's :class:`Step` and each voter's share."""
+        trace: list[tuple[int, Fraction, int, int, Fraction]] = []
+        leftover: dict[int, Fraction] = {}
+        funded: tuple[int, ...] = ()
+        share = None
+        if self.voters:
+            funded = self._mes(k, trace=(trace, leftover)).funded
+            share = Fraction(self.base + k * self.step, self.step)
+        steps: dict[str, Step] = {}
+
+        def step(i: int, reason: Reason, left: Fraction, **more: object) -> None:
+            pid = self.ids[i]
+            steps[pid] = Step(pid, reason, votes[pid], project_scores[pid], self.costs[i],
+                              left, **more)  # type: ignore[arg-type]
+
+        for i in self.free:
+            step(i, Reason.FREE, self.budget)
+        left = self.budget
+        for round_, (i, alpha, paying, paid_out, paid_out_total) in enumerate(trace, start=1):
+            step(i, Reason.FUNDED, left, rank=round_, paid_each=alpha, paying=paying,
+                 paid_out=paid_out, paid_out_total=paid_out_total)
+            left -= self.costs[i]
+        for i in range(len(self.ids)):
+            if self.ids[i] not in steps:
+                if self.support[i] == 0:
+                    step(i, Reason.NO_VOTES, left)
+                else:
+                    step(i, Reason.SUPPORTERS_SHORT, left, supporters_money=leftover[i])
+        return tuple(self.ids[i] for i in (*self.free, *funded)), steps, share
 
     def _cost(self, funded: Sequence[int]) -> Fraction:
         return sum((self.costs[i] for i in funded), Fraction(0))
 
-    def _exhaustive(self, funded: Sequence[int]) -> bool:
-        """True if no other project somebody chose fits into the money left."""
-        left = self.budget - self._cost(funded)
-        taken = set(funded)
-        return all(
-            i in taken or self.costs[i] > left for i in self.candidates if self.costs[i] > 0
-        )
-
-    def _mes(self, k: int, above: _Run | None = None) -> _Run:
+    def _mes(self, k: int, above: _Run | None = None,
+             trace: tuple[list[tuple[int, Fraction, int, int, Fraction]],
+                          dict[int, Fraction]] | None = None) -> _Run:
         """One exact MES run with the per-voter share budget / voters + k.
+
+        With ``trace`` (a list and a dict), the run records, for each project it funds, the
+        project, alpha (what each supporter who could paid), how many paid alpha, how many paid
+        all they had left and how much those paid together; and, when it ends, the money the
+        supporters of each unfunded project still hold.
 
         ``above``, a run at a higher share, supplies lower bounds: while this run funds the
         same projects as ``above`` did, a project's key in ``above`` at the same round bounds
@@ -537,8 +781,34 @@ class _EqualShares:
                     above.funded[current_round] != i):
                 borrowed = ()  # the runs part ways: the bounds no longer apply
             current_round += 1
+            if trace is not None:
+                trace[0].append(self._payments(i, entry[1], budgets, denominator))
             budgets, denominator = self._charge(i, entry[1], budgets, denominator)
+        if trace is not None:
+            taken = set(funded)
+            unit = self.step * denominator
+            for i in self.candidates:
+                if i not in taken and self.costs[i] > 0:
+                    trace[1][i] = Fraction(
+                        sum(budgets[g] * self.weights[g] for g in self.members[i]), unit)
         return _Run(tuple(funded), tuple(keys), tuple(runners_up), tuple(bounds))
+
+    def _payments(self, i: int, rho: Fraction, budgets: list[int], denominator: int
+                  ) -> tuple[int, Fraction, int, int, Fraction]:
+        """Who pays for project i at price rho, in counts and money: (i, alpha, voters paying
+        alpha, voters paying all they have, what those pay together)."""
+        alpha = rho * self.costs[i]
+        unit = self.step * denominator
+        paying = paid_out = 0
+        paid_out_total = Fraction(0)
+        for g in self.members[i]:
+            held = Fraction(budgets[g], unit)
+            if held >= alpha:
+                paying += self.weights[g]
+            else:
+                paid_out += self.weights[g]
+                paid_out_total += held * self.weights[g]
+        return i, alpha, paying, paid_out, paid_out_total
 
     def _first_round(self, share: int) -> list[_Entry]:
         """The heap of round 0: everybody holds the share, so alpha = cost / supporters."""

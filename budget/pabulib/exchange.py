@@ -71,7 +71,8 @@ def import_pabulib(session: Session, actor: User | None, community: Community,
     _count(session, cycle, has_selected)
     audit.append(session, "budget.pabulib_imported", repo.CYCLE_SUBJECT, cycle.id,
                  actor.id if actor else None, file=name[:200], projects=len(ids),
-                 ballots=len(votes), rule=rule, vote_type=instance.vote_type)
+                 ballots=len(votes), rule=rule, vote_type=instance.vote_type,
+                 warnings=len(instance.warnings))
     return cycle
 
 

@@ -22,6 +22,11 @@ dataclasses; :func:`dump` writes one back, so that ``parse(dump(x)) == x``. Ever
 a file raises :class:`PabulibError` naming the 1-based line where it was found and what is
 wrong with it, so that a person can open the file and fix it.
 
+Real files are read as they are. A defect that leaves the file's meaning clear is not an
+error but a :class:`PabulibWarning` (with its line) in :attr:`Instance.warnings`: a voter's
+line that lists a project twice (it happens in files published by cities) counts the project
+once, at its first place and with its first points.
+
 Conventions: fields are stripped of surrounding whitespace; money and points are kept as
 :class:`~decimal.Decimal` (exact, and printed back as written); ``,`` is accepted as a decimal
 separator in numbers; an empty ``votes``/``score``/``selected`` field means "not given".
@@ -40,6 +45,7 @@ from pathlib import Path
 __all__ = [
     "Instance",
     "PabulibError",
+    "PabulibWarning",
     "Project",
     "VOTE_TYPES",
     "Vote",
@@ -70,6 +76,17 @@ class PabulibError(ValueError):
         super().__init__(f"line {line}: {reason}")
         self.line = line
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class PabulibWarning:
+    """Something odd in a file that was read anyway: ``line`` (1-based) and what was done."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -106,13 +123,15 @@ class Vote:
 class Instance:
     """A whole Pabulib file: META entries in file order, projects and votes in file order, and
     the column layout of PROJECTS and VOTES (kept so that :func:`dump` writes the same
-    columns back)."""
+    columns back), and the warnings of reading it (not part of its value: a file written back
+    has none)."""
 
     meta: Mapping[str, str]
     projects: tuple[Project, ...]
     votes: tuple[Vote, ...]
     project_columns: tuple[str, ...]
     vote_columns: tuple[str, ...]
+    warnings: tuple[PabulibWarning, ...] = field(default=(), compare=False)
 
     @classmethod
     def create(
@@ -235,6 +254,7 @@ class _Parser:
         self.project_ids: set[str] = set()
         self.votes: list[Vote] = []
         self.voter_ids: set[str] = set()
+        self.warnings: list[PabulibWarning] = []
         self.columns: dict[str, tuple[str, ...]] = {}
 
     def run(self, text: str) -> Instance:
@@ -257,6 +277,7 @@ class _Parser:
             votes=tuple(self.votes),
             project_columns=self.columns["PROJECTS"],
             vote_columns=self.columns["VOTES"],
+            warnings=tuple(self.warnings),
         )
 
     @staticmethod
@@ -397,15 +418,11 @@ class _Parser:
         if voter_id in self.voter_ids:
             raise PabulibError(line, f"voter_id {voter_id!r} appears twice")
         chosen = tuple(p.strip() for p in record["vote"].split(",")) if record["vote"] else ()
-        seen: set[str] = set()
         for project_id in chosen:
             if not project_id:
                 raise PabulibError(line, f"empty project id in vote {record['vote']!r}")
             if project_id not in self.project_ids:
                 raise PabulibError(line, f"vote for unknown project {project_id!r}")
-            if project_id in seen:
-                raise PabulibError(line, f"vote lists project {project_id!r} twice")
-            seen.add(project_id)
         points: tuple[Decimal, ...] | None = None
         if "points" in record:
             raw = record["points"]
@@ -416,6 +433,18 @@ class _Parser:
                 raise PabulibError(
                     line, f"{len(chosen)} projects in vote but {len(points)} values in points"
                 )
+        first = {project_id: position for position, project_id
+                 in reversed(list(enumerate(chosen)))}
+        if len(first) != len(chosen):
+            twice = sorted({p for p in chosen if chosen.count(p) > 1}, key=first.__getitem__)
+            listed = ", ".join(repr(p) for p in twice)
+            self.warnings.append(PabulibWarning(
+                line, f"voter {voter_id!r} lists project{'s' if len(twice) > 1 else ''} "
+                      f"{listed} more than once; counted once"))
+            keep = sorted(first.values())
+            chosen = tuple(chosen[k] for k in keep)
+            if points is not None:
+                points = tuple(points[k] for k in keep)
         self.voter_ids.add(voter_id)
         self.votes.append(
             Vote(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,19 +10,13 @@ from typer.testing import CliRunner
 
 from budget.cli import app, format_amount
 from budget.pabulib.format import load
+from tests.budget.pabulib_data import shared_dir
 
 runner = CliRunner()
 
 
-def pabulib_dir() -> Path:
-    override = os.environ.get("HROMADA_PABULIB_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
-
-
 def test_tally_prints_the_winners_then_a_summary() -> None:
-    path = pabulib_dir() / "Poland_Krakow_2024_Lagiewniki-Borek_Falecki.pb"
+    path = shared_dir() / "Poland_Krakow_2024_Lagiewniki-Borek_Falecki.pb"
     result = runner.invoke(app, ["tally", str(path)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -37,7 +30,7 @@ def test_tally_prints_the_winners_then_a_summary() -> None:
 
 
 def test_tally_equal_shares_file() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path)])
     assert result.exit_code == 0, result.output
     *ids, summary = result.stdout.splitlines()
@@ -46,7 +39,7 @@ def test_tally_equal_shares_file() -> None:
 
 
 def test_rule_option_overrides_the_file() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path), "--rule", "greedy"])
     assert result.exit_code == 0, result.output
     # By votes: 3 (43), 9 (42), 8 (25), then 2 and 11 tie at 24 and the cheaper 2 goes first.
@@ -57,7 +50,7 @@ def test_rule_option_overrides_the_file() -> None:
 
 
 def test_unknown_rule_is_a_usage_error() -> None:
-    path = pabulib_dir() / "Netherlands_Assen_2024.pb"
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
     result = runner.invoke(app, ["tally", str(path), "--rule", "phragmen"])
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -93,6 +86,45 @@ def test_a_rule_the_file_cannot_use_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["tally", str(path), "--rule", "greedy-threshold"])
     assert result.exit_code == 2
     assert "greedy-threshold needs a minimum project score" in result.stderr
+
+
+def test_a_project_listed_twice_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "twice.pb"
+    path.write_text("META\nkey;value\nbudget;10\nrule;greedy\nPROJECTS\nproject_id;cost\n"
+                    "1;5\n2;6\nVOTES\nvoter_id;vote\na;1\nb;2,2\nc;2\n", encoding="utf-8")
+    result = runner.invoke(app, ["tally", str(path)])
+    assert result.exit_code == 0, result.output
+    # Project 2 has two votes (b counted once), project 1 one: 2 is funded, 1 no longer fits.
+    assert result.stdout.splitlines() == [
+        "2", "selected 1 project, cost 6 of budget 10, rule greedy"]
+    assert result.stderr.splitlines() == [
+        f"{path}: warning: line 12: voter 'b' lists project '2' more than once; counted once"]
+
+
+@pytest.mark.parametrize("rule", ["greedy-custom", "unknown"])
+def test_a_rule_counted_approximately_is_a_warning(tmp_path: Path, rule: str) -> None:
+    path = tmp_path / "custom.pb"
+    path.write_text(f"META\nkey;value\nbudget;10\nrule;{rule}\nPROJECTS\nproject_id;cost\n"
+                    "1;5\nVOTES\nvoter_id;vote\na;1\n", encoding="utf-8")
+    result = runner.invoke(app, ["tally", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "selected 1 project, cost 5 of budget 10, rule greedy"
+    assert result.stderr.startswith(f"{path}: warning: ")
+    assert "greedy" in result.stderr
+    # Asking for a rule explicitly counts with that rule, and nothing is approximated.
+    explicit = runner.invoke(app, ["tally", str(path), "--rule", "greedy"])
+    assert explicit.stderr == ""
+
+
+def test_the_comparison_step_reports_its_counts() -> None:
+    path = shared_dir() / "Netherlands_Assen_2024.pb"
+    result = runner.invoke(app, ["tally", str(path), "--rule", "equal-shares-comparison"])
+    assert result.exit_code == 0, result.output
+    *ids, summary, comparison = result.stdout.splitlines()
+    assert sorted(ids) == sorted(load(path).official_winners)
+    assert summary.endswith("rule equal-shares-comparison")
+    assert comparison.startswith("comparison step: ")
+    assert comparison.endswith("; equal shares kept")
 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:

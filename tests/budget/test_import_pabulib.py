@@ -12,7 +12,6 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from app import db as app_db
-from app.settings import ROOT
 from budget import tally
 from budget.cli import app as budget_cli
 from budget.models import BudgetBallot, BudgetCycle, BudgetProject, Phase
@@ -21,10 +20,11 @@ from budget.pabulib.exchange import export_pabulib
 from budget.phases import phase_of
 from budget.projects import list_projects
 from budget.results import compute_results, stored_results
+from tests.budget.pabulib_data import EXTRA_DIR, real_files, shared_dir
 from tests.factories import make_community
 
-DATA = ROOT.parent / "shared" / "data" / "pabulib"
-FILES = sorted(DATA.glob("*.pb"))
+DATA = shared_dir()
+FILES = real_files()
 runner = CliRunner()
 
 
@@ -56,8 +56,8 @@ def cycles(db) -> int:
     return db.exec(select(func.count()).select_from(BudgetCycle)).one()
 
 
-def test_the_shared_files_are_there():
-    assert len(FILES) >= 17
+def test_the_real_files_are_there():
+    assert len(FILES) >= 19
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
@@ -180,3 +180,49 @@ def test_import_commits_for_real(isolated_database, monkeypatch):
             assert [ids[w] for w in winners] == list(pabulib.load(path).official_winners)
     finally:
         engine.dispose()
+
+
+def test_a_project_listed_twice_is_imported_once_with_a_warning(cli_in_test_transaction,
+                                                                 tmp_path):
+    db = cli_in_test_transaction
+    place = make_community(db)
+    text = (DATA / "Poland_Warszawa_2019_subunit_Wawer.pb").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    first_vote = lines.index("VOTES") + 2
+    voter, chosen, *rest = lines[first_vote].split(";")
+    twice = chosen.split(",")[0]
+    lines[first_vote] = ";".join([voter, f"{chosen},{twice}", *rest])
+    path = tmp_path / "twice.pb"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_file(path, place.community.slug)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("ballots, 1 warning")
+    assert result.stderr.strip() == (
+        f"{path}: warning: line {first_vote + 1}: voter {voter!r} lists project {twice!r} "
+        "more than once; counted once")
+    # The ballot counts the project once: the stored counters are the file's own.
+    instance = pabulib.load(DATA / "Poland_Warszawa_2019_subunit_Wawer.pb")
+    cycle = db.exec(select(BudgetCycle)).one()
+    stated = {p.project_id: p.votes for p in instance.projects}
+    assert {p.external_id: p.vote_count for p in list_projects(db, cycle)} == stated
+
+
+def test_a_rule_named_but_not_computable_is_said_on_the_results_page(cli_in_test_transaction,
+                                                                       client):
+    db = cli_in_test_transaction
+    place = make_community(db)
+    path = EXTRA_DIR / "Netherlands_Amsterdam_2022_Sloterdijk.pb"
+    result = import_file(path, place.community.slug)
+    assert result.exit_code == 0 and result.stderr == ""
+    cycle = db.exec(select(BudgetCycle)).one()
+    page = client.get(f"/budget/{cycle.id}/results", headers={"Accept-Language": "en"}).text
+    assert "names its rule “greedy-custom”, which cannot be computed from the file alone" in (
+        page)
+    # Its own (Warsaw) rule is computable: no such notice.
+    other = make_community(db)
+    assert import_file(DATA / "Poland_Warszawa_2019_subunit_Wawer.pb",
+                       other.community.slug).exit_code == 0
+    wawer = db.exec(select(BudgetCycle).where(
+        BudgetCycle.community_id == other.community.id)).one()
+    page = client.get(f"/budget/{wawer.id}/results", headers={"Accept-Language": "en"}).text
+    assert "cannot be computed from the file alone" not in page

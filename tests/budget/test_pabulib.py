@@ -3,7 +3,6 @@ round trip of generated instances."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,23 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budget.pabulib.format import Instance, PabulibError, Project, Vote, dump, load, parse
+from tests.budget.pabulib_data import real_files, shared_dir
 
-
-def pabulib_dir() -> Path:
-    override = os.environ.get("HROMADA_PABULIB_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
-
-
-SHARED_FILES = sorted(pabulib_dir().glob("*.pb"))
+REAL_FILES = real_files()
 
 
 def test_the_shared_files_are_there() -> None:
-    assert SHARED_FILES, f"no .pb files in {pabulib_dir()}"
+    assert REAL_FILES, f"no .pb files in {shared_dir()}"
 
 
-@pytest.mark.parametrize("path", SHARED_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name)
 def test_shared_file_parses_and_round_trips(path: Path) -> None:
     instance = load(path)
     assert len(instance.projects) == int(instance.meta["num_projects"])
@@ -41,7 +33,7 @@ def test_shared_file_parses_and_round_trips(path: Path) -> None:
 
 
 def test_a_shared_file_in_detail() -> None:
-    instance = load(pabulib_dir() / "Poland_Krakow_2022_Pradnik_Czerwony.pb")
+    instance = load(shared_dir() / "Poland_Krakow_2022_Pradnik_Czerwony.pb")
     assert instance.vote_type == "ordinal"
     assert instance.rule == "greedy"
     assert instance.budget == Decimal("1545319")
@@ -138,7 +130,6 @@ MALFORMED = [
     ("non-numeric cost", file_with(projects="1;60\n2;fifty\n"), 7, "cost 'fifty' is not a number"),
     ("negative cost", file_with(projects="1;-60\n2;50\n"), 6, "negative"),
     ("unknown project", file_with(votes="a;1,2\nb;3\n"), 11, "unknown project '3'"),
-    ("project twice in a vote", file_with(votes="a;1,1\n"), 10, "twice"),
     ("empty id in a vote", file_with(votes="a;1,,2\n"), 10, "empty project id"),
     ("duplicate project", file_with(projects="1;60\n1;50\n"), 7, "appears twice"),
     ("duplicate voter", file_with(votes="a;1\na;2\n"), 11, "appears twice"),
@@ -167,6 +158,10 @@ MALFORMED = [
      "VOTES section has no header"),
     ("empty file", "", 1, "empty"),
     ("unterminated quote", file_with(projects='1;60\n2;"50\n'), 7, "unreadable CSV"),
+    ("no PROJECTS section", "META\nkey;value\nbudget;1\n", 3,
+     "ends without a PROJECTS section"),
+    ("cost with a currency", file_with(projects="1;60\n2;50 PLN\n"), 7,
+     "cost '50 PLN' is not a number"),
 ]
 
 
@@ -178,6 +173,31 @@ def test_malformed_file_names_line_and_defect(text: str, line: int, message: str
     assert caught.value.line == line, str(caught.value)
     assert message in caught.value.reason
     assert str(caught.value).startswith(f"line {line}: ")
+
+
+def test_a_project_listed_twice_in_a_vote_counts_once_with_a_warning() -> None:
+    text = file_with(projects="1;60\n2;50\n3;10\n", vote_header="voter_id;vote;points",
+                     votes="a;1,2;3,2\nb;2,1,2;5,4,3\nc;3,1,3,1;1,2,3,4\n")
+    instance = parse(text)
+    # The first place and the first points stand.
+    assert [(v.projects, v.points) for v in instance.votes] == [
+        (("1", "2"), (Decimal(3), Decimal(2))),
+        (("2", "1"), (Decimal(5), Decimal(4))),
+        (("3", "1"), (Decimal(1), Decimal(2))),
+    ]
+    assert [(w.line, w.reason) for w in instance.warnings] == [
+        (12, "voter 'b' lists project '2' more than once; counted once"),
+        (13, "voter 'c' lists projects '3', '1' more than once; counted once"),
+    ]
+    assert str(instance.warnings[0]) == ("line 12: voter 'b' lists project '2' more than "
+                                         "once; counted once")
+    # Written back, the file has each project once and nothing to warn about.
+    again = parse(dump(instance))
+    assert again == instance and again.warnings == ()
+
+
+def test_a_clean_file_has_no_warnings() -> None:
+    assert parse(file_with()).warnings == ()
 
 
 # --- round trip of generated instances ---------------------------------------------------------

@@ -110,6 +110,8 @@ def test_budget_cycle_from_projects_to_implementation(site):
         funded[title] = row.get_by_role("cell").last.inner_text().strip()
     assert funded == {PROJECTS[0][0]: t("Yes"), PROJECTS[1][0]: t("No"),
                       PROJECTS[2][0]: t("Yes")}, funded
+    # Each project says why it was funded or not, in the count's own figures.
+    clerk.see(t("Why each project was funded or not"))
     clerk.shot("budget-results")
 
     # Anyone downloads the results as open data.
