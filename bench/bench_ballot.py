@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +39,8 @@ def available() -> str | None:
         from budget import api, ballots, cycles, projects, review
     except ImportError as exc:
         return f"the budget module cannot be imported: {exc}"
-    paths = {(getattr(r, "path", ""), m) for r in api.router.routes
+    # A path as routed, without its parameters' converters ({cycle_id:id} is {cycle_id}).
+    paths = {(re.sub(r":\w+}", "}", getattr(r, "path", "")), m) for r in api.router.routes
              for m in getattr(r, "methods", ())}
     if (ROUTE, "PUT") not in paths:
         return f"no PUT {ROUTE} in budget/api.py"
