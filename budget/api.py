@@ -69,6 +69,7 @@ def _summary_fields(cycle: BudgetCycle) -> dict:
         "phase": phase_of(cycle), "source": cycle.source,
         "submission_start": clock.aware(cycle.submission_start),
         "submission_end": clock.aware(cycle.submission_end),
+        "supports_end": clock.aware(cycle.supports_end),
         "review_end": clock.aware(cycle.review_end),
         "voting_start": clock.aware(cycle.voting_start),
         "voting_end": clock.aware(cycle.voting_end),
@@ -91,7 +92,9 @@ def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
             cumulative_points=rules.cumulative_points,
             min_vote_threshold=int(rules.min_vote_threshold), minimum_age=rules.minimum_age,
             project_cost_min=rules.project_cost_min, project_cost_max=rules.project_cost_max),
-        categories=[CategoryPublic(id=c.id, name=c.name, funds=c.funds)
+        categories=[CategoryPublic(id=c.id, name=c.name, funds=c.funds,
+                                   district_id=c.district_id, aggregation=c.aggregation,
+                                   max_choices=c.max_choices)
                     for c in cycles.categories(session, cycle)],
         phase_changes=[PhaseChangePublic(field=c.field, old=clock.aware(c.old),
                                          new=clock.aware(c.new), reason=c.reason,
@@ -106,8 +109,10 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
     return ProjectPublic(
         id=project.id, cycle_id=project.cycle_id, category_id=project.category_id,
         external_id=project.external_id, title=project.title,
-        description=project.description, location=project.location, cost=project.cost,
+        description=project.description, location=project.location,
+        latitude=project.latitude, longitude=project.longitude, cost=project.cost,
         revised_cost=project.revised_cost, status=project.status,
+        support_count=project.support_count,
         review_reason=project.review_reason, reviewed_at=clock.aware(project.reviewed_at),
         vote_count=project.vote_count if visible else None,
         score=project.score if visible else None,
@@ -327,10 +332,12 @@ def publish(session: DbSession, user: ApiUser, cycle: API.PublishableCycle):
 @router.get("/budgets/{cycle_id:id}/export.pb", response_class=PlainTextResponse)
 def export_pabulib(session: DbSession, cycle: ExportableCycle,
                    category: int | None = Query(None, ge=1, le=MAX_ID)):
-    """The cycle in the Pabulib format, with anonymous votes (one category with ?category=)."""
+    """The cycle in the Pabulib format, with anonymous votes (one pot with ?category=: one
+    file per pot, as Pabulib keeps one per district)."""
     text = exchange.export_pabulib(session, cycle, category)
+    name = f"budget-{cycle.id}-{category}.pb" if category else f"budget-{cycle.id}.pb"
     return PlainTextResponse(text, headers={
-        "Content-Disposition": f'attachment; filename="budget-{cycle.id}.pb"'})
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _csv(text: str, name: str) -> CsvResponse:
