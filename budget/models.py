@@ -541,6 +541,28 @@ class ProjectPublic(BaseModel):
     created_at: datetime
 
 
+class SupportPublic(BaseModel):
+    project_id: int
+    support_count: int
+    supported: bool = PField(description="Whether the token's owner supports the proposal.")
+
+
+class ProjectFilePublic(BaseModel):
+    id: int
+    kind: FileKind
+    filename: str
+    caption: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    implementation: bool = PField(description="Added during implementation (a photo of the "
+                                  "works).")
+    url: str = PField(description="The large image, or the document (a download).")
+    thumbnail_url: str | None
+    created_at: datetime
+
+
 class BallotPublic(BaseModel):
     cycle_id: int
     source: BallotSource

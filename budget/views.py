@@ -472,7 +472,12 @@ def map_page(request: Request, session: DbSession, user: OptionalUser, page: Cyc
 def _review_context(session, user, page: CycleView, failed: int | None, form: dict
                     ) -> dict[str, Any]:
     ctx = _base(session, user, page)
-    ctx.update({"projects": projects.list_projects(session, page.cycle),
+    listed = projects.list_projects(session, page.cycle)
+    # Proposals without enough supports are not reviewed (marked so when the worker or the
+    # first decision closes the supports phase; read here from the counts already).
+    passed = supports.passing(ctx["rules"], listed)
+    shown = [p for p in listed if p.id in passed and p.status != ProjectStatus.not_supported]
+    ctx.update({"projects": shown, "unsupported": len(listed) - len(shown),
                 "review": review.review_state(session, page.cycle),
                 "errors": {}, "failed": failed, "form": form})
     return ctx
