@@ -105,7 +105,8 @@ def rules_of(session: Session, cycle: BudgetCycle) -> CycleRules:
         project_cost_max=budget.project_cost_max, review_deadline=budget.review_deadline,
         implementation_deadline=budget.implementation_deadline,
         ballot_points=budget.voting_method == "cumulative", vote_level=budget.vote_level,
-        supports=budget.supports, support_selection=budget.support_selection,
+        supports=budget.support_selection != "none",
+        support_selection=budget.support_selection,
         support_number=budget.support_number, image_max_mb=budget.image_max_mb,
         images_per_project=budget.images_per_project, document_max_mb=budget.document_max_mb,
         documents_per_project=budget.documents_per_project, area=area_of(budget))
@@ -204,7 +205,8 @@ def create_cycle(session: Session, actor: User | None, data: CycleCreate) -> Bud
     community = communities.get(session, data.community_id)
     permissions.check_create(session, actor, community.id)
     authority = _authority(session, community.id, data.authority_id)
-    supports = rules_service.current(session, community.id).rules.budget.supports
+    supports = rules_service.current(session, community.id).rules.budget.support_selection \
+        != "none"
     if supports and data.supports_end is None:
         message = N_("This community's rules have a supports phase: enter when it closes.")
         raise InvalidInput(message, fields={"supports_end": message})

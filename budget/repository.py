@@ -271,7 +271,18 @@ def supports_of_user(session: Session, user_id: int) -> list[BudgetSupport]:
                              .order_by(BudgetSupport.project_id)).all())
 
 
+def forget_supports(session: Session, user_id: int) -> None:
+    """Erase a person's supports, leaving the counts as they are."""
+    session.exec(delete(BudgetSupport).where(BudgetSupport.user_id == user_id))
+
+
 # -- pictures and documents -----------------------------------------------------------------
+
+def files_by_uploader(session: Session, user_id: int) -> list[BudgetProjectFile]:
+    return list(session.exec(select(BudgetProjectFile)
+                             .where(BudgetProjectFile.uploaded_by_id == user_id)
+                             .order_by(BudgetProjectFile.id)).all())
+
 
 def files(session: Session, project_ids: Iterable[int], kind: str | None = None
           ) -> list[BudgetProjectFile]:

@@ -39,8 +39,9 @@ AGGREGATIONS = [("greedy", N_("greedy by votes")),
                  N_("method of equal shares, compared with counting by votes"))]
 
 
-SupportSelection = Literal["threshold", "top"]
-SELECTIONS = [("threshold", N_("those with at least the number of supports")),
+SupportSelection = Literal["none", "threshold", "top"]
+SELECTIONS = [("none", N_("no supports phase: every proposal is reviewed")),
+              ("threshold", N_("those with at least the number of supports")),
               ("top", N_("the number most supported in each pot"))]
 
 
@@ -62,11 +63,10 @@ class BudgetRules(ModuleRules):
                                    N_("Days to review projects"),
                                    unit=N_("Review deadline counted in"))
     # Supports (pre-selection): after submission, verified residents support proposals; those
-    # that pass go to the officials' review, the others are not reviewed.
-    supports: bool = rule(False, N_("Residents support proposals before the review"))
-    support_selection: SupportSelection = rule("threshold",
-                                               N_("Proposals that go to the review"),
-                                               choices=SELECTIONS)
+    # that pass go to the officials' review, the others are not reviewed ("none": no phase).
+    support_selection: SupportSelection = rule(
+        "none", N_("Residents support proposals before the review; to the review go"),
+        choices=SELECTIONS)
     support_number: int = rule(10, N_("Supports needed, or how many proposals go on"),
                                ge=1, le=1_000_000)
     # Pictures and documents of a project.

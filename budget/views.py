@@ -239,7 +239,8 @@ def cycle_page(request: Request, session: DbSession, user: OptionalUser, page: C
 def _dates_context(session, user, page: CycleView, form: dict) -> dict[str, Any]:
     ctx = _base(session, user, page)
     ctx.update({"changes": cycles.phase_changes(session, page.cycle), "errors": {},
-                "form": form, "date_fields": DATE_FIELDS})
+                "form": form,
+                "date_fields": [f for f in DATE_FIELDS if getattr(page.cycle, f) is not None]})
     return ctx
 
 

@@ -11,7 +11,7 @@ from app import clock as app_clock
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.exceptions import Conflict, Forbidden, InvalidInput
-from budget import ballots, cycles, results, review, supports
+from budget import ballots, cycles, privacy, results, review, supports
 from budget.models import BudgetProject, CategoryIn, Phase, ProjectStatus
 from budget.pabulib import exchange
 from budget.pabulib.format import parse as load
@@ -32,7 +32,7 @@ def lives_in(db, place, district=None):
 def city(db):
     place = make_community(db, rules_override={"budget": {
         "voting_method": "approval", "max_choices": 5, "aggregation": "greedy",
-        "supports": True, "support_selection": "threshold", "support_number": 2}})
+        "support_selection": "threshold", "support_number": 2}})
     districts = [communities.create_district(db, place.community, slug=slug, name=name)
                  for slug, name in (("sykhiv", "Сихів"), ("lychakiv", "Личаків"),
                                     ("zaliznychnyi", "Залізничний"))]
@@ -105,6 +105,13 @@ def test_supports_pre_select_the_proposals_that_go_to_review(db, clock, city):
     db.refresh(popular)
     assert popular.support_count == 3 and supports.supported(db, fans[0], [popular]) == {
         popular.id}
+    # The personal data download lists a person's supports; erasure forgets them, the count
+    # stays.
+    assert privacy.personal_data(db, fans[2])["supports"][0]["project_id"] == popular.id
+    privacy.erase_user(db, fans[2])
+    assert privacy.personal_data(db, fans[2])["supports"] == []
+    db.refresh(popular)
+    assert popular.support_count == 3
 
     # The phase closes: the proposals below the threshold are not reviewed.
     to_phase(clock, cycle, Phase.review)
@@ -124,7 +131,7 @@ def test_supports_pre_select_the_proposals_that_go_to_review(db, clock, city):
 
 def test_top_n_supports_keep_the_most_supported_of_each_pot_ties_included(db, clock):
     place = make_community(db, rules_override={"budget": {
-        "supports": True, "support_selection": "top", "support_number": 1}})
+        "support_selection": "top", "support_number": 1}})
     cycle = cycles.create_cycle(db, make_admin(db), cycle_data(
         place, supports_end=app_clock.today() + timedelta(days=12),
         categories=[("Малі", 300_000), ("Великі", 700_000)]))

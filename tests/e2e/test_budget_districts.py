@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 AREA = {"area_south": 49.77, "area_north": 49.90, "area_west": 23.90, "area_east": 24.12}
 RULES = {"budget": {"voting_method": "approval", "max_choices": 3, "aggregation": "greedy",
                     "project_cost_min": 1000, "project_cost_max": 100_000, "minimum_age": 16,
-                    "supports": True, "support_selection": "threshold", "support_number": 1,
+                    "support_selection": "threshold", "support_number": 1,
                     **AREA}}
 CYCLE = "Бюджет участі з округами"
 DISTRICTS = [("sykhiv", "Сихів"), ("lychakiv", "Личаків"), ("zaliznychnyi", "Залізничний")]
@@ -38,9 +38,12 @@ PROJECTS = [
      "24.0650", 1, [1]),
     ("Дитячий майданчик на Левандівці", "Залізничний", 45_000, "вул. Широка, 80",
      "49.8480", "23.9700", 2, [2]),
+    ("Нові тротуари на вулиці Зеленій", "Місто", 90_000, "вул. Зелена, 150", "49.8200",
+     "24.0500", 2, [2]),
 ]
-BALLOTS = {0: [0, 2], 1: [0, 3], 2: [4]}  # resident -> projects they vote for
+BALLOTS = {0: [0, 2], 1: [0, 3], 2: [4, 5]}  # resident -> projects they vote for
 UNSUPPORTED = 1
+NOT_FUNDED = 5  # one vote, and 90 000 no longer fit in the 70 000 the city pot has left
 
 
 def _time_passes(site, cycle_id: int, phase: str) -> None:
@@ -198,10 +201,13 @@ def test_district_pots_with_supports_photos_and_the_map(site, tmp_path):
     clerk.see(t("Pots"))
     clerk.see(t("Why each project was funded or not"))
     for index, (title, *_rest) in enumerate(PROJECTS):
-        if index != UNSUPPORTED:  # each pot funds its one project: it fits its funds
+        if index != UNSUPPORTED:
             row = clerk.page.get_by_role("row").filter(has_text=title).first
-            assert row.get_by_role("cell").last.inner_text().strip() == t("Yes"), title
-    clerk.page.locator("dl.explanations").first.scroll_into_view_if_needed()
+            funded = row.get_by_role("cell").last.inner_text().strip()
+            assert funded == t("No" if index == NOT_FUNDED else "Yes"), title
+    clerk.page.get_by_role("heading", name="Місто", exact=True).scroll_into_view_if_needed()
+    clerk.page.evaluate("() => document.getElementById('why-"
+                        f"{ids[PROJECTS[NOT_FUNDED][0]]}').scrollIntoView({{block: 'end'}})")
     clerk.shot("budget-explained-result")
 
     # Implementation: the official adds a photo of the works to a funded project.
