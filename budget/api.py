@@ -150,7 +150,8 @@ def _results_public(results: budget_results.Results) -> ResultsPublic:
         published_at=clock.aware(cycle.results_published_at), ballot_count=cycle.ballot_count,
         categories=[ResultCategory(
             category_id=c.category.id, name=c.category.name, funds=c.category.funds,
-            spent=c.spent,
+            spent=c.spent, district_id=c.category.district_id, rule=c.rule or None,
+            voters=c.voters,
             projects=[ResultProject(project_id=r.project.id, title=r.project.title,
                                     cost=r.project.effective_cost, votes=r.votes,
                                     score=int(r.score), selected=r.selected,

@@ -654,10 +654,17 @@ class ResultProject(BaseModel):
 
 
 class ResultCategory(BaseModel):
+    """A pot's count: its district (null: city-wide), its rule, its voters (ballots with a
+    choice in it) and its projects."""
+
     category_id: int
     name: str
     funds: int
     spent: int
+    district_id: int | None = None
+    rule: str | None = PField(None, description="The rule the pot was counted by.")
+    voters: int | None = PField(None, description="Ballots with a choice in this pot "
+                                "(null for results published before it was kept).")
     projects: list[ResultProject]
     explanation: CountExplanationPublic | None = None
 

@@ -51,13 +51,20 @@
       var at = [parseFloat(item.dataset.lat), parseFloat(item.dataset.lng)];
       if (isNaN(at[0]) || isNaN(at[1])) return;
       var title = item.dataset.title || "";
-      var marker = L.marker(at, { title: title, alt: title, keyboard: true }).addTo(map);
+      // With results, the funded projects stand out; the others are paler.
+      var faded = el.dataset.results === "1" && item.dataset.funded !== "1";
+      var marker = L.marker(at, { title: title, alt: title, keyboard: true,
+                                  opacity: faded ? 0.5 : 1 }).addTo(map);
       var link = item.querySelector("a");
       if (link) {
+        var popup = document.createElement("p");
         var a = document.createElement("a");
         a.href = link.href;
         a.textContent = link.textContent;
-        marker.bindPopup(a);
+        popup.appendChild(a);
+        var funded = item.querySelector("strong");
+        if (funded) popup.appendChild(document.createTextNode(" — " + funded.textContent));
+        marker.bindPopup(popup);
       }
       points.push(at);
     });

@@ -3,7 +3,7 @@ Pabulib export and the statistics per pot) and the supports phase (pre-selection
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -197,12 +197,24 @@ def test_a_ballot_covers_the_city_pot_and_the_voters_district_and_is_counted_per
                            (nowhere, [library])):
         ballots.add_ballot(db, person, cycle, {p.id: 1 for p in chosen})
 
+    # On paper, a voter without an account votes in the district of their document's address.
+    clerk = make_official(db, place)
+    with pytest.raises(Forbidden):
+        ballots.record_paper_ballot(db, clerk, cycle, projects_in=[square.id],
+                                    identity_document="КВ 123456", birth_date=date(1980, 1, 1),
+                                    district_id=districts[0].id)
+    paper = ballots.record_paper_ballot(db, clerk, cycle, projects_in=[square.id],
+                                        identity_document="КВ 123456",
+                                        birth_date=date(1980, 1, 1),
+                                        district_id=districts[1].id)
+    assert ballots.choices_of(db, paper) == {square.id: 1}
+
     to_phase(clock, cycle, Phase.results)
     counted = results.compute_results(db, cycle)
     by_pot = {c.name: c for c in counted.categories}
     assert by_pot["Сихів"].rule == "equal-shares" and by_pot["Місто"].rule == "greedy"
     assert (by_pot["Місто"].voters, by_pot["Сихів"].voters, by_pot["Личаків"].voters) == (
-        5, 3, 1)
+        5, 3, 2)
     assert {r.project.id for r in by_pot["Місто"].winners} == {park.id}
     # Equal shares: 200 000 among Sykhiv's three voters; the lamps' one supporter cannot pay
     # 90 000 from a share of 66 667, and raising the share would overspend.
@@ -210,6 +222,13 @@ def test_a_ballot_covers_the_city_pot_and_the_voters_district_and_is_counted_per
     assert by_pot["Сихів"].explanation.share is not None
     assert by_pot["Залізничний"].projects == [] and by_pot["Залізничний"].spent == 0
 
+    # The API says the same per pot.
+    from budget.api import _results_public
+
+    public = {c.name: c for c in _results_public(counted).categories}
+    assert (public["Сихів"].district_id, public["Сихів"].rule, public["Сихів"].voters) == (
+        districts[0].id, "equal-shares", 3)
+    assert public["Місто"].district_id is None and public["Місто"].voters == 5
     # One Pabulib file per pot, as Pabulib keeps one per district.
     sykhiv_file = load(exchange.export_pabulib(db, cycle, sykhiv_pot.id))
     assert sykhiv_file.meta["district"] == "Сихів"
