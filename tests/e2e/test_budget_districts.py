@@ -205,9 +205,11 @@ def test_district_pots_with_supports_photos_and_the_map(site, tmp_path):
             row = clerk.page.get_by_role("row").filter(has_text=title).first
             funded = row.get_by_role("cell").last.inner_text().strip()
             assert funded == t("No" if index == NOT_FUNDED else "Yes"), title
-    clerk.page.get_by_role("heading", name="Місто", exact=True).scroll_into_view_if_needed()
-    clerk.page.evaluate("() => document.getElementById('why-"
-                        f"{ids[PROJECTS[NOT_FUNDED][0]]}').scrollIntoView({{block: 'end'}})")
+    # The screenshot: the city-wide pot's count and why each of its projects was funded or not
+    # (laid out at the screenshot's size first, so the scroll holds).
+    clerk.page.set_viewport_size({"width": 1024, "height": 700})
+    clerk.page.get_by_role("heading", name="Місто", exact=True).evaluate(
+        "h => h.scrollIntoView({block: 'start'})")
     clerk.shot("budget-explained-result")
 
     # Implementation: the official adds a photo of the works to a funded project.
