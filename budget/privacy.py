@@ -32,6 +32,12 @@ def personal_data(session: Session, user: User) -> dict[str, Any]:
                       "status": p.status, "created_at": iso(p.created_at)}
                      for p in repo.projects_of_author(session, user.id)],
         "ballots": ballots,
+        "supports": [{"project_id": s.project_id, "created_at": iso(s.created_at)}
+                     for s in repo.supports_of_user(session, user.id)],
+        "pictures_and_documents": [
+            {"project_id": f.project_id, "kind": f.kind, "filename": f.filename,
+             "caption": f.caption, "created_at": iso(f.created_at)}
+            for f in repo.files_by_uploader(session, user.id)],
         "paper_ballots_recorded": repo.paper_ballots_recorded_by(session, user.id),
         "implementation_updates": [
             {"project_id": u.project_id, "status": u.status, "percent": u.percent,
@@ -43,8 +49,10 @@ def personal_data(session: Session, user: User) -> dict[str, Any]:
 def erase_user(session: Session, user: User) -> None:
     """On account erasure: the person's ballots stay counted but no longer point to them
     (the account can never vote again, so the one-ballot rule still holds); the projects they
-    proposed stay public, shown under the erased account's placeholder name."""
+    proposed stay public, shown under the erased account's placeholder name. Their supports
+    are removed but stay counted (a proposal keeps the supports it had)."""
     repo.detach_voter(session, user.id)
+    repo.forget_supports(session, user.id)
 
 
 def purge(session: Session, now: datetime) -> int:

@@ -57,6 +57,8 @@ PAST_PROJECTS = [
     (0, "Пандуси до бібліотек", "Пандуси та поручні до чотирьох районних бібліотек.",
      "Франківський район", 300_000),
 ]
+# Where the past projects are, on the map (latitude, longitude).
+PAST_POINTS = [(49.7985, 24.0553), (49.8370, 23.9960), (49.8550, 23.9650), (49.8290, 24.0120)]
 
 
 def _project(session: Session, cycle, category, author, spec, status: ProjectStatus,
@@ -119,6 +121,9 @@ def _past_cycle(session: Session, demo: Any, lviv: Any, now: datetime) -> None:
     authors = [demo.users[f"neighbour{n}:lviv"] for n in range(1, 6)]
     past = [_project(session, cycle, category, authors[i], spec, ProjectStatus.feasible,
                      official) for i, spec in enumerate(PAST_PROJECTS)]
+    for project, (latitude, longitude) in zip(past, PAST_POINTS, strict=True):
+        project.latitude, project.longitude = latitude, longitude
+        session.add(project)
     ensure_review_obligation(session, cycle)
     ballots = {"resident": [0, 3], "neighbour1": [0, 1], "neighbour2": [2], "neighbour3": [2, 3],
                "neighbour4": [0, 2], "neighbour5": [1, 3]}

@@ -32,4 +32,6 @@ def test_demo_budget(db, clock, client):
     client.login(demo.users["neighbour5:slavske"])
     assert client.get(f"/budget/{voting.id}/ballot").status_code == 200
     assert client.get(f"/budget/{past.id}/results").status_code == 200
+    shown = client.get(f"/budget/{past.id}/map")
+    assert shown.status_code == 200 and shown.text.count("data-lat=") == 4
     assert client.get("/budget").status_code == 200

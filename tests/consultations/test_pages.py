@@ -143,6 +143,15 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
     assert download.headers["content-disposition"].startswith("attachment;")
     assert "filename*=UTF-8''" in download.headers["content-disposition"]
     assert download.headers["content-type"] == "application/pdf"
+    # The bytes are in the kernel's file store: the database on PostgreSQL, else the disk.
+    from app import storage
+    from app.storage import repository as stored
+
+    in_database = stored.count(db, "consultations") == 1
+    on_disk = [p.name for p in (uploads / "consultations").glob("*")] if (
+        uploads / "consultations").exists() else []
+    assert (in_database, bool(on_disk)) == ((True, False) if storage.backend(db) == "database"
+                                            else (False, True))
 
     # 3. A resident answers (no JavaScript): a missing answer, then a good one, then again.
     c = db.get(Consultation, cid)
