@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0012_budget_complete'
-down_revision: str | None = '0009_audit_actor_index'
+down_revision: str | None = '0010_backoffice'  # chained after the back office's on this branch
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
