@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from app import clock
 from app.accountability.models import (
+    Decision,
     Obligation,
     ObligationStatus,
     StatCommunity,
@@ -407,3 +408,46 @@ def rulesets_in_force(session: Session, community_ids: list[int], at: datetime
                 clock.aware(best.effective_from), best.version):
             chosen[row.community_id] = row
     return {community_id: row.id for community_id, row in chosen.items()}
+
+
+# -- the officials' inbox -------------------------------------------------------------------
+
+def inbox(session: Session, authority_ids: set[int], *, kind: str | None = None,
+          q: str | None = None, overdue_before: datetime | None = None, offset: int = 0,
+          limit: int = 50) -> tuple[list[Obligation], int]:
+    """Open obligations of these authorities, soonest due first."""
+    if not authority_ids:
+        return [], 0
+    query = select(Obligation).where(Obligation.authority_id.in_(authority_ids),
+                                     Obligation.answered_at.is_(None))
+    if kind:
+        query = query.where(Obligation.kind == kind)
+    if q:
+        query = query.where(func.lower(Obligation.subject_title).like(f"%{q.lower()}%"))
+    if overdue_before is not None:
+        query = query.where(Obligation.due_at <= overdue_before)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Obligation.due_at, Obligation.id)
+                        .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def obligation(session: Session, obligation_id: int) -> Obligation | None:
+    return session.get(Obligation, obligation_id)
+
+
+def decision_of(session: Session, obligation_id: int) -> Decision | None:
+    return session.exec(select(Decision).where(Decision.obligation_id == obligation_id)).first()
+
+
+def decisions_of(session: Session, obligation_ids: list[int]) -> dict[int, Decision]:
+    if not obligation_ids:
+        return {}
+    return {d.obligation_id: d for d in session.exec(
+        select(Decision).where(Decision.obligation_id.in_(obligation_ids)))}
+
+
+def is_official_in_community(session: Session, user_id: int, community_id: int) -> bool:
+    return session.exec(select(Staff.id).where(
+        Staff.user_id == user_id, Staff.community_id == community_id,
+        Staff.role == StaffRole.official).limit(1)).first() is not None

@@ -167,6 +167,7 @@ class RegisterEntry(SQLModel, table=True):
 
 class CommunityPublic(SQLModel):
     id: int
+    region_id: int | None = None
     slug: str
     name: str
     name_en: str | None

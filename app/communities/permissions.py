@@ -199,7 +199,8 @@ def is_moderator_in(session: Session, user: User | None, community_id: int) -> b
 
 
 def can_verify_residency(session: Session, user: User | None, community_id: int) -> bool:
-    return is_official_in(session, user, community_id) or is_admin(user)
+    return (is_official_in(session, user, community_id) or is_admin(user)
+            or is_community_admin(session, user, community_id))
 
 
 # -- the back office: who administers what, and who may grant which role --------------------
