@@ -93,7 +93,8 @@ def _renderer(name: str, items: list[Obligation], now: datetime, authorities, co
                 link = base + o.subject_path if o.subject_path.startswith("/") else \
                     o.subject_path
                 lines.append(f"  {link}")
-        lines += ["", _("Every obligation and answer is public: %(url)s") % {
+        lines += ["", _("Your inbox, soonest due first: %(url)s") % {"url": f"{base}/inbox"}]
+        lines += [_("Every obligation and answer is public: %(url)s") % {
             "url": f"{base}/obligations"},
                   _("You receive this summary once a day while obligations are open.")]
         return subject, "\n".join(lines)

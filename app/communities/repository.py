@@ -221,4 +221,5 @@ def administrator_count(session: Session, community_id: int) -> int:
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.exec(select(User.id, User.display_name).where(User.id.in_(ids))))
+    return {i: name for i, name in session.exec(
+        select(User.id, User.display_name).where(User.id.in_(ids))).all()}

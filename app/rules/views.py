@@ -132,9 +132,12 @@ def _require_admin(session, user, community) -> None:
 def edit_form(request: Request, session: DbSession, user: CurrentUser, slug: str):
     community = communities.get_by_slug(session, slug)
     _require_admin(session, user, community)
-    current = service.current(session, community.id)
+    # A newly connected community has no rules yet: its administrators write the first version.
+    history = service.history(session, community.id)
+    values = _flatten(service.current(session, community.id).rules.model_dump(mode="json")
+                      ) if history else {}
     return render(request, "rules/edit.html", {
-        "community": community, "values": _flatten(current.rules.model_dump(mode="json")),
+        "community": community, "values": values,
         "fields": editable(), "choices": choices(), "sections": _section_names(),
         "errors": {}, "reason": ""})
 
