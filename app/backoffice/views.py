@@ -27,7 +27,7 @@ from app.rules import service as rules_service
 from app.web.auth import CurrentUser
 from app.web.deps import DbSession, make_router
 from app.web.i18n import N_
-from app.web.templating import render
+from app.web.templating import block_for, render
 
 router = make_router(include_in_schema=False)
 
@@ -72,7 +72,8 @@ def _page_count(total: int) -> int:
 
 
 def _block(request: Request) -> str | None:
-    return "content" if request.headers.get("HX-Request") else None
+    """The staff table alone, for the filter's htmx request; else the whole page."""
+    return block_for(request, "staff_table")
 
 
 # -- the index ------------------------------------------------------------------------------
