@@ -118,6 +118,17 @@ def run(engine: Engine | None = None) -> None:
             log.info("daily digest: %s officials", sent)
         except Exception:
             log.exception("daily digest failed")
+    from app.accountability import observers
+
+    week = observers.report_key(now)
+    if _state.get("weekly") != week and local.hour >= DIGEST_LOCAL_HOUR:
+        try:
+            with transaction(engine) as session:
+                sent = observers.send_weekly_reports(session, now)
+            _state["weekly"] = week
+            log.info("weekly observer reports: %s observers", sent)
+        except Exception:
+            log.exception("weekly observer reports failed")
     if time.monotonic() - float(_state["compacted"]) >= COMPACT_EVERY:
         try:
             with transaction(engine) as session:

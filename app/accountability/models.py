@@ -97,6 +97,19 @@ class Decision(SQLModel, table=True):
     recorded_at: datetime = utc_field(default_now=True)
 
 
+class SavedView(SQLModel, table=True):
+    """A view of the public tracker an NGO observer keeps: its filters, by name."""
+
+    __tablename__ = "accountability_saved_view"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    path: str = Field(max_length=100)  # /obligations or /communities/<slug>/obligations
+    query: str = Field(default="", max_length=500)  # the tracker's filters
+    created_at: datetime = utc_field(default_now=True)
+
+
 def _kind_codes() -> list[str]:
     from app.accountability.service import kind_codes
 

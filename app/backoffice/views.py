@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app import modules
 from app.accountability import inbox as inbox_service
+from app.accountability import observers, stats
 from app.accountability import service as accountability
-from app.accountability import stats
 from app.backoffice import forms
 from app.communities import permissions, roles, service
 from app.communities import repository as repo
@@ -44,6 +44,10 @@ FLASH = {
     "observer": N_("The observer role is changed."),
     "assigned": N_("The item is assigned."),
     "decision": N_("The decision is recorded."),
+    "followed": N_("You follow it: it is in your weekly report."),
+    "unfollowed": N_("You no longer follow it."),
+    "view": N_("The view is saved."),
+    "view_deleted": N_("The view is deleted."),
 }
 ROLE_LABELS = {
     StaffRole.administrator: N_("Community administrator"),
@@ -503,3 +507,65 @@ def decision_document(session: DbSession, obligation_id: int):
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{name}"',
         "X-Content-Type-Options": "nosniff"})
+
+
+# -- NGO observers --------------------------------------------------------------------------
+
+def _observer_page(request: Request, session, user, community_slug: str = "",
+                   done: str | None = None, status_code: int = 200, **extra):
+    authorities, communities = observers.followed(session, user)
+    chosen = repo.community_by_slug(session, community_slug) if community_slug and (
+        "\x00" not in community_slug) else None
+    return render(request, "backoffice/observer.html", {
+        "authorities": authorities, "communities": communities,
+        "all_communities": repo.communities(session), "chosen": chosen,
+        "chosen_authorities": repo.authorities(session, chosen.id) if chosen else [],
+        "views": observers.saved_views(session, user), "flash": _flash(done),
+        "errors": {}, "form": {}, "section": None, **extra}, status_code=status_code)
+
+
+@router.get("/observer")
+def observer(request: Request, session: DbSession, user: CurrentUser,
+             community: str = Query("", max_length=64),
+             done: str | None = Query(None, max_length=20)):
+    observers.check_observe(user)
+    return _observer_page(request, session, user, community, done)
+
+
+@router.post("/observer/follow")
+def observer_follow(request: Request, session: DbSession, user: CurrentUser,
+                    subject_type: Annotated[str, Form(max_length=20)] = "",
+                    subject_id: Annotated[str, Form(max_length=20)] = "",
+                    on: Annotated[str, Form(max_length=5)] = "yes"):
+    observers.check_observe(user)
+    try:
+        observers.follow(session, user, subject_type,
+                         forms.whole(subject_id, f"{subject_type}_id") or 0, on=on == "yes")
+    except DomainError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        return _observer_page(request, session, user, status_code=exc.status_code,
+                              error=exc.text(), errors=exc.field_texts(), section="follow")
+    return _see("/observer", "followed" if on == "yes" else "unfollowed")
+
+
+@router.post("/observer/views")
+def observer_save_view(request: Request, session: DbSession, user: CurrentUser,
+                       name: Annotated[str, Form(max_length=200)] = "",
+                       address: Annotated[str, Form(max_length=1000)] = ""):
+    observers.check_observe(user)
+    try:
+        observers.save_view(session, user, name, address)
+    except DomainError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        return _observer_page(request, session, user, status_code=exc.status_code,
+                              error=exc.text(), errors=exc.field_texts(), section="views",
+                              form={"name": name, "address": address})
+    return _see("/observer", "view", "#views")
+
+
+@router.post("/observer/views/{view_id}/delete")
+def observer_delete_view(session: DbSession, user: CurrentUser, view_id: int):
+    observers.delete_view(session, user, view_id)
+    return _see("/observer", "view_deleted", "#views")

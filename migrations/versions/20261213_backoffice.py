@@ -1,5 +1,6 @@
 """back office: regions and their administrators, starosta districts, community administrators,
-the district of a residency, the assignment of an obligation and the decision behind an answer
+the district of a residency, the assignment of an obligation, the decision behind an answer
+and an observer's saved views of the tracker
 
 Communities connected before regions existed keep no region (region_id NULL) until an operator
 places them in one. Staff granted before this revision have no grant time (granted_at NULL).
@@ -129,9 +130,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("obligation_id",
                             name=op.f("uq_accountability_decision_obligation_id")),
     )
+    op.create_table(
+        "accountability_saved_view",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", TEXT(length=80), nullable=False),
+        sa.Column("path", TEXT(length=100), nullable=False),
+        sa.Column("query", TEXT(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["identity_user.id"],
+                                name=op.f("fk_accountability_saved_view_user_id_identity_user"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accountability_saved_view")),
+    )
+    with op.batch_alter_table("accountability_saved_view", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_accountability_saved_view_user_id"), ["user_id"],
+                              unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("accountability_saved_view", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_accountability_saved_view_user_id"))
+    op.drop_table("accountability_saved_view")
     op.drop_table("accountability_decision")
 
     with op.batch_alter_table("accountability_obligation", schema=None) as batch_op:

@@ -73,8 +73,12 @@ def build(db: Session) -> BackOffice:
         period=Period(days=10, unit="working"), ruleset_id=world.a.rules.id)
     inbox_service.record_decision(db, world.user("admin"), obligation.id, document=PDF,
                                   document_name="decision.pdf")
+    from app.accountability import observers
+
+    view = observers.save_view(db, world.user("observer"), "Прострочене", "/obligations")
     db.commit()
     return BackOffice(setup, {
+        "view": view.id, "council": world.a.council.id,
         "region": region.slug, "slug": world.a.community.slug,
         "moderator_staff": moderator_row.id, "admin_staff": admin_row.id,
         "region_admin_row": region_admin_row.id, "obligation": obligation.id,
@@ -161,6 +165,17 @@ BACKOFFICE: list[tuple[str, str, str, dict[str, int], object]] = [
      only(handlers_of_a(303), 403, ANON_POST),
      {"session_on": clock.today().isoformat(), "decision_number": "12/3", "votes_for": "20",
       "votes_against": "2", "votes_abstained": "1"}),
+    # NGO observers (the operator is one too)
+    ("observer page", "GET", "/observer",
+     only({"observer": 200, "admin": 200}, 403, ANON_GET), None),
+    ("follow", "POST", "/observer/follow", only({"observer": 303, "admin": 303}, 403, ANON_POST),
+     {"subject_type": "authority", "subject_id": "{council}"}),
+    ("save view", "POST", "/observer/views",
+     only({"observer": 303, "admin": 303}, 403, ANON_POST),
+     {"name": "Усе прострочене", "address": "/obligations?status=overdue"}),
+    # Only its owner deletes a saved view: to anyone else it is not there.
+    ("delete view", "POST", "/observer/views/{view}/delete",
+     only({"observer": 303, "admin": 404}, 403, ANON_POST), {}),
     # JSON API
     ("api regions", "GET", "/api/v1/regions", everyone(200), None),
     ("api create region", "POST", "/api/v1/regions", only({"admin": 201}, 403, 401),
