@@ -265,7 +265,8 @@ def set_residency_district(session: Session, residency: Residency,
 
 
 def claim_residency(session: Session, user: User, community: Community, address: str,
-                    birth_date: date | None, full_name: str | None = None) -> Residency:
+                    birth_date: date | None, full_name: str | None = None,
+                    district_id: int | None = None) -> Residency:
     """A residency claim: verified at once when it matches the community's register of
     residents (by full name, date of birth and address, or by the identity a provider vouched
     for), else waiting for an official. The full name is used for the match only, not kept."""
@@ -278,6 +279,9 @@ def claim_residency(session: Session, user: User, community: Community, address:
         fields["birth_date"] = N_("Enter your date of birth.")
     elif birth_date and not (date(1900, 1, 1) <= birth_date <= clock.today()):
         fields["birth_date"] = N_("Enter a real date of birth.")
+    district = repo.district(session, district_id) if district_id is not None else None
+    if district_id is not None and (district is None or district.community_id != community.id):
+        fields["district_id"] = N_("Choose a district of this community.")
     if fields:
         raise InvalidInput(N_("Please correct the highlighted fields."), fields=fields)
     existing = repo.residency(session, user.id, community.id)
@@ -289,6 +293,7 @@ def claim_residency(session: Session, user: User, community: Community, address:
     residency = existing or Residency(user_id=user.id, community_id=community.id)
     residency.status = ResidencyStatus.claimed
     residency.address = address
+    residency.district_id = district.id if district else None
     residency.claimed_at = clock.now()
     residency.decided_at = None
     residency.decided_by_id = None
