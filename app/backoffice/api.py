@@ -46,6 +46,10 @@ from app.web.paging import CountedPage, window
 router = make_api_router()
 Paging = window(default=100, maximum=500)
 Language = Literal["uk", "en"]
+# The rules of a single value, stated in the schema as the services check them.
+SLUG = r"^[a-z0-9][a-z0-9-]{1,62}$"  # app.communities.service.SLUG_RE
+NAME = r"\S\s*\S"  # two characters at least, spaces aside
+REASON = r"\S(\s*\S){4}"  # five characters at least, spaces aside
 
 
 class RegionPublic(BaseModel):
@@ -56,36 +60,40 @@ class RegionPublic(BaseModel):
 
 
 class RegionCreate(Input):
-    slug: str = Field(max_length=64, description="Latin letters, digits and hyphens.")
-    name: str = Field(max_length=160)
+    slug: str = Field(max_length=64, pattern=SLUG,
+                      description="Latin letters, digits and hyphens.")
+    name: str = Field(max_length=160, pattern=NAME)
     name_en: str | None = Field(None, max_length=160)
 
 
 class CommunityCreate(Input):
-    region: str = Field(max_length=64, description="The slug of the region hosting it.")
-    slug: str = Field(max_length=64, description="Latin letters, digits and hyphens.")
-    name: str = Field(max_length=160)
+    region: str = Field(max_length=64, description="The slug of the region hosting it "
+                                                   "(404 when there is none).")
+    slug: str = Field(max_length=64, pattern=SLUG,
+                      description="Latin letters, digits and hyphens.")
+    name: str = Field(max_length=160, pattern=NAME)
     name_en: str | None = Field(None, max_length=160)
     population: int = Field(ge=0, le=100_000_000)
     default_language: Language = Field("uk", description="The language of its pages.")
 
 
 class CommunityUpdate(Input):
-    name: str | None = Field(None, max_length=160)
+    name: str | None = Field(None, max_length=160, pattern=NAME)
     name_en: str | None = Field(None, max_length=160)
     population: int | None = Field(None, ge=0, le=100_000_000)
     default_language: Language | None = None
 
 
 class AuthorityCreate(Input):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, pattern=NAME)
     name_en: str | None = Field(None, max_length=200)
     kind: AuthorityKind = AuthorityKind.council
 
 
 class DistrictCreate(Input):
-    slug: str = Field(max_length=64, description="Latin letters, digits and hyphens.")
-    name: str = Field(max_length=160)
+    slug: str = Field(max_length=64, pattern=SLUG,
+                      description="Latin letters, digits and hyphens.")
+    name: str = Field(max_length=160, pattern=NAME)
     name_en: str | None = Field(None, max_length=160)
 
 
@@ -93,7 +101,8 @@ class StaffCreate(Input):
     email: str = Field(max_length=254, description="A registered person's e-mail address.")
     role: StaffRole
     authority_id: Id | None = Field(None, description="The authority, for an official.")
-    reason: str = Field(max_length=500, description="Why (5 to 500 characters): audited.")
+    reason: str = Field(max_length=500, pattern=REASON,
+                        description="Why (5 to 500 characters): audited.")
 
 
 class StaffPublic(BaseModel):
@@ -109,7 +118,7 @@ class StaffPublic(BaseModel):
 
 class HolidayCreate(Input):
     day: date = Field(description="A day after today.")
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=120, pattern=NAME)
 
 
 class HolidayPublic(BaseModel):
@@ -155,7 +164,8 @@ def create_region(body: RegionCreate, user: ApiUser, session: DbSession):
 
 
 @router.post("/communities", response_model=CommunityPublic, status_code=201,
-             tags=["back office"])
+             tags=["back office"],
+             responses={404: {"description": "No region has this slug (`not_found`)."}})
 def create_community(body: CommunityCreate, user: ApiUser, session: DbSession):
     """Connect a community to a region (an administrator of the region, or the operator).
     404 when the region does not exist."""
@@ -250,8 +260,8 @@ def grant(slug: str, body: StaffCreate, user: ApiUser, session: DbSession):
 @router.delete("/communities/{slug}/staff/{staff_id}", status_code=204,
                response_class=Response, tags=["back office"])
 def revoke(slug: str, staff_id: Id, user: ApiUser, session: DbSession,
-           reason: str = Query(max_length=500, description="Why (5 to 500 characters): "
-                                                          "audited.")):
+           reason: str = Query(max_length=500, pattern=REASON,
+                               description="Why (5 to 500 characters): audited.")):
     """Take a role away, at once; the community's last administrator cannot be removed
     (409)."""
     community = service.get_by_slug(session, slug)
