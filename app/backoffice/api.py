@@ -10,7 +10,10 @@ GET/POST /communities/{slug}/districts         its starosta districts
 GET/POST /communities/{slug}/staff             who holds a role; grant one (with a reason)
 DELETE /communities/{slug}/staff/{staff_id}    take a role away (with a reason)
 GET/POST /communities/{slug}/holidays          its holidays; add a day off ahead of time
+POST /regions/{slug}/admins                    appoint a region's administrator (the operator)
 GET  /inbox                                    the caller's inbox (officials)
+POST /inbox/{id}/assign                        hand an item to a department or a colleague
+POST /inbox/{id}/decision                      the decision document and the council session
 
 GET /communities (every community) is the kernel's (app/api.py). The same services as the
 pages: who may do what is checked there.
@@ -163,6 +166,31 @@ def create_region(body: RegionCreate, user: ApiUser, session: DbSession):
                                          name_en=body.name_en))
 
 
+class RegionAdminCreate(Input):
+    email: str = Field(max_length=254, description="A registered person's e-mail address.")
+    reason: str = Field(max_length=500, pattern=REASON,
+                        description="Why (5 to 500 characters): audited.")
+
+
+class RegionAdminPublic(BaseModel):
+    id: int
+    region_id: int
+    user_id: int
+    granted_at: datetime
+
+
+@router.post("/regions/{slug}/admins", response_model=RegionAdminPublic, status_code=201,
+             tags=["back office"])
+def appoint_region_admin(slug: str, body: RegionAdminCreate, user: ApiUser,
+                         session: DbSession):
+    """Appoint an administrator of the region (the operator); audited with the reason."""
+    region = service.get_region(session, slug)
+    row = roles.grant_region_admin(session, user, region, email=body.email,
+                                   reason=body.reason)
+    return RegionAdminPublic(id=row.id, region_id=row.region_id, user_id=row.user_id,
+                             granted_at=row.granted_at)
+
+
 @router.post("/communities", response_model=CommunityPublic, status_code=201,
              tags=["back office"],
              responses={404: {"description": "No region has this slug (`not_found`)."}})
@@ -298,13 +326,91 @@ def inbox(request: Request, response: Response, user: ApiUser, session: DbSessio
     """What waits for the caller's authorities, soonest due first (officials)."""
     items, total = inbox_service.inbox(session, user, kind=kind, overdue=overdue,
                                        offset=paging.offset, limit=paging.limit)
-    return paging.page(request, response, [InboxItemPublic(
+    return paging.page(request, response, [_item(i) for i in items], total=total)
+
+
+def _item(i) -> InboxItemPublic:
+    return InboxItemPublic(
         obligation_id=i.obligation.id, kind=i.obligation.kind,
         community_id=i.obligation.community_id, authority_id=i.obligation.authority_id,
         subject_title=i.obligation.subject_title, subject_path=i.obligation.subject_path,
         due_at=i.obligation.due_at, due_day=i.due_day, days_left=i.days_left,
         status=i.status, assigned_authority_id=i.obligation.assigned_authority_id,
-        assigned_user_id=i.obligation.assigned_user_id) for i in items], total=total)
+        assigned_user_id=i.obligation.assigned_user_id)
+
+
+class AssignmentCreate(Input):
+    department_id: Id | None = Field(None, description="An authority or department of the "
+                                                        "item's community; null: none.")
+    user_id: Id | None = Field(None, description="An official of the item's community; "
+                                                 "null: none.")
+
+
+class DecisionPublic(BaseModel):
+    obligation_id: int
+    document: str | None = Field(description="The decision document's address, if any.")
+    session_on: date | None
+    decision_number: str | None
+    votes_for: int | None
+    votes_against: int | None
+    votes_abstained: int | None
+
+
+@router.post("/inbox/{obligation_id}/assign", response_model=InboxItemPublic,
+             tags=["back office"])
+def assign(obligation_id: Id, body: AssignmentCreate, user: ApiUser, session: DbSession):
+    """Hand an item to a department (public on the tracker) or a colleague (officials of the
+    authority it waits for, and who administers its community)."""
+    inbox_service.assign(session, user, obligation_id, department_id=body.department_id,
+                         user_id=body.user_id)
+    return _item(inbox_service.get_item(session, user, obligation_id))
+
+
+@router.post("/inbox/{obligation_id}/decision", response_model=DecisionPublic,
+             tags=["back office"],
+             responses={413: {"description": "The file is too large (`too_large`)."}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     "document": {"type": "string", "format": "binary"},
+                     "session_on": {"type": "string", "format": "date"},
+                     "decision_number": {"type": "string", "maxLength": 60},
+                     "votes_for": {"type": "integer", "minimum": 0},
+                     "votes_against": {"type": "integer", "minimum": 0},
+                     "votes_abstained": {"type": "integer", "minimum": 0}}}}}}})
+async def record_decision(request: Request, obligation_id: Id, user: ApiUser,
+                          session: DbSession):
+    """Attach the signed decision document (PDF, `document`) and, for a petition, record
+    its consideration at a council session (`session_on`, `decision_number`, `votes_for`,
+    `votes_against`, `votes_abstained`, all together): multipart/form-data."""
+    from starlette.concurrency import run_in_threadpool
+
+    from app.communities.views import read_upload
+
+    data, fields = await read_upload(request, "document")
+    return await run_in_threadpool(_decision, session, user, obligation_id, data or None,
+                                   fields)
+
+
+def _decision(session, user, obligation_id: int, data: bytes | None, fields: dict):
+    from app.backoffice import forms
+
+    form = {k: (fields.get(k) or "")[:100] for k in (
+        "session_on", "decision_number", "votes_for", "votes_against", "votes_abstained")}
+    council = any(form.values())
+    decision = inbox_service.record_decision(
+        session, user, obligation_id, document=data, document_name="decision.pdf",
+        session_on=forms.day(form["session_on"], "session_on", required=council),
+        decision_number=form["decision_number"] or None,
+        votes_for=forms.whole(form["votes_for"], "votes_for", required=council),
+        votes_against=forms.whole(form["votes_against"], "votes_against", required=council),
+        votes_abstained=forms.whole(form["votes_abstained"], "votes_abstained",
+                                    required=council))
+    return DecisionPublic(
+        obligation_id=obligation_id,
+        document=f"/obligations/{obligation_id}/decision.pdf" if decision.document_key
+        else None, session_on=decision.session_on, decision_number=decision.decision_number,
+        votes_for=decision.votes_for, votes_against=decision.votes_against,
+        votes_abstained=decision.votes_abstained)
 
 
 api_router.include_router(router)

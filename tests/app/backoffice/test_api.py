@@ -29,13 +29,11 @@ def test_connect_set_up_and_staff_a_community_through_the_api(client, db):
                          json={"slug": "volynska", "name": "Волинська", "name_en": "Volyn"})
     assert region.status_code == 201, region.text
     assert client.get("/api/v1/regions").json()["items"][0]["slug"] == "volynska"
-    # Appointing the region's administrator is a page of the operator's (and the CLI's).
-    from app.communities import repository as repo
-    from app.communities.models import RegionAdmin
-
-    db.add(RegionAdmin(user_id=officer_user.id,
-                       region_id=repo.region_by_slug(db, "volynska").id))
-    db.flush()
+    appointed = client.post("/api/v1/regions/volynska/admins", headers=operator, json={
+        "email": "officer@example.org", "reason": "Наказ ОДА № 12"})
+    assert appointed.status_code == 201, appointed.text
+    assert client.post("/api/v1/regions/volynska/admins", headers=officer, json={
+        "email": "admin@example.org", "reason": "Не оператор"}).status_code == 403
 
     created = client.post("/api/v1/communities", headers=officer, json={
         "region": "volynska", "slug": "shatsk", "name": "Шацька громада", "name_en": "Shatsk",
@@ -116,3 +114,35 @@ def test_bad_input_gets_the_right_status_and_writes_nothing(client, db):
     outside = client.post(f"/api/v1/communities/{make_community(db).community.slug}"
                           "/districts", headers=admin, json={"slug": "okruh", "name": "Округ"})
     assert outside.status_code == 403
+
+
+def test_an_official_handles_an_item_through_the_api(client, db):
+    from app.accountability import service as accountability
+    from app.rules.schema import Period
+    from tests.factories import make_official
+
+    place = make_community(db)
+    official_user = make_official(db, place)
+    colleague = make_official(db, place, authority=place.department)
+    item = accountability.open_obligation(
+        db, kind="petition_answer", community_id=place.community.id,
+        authority_id=place.council.id, subject_type="petition", subject_id=987_654,
+        subject_title="Зупинка біля ринку", subject_path="/petitions/987654",
+        period=Period(days=10, unit="working"), ruleset_id=place.rules.id)
+    official = token(db, official_user)
+    listed = client.get("/api/v1/inbox", headers=official).json()
+    assert [i["obligation_id"] for i in listed["items"]] == [item.id]
+    assigned = client.post(f"/api/v1/inbox/{item.id}/assign", headers=official, json={
+        "department_id": place.department.id, "user_id": colleague.id})
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["assigned_authority_id"] == place.department.id
+    decision = client.post(f"/api/v1/inbox/{item.id}/decision", headers=official, data={
+        "session_on": clock.today().isoformat(), "decision_number": "7/3", "votes_for": "15",
+        "votes_against": "0", "votes_abstained": "4"},
+        files={"document": ("d.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert decision.status_code == 200, decision.text
+    assert decision.json()["document"] == f"/obligations/{item.id}/decision.pdf"
+    assert decision.json()["votes_abstained"] == 4
+    outsider = token(db, make_official(db, make_community(db)))
+    assert client.post(f"/api/v1/inbox/{item.id}/assign", headers=outsider,
+                       json={"department_id": None}).status_code == 403
