@@ -20,6 +20,17 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
 
 
+def _mount_back_office() -> None:
+    from app.backoffice.cli import communities_app, regions_app, staff_app
+
+    app.add_typer(regions_app, name="regions")
+    app.add_typer(communities_app, name="communities")
+    app.add_typer(staff_app, name="staff")
+
+
+_mount_back_office()
+
+
 @app.callback()
 def _load() -> None:
     from app.main import load_models

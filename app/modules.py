@@ -88,6 +88,7 @@ class Module:
                      the catalogue on /open-data, the data package and the DCAT description
     receipts:        the audit actions (e.g. petition.signed) that give the person a receipt,
                      each with its ReceiptAct
+    queues:          the module's work queues linked from the back office (pre-moderation...)
     """
 
     name: str
@@ -108,6 +109,7 @@ class Module:
     purge: Callable[[Session, datetime], int] | None = None
     open_data: list[Dataset] = field(default_factory=list)
     receipts: dict[str, ReceiptAct] = field(default_factory=dict)
+    queues: list[NavLink] = field(default_factory=list)
 
     @property
     def is_tool(self) -> bool:

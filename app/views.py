@@ -7,6 +7,8 @@ from sqlalchemy import text
 
 from app.accountability.views import router as accountability_router
 from app.audit.views import router as audit_router
+from app.backoffice.api import router as _backoffice_api  # noqa: F401  joins /api/v1
+from app.backoffice.views import router as backoffice_router
 from app.communities.api import router as _communities_api  # noqa: F401  joins /api/v1
 from app.communities.views import router as communities_router
 from app.identity.views import router as identity_router
@@ -29,5 +31,5 @@ def healthz(session: DbSession):
 
 
 for _sub in (identity_router, communities_router, rules_router, accountability_router,
-             opendata_router, audit_router, privacy_router):
+             opendata_router, audit_router, privacy_router, backoffice_router):
     router.include_router(_sub)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import Query, Request, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 
 from app import clock
 from app.audit import service as audit
@@ -319,6 +320,46 @@ def post_update(body: ProgressCreate, session: DbSession, user: ApiUser, cycle: 
                 project: API.ReportableProject):
     """Report implementation progress (officials); "delivered" closes the obligation."""
     return _update_public(implementation.post_progress(session, user, cycle, project, body))
+
+
+class BulkRowPublic(BaseModel):
+    line: int
+    project_id: int
+    status: str
+    percent: int
+
+
+class BulkReportPublic(BaseModel):
+    applied: int
+    rows: list[BulkRowPublic]
+
+
+@router.post("/budgets/{cycle_id:id}/progress", response_model=BulkReportPublic,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "multipart/form-data": {"schema": {
+                     "type": "object", "required": ["file"],
+                     "properties": {"file": {"type": "string", "format": "binary"}}}}}}},
+             responses={413: {"description": "The file is too large (`too_large`)."}})
+async def bulk_progress(request: Request, cycle_id: int, session: DbSession, user: ApiUser):
+    """Report the implementation of many winning projects at once (officials): multipart with
+    `file`, a CSV with the header `project_id,status,percent,text,date`. Every row is checked
+    first; if any is refused, nothing is applied and `fields` names each refused line."""
+    from starlette.concurrency import run_in_threadpool
+
+    from app.communities.views import read_upload
+
+    data, _ = await read_upload(request)
+    return await run_in_threadpool(_bulk, session, user, cycle_id, data)
+
+
+def _bulk(session, user, cycle_id: int, data: bytes) -> BulkReportPublic:
+    from budget import bulk
+
+    cycle = cycles.get_cycle(session, cycle_id)
+    report = bulk.apply_csv(session, user, cycle, data)
+    return BulkReportPublic(applied=len(report.applied), rows=[
+        BulkRowPublic(line=r.line, project_id=r.project_id, status=r.status,
+                      percent=r.percent) for r in report.applied])
 
 
 # -- ballots --------------------------------------------------------------------------------

@@ -722,3 +722,45 @@ def post_progress(request: Request, session: DbSession, user: CurrentUser, page:
         return rerender(request, "budget/project.html",
                         _project_context(session, user, page, project, form), exc)
     return RedirectResponse(projects.project_path(project) + "#progress", status_code=303)
+
+
+# -- bulk updates of implementation (a CSV of many winners) -----------------------------------
+
+def _bulk_context(session, user, page: CycleView, **extra) -> dict[str, Any]:
+    from budget import bulk
+
+    ctx = _base(session, user, page)
+    ctx.update({"header": ",".join(bulk.HEADER), "errors": {}, "report": None, **extra})
+    return ctx
+
+
+@router.get("/budget/{cycle_id}/progress-upload")
+def bulk_progress_page(request: Request, session: DbSession, user: CurrentUser,
+                       page: CyclePage):
+    from budget import bulk
+
+    bulk.check_upload(session, user, page.cycle)
+    return render(request, "budget/bulk_progress.html", _bulk_context(session, user, page))
+
+
+@router.post("/budget/{cycle_id}/progress-upload")
+async def bulk_progress(request: Request, cycle_id: int, session: DbSession,
+                        user: CurrentUser):
+    from app.communities.views import read_upload
+
+    data, _ = await read_upload(request)
+    return await run_in_threadpool(_bulk_progress, request, session, user, cycle_id, data)
+
+
+def _bulk_progress(request: Request, session, user, cycle_id: int, data: bytes):
+    from budget import bulk
+
+    page = cycles.get_cycle_view(session, cycle_id)
+    bulk.check_upload(session, user, page.cycle)
+    try:
+        report = bulk.apply_csv(session, user, page.cycle, data)
+    except bulk.Refused as exc:
+        return rerender(request, "budget/bulk_progress.html",
+                        _bulk_context(session, user, page, report=exc.report), exc)
+    return render(request, "budget/bulk_progress.html",
+                  _bulk_context(session, user, page, report=report, applied=True))

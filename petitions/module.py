@@ -47,6 +47,7 @@ MODULE = Module(
                 "answer_deadline": {"days": 15, "unit": "working"}}]),
     cli=cli,
     nav=[NavLink(N_("Petitions"), "/petitions")],
+    queues=[NavLink(N_("Petitions awaiting pre-moderation"), "/petitions/moderation")],
     periodic=[close_expired],
     personal_data=personal_data,
     erase=erase_user,

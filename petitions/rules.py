@@ -21,7 +21,8 @@ from app.rules.schema import (
 )
 from app.web.i18n import N_
 
-ANSWER = ObligationKind("petition_answer", N_("Petition answer"), "petitions")
+ANSWER = ObligationKind("petition_answer", N_("Petition answer"), "petitions",
+                        council_session=True)
 
 
 class PetitionRules(ModuleRules):

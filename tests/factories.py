@@ -106,3 +106,24 @@ def make_observer(db: Session, **kw) -> User:
 
 def make_admin(db: Session, **kw) -> User:
     return make_user(db, role=GlobalRole.admin, **kw)
+
+
+def make_region(db: Session, *, slug: str | None = None):
+    n = next(_seq)
+    return communities.create_region(db, None, slug=slug or f"region-{n}", name=f"Область {n}",
+                                     name_en=f"Region {n}")
+
+
+def make_region_admin(db: Session, region, **kw) -> User:
+    from app.communities.models import RegionAdmin
+
+    user = make_user(db, **kw)
+    db.add(RegionAdmin(user_id=user.id, region_id=region.id))
+    db.flush()
+    return user
+
+
+def make_community_admin(db: Session, place: Place, **kw) -> User:
+    user = make_user(db, **kw)
+    communities.grant_staff(db, user, place.community, StaffRole.administrator)
+    return user

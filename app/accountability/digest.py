@@ -93,7 +93,8 @@ def _renderer(name: str, items: list[Obligation], now: datetime, authorities, co
                 link = base + o.subject_path if o.subject_path.startswith("/") else \
                     o.subject_path
                 lines.append(f"  {link}")
-        lines += ["", _("Every obligation and answer is public: %(url)s") % {
+        lines += ["", _("Your inbox, soonest due first: %(url)s") % {"url": f"{base}/inbox"}]
+        lines += [_("Every obligation and answer is public: %(url)s") % {
             "url": f"{base}/obligations"},
                   _("You receive this summary once a day while obligations are open.")]
         return subject, "\n".join(lines)
@@ -117,6 +118,17 @@ def run(engine: Engine | None = None) -> None:
             log.info("daily digest: %s officials", sent)
         except Exception:
             log.exception("daily digest failed")
+    from app.accountability import observers
+
+    week = observers.report_key(now)
+    if _state.get("weekly") != week and local.hour >= DIGEST_LOCAL_HOUR:
+        try:
+            with transaction(engine) as session:
+                sent = observers.send_weekly_reports(session, now)
+            _state["weekly"] = week
+            log.info("weekly observer reports: %s observers", sent)
+        except Exception:
+            log.exception("weekly observer reports failed")
     if time.monotonic() - float(_state["compacted"]) >= COMPACT_EVERY:
         try:
             with transaction(engine) as session:

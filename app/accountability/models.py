@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -66,6 +66,48 @@ class Obligation(SQLModel, table=True):
     rating_yes: int = 0
     rating_partly: int = 0
     rating_no: int = 0
+    # Who holds it inside the authority (public: the tracker shows the department), set from
+    # the officials' inbox.
+    assigned_authority_id: int | None = fk("community_authority.id", nullable=True,
+                                           index=False, ondelete="SET NULL")
+    assigned_user_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                      ondelete="SET NULL")
+
+
+class Decision(SQLModel, table=True):
+    """What stands behind an answer: the signed decision document (a PDF in the file storage)
+    and, for a petition, its consideration at a council session (date, decision number, vote),
+    the second stage the law expects."""
+
+    __tablename__ = "accountability_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = fk("accountability_obligation.id", ondelete="CASCADE", index=False,
+                            unique=True)
+    document_key: str | None = Field(default=None, max_length=200)
+    document_name: str | None = Field(default=None, max_length=200)
+    document_size: int | None = None
+    session_on: date | None = None
+    decision_number: str | None = Field(default=None, max_length=60)
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstained: int | None = None
+    recorded_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                    ondelete="SET NULL")
+    recorded_at: datetime = utc_field(default_now=True)
+
+
+class SavedView(SQLModel, table=True):
+    """A view of the public tracker an NGO observer keeps: its filters, by name."""
+
+    __tablename__ = "accountability_saved_view"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    path: str = Field(max_length=100)  # /obligations or /communities/<slug>/obligations
+    query: str = Field(default="", max_length=500)  # the tracker's filters
+    created_at: datetime = utc_field(default_now=True)
 
 
 def _kind_codes() -> list[str]:

@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from app import clock
 from app.accountability.models import (
+    Decision,
     Obligation,
     ObligationStatus,
+    SavedView,
     StatCommunity,
     StatDelay,
     StatMonth,
@@ -407,3 +409,89 @@ def rulesets_in_force(session: Session, community_ids: list[int], at: datetime
                 clock.aware(best.effective_from), best.version):
             chosen[row.community_id] = row
     return {community_id: row.id for community_id, row in chosen.items()}
+
+
+# -- the officials' inbox -------------------------------------------------------------------
+
+def inbox(session: Session, authority_ids: set[int], *, kind: str | None = None,
+          q: str | None = None, overdue_before: datetime | None = None, offset: int = 0,
+          limit: int = 50) -> tuple[list[Obligation], int]:
+    """Open obligations of these authorities, soonest due first."""
+    if not authority_ids:
+        return [], 0
+    query = select(Obligation).where(Obligation.authority_id.in_(authority_ids),
+                                     Obligation.answered_at.is_(None))
+    if kind:
+        query = query.where(Obligation.kind == kind)
+    if q:
+        query = query.where(func.lower(Obligation.subject_title).like(f"%{q.lower()}%"))
+    if overdue_before is not None:
+        query = query.where(Obligation.due_at <= overdue_before)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Obligation.due_at, Obligation.id)
+                        .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def obligation(session: Session, obligation_id: int) -> Obligation | None:
+    return session.get(Obligation, obligation_id)
+
+
+def decision_of(session: Session, obligation_id: int) -> Decision | None:
+    return session.exec(select(Decision).where(Decision.obligation_id == obligation_id)).first()
+
+
+def decisions_of(session: Session, obligation_ids: list[int]) -> dict[int, Decision]:
+    if not obligation_ids:
+        return {}
+    return {d.obligation_id: d for d in session.exec(
+        select(Decision).where(Decision.obligation_id.in_(obligation_ids)))}
+
+
+def is_official_in_community(session: Session, user_id: int, community_id: int) -> bool:
+    return session.exec(select(Staff.id).where(
+        Staff.user_id == user_id, Staff.community_id == community_id,
+        Staff.role == StaffRole.official).limit(1)).first() is not None
+
+
+# -- NGO observers --------------------------------------------------------------------------
+
+def saved_views(session: Session, user_id: int) -> list[SavedView]:
+    return list(session.exec(select(SavedView).where(SavedView.user_id == user_id)
+                             .order_by(SavedView.name, SavedView.id)))
+
+
+def saved_view(session: Session, view_id: int) -> SavedView | None:
+    return session.get(SavedView, view_id)
+
+
+def observer_follows(session: Session) -> list[tuple[int, str, int]]:
+    """(user id, "authority" or "community", id) of every follow of an observer."""
+    from app.identity.models import GlobalRole
+    from app.notifications.models import Follow
+
+    return [tuple(r) for r in session.exec(
+        select(Follow.user_id, Follow.subject_type, Follow.subject_id)
+        .join(User, User.id == Follow.user_id)
+        .where(Follow.subject_type.in_(("authority", "community")),
+               User.role.in_((GlobalRole.observer, GlobalRole.admin)),
+               User.erased_at.is_(None))
+        .order_by(Follow.user_id))]
+
+
+def report_rows(session: Session, authority_ids: list[int], community_ids: list[int],
+                since: datetime, now: datetime) -> list[Obligation]:
+    """Obligations of these authorities or communities opened or answered since `since`, or
+    open and overdue now."""
+    scope = []
+    if authority_ids:
+        scope.append(Obligation.authority_id.in_(authority_ids))
+    if community_ids:
+        scope.append(Obligation.community_id.in_(community_ids))
+    if not scope:
+        return []
+    return list(session.exec(select(Obligation).where(
+        or_(*scope),
+        or_(Obligation.opened_at >= since, Obligation.answered_at >= since,
+            and_(Obligation.answered_at.is_(None), Obligation.due_at <= now)))
+        .order_by(Obligation.due_at, Obligation.id).limit(2000)))

@@ -33,6 +33,9 @@ class ObligationKind:
     code: str
     label: str
     tool: str
+    # Whether the answer is also considered at a council session, whose record (date,
+    # decision number, vote) the inbox takes: petitions.
+    council_session: bool = False
 
 
 KINDS: dict[str, ObligationKind] = {}

@@ -377,6 +377,22 @@ def dashboard(session: Session, *, community: Community | None = None, tool: str
                      sort, descending, page, pages)
 
 
+def for_communities(session: Session, communities: list[Community]) -> list[CommunityRow]:
+    """The monitoring figures (counts, no medians) of these communities: a region's page."""
+    now, soon = _windows()
+    rows = [CommunityRow(c.id, c.slug, c.name, c.name_en, c.population, Figures(delays=None))
+            for c in communities]
+    by_id = {r.id: r for r in rows}
+    for chunk in _chunks(list(by_id), 500):
+        for community_id, *counts in repo.community_tallies(session, None, chunk):
+            by_id[community_id].figures.add_counts(repo.COUNTERS, counts)
+        for community_id, *counts in repo.open_counts(session, ("community_id",), now=now,
+                                                      soon=soon, kinds=None,
+                                                      community_ids=chunk):
+            by_id[community_id].figures.add_counts(repo.OPEN_COUNTS, counts)
+    return rows
+
+
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]

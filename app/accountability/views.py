@@ -68,11 +68,16 @@ def _listing(request: Request, session, community=None, *, kind, status, q, auth
                    repo.authorities_by_id(session, sorted({o.authority_id for o in rows})))
     names = {} if community else repo.communities_by_id(
         session, sorted({o.community_id for o in rows}))
+    # Which department holds an open item (public), and the decisions behind the answers.
+    held = repo.authorities_by_id(session, sorted({o.assigned_authority_id for o in rows
+                                                   if o.assigned_authority_id}))
+    decisions = repo.decisions_of(session, [o.id for o in rows])
     context = {
         "community": community, "rows": [(o, service.status_of(o)) for o in rows],
         "total": total, "page": page, "pages": max(1, math.ceil(total / PAGE)),
         "kinds": service.KINDS, "statuses": list(ObligationStatus), "authorities": authorities,
-        "communities": names, "authority_page": authority_page,
+        "communities": names, "authority_page": authority_page, "held": held,
+        "decisions": decisions,
         "filters": {"kind": kind, "status": status, "q": q, "authority": authority or "",
                     "from": opened_from or "", "to": opened_to or ""},
         **_helpers(), **(extra or {}),

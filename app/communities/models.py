@@ -30,14 +30,42 @@ class Evidence(StrEnum):
 
 
 class StaffRole(StrEnum):
+    administrator = "administrator"
     official = "official"
     moderator = "moderator"
+
+
+class Region(SQLModel, table=True):
+    """A region (oblast) whose administration hosts communities; a deployment may host several."""
+
+    __tablename__ = "community_region"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=160)
+    name_en: str | None = Field(default=None, max_length=160)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class RegionAdmin(SQLModel, table=True):
+    """A region administrator: connects communities of the region and appoints their
+    administrators."""
+
+    __tablename__ = "community_region_admin"
+    __table_args__ = (UniqueConstraint("user_id", "region_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    region_id: int = fk("community_region.id", ondelete="CASCADE")
+    granted_at: datetime = utc_field(default_now=True)
 
 
 class Community(SQLModel, table=True):
     __tablename__ = "community"
 
     id: int | None = Field(default=None, primary_key=True)
+    # The region hosting it (None: a community connected before regions existed).
+    region_id: int | None = fk("community_region.id", nullable=True, ondelete="SET NULL")
     slug: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=160)
     name_en: str | None = Field(default=None, max_length=160)
@@ -93,7 +121,8 @@ class Residency(SQLModel, table=True):
 
 
 class Staff(SQLModel, table=True):
-    """An official of an authority, or a moderator of a community."""
+    """An administrator of a community, an official of an authority, or a moderator of a
+    community."""
 
     __tablename__ = "community_staff"
     __table_args__ = (UniqueConstraint("user_id", "community_id", "authority_id", "role"),)
@@ -103,6 +132,7 @@ class Staff(SQLModel, table=True):
     community_id: int = fk("community.id", ondelete="CASCADE")
     authority_id: int | None = fk("community_authority.id", nullable=True, ondelete="CASCADE")
     role: str = Field(max_length=16)
+    granted_at: datetime | None = utc_field(nullable=True)
 
 
 class Register(SQLModel, table=True):
@@ -137,6 +167,7 @@ class RegisterEntry(SQLModel, table=True):
 
 class CommunityPublic(SQLModel):
     id: int
+    region_id: int | None = None
     slug: str
     name: str
     name_en: str | None

@@ -44,6 +44,8 @@ class Memberships:
     birth_date: date | None = None
     register_in: frozenset[int] = frozenset()  # verified by matching the register
     extra: dict = field(default_factory=dict)
+    admin_in: frozenset[int] = frozenset()  # communities the person administers
+    region_admin_of: frozenset[int] = frozenset()  # region ids
 
 
 def acts_as_staff(user: User | None) -> bool:
@@ -61,7 +63,8 @@ def staff_locked(session: Session, user: User | None) -> bool:
         return True
     memberships(session, user)  # fills the request's cache with every role the person holds
     held = session.info["memberships"][user.id]
-    return bool(held.official_in or held.moderator_in)
+    return bool(held.official_in or held.moderator_in or held.admin_in
+                or held.region_admin_of)
 
 
 def memberships(session: Session, user: User | None) -> Memberships:
@@ -72,7 +75,7 @@ def memberships(session: Session, user: User | None) -> Memberships:
         found = cache[user.id]
         return found if acts_as_staff(user) else _without_staff(found)
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
-    register = set()
+    register, admin, region_admin = set(), set(), set()
     for kind, what, community_id, authority_id, evidence in repo.memberships_of(session,
                                                                                 user.id):
         if kind == "residency":
@@ -83,11 +86,16 @@ def memberships(session: Session, user: User | None) -> Memberships:
             off_comm.add(community_id)
             if authority_id is not None:
                 off_auth.add(authority_id)
+        elif kind == "region":
+            region_admin.add(community_id)  # the row's third column holds the region's id
         elif what == StaffRole.moderator:
             moder.add(community_id)
+        elif what == StaffRole.administrator:
+            admin.add(community_id)
     result = Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
                          frozenset(off_comm), frozenset(moder), user.birth_date,
-                         register_in=frozenset(register))
+                         register_in=frozenset(register), admin_in=frozenset(admin),
+                         region_admin_of=frozenset(region_admin))
     cache[user.id] = result
     return result if acts_as_staff(user) else _without_staff(result)
 
@@ -191,7 +199,83 @@ def is_moderator_in(session: Session, user: User | None, community_id: int) -> b
 
 
 def can_verify_residency(session: Session, user: User | None, community_id: int) -> bool:
-    return is_official_in(session, user, community_id) or is_admin(user)
+    return (is_official_in(session, user, community_id) or is_admin(user)
+            or is_community_admin(session, user, community_id))
+
+
+# -- the back office: who administers what, and who may grant which role --------------------
+
+def is_operator(user: User | None) -> bool:
+    """The platform operator (the deployment's administrator)."""
+    return is_admin(user)
+
+
+def is_region_admin(session: Session, user: User | None, region_id: int | None) -> bool:
+    return (user is not None and region_id is not None
+            and region_id in memberships(session, user).region_admin_of)
+
+
+def is_community_admin(session: Session, user: User | None, community_id: int) -> bool:
+    return user is not None and community_id in memberships(session, user).admin_in
+
+
+def administers_community(session: Session, user: User | None, community) -> bool:
+    """The operator, an administrator of the region hosting the community, or one of its own
+    administrators."""
+    return (is_operator(user) or is_region_admin(session, user, community.region_id)
+            or is_community_admin(session, user, community.id))
+
+
+def in_back_office(session: Session, user: User | None) -> bool:
+    """The person holds a role the back office serves (and may act in it now)."""
+    if user is None:
+        return False
+    held = memberships(session, user)
+    return is_operator(user) or bool(held.admin_in or held.region_admin_of
+                                      or held.official_in or held.moderator_in)
+
+
+def check_manage_regions(session: Session, user: User | None) -> None:
+    """Regions are the deployment's: only the operator creates them and appoints their
+    administrators."""
+    logged_in(user)
+    if not is_operator(user):
+        raise Forbidden(N_("Only the platform operator can manage regions."))
+
+
+def check_connect_community(session: Session, user: User | None, region) -> None:
+    """Connecting a community to a region: the operator or an administrator of that region."""
+    logged_in(user)
+    if not (is_operator(user) or is_region_admin(session, user, region.id)):
+        raise Forbidden(N_("Only an administrator of this region can connect communities "
+                           "to it."))
+
+
+def check_manage_community(session: Session, user: User | None, community) -> None:
+    """Setting a community up (authorities, districts, holidays, staff below administrator,
+    its details): its administrators, its region's, the operator."""
+    logged_in(user)
+    if not administers_community(session, user, community):
+        raise Forbidden(N_("Only an administrator of this community can do this."))
+
+
+def check_grant(session: Session, user: User | None, community, role: str) -> None:
+    """Nobody grants a role above their own or outside their scope: a community's
+    administrators are appointed by its region's administrators (or the operator); officials
+    and moderators by any administrator of the community."""
+    logged_in(user)
+    if role == StaffRole.administrator:
+        if not (is_operator(user) or is_region_admin(session, user, community.region_id)):
+            raise Forbidden(N_("Only an administrator of the region can appoint or remove "
+                               "the administrators of a community."))
+        return
+    check_manage_community(session, user, community)
+
+
+def check_see_inbox(session: Session, user: User | None) -> None:
+    logged_in(user)
+    if not memberships(session, user).official_of:
+        raise Forbidden(N_("The inbox is for officials of an authority."))
 
 
 def allowed(check: Callable[..., None], *args, **kwargs) -> bool:

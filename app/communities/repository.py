@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, bindparam, literal, null, union_all
+from sqlalchemy import Integer, String, bindparam, func, literal, null, union_all
 from sqlmodel import Session, select
 
 from app.communities.models import (
     Authority,
     Community,
     District,
+    Region,
+    RegionAdmin,
     Register,
     RegisterEntry,
     Residency,
     ResidencyStatus,
     Staff,
+    StaffRole,
 )
 from app.identity.models import User
 
@@ -79,8 +82,8 @@ def pending_residencies(session: Session, community_id: int) -> list[tuple[Resid
 def memberships_of(session: Session, user_id: int
                    ) -> list[tuple[str, str, int, int | None, str | None]]:
     """Every residency and staff role of a person as plain rows, in one query:
-    ("residency", status, community id, None, evidence) and ("staff", role, community id,
-    authority id, None).
+    ("residency", status, community id, None, evidence), ("staff", role, community id,
+    authority id, None) and ("region", "administrator", region id, None, None).
     It runs on nearly every request that acts: no entity is loaded, and the statement is built
     once."""
     return [tuple(row) for row in session.execute(_MEMBERSHIPS, {"user_id": user_id})]
@@ -91,7 +94,10 @@ _MEMBERSHIPS = union_all(
            null().cast(Integer), Residency.evidence
            ).where(Residency.user_id == bindparam("user_id")),
     select(literal("staff"), Staff.role, Staff.community_id, Staff.authority_id,
-           null().cast(String)).where(Staff.user_id == bindparam("user_id")))
+           null().cast(String)).where(Staff.user_id == bindparam("user_id")),
+    select(literal("region"), literal("administrator"), RegionAdmin.region_id,
+           null().cast(Integer), null().cast(String)
+           ).where(RegionAdmin.user_id == bindparam("user_id")))
 
 
 def staff_of(session: Session, user_id: int) -> list[Staff]:
@@ -124,3 +130,96 @@ def register_has(session: Session, register_id: int, *, claim_key: str | None = 
     if person_key is not None:
         query = query.where(RegisterEntry.person_key == person_key)
     return session.exec(query.limit(1)).first() is not None
+
+
+# -- regions and the back office -------------------------------------------------------------
+
+def regions(session: Session) -> list[Region]:
+    return list(session.exec(select(Region).order_by(Region.name, Region.id)))
+
+
+def region(session: Session, region_id: int) -> Region | None:
+    return session.get(Region, region_id)
+
+
+def region_by_slug(session: Session, slug: str) -> Region | None:
+    return session.exec(select(Region).where(Region.slug == slug)).first()
+
+
+def communities_of_region(session: Session, region_id: int) -> list[Community]:
+    return list(session.exec(select(Community).where(Community.region_id == region_id)
+                             .order_by(Community.name, Community.id)))
+
+
+def search_communities(session: Session, *, q: str | None = None,
+                       region_id: int | None = None, ids: set[int] | None = None,
+                       offset: int = 0, limit: int = 50) -> tuple[list[Community], int]:
+    query = select(Community)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(func.lower(Community.name).like(pattern)
+                            | func.lower(Community.slug).like(pattern)
+                            | func.lower(func.coalesce(Community.name_en, "")).like(pattern))
+    if region_id is not None:
+        query = query.where(Community.region_id == region_id)
+    if ids is not None:
+        query = query.where(Community.id.in_(ids or {-1}))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Community.name, Community.id).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def region_admins(session: Session, region_id: int) -> list[tuple[RegionAdmin, User]]:
+    return [(a, u) for a, u in session.exec(
+        select(RegionAdmin, User).join(User, User.id == RegionAdmin.user_id)
+        .where(RegionAdmin.region_id == region_id).order_by(User.display_name, User.id))]
+
+
+def region_admin(session: Session, user_id: int, region_id: int) -> RegionAdmin | None:
+    return session.exec(select(RegionAdmin).where(RegionAdmin.user_id == user_id,
+                                                  RegionAdmin.region_id == region_id)).first()
+
+
+def region_admin_by_id(session: Session, admin_id: int) -> RegionAdmin | None:
+    return session.get(RegionAdmin, admin_id)
+
+
+def staff_by_id(session: Session, staff_id: int) -> Staff | None:
+    return session.get(Staff, staff_id)
+
+
+def staff_row(session: Session, user_id: int, community_id: int, role: str,
+              authority_id: int | None) -> Staff | None:
+    return session.exec(select(Staff).where(
+        Staff.user_id == user_id, Staff.community_id == community_id, Staff.role == role,
+        Staff.authority_id == authority_id if authority_id is not None
+        else Staff.authority_id.is_(None))).first()
+
+
+def staff_with_users(session: Session, community_id: int, *, q: str | None = None,
+                     role: str | None = None, offset: int = 0, limit: int = 500
+                     ) -> tuple[list[tuple[Staff, User]], int]:
+    query = (select(Staff, User).join(User, User.id == Staff.user_id)
+             .where(Staff.community_id == community_id))
+    if role:
+        query = query.where(Staff.role == role)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(func.lower(User.display_name).like(pattern)
+                            | func.lower(User.email).like(pattern))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(Staff.role, User.display_name, Staff.id)
+                        .offset(offset).limit(limit))
+    return [(s, u) for s, u in rows], total
+
+
+def administrator_count(session: Session, community_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Staff).where(
+        Staff.community_id == community_id, Staff.role == StaffRole.administrator)).one()
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {i: name for i, name in session.exec(
+        select(User.id, User.display_name).where(User.id.in_(ids))).all()}

@@ -52,7 +52,8 @@ def _residency_context(session, user, community, **extra) -> dict:
     return {"community": community, "errors": {}, "form": {}, "residency": residency,
             "register": repo.register(session, residency.register_id)
             if residency is not None and residency.register_id else None,
-            "has_register": registers.latest(session, community.id) is not None, **extra}
+            "has_register": registers.latest(session, community.id) is not None,
+            "districts": repo.districts(session, community.id), **extra}
 
 
 @router.get("/communities/{slug}/residency")
@@ -66,9 +67,11 @@ def residency_form(request: Request, session: DbSession, user: CurrentUser, slug
 def claim_residency(request: Request, session: DbSession, user: CurrentUser, slug: str,
                     address: Annotated[str, Form(max_length=400)] = "",
                     birth_date: Annotated[str, Form(max_length=20)] = "",
-                    full_name: Annotated[str, Form(max_length=300)] = ""):
+                    full_name: Annotated[str, Form(max_length=300)] = "",
+                    district_id: Annotated[str, Form(max_length=20)] = ""):
     community = service.get_by_slug(session, slug)
-    form = {"address": address, "birth_date": birth_date, "full_name": full_name}
+    form = {"address": address, "birth_date": birth_date, "full_name": full_name,
+            "district_id": district_id}
     try:
         born = None
         if birth_date:
@@ -78,7 +81,12 @@ def claim_residency(request: Request, session: DbSession, user: CurrentUser, slu
                 raise InvalidInput(N_("Please correct the highlighted fields."),
                                    fields={"birth_date": N_("Enter a date (YYYY-MM-DD).")}
                                    ) from None
-        service.claim_residency(session, user, community, address, born, full_name)
+        district = district_id.strip()
+        if district and (not district.isdigit() or len(district) > 9):
+            raise InvalidInput(fields={"district_id": N_("Choose a district of this "
+                                                         "community.")})
+        service.claim_residency(session, user, community, address, born, full_name,
+                                int(district) if district else None)
     except InvalidInput as exc:
         return render(request, "communities/residency.html", _residency_context(
             session, user, community, errors=exc.field_texts(), form=form, residency=None),

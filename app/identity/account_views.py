@@ -59,6 +59,9 @@ def account_context(request: Request, session, user, **extra) -> dict:
         "recovery_left": second_factor_service.recovery_codes_left(session, user)
         if second_factor_service.enabled(user) else 0,
         "staff_locked": community_permissions.staff_locked(session, user),
+        "back_office": community_permissions.in_back_office(session, user),
+        "observer": community_permissions.is_observer(user),
+        "official": bool(community_permissions.memberships(session, user).official_of),
         "links": {link.provider for link in providers.links(session, user)},
         "providers": configured_providers(),
         "provider_labels": {p.name: p.label for p in configured_providers()},

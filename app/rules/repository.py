@@ -58,3 +58,14 @@ def holiday_rows(session: Session, community_id: int | None) -> list[Holiday]:
         query = query.where(or_(Holiday.community_id.is_(None),
                                 Holiday.community_id == community_id))
     return list(session.exec(query))
+
+
+def holiday_on(session: Session, community_id: int | None, day: date) -> Holiday | None:
+    """The holiday of that day that counts for the community: its own or a public one."""
+    query = select(Holiday).where(Holiday.day == day)
+    if community_id is None:
+        query = query.where(Holiday.community_id.is_(None))
+    else:
+        query = query.where(or_(Holiday.community_id.is_(None),
+                                Holiday.community_id == community_id))
+    return session.exec(query).first()

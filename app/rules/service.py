@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app import clock
 from app.audit import service as audit
 from app.db import READS_ONLY
-from app.exceptions import InvalidInput, NotFound
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.identity.models import User
 from app.rules import calendar
 from app.rules import repository as repo
@@ -118,6 +118,36 @@ def add_holiday(session: Session, day: date, name: str, community_id: int | None
     session.add(holiday)
     session.flush()
     return holiday
+
+
+def add_community_holiday(session: Session, actor: User | None, community_id: int, day: date,
+                          name: str) -> Holiday:
+    """A community's own day off, added ahead of time. A day already begun or past is refused:
+    it would move deadlines that are already running. (A deadline already computed never
+    moves in any case: an obligation keeps the due date it was opened with.) The caller
+    checks who may add it."""
+    name = " ".join((name or "").split())
+    fields = {}
+    if day <= clock.today():
+        fields["day"] = N_("Choose a day after today: a day already begun would move "
+                           "deadlines that are already running.")
+    if not 2 <= len(name) <= 120:
+        fields["name"] = N_("Enter a name (2 to {limit} characters).")
+    if fields:
+        raise InvalidInput(fields.get("day", N_("Please correct the highlighted fields.")),
+                           fields=fields, limit=120)
+    if repo.holiday_on(session, community_id, day) is not None:
+        raise Conflict(N_("This day is already a holiday for this community."),
+                       fields={"day": N_("This day is already a holiday.")})
+    holiday = add_holiday(session, day, name, community_id)
+    audit.append(session, "holiday.added", "community", community_id,
+                 actor.id if actor else None, day=day.isoformat(), name=name)
+    return holiday
+
+
+def community_holidays(session: Session, community_id: int) -> list[Holiday]:
+    """The public holidays and the community's own days off."""
+    return repo.holiday_rows(session, community_id)
 
 
 def deadline(session: Session, community_id: int, start: datetime, period: Period) -> datetime:

@@ -122,18 +122,22 @@ def community_rules(request: Request, session: DbSession, slug: str):
         if current else {}, "fields": editable(), "choices": choices()})
 
 
-def _require_admin(user) -> None:
-    if not permissions.is_admin(user):
+def _require_admin(session, user, community) -> None:
+    """The operator, or an administrator of the community or its region (the back office)."""
+    if not permissions.administers_community(session, user, community):
         raise Forbidden(N_("Only an administrator can change the rules."))
 
 
 @router.get("/communities/{slug}/rules/edit")
 def edit_form(request: Request, session: DbSession, user: CurrentUser, slug: str):
-    _require_admin(user)
     community = communities.get_by_slug(session, slug)
-    current = service.current(session, community.id)
+    _require_admin(session, user, community)
+    # A newly connected community has no rules yet: its administrators write the first version.
+    history = service.history(session, community.id)
+    values = _flatten(service.current(session, community.id).rules.model_dump(mode="json")
+                      ) if history else {}
     return render(request, "rules/edit.html", {
-        "community": community, "values": _flatten(current.rules.model_dump(mode="json")),
+        "community": community, "values": values,
         "fields": editable(), "choices": choices(), "sections": _section_names(),
         "errors": {}, "reason": ""})
 
@@ -145,8 +149,8 @@ async def edit(request: Request, session: DbSession, user: CurrentUser, slug: st
 
 
 def _edit(request: Request, session, user, slug: str, form: dict[str, str]):
-    _require_admin(user)
     community = communities.get_by_slug(session, slug)
+    _require_admin(session, user, community)
     data = _unflatten(form)
     try:
         rules = parse(rule_set_model(), data)

@@ -108,3 +108,45 @@ def test_user_roles_need_what_they_need(cli_database, run):
     assert "password" in weak.output.lower() or "пароль" in weak.output.lower()
     admin = run("users", "create", "boss@example.org", "a long pass phrase", "--role", "admin")
     assert admin.exit_code == 0, admin.output
+
+
+def test_the_back_office_commands(cli_database, run):
+    from app.communities.models import Staff
+
+    for email in ("cli.operator@example.org", "cli.officer@example.org",
+                  "cli.official@example.org"):
+        role = "admin" if "operator" in email else "resident"
+        assert run("users", "create", email, "a long pass phrase", "--role", role
+                   ).exit_code == 0
+    by = ("--by", "cli.operator@example.org")
+    made = run("regions", "create", "--slug", "cli-region", "--name", "Тестова", *by)
+    assert made.exit_code == 0, made.output
+    assert run("regions", "appoint", "--region", "cli-region", "--email",
+               "cli.officer@example.org", "--reason", "Наказ № 1", *by).exit_code == 0
+    community = run("communities", "create", "--region", "cli-region", "--slug", "cli-town",
+                    "--name", "Містечко", "--population", "900",
+                    "--by", "cli.officer@example.org")
+    assert community.exit_code == 0, community.output
+    # A negative population is refused and nothing is written.
+    refused = run("communities", "create", "--region", "cli-region", "--slug", "cli-other",
+                  "--name", "Інше", "--population", "-1", "--by", "cli.officer@example.org")
+    assert refused.exit_code == 1
+    granted = run("staff", "grant", "--community", "cli-town", "--email",
+                  "cli.official@example.org", "--role", "moderator", "--reason", "Для тесту",
+                  "--by", "cli.officer@example.org")
+    assert granted.exit_code == 0, granted.output
+    unknown = run("staff", "grant", "--community", "cli-town", "--email", "ghost@example.org",
+                  "--role", "moderator", "--reason", "Для тесту", *by)
+    assert unknown.exit_code == 1
+    with transaction(write=False) as session:
+        from app.communities import repository as repo
+
+        town = repo.community_by_slug(session, "cli-town")
+        assert repo.community_by_slug(session, "cli-other") is None
+        staff = session.exec(select(Staff).where(Staff.community_id == town.id)).one()
+        staff_id = staff.id
+    revoked = run("staff", "revoke", "--community", "cli-town", "--staff-id", str(staff_id),
+                  "--reason", "Кінець тесту", *by)
+    assert revoked.exit_code == 0, revoked.output
+    with transaction(write=False) as session:
+        assert session.get(Staff, staff_id) is None

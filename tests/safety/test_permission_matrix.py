@@ -10,6 +10,7 @@ state.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -229,13 +230,18 @@ def module_endpoints(app) -> set:
 
 
 def test_the_kernel_table_covers_every_kernel_route(app):
+    from tests.safety.test_permission_matrix_backoffice import BACKOFFICE
+
     covered = {(m, p) for m, p, _, _ in KERNEL}
+    # The back office's rows name their parameters by what they hold ({region}, {obligation}).
+    backoffice = {(m, re.sub(r"{\w+}", "{}", p.split("?")[0])) for _, m, p, _, _ in BACKOFFICE}
     modules = module_endpoints(app)
     kernel = {(m, r.path) for r in all_routes(app) for m in r.methods - {"HEAD"}
               if r.endpoint is not None and getattr(r.endpoint, "__module__", "").startswith(
                   "app.") and r.endpoint not in modules
               and r.path not in ("/openapi.json", "/api/docs", "/docs/oauth2-redirect")}
-    missing = sorted(kernel - covered)
+    missing = sorted((m, p) for m, p in kernel - covered
+                     if (m, re.sub(r"{\w+}", "{}", p)) not in backoffice)
     assert not missing, f"kernel routes without an expected row: {missing}"
 
 

@@ -29,6 +29,7 @@ def test_one_digest_per_official_per_day_listing_overdue_and_due_soon(db, region
     assert "Item A3" in mail.body and "Item A4" not in mail.body  # A4 is not due soon
     assert mail.subject == "Obligations needing an answer: 1 overdue, 0 due soon"
     assert "due 17.03.2026" in mail.body
+    assert "/inbox" in mail.body  # the digest links to the officials' inbox
     assert mail.dedupe_key == f"accountability-digest:2026-03-20:{department_a.id}"
     (mail,) = messages(db, department_b)
     assert "Item B3" in mail.body and "0 overdue, 1 due soon" in mail.subject

@@ -73,3 +73,24 @@ def test_deleting_a_district_leaves_the_residency_without_one(db):
     db.flush()
     db.expire_all()
     assert communities.repo.residency(db, person.id, place.community.id).district_id is None
+
+
+def test_a_resident_names_their_district_when_claiming(client, db):
+    from tests.factories import make_user
+
+    place, other = make_community(db), make_community(db)
+    district = communities.create_district(db, place.community, slug="birky", name="Бірки")
+    foreign = communities.create_district(db, other.community, slug="birky", name="Бірки")
+    person = make_user(db, birth_date=None)
+    client.login(person)
+    url = f"/communities/{place.community.slug}/residency"
+    assert "Бірки" in client.get(url).text
+    refused = client.submit(url, {"address": "вул. Шкільна, 3", "birth_date": "1980-01-01",
+                                  "district_id": str(foreign.id)})
+    assert refused.status_code == 422
+    assert communities.repo.residency(db, person.id, place.community.id) is None
+    done = client.submit(url, {"address": "вул. Шкільна, 3", "birth_date": "1980-01-01",
+                               "district_id": str(district.id)})
+    assert done.status_code == 303
+    assert communities.repo.residency(db, person.id, place.community.id
+                                      ).district_id == district.id
