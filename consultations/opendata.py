@@ -55,6 +55,8 @@ CONSULTATION_FIELDS = (
     _count("business_count", N_("Responses on behalf of businesses.")),
     _count("academic_count", N_("Responses on behalf of academic institutions.")),
     _count("public_body_count", N_("Responses on behalf of public bodies.")),
+    _count("union_count", N_("Responses on behalf of trade unions.")),
+    _count("other_count", N_("Responses on behalf of other organisations.")),
     _count("rating_yes", N_("Residents who rated the outcome report as addressing their "
                             "proposals.")),
     _count("rating_partly", N_("Residents who rated the outcome report as partly addressing "
@@ -70,9 +72,12 @@ RESULT_FIELDS = (
           minimum=1),
     Field("question_position", "integer", N_("Place of the question in the questionnaire."),
           required=True, minimum=0),
-    Field("question_kind", "string", N_("Kind of question: single choice, multiple choice or "
-                                        "a scale from 1 to 5."), required=True,
-          enum=tuple(k.value for k in QuestionKind if k != QuestionKind.text)),
+    Field("question_kind", "string", N_("Kind of question: single choice, multiple choice, "
+                                        "a scale from 1 to 5, a ranking (the count is of "
+                                        "responses that ranked the option) or a matrix (of "
+                                        "responses that rated the row)."), required=True,
+          enum=tuple(k.value for k in QuestionKind
+                     if k not in (QuestionKind.text, QuestionKind.number, QuestionKind.date))),
     Field("question", "string", N_("The question as it was asked."), required=True),
     _count("answer_count", N_("Responses that answered the question.")),
     Field("option_id", "integer", N_("Identifier of the option."), required=True,

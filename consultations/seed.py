@@ -131,7 +131,7 @@ def _seed_open(session: Session, demo: Any) -> None:
     owner = demo.users[f"neighbour4:{slug}"]
     org = organisations.register_organisation(session, owner, OrganisationIn(
         community_id=place.community.id, name="ГО «Зелене місто»", category=Category.ngo,
-        code="40123456"))
+        code="40123454"))
     organisations.verify_organisation(session, official, org.id)
     responding.respond(session, owner, c, ResponseIn(
         organisation_id=org.id, publication=Publication.named,

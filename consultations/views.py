@@ -437,7 +437,7 @@ def _respond_context(session, user, c: Consultation, as_org: int | None,
     ctx = _base(session, user, c)
     phase = ctx["phase"]
     orgs = [o for o in organisations.organisations_of(session, user)
-            if permissions.owns_verified_organisation(user, o, c)]
+            if permissions.owns_verified_organisation(session, user, o, c)]
     resident = permissions.may_answer(session, user, c,
                                       reading.rules_of(session, c).answer_level)
     respondents = ([(None, user.display_name)] if resident else []) + [

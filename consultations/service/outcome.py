@@ -32,6 +32,7 @@ from consultations import repository as repo
 from consultations.models import (
     OBLIGATION_KIND,
     SUBJECT_TYPE,
+    Category,
     Consultation,
     ConsultationRating,
     ConsultationReport,
@@ -42,7 +43,7 @@ from consultations.models import (
     ReportItemIn,
     Status,
 )
-from consultations.service import reading
+from consultations.service import invitations, mapping, reading
 
 # -- closing ------------------------------------------------------------------------------
 
@@ -159,11 +160,43 @@ def _validate_report(session: Session, c: Consultation, data: ReportIn) -> None:
                            fields=errors)
 
 
+def synopsis_figures(session: Session, c: Consultation) -> dict:
+    """The synopsis's figures, frozen into the report when it is published: who took part
+    by stakeholder category, the invitations answered and not, per option how many chose it
+    by category (invited organisations apart), and the opinion map's common ground and
+    divides."""
+    session.refresh(c)
+    by_option: dict[str, dict[str, int]] = {}
+    for option_id, category, invited, n in repo.option_counts_by_category(session, c.id):
+        cell = by_option.setdefault(str(option_id), {})
+        key = "invited" if invited else category
+        cell[key] = cell.get(key, 0) + n
+    invitations_ = invitations.invitations(session, c)
+    view = mapping.opinion_map(session, c)
+
+    def standing(items) -> list[dict]:
+        return [{"statement_id": s.statement_id, "body": view.bodies.get(s.statement_id, ""),
+                 "agree_by_group": list(s.agree_by_group)} for s in items]
+
+    return {
+        "categories": {cat.value: c.category_count(cat) for cat in Category},
+        "invited": [{"organisation_id": i.organisation.id, "name": i.organisation.name,
+                     "category": i.organisation.category, "answered": i.answered}
+                    for i in invitations_],
+        "options": by_option,
+        "map": {"participants": view.result.participants,
+                "groups": [g.size for g in view.result.groups],
+                "consensus": standing(view.result.consensus),
+                "divisive": standing(view.result.divisive)},
+    }
+
+
 def _store_report(session: Session, user: User, c: Consultation, data: ReportIn,
                   now: datetime) -> ConsultationReport:
     report = ConsultationReport(consultation_id=c.id, author_id=user.id,
                                 summary=data.summary.strip(),
-                                decision_url=data.decision_url.strip(), published_at=now)
+                                decision_url=data.decision_url.strip(), published_at=now,
+                                synopsis=synopsis_figures(session, c))
     session.add(report)
     try:
         with session.begin_nested():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -130,24 +130,51 @@ def attachment(session: Session, c: Consultation, attachment_id: int
 
 @dataclass(frozen=True)
 class CleanAnswer:
-    """One question's answer: the chosen options, or the text."""
+    """One question's answer: the chosen options (with, for a ranking or a matrix, the rank
+    or the value of each, in `values`), a number, a date, or the text."""
 
     option_ids: tuple[int, ...] = ()
     text: str | None = None
+    values: tuple[int, ...] = ()
+    number: float | None = None
+    day: date | None = None
 
     @property
     def empty(self) -> bool:
-        return not self.option_ids and not self.text
+        return (not self.option_ids and not self.text and self.number is None
+                and self.day is None)
+
+    def chosen(self) -> dict[int, int | None]:
+        """Each chosen option with its rank or value (None for a plain choice)."""
+        values = self.values or (None,) * len(self.option_ids)
+        return dict(zip(self.option_ids, values, strict=True))
+
+    def same_as(self, other: CleanAnswer) -> bool:
+        return (self.chosen() == other.chosen()
+                and (self.text, self.number, self.day) == (other.text, other.number, other.day))
 
 
-def by_question(rows: Iterable[ConsultationAnswer]) -> dict[int, CleanAnswer]:
-    """A response's stored rows (one per chosen option, or one text) per question."""
+def by_question(rows: Iterable[ConsultationAnswer], *, public: bool = False
+                ) -> dict[int, CleanAnswer]:
+    """A response's stored rows (one per chosen option, or one value) per question; `public`
+    reads free text as a moderator left it for publication."""
     grouped: dict[int, list[ConsultationAnswer]] = {}
     for row in rows:
         grouped.setdefault(row.question_id, []).append(row)
-    return {qid: CleanAnswer(option_ids=tuple(a.option_id for a in answers if a.option_id),
-                             text=next((a.text for a in answers if a.text), None))
-            for qid, answers in grouped.items()}
+    out = {}
+    for qid, answers in grouped.items():
+        chosen = [a for a in answers if a.option_id]
+        if any(a.value is not None for a in chosen):
+            chosen.sort(key=lambda a: (a.value or 0, a.id or 0))
+        text = next((a.public_text if public and a.public_text is not None else a.text
+                     for a in answers if a.text), None)
+        out[qid] = CleanAnswer(
+            option_ids=tuple(a.option_id for a in chosen),
+            values=tuple(a.value for a in chosen) if any(a.value is not None for a in chosen)
+            else (), text=text,
+            number=next((a.number for a in answers if a.number is not None), None),
+            day=next((a.day for a in answers if a.day is not None), None))
+    return out
 
 
 # -- results and export -------------------------------------------------------------------
@@ -166,6 +193,14 @@ def _question_result(view: QuestionView) -> QuestionResult:
     average = None
     if q.kind == QuestionKind.scale and base:
         average = round(sum(o.position * o.count for o in view.options) / base, 2)
+    if q.kind in (QuestionKind.ranking, QuestionKind.matrix):
+        # Per option, the average rank (ranking: lower is preferred) or value (matrix).
+        options = [OptionResult(option_id=o.id, label=o.label, count=o.count,
+                                percent=round(100 * o.count / base, 1) if base else 0.0,
+                                average=round(o.total / o.count, 2) if o.count else None)
+                   for o in view.options]
+        if q.kind == QuestionKind.ranking:
+            options.sort(key=lambda r: (r.average is None, r.average or 0))
     return QuestionResult(question_id=q.id, prompt=q.prompt, kind=q.kind, answer_count=base,
                           options=options, average=average)
 
@@ -182,12 +217,23 @@ def results(session: Session, c: Consultation) -> ResultsPublic:
         ratings=rating_summary(c))
 
 
-def _cell_for(view: QuestionView, answer: CleanAnswer | None) -> str:
+def cell_for(view: QuestionView, answer: CleanAnswer | None) -> str:
+    """An answer as one line of text (the CSV, the published contributions)."""
     if answer is None or answer.empty:
         return ""
-    if view.question.kind == QuestionKind.text:
+    kind = view.question.kind
+    if kind == QuestionKind.text:
         return answer.text or ""
+    if kind == QuestionKind.number:
+        return f"{answer.number:g}" if answer.number is not None else ""
+    if kind == QuestionKind.date:
+        return answer.day.isoformat() if answer.day else ""
     labels = {o.id: o.label for o in view.options}
+    if kind == QuestionKind.ranking:
+        return " > ".join(labels[o] for o in answer.option_ids if o in labels)
+    if kind == QuestionKind.matrix:
+        return "; ".join(f"{labels[o]}: {v}" for o, v in zip(answer.option_ids, answer.values,
+                                                            strict=False) if o in labels)
     return "; ".join(labels[o] for o in answer.option_ids if o in labels)
 
 
@@ -198,10 +244,10 @@ def contributions_csv(session: Session, c: Consultation) -> str:
     answers = repo.answers_of_responses(session, [r.id for r, _, _ in rows])
     items = []
     for response, person, org_name in rows:
-        clean = by_question(answers[response.id])
+        clean = by_question(answers[response.id], public=True)
         items.append(export.Contribution(
             publication=response.publication, category=response.category,
             name=org_name if response.organisation_id else person,
-            answers={v.question.id: _cell_for(v, clean.get(v.question.id)) for v in views}))
+            answers={v.question.id: cell_for(v, clean.get(v.question.id)) for v in views}))
     return export.contributions_csv(
         [export.QuestionColumn(v.question.id, v.question.prompt) for v in views], items)
