@@ -426,3 +426,11 @@ def test_the_synopsis_counts_who_said_what_by_category_with_invited_apart(db, cl
                                    "category": "ngo", "answered": True}]
     obligation = accountability.find(db, "consultation_report", "consultation", c.id)
     assert obligation.answered_at is not None
+
+
+def test_the_benchmarks_camps_are_found_at_a_small_size():
+    from bench import bench_opinion
+
+    users, items, values, camp = bench_opinion.votes(300, 40, 0.6)
+    result = opinion.compute(users, items, values)
+    assert len(result.groups) == 3 and bench_opinion.camps_found(result, camp)
