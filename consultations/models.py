@@ -758,6 +758,10 @@ class QuestionResult(SQLModel):
     answer_count: int
     options: list[OptionResult]
     average: float | None
+    # Number and date questions: the lowest, the median and the highest answer.
+    lowest: str | None = None
+    median: str | None = None
+    highest: str | None = None
 
 
 class CategoryCount(SQLModel):

@@ -298,6 +298,14 @@ def invitations(session: Session, consultation_id: int
         .order_by(ConsultationOrganisation.name, ConsultationOrganisation.id))]
 
 
+def calls_for_evidence(session: Session, authority_ids: list[int]) -> list[Consultation]:
+    if not authority_ids:
+        return []
+    return list(session.exec(select(Consultation).where(
+        Consultation.authority_id.in_(authority_ids), Consultation.stage == "evidence",
+        Consultation.status != Status.draft).order_by(Consultation.id.desc()).limit(50)))
+
+
 def evidence_followers(session: Session, evidence_id: int) -> list[Consultation]:
     """The consultations on a draft that follow a call for evidence."""
     return list(session.exec(select(Consultation).where(Consultation.evidence_id == evidence_id)
@@ -399,6 +407,14 @@ def responses_of_user(session: Session, consultation_id: int, user_id: int
     return list(session.exec(select(ConsultationResponse).where(
         ConsultationResponse.consultation_id == consultation_id,
         ConsultationResponse.user_id == user_id).order_by(ConsultationResponse.id)))
+
+
+def typed_values(session: Session, question: ConsultationQuestion) -> list:
+    """The answers of a number or date question, in order (the results' lowest, median and
+    highest; as many rows as the question's answer_count)."""
+    column = ConsultationAnswer.number if question.kind == "number" else ConsultationAnswer.day
+    return list(session.exec(select(column).where(ConsultationAnswer.question_id == question.id,
+                                                  column.is_not(None)).order_by(column)))
 
 
 def answers(session: Session, response_id: int) -> list[ConsultationAnswer]:

@@ -88,18 +88,56 @@ def listing(session: Session, user: User | None, *, community_id: int | None = N
                         limit=per_page)
 
 
+def calls_for_evidence(session: Session, authority_ids: list[int]) -> list[Consultation]:
+    """The published calls for evidence of these authorities, newest first."""
+    return repo.calls_for_evidence(session, authority_ids)
+
+
+def stages_of(session: Session, c: Consultation) -> list[Consultation]:
+    """The one process a consultation belongs to: its call for evidence and the
+    consultations on a draft that follow it, in order (only those published)."""
+    evidence = repo.consultation(session, c.evidence_id) if c.evidence_id else (
+        c if c.stage == "evidence" else None)
+    if evidence is None:
+        return [c]
+    drafts = [d for d in repo.evidence_followers(session, evidence.id)
+              if d.status != Status.draft or d.id == c.id]
+    return [evidence, *drafts]
+
+
 # -- the text and the questionnaire -------------------------------------------------------
 
 @dataclass
 class QuestionView:
     question: ConsultationQuestion
     options: list[ConsultationOption]
+    # A conditional question: the position of the question it depends on, and the option.
+    condition: tuple[int, str] | None = None
 
 
 def questions(session: Session, c: Consultation) -> list[QuestionView]:
     rows = repo.questions(session, c.id)
     options = repo.options_for(session, [q.id for q in rows])
-    return [QuestionView(q, options[q.id]) for q in rows]
+    where = {o.id: (q.position, o.label) for q in rows for o in options[q.id]}
+    return [QuestionView(q, options[q.id], where.get(q.condition_option_id)) for q in rows]
+
+
+def form_values(view: QuestionView, answer: CleanAnswer | None
+                ) -> tuple[list[str], str, dict[str, str]]:
+    """A stored answer as the questionnaire's form shows it: the chosen options, the text (or
+    the number, or the date), and the rank or value of each option (field q<question>_<option>)."""
+    if answer is None:
+        return [], "", {}
+    chosen = [str(o) for o in answer.option_ids]
+    if answer.number is not None:
+        text = f"{answer.number:g}"
+    elif answer.day is not None:
+        text = answer.day.isoformat()
+    else:
+        text = answer.text or ""
+    values = {f"q{view.question.id}_{o}": str(v) for o, v in answer.chosen().items()
+              if v is not None}
+    return chosen, text, values
 
 
 def question_of(views: list[QuestionView], question_id: int) -> QuestionView:
@@ -205,12 +243,27 @@ def _question_result(view: QuestionView) -> QuestionResult:
                           options=options, average=average)
 
 
+def _spread(result: QuestionResult, values: list) -> QuestionResult:
+    """The lowest, median and highest of a number or date question's answers."""
+    if not values:
+        return result
+    middle = values[(len(values) - 1) // 2]
+
+    def shown(v) -> str:
+        return v.isoformat() if isinstance(v, date) else f"{v:g}"
+
+    return result.model_copy(update={"lowest": shown(values[0]), "median": shown(middle),
+                                     "highest": shown(values[-1])})
+
+
 def results(session: Session, c: Consultation) -> ResultsPublic:
     """Every number from counters: O(questions + options + sections), never a COUNT(*)."""
     return ResultsPublic(
         consultation_id=c.id, phase=phase(c), response_count=c.response_count,
         categories=[CategoryCount(category=cat, count=c.category_count(cat)) for cat in Category],
-        questions=[_question_result(view) for view in questions(session, c)],
+        questions=[_spread(_question_result(view), repo.typed_values(session, view.question))
+                   if view.question.kind in (QuestionKind.number, QuestionKind.date)
+                   else _question_result(view) for view in questions(session, c)],
         most_discussed=[SectionActivity(section_id=s.id, number=s.number, title=s.title,
                                         comment_count=s.comment_count)
                         for s in repo.most_discussed(session, c.id)],
