@@ -116,6 +116,18 @@ class Settings(BaseSettings):
     staff_second_factor: bool = True
     register_max_bytes: int = Field(20 * 1024 * 1024, ge=1024)
 
+    # Uploaded files (app/storage): "database" keeps their bytes in the database, where every
+    # app node reads them; "disk" under upload_dir (one node, `make run`); "auto" the database
+    # on PostgreSQL and the disk on SQLite. One file weighs at most storage_max_bytes.
+    storage_backend: Literal["auto", "database", "disk"] = "auto"
+    upload_dir: Path = ROOT / "var" / "uploads"
+    storage_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+    # Maps (Leaflet): the tile server's address template and the credit its tiles require.
+    # The page lists every place without tiles or JavaScript too.
+    map_tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", max_length=300)
+    map_attribution: str = Field("© OpenStreetMap contributors", max_length=300)
+
     # The shared page cache (app/web/pagecache.py): how long a page rendered for everyone may
     # be served (seconds; at most 1, 0 turns the cache off), and how much each process keeps.
     page_cache_ttl: float = Field(1.0, ge=0, le=1)

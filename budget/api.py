@@ -20,7 +20,18 @@ from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
 from app.web.ratelimit import rate_limited
-from budget import ballot_check, ballots, cycles, exports, implementation, projects, review
+from budget import (
+    ballot_check,
+    ballots,
+    cycles,
+    exports,
+    implementation,
+    media,
+    permissions,
+    projects,
+    review,
+    supports,
+)
 from budget import results as budget_results
 from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
 from budget.models import (
@@ -41,6 +52,7 @@ from budget.models import (
     PhaseChangePublic,
     ProgressCreate,
     ProjectCreate,
+    ProjectFilePublic,
     ProjectPublic,
     ProjectUpdate,
     ResultCategory,
@@ -48,6 +60,7 @@ from budget.models import (
     ResultProject,
     ResultsPublic,
     ReviewCreate,
+    SupportPublic,
     UpdatePublic,
 )
 from budget.pabulib import exchange
@@ -69,6 +82,7 @@ def _summary_fields(cycle: BudgetCycle) -> dict:
         "phase": phase_of(cycle), "source": cycle.source,
         "submission_start": clock.aware(cycle.submission_start),
         "submission_end": clock.aware(cycle.submission_end),
+        "supports_end": clock.aware(cycle.supports_end),
         "review_end": clock.aware(cycle.review_end),
         "voting_start": clock.aware(cycle.voting_start),
         "voting_end": clock.aware(cycle.voting_end),
@@ -91,7 +105,9 @@ def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
             cumulative_points=rules.cumulative_points,
             min_vote_threshold=int(rules.min_vote_threshold), minimum_age=rules.minimum_age,
             project_cost_min=rules.project_cost_min, project_cost_max=rules.project_cost_max),
-        categories=[CategoryPublic(id=c.id, name=c.name, funds=c.funds)
+        categories=[CategoryPublic(id=c.id, name=c.name, funds=c.funds,
+                                   district_id=c.district_id, aggregation=c.aggregation,
+                                   max_choices=c.max_choices)
                     for c in cycles.categories(session, cycle)],
         phase_changes=[PhaseChangePublic(field=c.field, old=clock.aware(c.old),
                                          new=clock.aware(c.new), reason=c.reason,
@@ -106,8 +122,10 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
     return ProjectPublic(
         id=project.id, cycle_id=project.cycle_id, category_id=project.category_id,
         external_id=project.external_id, title=project.title,
-        description=project.description, location=project.location, cost=project.cost,
+        description=project.description, location=project.location,
+        latitude=project.latitude, longitude=project.longitude, cost=project.cost,
         revised_cost=project.revised_cost, status=project.status,
+        support_count=project.support_count,
         review_reason=project.review_reason, reviewed_at=clock.aware(project.reviewed_at),
         vote_count=project.vote_count if visible else None,
         score=project.score if visible else None,
@@ -241,6 +259,45 @@ def review_project(body: ReviewCreate, session: DbSession, user: ApiUser,
     return _project_public(cycle, review.review_project(session, user, cycle, project, body))
 
 
+def _support(session, user, cycle: BudgetCycle, project: BudgetProject, on: bool
+             ) -> SupportPublic:
+    count = supports.support(session, user, cycle, project, on)
+    return SupportPublic(project_id=project.id, support_count=count, supported=on)
+
+
+@router.put("/budgets/{cycle_id:id}/projects/{project_id:id}/support",
+            response_model=SupportPublic)
+@rate_limited("sign")
+def support_project(request: Request, session: DbSession, user: ApiUser, cycle: VisibleCycle,
+                    project: VisibleProject):
+    """Support a proposal during the supports phase (a verified resident, in a pot open to
+    them; once)."""
+    return _support(session, user, cycle, project, True)
+
+
+@router.delete("/budgets/{cycle_id:id}/projects/{project_id:id}/support",
+               response_model=SupportPublic)
+def withdraw_support(session: DbSession, user: ApiUser, cycle: VisibleCycle,
+                     project: VisibleProject):
+    """Withdraw your support while the supports phase is open."""
+    return _support(session, user, cycle, project, False)
+
+
+@router.get("/budgets/{cycle_id:id}/projects/{project_id:id}/files",
+            response_model=CountedPage[ProjectFilePublic])
+def list_files(request: Request, response: Response, session: DbSession,
+               project: VisibleProject, paging: Paging):
+    """The project's pictures (each in two sizes) and documents."""
+    base = projects.project_path(project)
+    return paging.cut(request, response, [ProjectFilePublic(
+        id=f.id, kind=f.kind, filename=f.filename, caption=f.caption,
+        content_type=f.content_type, size=f.size, width=f.width, height=f.height,
+        implementation=f.implementation, url=f"{base}/files/{f.id}",
+        thumbnail_url=f"{base}/files/{f.id}/thumb" if f.thumb_key else None,
+        created_at=clock.aware(f.created_at))
+        for f in media.files_of(session, [project])[project.id]])
+
+
 def _update_public(update) -> UpdatePublic:
     return UpdatePublic(status=update.status, percent=update.percent, text=update.text,
                         happened_on=update.happened_on, created_at=clock.aware(update.created_at))
@@ -286,7 +343,10 @@ def cast_ballot(request: Request, body: BallotIn, session: DbSession, user: ApiU
 @pagecache.keeps_pages
 def check_ballot(body: BallotIn, session: DbSession, user: OptionalApiUser, cycle: VisibleCycle):
     """Check a ballot without casting it: what it leaves of the funds, choices or points."""
-    check = ballot_check.preview_ballot(session, cycle, body.projects, body.points)
+    pots = cycles.categories(session, cycle)
+    check = ballot_check.preview_ballot(session, cycle, body.projects, body.points,
+                                        permissions.open_pots(session, user, cycle, pots)
+                                        if user is not None else pots)
     return BallotSummary(
         valid=check.valid, errors=[p.text() for p in check.problems], chosen=check.chosen,
         max_choices=check.max_choices, points_used=check.points_used,
@@ -327,10 +387,12 @@ def publish(session: DbSession, user: ApiUser, cycle: API.PublishableCycle):
 @router.get("/budgets/{cycle_id:id}/export.pb", response_class=PlainTextResponse)
 def export_pabulib(session: DbSession, cycle: ExportableCycle,
                    category: int | None = Query(None, ge=1, le=MAX_ID)):
-    """The cycle in the Pabulib format, with anonymous votes (one category with ?category=)."""
+    """The cycle in the Pabulib format, with anonymous votes (one pot with ?category=: one
+    file per pot, as Pabulib keeps one per district)."""
     text = exchange.export_pabulib(session, cycle, category)
+    name = f"budget-{cycle.id}-{category}.pb" if category else f"budget-{cycle.id}.pb"
     return PlainTextResponse(text, headers={
-        "Content-Disposition": f'attachment; filename="budget-{cycle.id}.pb"'})
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _csv(text: str, name: str) -> CsvResponse:

@@ -158,26 +158,31 @@ def _choice_problems(rules: CycleRules, totals: list[CategoryTotals], chosen: in
                      ) -> list[InvalidInput]:
     """At most k choices: overall, or in each category (which then shows what it has left)."""
     k = rules.max_choices
-    if k is None:
-        return []
-    if not rules.max_choices_per_category:
-        return ([InvalidInput(N_("You may choose at most {max} projects."), max=k)]
-                if chosen > k else [])
     problems = []
-    for t in totals:
-        t.choices_left = max(k - t.chosen, 0)
-        if t.chosen > k:
+    if k is not None and not rules.max_choices_per_category and chosen > k:
+        problems.append(InvalidInput(N_("You may choose at most {max} projects."), max=k))
+    for t in totals:  # per pot: the pot's own limit, or the rules' limit per category
+        own = t.category.max_choices
+        pot_limit = own if own is not None else k if rules.max_choices_per_category else None
+        if pot_limit is None:
+            continue
+        t.choices_left = max(pot_limit - t.chosen, 0)
+        if t.chosen > pot_limit:
             problems.append(InvalidInput(
                 N_("You may choose at most {max} projects in “{category}”."),
-                max=k, category=t.name))
+                max=pot_limit, category=t.name))
     return problems
 
 
 def preview_ballot(session: Session, cycle: BudgetCycle, projects_in: Iterable[int] | None,
-                   points_in: dict[int, int] | None) -> BallotCheck:
-    """The live summary of a ballot being filled in (nothing is written)."""
+                   points_in: dict[int, int] | None,
+                   cats: list[BudgetCategory] | None = None) -> BallotCheck:
+    """The live summary of a ballot being filled in (nothing is written), over the pots
+    `cats` (by default every pot of the cycle)."""
     rules = rules_of(session, cycle)
     choices, problems = normalise_choices(rules, projects_in, points_in)
-    return check_ballot(rules, repo.categories(session, cycle.id),
-                        ballot_projects(session, cycle), choices, problems,
+    cats = repo.categories(session, cycle.id) if cats is None else cats
+    ids = {c.id for c in cats}
+    return check_ballot(rules, cats, [p for p in ballot_projects(session, cycle)
+                                      if p.category_id in ids], choices, problems,
                         require_choice=False)

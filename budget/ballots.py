@@ -21,7 +21,8 @@ from sqlmodel import Session
 from app import clock
 from app.audit import service as audit
 from app.batch import GroupCommit
-from app.exceptions import Conflict, DomainError, InvalidInput
+from app.communities import repository as communities_repo
+from app.exceptions import Conflict, DomainError, Forbidden, InvalidInput
 from app.identity import repository as identity_repo
 from app.identity import service as identity_service
 from app.identity.models import User
@@ -31,7 +32,14 @@ from budget import permissions
 from budget import repository as repo
 from budget.ballot_check import BallotRejected, check_ballot, normalise_choices
 from budget.cycles import CycleRules, rules_of
-from budget.models import BallotSource, BudgetBallot, BudgetCycle, Phase
+from budget.models import (
+    BallotSource,
+    BudgetBallot,
+    BudgetCategory,
+    BudgetCycle,
+    BudgetProject,
+    Phase,
+)
 from budget.phases import phase_of
 from budget.projects import ballot_projects
 
@@ -39,14 +47,29 @@ ALREADY_VOTED = N_("This voter has already voted in this cycle (online or on pap
 
 
 def _valid_ballot(session: Session, cycle: BudgetCycle, rules: CycleRules,
-                  projects_in: Iterable[int] | None, points_in: dict[int, int] | None
-                  ) -> dict[int, int]:
+                  projects_in: Iterable[int] | None, points_in: dict[int, int] | None,
+                  district_id: int | None) -> dict[int, int]:
+    """The checked choices of a ballot that covers the pots open to a voter of the district
+    (a choice in another district's pot is refused: 403)."""
     choices, problems = normalise_choices(rules, projects_in, points_in)
-    result = check_ballot(rules, repo.categories(session, cycle.id),
-                          ballot_projects(session, cycle), choices, problems)
+    cats, on_ballot = pots_for(session, cycle, district_id)
+    if any(p.id in choices and p.category_id not in {c.id for c in cats}
+           for p in ballot_projects(session, cycle)):
+        raise Forbidden(permissions.OTHER_DISTRICT)
+    result = check_ballot(rules, cats, on_ballot, choices, problems)
     if not result.valid:
         raise BallotRejected(result)
     return result.choices
+
+
+def pots_for(session: Session, cycle: BudgetCycle, district_id: int | None
+             ) -> tuple[list[BudgetCategory], list[BudgetProject]]:
+    """The pots a ballot of a voter of the district covers, and their projects on the
+    ballot."""
+    cats = [c for c in repo.categories(session, cycle.id)
+            if permissions.pot_open(c, district_id)]
+    ids = {c.id for c in cats}
+    return cats, [p for p in ballot_projects(session, cycle) if p.category_id in ids]
 
 
 Deltas = dict[int, tuple[int, int]]  # project id -> (votes, points) a ballot moves
@@ -141,7 +164,8 @@ def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
     rules = rules_of(session, cycle)
     permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age,
                            rules.vote_level)
-    choices = _valid_ballot(session, cycle, rules, projects_in, points_in)
+    choices = _valid_ballot(session, cycle, rules, projects_in, points_in,
+                            permissions.district_of(session, user, cycle.community_id))
     return BALLOTS.submit(session, _Casting(cycle.id, user.id, tuple(sorted(choices.items())),
                                             clock.now()))
 
@@ -278,15 +302,23 @@ def record_paper_ballot(session: Session, official: User | None, cycle: BudgetCy
                         projects_in: Iterable[int] | None = None,
                         points_in: dict[int, int] | None = None,
                         voter_email: str | None = None, identity_document: str | None = None,
-                        birth_date: date | None = None) -> BudgetBallot:
+                        birth_date: date | None = None,
+                        district_id: int | None = None) -> BudgetBallot:
     """A paper ballot from a service centre. A voter with an account is named by e-mail (and
     then counted against their online ballot: a second ballot is refused); one without is
-    named by a keyed hash of their document number, after the official checked their age."""
+    named by a keyed hash of their document number, after the official checked their age
+    (and, in a cycle with district pots, the district of the address in their document)."""
     permissions.check_paper(session, official, cycle, phase_of(cycle))
     rules = rules_of(session, cycle)
     voter, digest = _paper_voter(session, cycle, rules, (voter_email or "").strip(),
                                  (identity_document or "").strip(), birth_date)
-    choices = _valid_ballot(session, cycle, rules, projects_in, points_in)
+    if voter is not None:
+        district_id = permissions.district_of(session, voter, cycle.community_id)
+    elif district_id is not None and district_id not in {
+            d.id for d in communities_repo.districts(session, cycle.community_id)}:
+        message = N_("Choose a district of this community.")
+        raise InvalidInput(message, fields={"district_id": message})
+    choices = _valid_ballot(session, cycle, rules, projects_in, points_in, district_id)
     existing = (repo.ballot_of_user(session, cycle.id, voter.id) if voter is not None
                 else repo.ballot_of_identity(session, cycle.id, digest))
     if existing is not None:

@@ -72,6 +72,14 @@ class CycleRules:
     implementation_deadline: Period
     ballot_points: bool = True  # do the stored points carry meaning for the tally
     vote_level: str = "resident"  # the level of assurance a voter needs
+    supports: bool = False  # a supports phase after submission
+    support_selection: str = "threshold"  # "threshold" or "top" (per pot)
+    support_number: int = 0
+    image_max_mb: int = 10
+    images_per_project: int = 8
+    document_max_mb: int = 10
+    documents_per_project: int = 5
+    area: tuple[float, float, float, float] | None = None  # south, west, north, east
 
     @property
     def tally_vote_type(self) -> str:
@@ -96,7 +104,17 @@ def rules_of(session: Session, cycle: BudgetCycle) -> CycleRules:
         minimum_age=budget.minimum_age, project_cost_min=budget.project_cost_min,
         project_cost_max=budget.project_cost_max, review_deadline=budget.review_deadline,
         implementation_deadline=budget.implementation_deadline,
-        ballot_points=budget.voting_method == "cumulative", vote_level=budget.vote_level)
+        ballot_points=budget.voting_method == "cumulative", vote_level=budget.vote_level,
+        supports=budget.supports, support_selection=budget.support_selection,
+        support_number=budget.support_number, image_max_mb=budget.image_max_mb,
+        images_per_project=budget.images_per_project, document_max_mb=budget.document_max_mb,
+        documents_per_project=budget.documents_per_project, area=area_of(budget))
+
+
+def area_of(budget: Any) -> tuple[float, float, float, float] | None:
+    if budget.area_south is None:
+        return None
+    return (budget.area_south, budget.area_west, budget.area_north, budget.area_east)
 
 
 def _file_rules(cycle: BudgetCycle, budget: Any) -> CycleRules:
@@ -121,7 +139,8 @@ def _file_rules(cycle: BudgetCycle, budget: Any) -> CycleRules:
         project_cost_max=max(cycle.total_funds, 1),
         review_deadline=budget.review_deadline,
         implementation_deadline=budget.implementation_deadline,
-        ballot_points=bool((cycle.meta or {}).get("points")), vote_level=budget.vote_level)
+        ballot_points=bool((cycle.meta or {}).get("points")), vote_level=budget.vote_level,
+        area=area_of(budget))
 
 
 # -- finding --------------------------------------------------------------------------------
@@ -185,12 +204,20 @@ def create_cycle(session: Session, actor: User | None, data: CycleCreate) -> Bud
     community = communities.get(session, data.community_id)
     permissions.check_create(session, actor, community.id)
     authority = _authority(session, community.id, data.authority_id)
-    moments = {name: to_moment(name, getattr(data, name)) for name in DATE_FIELDS}
+    supports = rules_service.current(session, community.id).rules.budget.supports
+    if supports and data.supports_end is None:
+        message = N_("This community's rules have a supports phase: enter when it closes.")
+        raise InvalidInput(message, fields={"supports_end": message})
+    if not supports and data.supports_end is not None:
+        message = N_("This community's rules have no supports phase.")
+        raise InvalidInput(message, fields={"supports_end": message})
+    moments = {name: to_moment(name, getattr(data, name)) for name in DATE_FIELDS
+               if getattr(data, name) is not None}
     _check_order(moments)
     if moments["submission_end"] <= clock.now():
         raise InvalidInput(N_("Submission must close in the future."),
                            fields={"submission_end": DATE_PASSED})
-    pools = _pools(data)
+    pools = _pools(session, community.id, data)
     return insert_cycle(session, actor, community.id, authority.id, data.title,
                         data.description, data.total_funds, moments, pools)
 
@@ -212,6 +239,9 @@ def _check_order(moments: dict[str, datetime]) -> None:
     pairs = [("submission_start", "submission_end", False), ("submission_end", "review_end", True),
              ("review_end", "voting_start", True), ("voting_start", "voting_end", False),
              ("voting_end", "results_at", True)]
+    if moments.get("supports_end") is not None:  # supports come between submission and review
+        pairs[1:2] = [("submission_end", "supports_end", False),
+                      ("supports_end", "review_end", True)]
     for earlier, later, equal_ok in pairs:
         a, b = moments[earlier], moments[later]
         if b < a or (b == a and not equal_ok):
@@ -219,8 +249,12 @@ def _check_order(moments: dict[str, datetime]) -> None:
                                fields={later: N_("This date must come after the previous one.")})
 
 
-def _pools(data: CycleCreate) -> list[tuple[str, int]]:
-    """The categories as (name, funds): names unique, funds within the total."""
+Pot = tuple[str, int, dict[str, Any]]  # name, funds, district_id / aggregation / max_choices
+
+
+def _pools(session: Session, community_id: int, data: CycleCreate) -> list[Pot]:
+    """The pots as (name, funds, their own settings): names unique, funds within the total,
+    each district of this community with at most one pot."""
     names = [c.name.strip() for c in data.categories]
     if len({n.casefold() for n in names}) != len(names):
         message = N_("Two categories have the same name.")
@@ -228,12 +262,23 @@ def _pools(data: CycleCreate) -> list[tuple[str, int]]:
     if sum(c.funds for c in data.categories) > data.total_funds:
         message = N_("The categories' funds add up to more than the total funds.")
         raise InvalidInput(message, fields={"categories": message})
-    return [(n, c.funds) for n, c in zip(names, data.categories, strict=True)]
+    districts = {d.id for d in communities_repo.districts(session, community_id)}
+    chosen = [c.district_id for c in data.categories if c.district_id is not None]
+    if any(d not in districts for d in chosen):
+        message = N_("Choose a district of this community.")
+        raise InvalidInput(message, fields={"categories": message})
+    if len(set(chosen)) != len(chosen):
+        message = N_("A district can have only one pot.")
+        raise InvalidInput(message, fields={"categories": message})
+    return [(n, c.funds, {"district_id": c.district_id, "aggregation": c.aggregation,
+                          "max_choices": c.max_choices})
+            for n, c in zip(names, data.categories, strict=True)]
 
 
 def insert_cycle(session: Session, actor: User | None, community_id: int, authority_id: int,
                  title: str, description: str, total_funds: int,
-                 moments: dict[str, datetime], pools: list[tuple[str, int]]) -> BudgetCycle:
+                 moments: dict[str, datetime], pools: list[Pot] | list[tuple[str, int]]
+                 ) -> BudgetCycle:
     """Store a checked cycle under the community's rules in force (also used by the seed)."""
     version = rules_service.current(session, community_id)
     cycle = BudgetCycle(community_id=community_id, authority_id=authority_id,
@@ -241,14 +286,15 @@ def insert_cycle(session: Session, actor: User | None, community_id: int, author
                         total_funds=total_funds, ruleset_id=version.id,
                         created_by_id=actor.id if actor else None, **moments)
     repo.add(session, cycle)
-    pools = pools or [("", total_funds)]
-    for position, (name, funds) in enumerate(pools):
+    pots = [(p[0], p[1], p[2] if len(p) > 2 else {}) for p in (pools or [("", total_funds)])]
+    for position, (name, funds, own) in enumerate(pots):
         repo.add(session, BudgetCategory(cycle_id=cycle.id, name=name, funds=funds,
-                                         position=position))
+                                         position=position, **own))
     audit.append(session, "budget.cycle_created", repo.CYCLE_SUBJECT, cycle.id,
                  actor.id if actor else None, community_id=community_id,
                  total_funds=cycle.total_funds, ruleset_id=version.id,
-                 categories=[{"name": n, "funds": f} for n, f in pools],
+                 categories=[{"name": n, "funds": f, **{k: v for k, v in own.items() if v}}
+                             for n, f, own in pots],
                  dates={k: v.isoformat() for k, v in moments.items()})
     return cycle
 
@@ -263,6 +309,9 @@ def move_date(session: Session, actor: User | None, cycle: BudgetCycle, field_na
     reason = _move_reason(field_name, reason)
     cycle = repo.lock_cycle(session, cycle)
     now = clock.now()
+    if getattr(cycle, field_name) is None:
+        message = N_("This cycle has no supports phase.")
+        raise InvalidInput(message, fields={"field": message})
     old = clock.aware(getattr(cycle, field_name))
     new = to_moment(field_name, day)
     _check_move(cycle, field_name, old, new, now)
@@ -299,7 +348,8 @@ def _check_move(cycle: BudgetCycle, field_name: str, old: datetime, new: datetim
     if new == old:
         message = N_("This is already the date.")
         raise InvalidInput(message, fields={"value": message})
-    moments = {name: clock.aware(getattr(cycle, name)) for name in DATE_FIELDS}
+    moments = {name: clock.aware(getattr(cycle, name)) for name in DATE_FIELDS
+               if getattr(cycle, name) is not None}
     moments[field_name] = new
     try:
         _check_order(moments)

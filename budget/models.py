@@ -31,6 +31,7 @@ from budget.tally import Reason
 class Phase(StrEnum):
     upcoming = "upcoming"
     submission = "submission"
+    supports = "supports"
     review = "review"
     voting = "voting"
     results = "results"
@@ -40,6 +41,7 @@ class Phase(StrEnum):
 PHASE_LABELS = {
     Phase.upcoming: N_("Not started"),
     Phase.submission: N_("Submission of projects"),
+    Phase.supports: N_("Supports for projects"),
     Phase.review: N_("Review of projects"),
     Phase.voting: N_("Voting"),
     Phase.results: N_("Counting the votes"),
@@ -49,6 +51,7 @@ PHASE_LABELS = {
 
 class ProjectStatus(StrEnum):
     submitted = "submitted"
+    not_supported = "not_supported"  # too few supports to go to review
     feasible = "feasible"
     unfeasible = "unfeasible"
     selected = "selected"
@@ -57,6 +60,7 @@ class ProjectStatus(StrEnum):
 
 PROJECT_STATUS_LABELS = {
     ProjectStatus.submitted: N_("Awaiting review"),
+    ProjectStatus.not_supported: N_("Not enough supports"),
     ProjectStatus.feasible: N_("Feasible"),
     ProjectStatus.unfeasible: N_("Not feasible"),
     ProjectStatus.selected: N_("Selected for funding"),
@@ -97,12 +101,13 @@ IMPLEMENTATION_LABELS = {
 }
 
 # The dates an administrator may move, in their required order.
-DateField = Literal["submission_start", "submission_end", "review_end", "voting_start",
-                    "voting_end", "results_at"]
+DateField = Literal["submission_start", "submission_end", "supports_end", "review_end",
+                    "voting_start", "voting_end", "results_at"]
 DATE_FIELDS: tuple[str, ...] = get_args(DateField)
 DATE_LABELS = {
     "submission_start": N_("Submission opens"),
     "submission_end": N_("Submission closes"),
+    "supports_end": N_("Supports close"),
     "review_end": N_("Review ends"),
     "voting_start": N_("Voting opens"),
     "voting_end": N_("Voting closes"),
@@ -155,6 +160,8 @@ class BudgetCycle(SQLModel, table=True):
                               sa_column=Column(JSON(none_as_null=True), nullable=True))
     submission_start: datetime = utc_field()
     submission_end: datetime = utc_field()
+    # The end of the supports phase (after submission), when the cycle's rules have one.
+    supports_end: datetime | None = utc_field(nullable=True)
     review_end: datetime = utc_field()
     voting_start: datetime = utc_field()
     voting_end: datetime = utc_field()
@@ -172,7 +179,9 @@ class BudgetCycle(SQLModel, table=True):
 
 
 class BudgetCategory(SQLModel, table=True):
-    """A pool of the cycle's funds (a district, or "small" and "large" projects)."""
+    """A pot of the cycle's funds: city-wide (no district), or one district's (only its
+    residents vote for its projects), or a pool such as "small" and "large" projects. A pot
+    may have its own rule and its own limit of choices; None takes the cycle's."""
 
     __tablename__ = "budget_category"
     __table_args__ = (UniqueConstraint("cycle_id", "name"),)
@@ -182,6 +191,9 @@ class BudgetCategory(SQLModel, table=True):
     name: str = Field(max_length=120)
     funds: int = Field(sa_type=BigInteger)
     position: int = 0
+    district_id: int | None = fk("community_district.id", nullable=True, ondelete="RESTRICT")
+    aggregation: str | None = Field(default=None, max_length=40)
+    max_choices: int | None = None
 
 
 class BudgetProject(SQLModel, table=True):
@@ -199,7 +211,9 @@ class BudgetProject(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=64)
     title: str = Field(max_length=300)
     description: str = Field(default="", sa_type=Text)
-    location: str = Field(default="", max_length=300)
+    location: str = Field(default="", max_length=300)  # the address, as typed
+    latitude: float | None = None  # a point picked on the map (WGS 84)
+    longitude: float | None = None
     cost: int = Field(sa_type=BigInteger)
     revised_cost: int | None = Field(default=None, sa_type=BigInteger)
     status: str = Field(default=ProjectStatus.submitted, max_length=16)
@@ -210,6 +224,7 @@ class BudgetProject(SQLModel, table=True):
     # Counters kept exact in the transaction that casts or changes a ballot.
     vote_count: int = 0
     score: int = 0
+    support_count: int = 0  # kept exact in the transaction that adds or withdraws a support
     implementation_status: str | None = Field(default=None, max_length=16)
     implementation_percent: int = 0
     created_at: datetime = utc_field(default_now=True)
@@ -219,6 +234,49 @@ class BudgetProject(SQLModel, table=True):
     def effective_cost(self) -> int:
         """What the project costs on the ballot: the reviewed cost when there is one."""
         return self.revised_cost if self.revised_cost is not None else self.cost
+
+
+class BudgetSupport(SQLModel, table=True):
+    """A verified resident's support of a proposal in the supports phase: one per resident and
+    project (the primary key)."""
+
+    __tablename__ = "budget_support"
+
+    project_id: int = Field(foreign_key="budget_project.id", primary_key=True,
+                            ondelete="CASCADE")
+    user_id: int = Field(foreign_key="identity_user.id", primary_key=True, index=True,
+                         ondelete="CASCADE")
+    created_at: datetime = utc_field(default_now=True)
+
+
+class FileKind(StrEnum):
+    image = "image"
+    document = "document"
+
+
+class BudgetProjectFile(SQLModel, table=True):
+    """A photo, drawing or document of a project. An image is kept in two sizes re-encoded
+    from the upload (`key`: large, `thumb_key`: small), with no metadata; a document (PDF) as
+    uploaded. The bytes are in the kernel's file store (app.storage)."""
+
+    __tablename__ = "budget_project_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = fk("budget_project.id", ondelete="CASCADE")
+    kind: str = Field(max_length=10)
+    filename: str = Field(max_length=200)
+    caption: str = Field(default="", max_length=200)
+    content_type: str = Field(max_length=120)
+    size: int
+    key: str = Field(max_length=80, unique=True)
+    thumb_key: str | None = Field(default=None, max_length=80)
+    width: int | None = None
+    height: int | None = None
+    # Added during implementation (a photo of the works), not with the proposal.
+    implementation: bool = False
+    uploaded_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                    ondelete="SET NULL")
+    created_at: datetime = utc_field(default_now=True)
 
 
 class BudgetBallot(SQLModel, table=True):
@@ -288,11 +346,21 @@ class BudgetImplementationUpdate(SQLModel, table=True):
 
 # -- input shapes (API bodies and parsed forms) ---------------------------------------------
 
+# The rules a pot may count by (those of the community's rules: budget.rules.AggregationRule).
+PotRule = Literal["greedy", "greedy-no-skip", "greedy-threshold", "equal-shares",
+                  "equal-shares-comparison"]
+
 class CategoryIn(Input):
+    """A pot: its name and funds; its district (None: city-wide); its own rule and limit of
+    choices (None: the cycle's)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str = PField(min_length=1, max_length=120)
     funds: int = PField(ge=1, le=10**13)
+    district_id: Id | None = None
+    aggregation: PotRule | None = None
+    max_choices: int | None = PField(None, ge=1, le=100)
 
 
 class CycleCreate(Input):
@@ -308,6 +376,8 @@ class CycleCreate(Input):
     total_funds: int = PField(ge=1, le=10**13)
     submission_start: date
     submission_end: date
+    supports_end: date | None = PField(None, description="Required when the community's "
+                                       "rules have a supports phase, refused otherwise.")
     review_end: date
     voting_start: date
     voting_end: date
@@ -337,6 +407,8 @@ class ProjectCreate(Input):
     title: str = PField(min_length=5, max_length=300)
     description: str = PField(min_length=20, max_length=20_000)
     location: str = PField("", max_length=300)
+    latitude: float | None = PField(None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = PField(None, ge=-180, le=180, allow_inf_nan=False)
     cost: int = PField(ge=0, le=10**13)
 
 
@@ -386,6 +458,11 @@ class CategoryPublic(BaseModel):
     id: int
     name: str
     funds: int
+    district_id: int | None = PField(None, description="The district whose residents vote in "
+                                     "this pot; null for a city-wide pot.")
+    aggregation: str | None = PField(None, description="The pot's own rule (null: the "
+                                     "cycle's).")
+    max_choices: int | None = PField(None, description="The pot's own limit of choices.")
 
 
 class PhaseChangePublic(BaseModel):
@@ -406,6 +483,7 @@ class CycleSummary(BaseModel):
     source: CycleSource
     submission_start: datetime
     submission_end: datetime
+    supports_end: datetime | None
     review_end: datetime
     voting_start: datetime
     voting_end: datetime
@@ -448,15 +526,40 @@ class ProjectPublic(BaseModel):
     title: str
     description: str
     location: str
+    latitude: float | None
+    longitude: float | None
     cost: int
     revised_cost: int | None
     status: ProjectStatus
+    support_count: int
     review_reason: str | None
     reviewed_at: datetime | None
     vote_count: int | None = PField(description=HIDDEN_WHILE_VOTING)
     score: int | None = PField(description=HIDDEN_WHILE_VOTING)
     implementation_status: ImplementationStatus | None
     implementation_percent: int
+    created_at: datetime
+
+
+class SupportPublic(BaseModel):
+    project_id: int
+    support_count: int
+    supported: bool = PField(description="Whether the token's owner supports the proposal.")
+
+
+class ProjectFilePublic(BaseModel):
+    id: int
+    kind: FileKind
+    filename: str
+    caption: str
+    content_type: str
+    size: int
+    width: int | None
+    height: int | None
+    implementation: bool = PField(description="Added during implementation (a photo of the "
+                                  "works).")
+    url: str = PField(description="The large image, or the document (a download).")
+    thumbnail_url: str | None
     created_at: datetime
 
 

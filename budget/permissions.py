@@ -18,11 +18,19 @@ from sqlmodel import Session
 
 from app import clock
 from app.communities import permissions as p
+from app.communities import repository as communities_repo
 from app.exceptions import Conflict, Forbidden
 from app.identity.models import User
 from app.rules.schema import AssuranceLevel
 from app.web.i18n import N_
-from budget.models import BudgetCycle, BudgetProject, CycleSource, Phase, ProjectStatus
+from budget.models import (
+    BudgetCategory,
+    BudgetCycle,
+    BudgetProject,
+    CycleSource,
+    Phase,
+    ProjectStatus,
+)
 from budget.phases import phase_of, votes_visible
 
 CREATE_REFUSED = N_("Only the community's officials and administrators create budget cycles.")
@@ -179,6 +187,71 @@ def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: P
         raise Conflict(VOTING_CLOSED)
     p.logged_in(user)
     check_voter(session, user, cycle, minimum_age, level)
+
+
+# -- district pots --------------------------------------------------------------------------
+
+OTHER_DISTRICT = N_("This project is in another district's pot: you take part in the "
+                    "city-wide pots and in your own district's.")
+
+
+def district_of(session: Session, user: User | None, community_id: int) -> int | None:
+    """The district of the person's verified residency in the community (None: none known)."""
+    if user is None:
+        return None
+    residency = communities_repo.residency(session, user.id, community_id)
+    if residency is None or not p.is_verified_resident(session, user, community_id):
+        return None
+    return residency.district_id
+
+
+def pot_open(category: BudgetCategory, district_id: int | None) -> bool:
+    """A pot is open to a resident when it is city-wide or their district's."""
+    return category.district_id is None or category.district_id == district_id
+
+
+def open_pots(session: Session, user: User | None, cycle: BudgetCycle,
+              cats: list[BudgetCategory]) -> list[BudgetCategory]:
+    """The pots a person's ballot covers (and whose proposals they may support)."""
+    district = district_of(session, user, cycle.community_id)
+    return [c for c in cats if pot_open(c, district)]
+
+
+# -- supports -------------------------------------------------------------------------------
+
+SUPPORTS_CLOSED = N_("Proposals are supported only while the supports phase is open.")
+
+
+def check_support(session: Session, user: User | None, cycle: BudgetCycle,
+                  project: BudgetProject, category: BudgetCategory,
+                  phase: Phase | None = None) -> None:
+    """A verified resident supports a proposal of a pot open to them, during supports."""
+    _own_cycle(cycle)
+    if _phase(cycle, phase) != Phase.supports:
+        raise Conflict(SUPPORTS_CLOSED)
+    p.logged_in(user)
+    if not p.is_verified_resident(session, user, cycle.community_id):
+        raise Forbidden(N_("Only verified residents of the community support proposals."))
+    if not pot_open(category, district_of(session, user, cycle.community_id)):
+        raise Forbidden(OTHER_DISTRICT)
+    if project.status != ProjectStatus.submitted:
+        raise Conflict(N_("This proposal cannot be supported."))
+
+
+# -- pictures and documents -----------------------------------------------------------------
+
+def check_attach(session: Session, user: User | None, cycle: BudgetCycle,
+                 project: BudgetProject, phase: Phase | None = None) -> None:
+    """The author adds pictures and documents while submission is open; the community's
+    officials at any time (a photo of the works during implementation)."""
+    p.logged_in(user)
+    _own_cycle(cycle)
+    if is_official(session, user, cycle):
+        return
+    if not is_author(user, project):
+        raise Forbidden(N_("Only the author or an official adds files to a project."))
+    if _phase(cycle, phase) != Phase.submission:
+        raise Conflict(N_("Projects can be changed only while submission is open."))
 
 
 def check_follow(user: User | None) -> None:

@@ -43,11 +43,18 @@ def phase_of(cycle: BudgetCycle, now: datetime | None = None) -> Phase:
         return Phase.upcoming
     if now < clock.aware(cycle.submission_end):
         return Phase.submission
+    if cycle.supports_end is not None and now < clock.aware(cycle.supports_end):
+        return Phase.supports
     if now < clock.aware(cycle.voting_start):
         return Phase.review
     if now < clock.aware(cycle.voting_end):
         return Phase.voting
     return Phase.results
+
+
+def review_opens(cycle: BudgetCycle) -> datetime:
+    """When the officials' review begins: at the close of supports, or of submission."""
+    return clock.aware(cycle.supports_end or cycle.submission_end)
 
 
 def votes_visible(cycle: BudgetCycle, now: datetime | None = None) -> bool:

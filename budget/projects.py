@@ -4,6 +4,7 @@ until it closes, and anyone follows them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlmodel import Session
 
@@ -18,6 +19,7 @@ from app.web.i18n import N_, gettext
 from budget import permissions
 from budget import repository as repo
 from budget.cycles import CHOOSE_OFFERED, rules_of
+from budget.media import checked_point
 from budget.models import ON_BALLOT, BudgetCategory, BudgetCycle, BudgetProject, ProjectCreate
 from budget.phases import phase_of
 
@@ -105,14 +107,21 @@ def _texts(data: ProjectCreate) -> dict[str, str]:
             "location": data.location.strip()}
 
 
+def _point(session: Session, cycle: BudgetCycle, data: ProjectCreate) -> dict[str, Any]:
+    latitude, longitude = checked_point(rules_of(session, cycle), data.latitude,
+                                        data.longitude)
+    return {"latitude": latitude, "longitude": longitude}
+
+
 def submit_project(session: Session, user: User | None, cycle: BudgetCycle,
                    data: ProjectCreate) -> BudgetProject:
     permissions.check_submit(session, user, cycle, phase_of(cycle))
     category = _checked_category(session, cycle, data)
+    point = _point(session, cycle, data)
     now = clock.now()
     project = repo.add(session, BudgetProject(
         cycle_id=cycle.id, category_id=category.id, author_id=user.id, **_texts(data),
-        cost=data.cost, created_at=now, updated_at=now))
+        **point, cost=data.cost, created_at=now, updated_at=now))
     notifications.follow(session, user, repo.PROJECT_SUBJECT, project.id)
     audit.append(session, "budget.project_submitted", repo.PROJECT_SUBJECT, project.id,
                  user.id, cycle_id=cycle.id, category_id=category.id, cost=data.cost)
@@ -123,8 +132,9 @@ def edit_project(session: Session, user: User | None, cycle: BudgetCycle,
                  project: BudgetProject, data: ProjectCreate) -> BudgetProject:
     permissions.check_edit(session, user, cycle, project, phase_of(cycle))
     category = _checked_category(session, cycle, data)
+    point = _point(session, cycle, data)
     project.category_id = category.id
-    for name, value in _texts(data).items():
+    for name, value in (_texts(data) | point).items():
         setattr(project, name, value)
     project.cost = data.cost
     project.updated_at = clock.now()

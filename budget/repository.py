@@ -29,6 +29,8 @@ from budget.models import (
     BudgetImplementationUpdate,
     BudgetPhaseChange,
     BudgetProject,
+    BudgetProjectFile,
+    BudgetSupport,
     ProjectStatus,
 )
 from budget.rules import IMPLEMENTATION, REVIEW
@@ -96,13 +98,15 @@ def ended_cycles(session: Session, now: datetime, *, published: bool = False
 
 
 def cycles_awaiting_review_obligation(session: Session, now: datetime) -> list[BudgetCycle]:
-    """Cycles run here whose submission has closed but whose review obligation is not open."""
+    """Cycles run here whose submission (and supports phase) has closed but whose review
+    obligation is not open."""
     return list(session.exec(
         select(BudgetCycle)
         .outerjoin(Obligation, (Obligation.kind == REVIEW_KIND)
                    & (Obligation.subject_type == CYCLE_SUBJECT)
                    & (Obligation.subject_id == BudgetCycle.id))
-        .where(BudgetCycle.source == "hromada", BudgetCycle.submission_end <= now,
+        .where(BudgetCycle.source == "hromada",
+               func.coalesce(BudgetCycle.supports_end, BudgetCycle.submission_end) <= now,
                Obligation.id.is_(None))
         .order_by(BudgetCycle.id)).all())
 
@@ -207,6 +211,86 @@ def set_results(session: Session, cycle_id: int, selected: Iterable[int],
                                                  BudgetProject.id.in_(not_selected))
                      .values(status=ProjectStatus.not_selected)
                      .execution_options(synchronize_session="fetch"))
+
+
+# -- supports -------------------------------------------------------------------------------
+
+def add_support(session: Session, project_id: int, user_id: int, when: datetime) -> bool:
+    """Record a support once (a second is skipped) and move the counter in the same
+    transaction; True when it was new."""
+    table = BudgetSupport.__table__
+    result = session.connection().execute(
+        insert_or_skip(session, table).values(project_id=project_id, user_id=user_id,
+                                              created_at=when).on_conflict_do_nothing()
+        # SQLAlchemy reports an INSERT's rowcount only when asked (PostgreSQL gives -1 else).
+        .execution_options(preserve_rowcount=True))
+    if result.rowcount != 1:
+        return False
+    session.exec(update(BudgetProject).where(BudgetProject.id == project_id)
+                 .values(support_count=BudgetProject.support_count + 1)
+                 .execution_options(synchronize_session=False))
+    return True
+
+
+def remove_support(session: Session, project_id: int, user_id: int) -> bool:
+    result = session.exec(delete(BudgetSupport).where(BudgetSupport.project_id == project_id,
+                                                      BudgetSupport.user_id == user_id))
+    if result.rowcount != 1:
+        return False
+    session.exec(update(BudgetProject).where(BudgetProject.id == project_id)
+                 .values(support_count=BudgetProject.support_count - 1)
+                 .execution_options(synchronize_session=False))
+    return True
+
+
+def supported_by(session: Session, user_id: int, project_ids: Iterable[int]) -> set[int]:
+    ids = list(project_ids)
+    if not ids:
+        return set()
+    return set(session.exec(select(BudgetSupport.project_id).where(
+        BudgetSupport.user_id == user_id, BudgetSupport.project_id.in_(ids))).all())
+
+
+def support_count(session: Session, project_id: int) -> int:
+    return session.exec(select(BudgetProject.support_count)
+                        .where(BudgetProject.id == project_id)).one()
+
+
+def set_not_supported(session: Session, cycle_id: int, project_ids: Iterable[int]) -> None:
+    ids = list(project_ids)
+    if ids:
+        session.exec(update(BudgetProject).where(BudgetProject.cycle_id == cycle_id,
+                                                 BudgetProject.id.in_(ids),
+                                                 BudgetProject.status == ProjectStatus.submitted)
+                     .values(status=ProjectStatus.not_supported)
+                     .execution_options(synchronize_session="fetch"))
+
+
+def supports_of_user(session: Session, user_id: int) -> list[BudgetSupport]:
+    return list(session.exec(select(BudgetSupport).where(BudgetSupport.user_id == user_id)
+                             .order_by(BudgetSupport.project_id)).all())
+
+
+# -- pictures and documents -----------------------------------------------------------------
+
+def files(session: Session, project_ids: Iterable[int], kind: str | None = None
+          ) -> list[BudgetProjectFile]:
+    ids = list(project_ids)
+    if not ids:
+        return []
+    query = select(BudgetProjectFile).where(BudgetProjectFile.project_id.in_(ids))
+    if kind is not None:
+        query = query.where(BudgetProjectFile.kind == kind)
+    return list(session.exec(query.order_by(BudgetProjectFile.project_id,
+                                            BudgetProjectFile.id)).all())
+
+
+def file(session: Session, file_id: int) -> BudgetProjectFile | None:
+    return session.get(BudgetProjectFile, file_id)
+
+
+def delete_file(session: Session, file_id: int) -> None:
+    session.exec(delete(BudgetProjectFile).where(BudgetProjectFile.id == file_id))
 
 
 # -- ballots --------------------------------------------------------------------------------

@@ -65,6 +65,17 @@ class CategoryResult:
     greedy_spent: int | None = None
     explanation: CountExplanation | None = None
     official: bool = False  # the selection is the official one of an imported election
+    rule: str = ""  # the rule the pot was counted by (its own, or the cycle's)
+
+    @property
+    def compared(self) -> bool:
+        """Counted by equal shares, and compared with greedy counting."""
+        return self.greedy_spent is not None
+
+    @property
+    def voters(self) -> int | None:
+        """Ballots with a choice in this pot (those the pot's count counted)."""
+        return self.explanation.voters if self.explanation is not None else None
 
     def why(self, row: ProjectResult) -> str:
         """Why the project was funded or not, in the reader's language ("" if not kept)."""
@@ -122,9 +133,14 @@ class Results:
         return [r.project.id for c in self.categories for r in c.projects if not r.selected]
 
 
+def pot_rule(rules: CycleRules, category: BudgetCategory) -> str:
+    """The rule a pot is counted by: its own, or the cycle's."""
+    return category.aggregation or rules.aggregation
+
+
 def _category_result(category: BudgetCategory, rows: list[ProjectResult], compared: bool,
-                     explanation: CountExplanation | None, official: bool = False
-                     ) -> CategoryResult:
+                     explanation: CountExplanation | None, official: bool = False,
+                     rule: str = "") -> CategoryResult:
     """A category's projects, winners first (then by score, cost and age), with what the
     winners spend (and, `compared` with the greedy rule, what greedy would have spent)."""
     rows.sort(key=lambda r: (not r.selected, -r.score, r.project.effective_cost,
@@ -133,7 +149,7 @@ def _category_result(category: BudgetCategory, rows: list[ProjectResult], compar
     greedy_spent = sum(r.project.effective_cost for r in rows
                        if r.greedy_selected) if compared else None
     return CategoryResult(category, category_name(category), rows, spent, greedy_spent,
-                          explanation, official)
+                          explanation, official, rule)
 
 
 # -- counting -------------------------------------------------------------------------------
@@ -175,9 +191,12 @@ def elections(session: Session, cycle: BudgetCycle, rules: CycleRules | None = N
         rules.tally_vote_type == "ordinal" and rules.ballot_points)
     vote_type = rules.tally_vote_type if rules.tally_vote_type in tally.VOTE_TYPES \
         else "approval"
-    threshold = rules.min_vote_threshold if rules.aggregation == "greedy-threshold" else None
     out = []
     for category in cats:
+        rule = pot_rule(rules, category)
+        threshold = rules.min_vote_threshold if rule == "greedy-threshold" else None
+        max_length = category.max_choices if category.max_choices is not None \
+            else rules.max_choices
         members = sorted(by_category.get(category.id, []), key=lambda p: p.id)
         ballots = []
         for ballot_id in sorted(per_ballot):
@@ -190,8 +209,8 @@ def elections(session: Session, cycle: BudgetCycle, rules: CycleRules | None = N
             budget=_category_budget(cycle, category, len(cats) == 1),
             projects=tuple(tally.Candidate(str(p.id), Fraction(p.effective_cost))
                            for p in members),
-            ballots=tuple(ballots), vote_type=vote_type, rule=rules.aggregation,
-            min_project_score=threshold, max_length=rules.max_choices)
+            ballots=tuple(ballots), vote_type=vote_type, rule=rule,
+            min_project_score=threshold, max_length=max_length)
         out.append((category, members, election))
     return out
 
@@ -202,7 +221,7 @@ def compute_results(session: Session, cycle: BudgetCycle) -> Results:
     result_categories = []
     points = rules.tally_vote_type in ("cumulative", "scoring", "ordinal")
     for category, members, election in elections(session, cycle, rules):
-        outcome = tally.tally(election, rules.aggregation)
+        outcome = tally.tally(election, election.rule)
         winners = set(outcome.selected)
         greedy = None
         if outcome.rule in tally.EQUAL_SHARES_RULES:
@@ -214,7 +233,8 @@ def compute_results(session: Session, cycle: BudgetCycle) -> Results:
                               explanation=Explanation.of(outcome.steps[str(p.id)]))
                 for p in members]
         result_categories.append(_category_result(
-            category, rows, greedy is not None, CountExplanation.of(outcome, points)))
+            category, rows, greedy is not None, CountExplanation.of(outcome, points),
+            rule=election.rule))
     return Results(cycle, rules, result_categories, cycle.results_published_at is not None,
                    cycle.ballot_count)
 
@@ -223,6 +243,7 @@ def _snapshot(results: Results) -> dict:
     return {"rule": results.rules.aggregation, "voting_method": results.rules.voting_method,
             "categories": [{
                 "id": c.category.id,
+                "rule": c.rule,
                 "winners": [r.project.id for r in c.projects if r.selected],
                 "greedy": None if c.greedy_spent is None else [
                     r.project.id for r in c.projects if r.greedy_selected],
@@ -266,7 +287,8 @@ def stored_results(session: Session, cycle: BudgetCycle) -> Results:
                 for p in on_ballot if p.category_id == category.id]
         result_categories.append(_category_result(
             category, rows, greedy is not None,
-            CountExplanation.from_json(count) if count else None, official))
+            CountExplanation.from_json(count) if count else None, official,
+            snap.get("rule") or pot_rule(rules, category)))
     return Results(cycle, rules, result_categories, True, cycle.ballot_count)
 
 

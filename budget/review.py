@@ -20,11 +20,11 @@ from app.identity.models import User
 from app.notifications import service as notifications
 from app.rules import service as rules_service
 from app.web.i18n import N_
-from budget import permissions
+from budget import permissions, supports
 from budget import repository as repo
 from budget.cycles import cycle_path, rules_of
 from budget.models import BudgetCycle, BudgetProject, CycleSource, ProjectStatus, ReviewCreate
-from budget.phases import phase_of
+from budget.phases import phase_of, review_opens
 from budget.projects import (
     author_of,
     category_of,
@@ -38,8 +38,8 @@ REVIEWABLE = (ProjectStatus.submitted, ProjectStatus.feasible, ProjectStatus.unf
 
 def review_due(session: Session, cycle: BudgetCycle) -> datetime:
     rules = rules_of(session, cycle)
-    return rules_service.deadline(session, cycle.community_id,
-                                  clock.aware(cycle.submission_end), rules.review_deadline)
+    return rules_service.deadline(session, cycle.community_id, review_opens(cycle),
+                                  rules.review_deadline)
 
 
 @dataclass
@@ -59,13 +59,13 @@ def review_state(session: Session, cycle: BudgetCycle) -> ReviewState:
     if obligation is not None:
         return ReviewState(clock.aware(obligation.due_at), accountability.status_of(obligation),
                            obligation)
-    if clock.now() < clock.aware(cycle.submission_end):
+    if clock.now() < review_opens(cycle):
         return ReviewState(None, None, None)
     due = review_due(session, cycle)
     virtual = Obligation(kind=repo.REVIEW_KIND, community_id=cycle.community_id,
                          authority_id=cycle.authority_id, subject_type=repo.CYCLE_SUBJECT,
                          subject_id=cycle.id, subject_title=cycle.title,
-                         subject_path=cycle_path(cycle), opened_at=cycle.submission_end,
+                         subject_path=cycle_path(cycle), opened_at=review_opens(cycle),
                          due_at=due)
     return ReviewState(due, accountability.status_of(virtual), None)
 
@@ -73,16 +73,18 @@ def review_state(session: Session, cycle: BudgetCycle) -> ReviewState:
 def ensure_review_obligation(session: Session, cycle: BudgetCycle) -> Obligation | None:
     """Record the review obligation once submission has closed (idempotent, race-safe).
 
-    It opens at the moment submission closed, whenever it is recorded; with no project to
-    review it is closed at once.
+    It opens at the moment submission (or, with supports, the supports phase) closed,
+    whenever it is recorded; the proposals without enough supports are marked then; with no
+    project to review it is closed at once.
     """
-    if cycle.source != CycleSource.hromada or clock.now() < clock.aware(cycle.submission_end):
+    if cycle.source != CycleSource.hromada or clock.now() < review_opens(cycle):
         return None
+    supports.close_supports(session, cycle)
     existing = accountability.find(session, repo.REVIEW_KIND, repo.CYCLE_SUBJECT, cycle.id)
     if existing is not None:
         return existing
     rules = rules_of(session, cycle)
-    opened = clock.aware(cycle.submission_end)
+    opened = review_opens(cycle)
     try:
         with session.begin_nested():
             obligation = accountability.open_obligation(
@@ -110,8 +112,8 @@ def open_due_review_obligations(session: Session) -> int:
 def review_project(session: Session, official: User | None, cycle: BudgetCycle,
                    project: BudgetProject, data: ReviewCreate) -> BudgetProject:
     permissions.check_review(session, official, cycle, phase_of(cycle))
-    reason = _checked_reason(session, cycle, project, data)
     obligation = ensure_review_obligation(session, cycle)
+    reason = _checked_reason(session, cycle, project, data)
     now = clock.now()
     _record_review(session, official, project, data, reason, now)
     _notify_author_of_review(session, project)

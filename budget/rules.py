@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from app.accountability.service import ObligationKind
 from app.rules.schema import (
@@ -39,6 +39,11 @@ AGGREGATIONS = [("greedy", N_("greedy by votes")),
                  N_("method of equal shares, compared with counting by votes"))]
 
 
+SupportSelection = Literal["threshold", "top"]
+SELECTIONS = [("threshold", N_("those with at least the number of supports")),
+              ("top", N_("the number most supported in each pot"))]
+
+
 class BudgetRules(ModuleRules):
     minimum_age: int = rule(16, N_("Minimum age to vote in the budget"), ge=0, le=120)
     voting_method: VotingMethod = rule("approval", N_("Voting method"), choices=METHODS)
@@ -56,6 +61,28 @@ class BudgetRules(ModuleRules):
     review_deadline: Period = rule(Period(days=20, unit=DayUnit.working),
                                    N_("Days to review projects"),
                                    unit=N_("Review deadline counted in"))
+    # Supports (pre-selection): after submission, verified residents support proposals; those
+    # that pass go to the officials' review, the others are not reviewed.
+    supports: bool = rule(False, N_("Residents support proposals before the review"))
+    support_selection: SupportSelection = rule("threshold",
+                                               N_("Proposals that go to the review"),
+                                               choices=SELECTIONS)
+    support_number: int = rule(10, N_("Supports needed, or how many proposals go on"),
+                               ge=1, le=1_000_000)
+    # Pictures and documents of a project.
+    image_max_mb: int = rule(10, N_("Largest image of a project (MB)"), ge=1, le=20)
+    images_per_project: int = rule(8, N_("Most images of a project"), ge=0, le=50)
+    document_max_mb: int = rule(10, N_("Largest document of a project (MB)"), ge=1, le=20)
+    documents_per_project: int = rule(5, N_("Most documents of a project"), ge=0, le=50)
+    # The community's area on the map (degrees, WGS 84): a project's point must lie in it.
+    area_south: float | None = rule(None, N_("Southern edge of the community's area"),
+                                    ge=-90, le=90)
+    area_north: float | None = rule(None, N_("Northern edge of the community's area"),
+                                    ge=-90, le=90)
+    area_west: float | None = rule(None, N_("Western edge of the community's area"),
+                                   ge=-180, le=180)
+    area_east: float | None = rule(None, N_("Eastern edge of the community's area"),
+                                   ge=-180, le=180, validate_default=True)
     implementation_deadline: Period = rule(Period(days=365, unit=DayUnit.calendar),
                                            N_("Days to implement a winning project"),
                                            unit=N_("Implementation deadline counted in"))
@@ -73,3 +100,15 @@ class BudgetRules(ModuleRules):
         if self.project_cost_min > self.project_cost_max:
             raise ValueError("project_cost_min exceeds project_cost_max")
         return self
+
+    @field_validator("area_east")
+    @classmethod
+    def _area(cls, east: float | None, info: ValidationInfo) -> float | None:
+        """Four edges or none, the south below the north, the west west of the east."""
+        south, north, west = (info.data.get(k) for k in ("area_south", "area_north",
+                                                           "area_west"))
+        edges = (south, north, west, east)
+        if any(e is not None for e in edges) and (
+                None in edges or south >= north or west >= east):
+            raise ValueError("the area needs four edges, south below north, west of east")
+        return east

@@ -13,14 +13,16 @@ import math
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Form, Query, Request
+from fastapi import File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.audit import service as audit
+from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.permissions import allowed
 from app.exceptions import InvalidInput
+from app.settings import get_settings
 from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
@@ -34,10 +36,12 @@ from budget import (
     cycles,
     exports,
     implementation,
+    media,
     permissions,
     projects,
     results,
     review,
+    supports,
 )
 from budget.cycles import CycleView
 from budget.dependencies import (
@@ -56,6 +60,7 @@ from budget.models import (
     PROJECT_STATUS_LABELS,
     VOTING_METHOD_LABELS,
     CycleCreate,
+    FileKind,
     ImplementationStatus,
     Phase,
     ProgressCreate,
@@ -64,10 +69,11 @@ from budget.models import (
     ReviewCreate,
 )
 from budget.phases import phase_of, to_day, votes_visible
+from budget.rules import AGGREGATIONS
 
 router = make_router()
 PAGE = 20
-CATEGORY_ROWS = 4
+CATEGORY_ROWS = 6
 # The element the ballot's live summary fills (hx-target) and its block in ballot.html: a
 # Jinja block's name cannot carry the element's hyphen.
 SUMMARY, SUMMARY_BLOCK = "ballot-summary", "ballot_summary"
@@ -110,10 +116,14 @@ def _base(session, user, page: CycleView) -> dict[str, Any]:
     its rules and categories, and what the visitor may do."""
     cycle = page.cycle
     cats = cycles.categories(session, cycle)
+    districts = {d.id: d for d in communities_repo.districts(session, cycle.community_id)}
     return {
         "cycle": cycle, "community": page.community, "authority": page.authority,
         "phase": phase_of(cycle), "rules": cycles.rules_of(session, cycle), "categories": cats,
         "category_names": {c.id: cycles.category_name(c) for c in cats},
+        "districts": districts,
+        "pot_districts": {c.id: districts[c.district_id].name for c in cats
+                          if c.district_id in districts},
         "votes_visible": votes_visible(cycle),
         "is_staff": permissions.is_staff(session, user, cycle.community_id),
         "is_official": permissions.is_official(session, user, cycle),
@@ -136,11 +146,16 @@ def cycle_list(request: Request, session: DbSession, user: OptionalUser,
         "can_create": bool(cycles.manageable_communities(session, user)), "labels": LABELS})
 
 
-def _new_form_context(places: list, form: dict) -> dict[str, Any]:
+def _new_form_context(session, places: list, form: dict) -> dict[str, Any]:
     rows = [{"name": form.get(f"category_name_{i}", ""),
-             "funds": form.get(f"category_funds_{i}", "")} for i in range(CATEGORY_ROWS)]
+             "funds": form.get(f"category_funds_{i}", ""),
+             "district": form.get(f"category_district_{i}", ""),
+             "rule": form.get(f"category_rule_{i}", ""),
+             "max": form.get(f"category_max_{i}", "")} for i in range(CATEGORY_ROWS)]
+    districts = [(place, communities_repo.districts(session, place.id)) for place in places]
     return {"places": places, "form": form, "errors": {}, "category_rows": rows,
-            "date_fields": DATE_FIELDS, "labels": LABELS}
+            "date_fields": DATE_FIELDS, "labels": LABELS, "place_districts": districts,
+            "pot_rules": AGGREGATIONS}
 
 
 @router.get("/budget/new")
@@ -149,7 +164,7 @@ def new_cycle_form(request: Request, session: DbSession, places: CyclePlaces,
     form = {}
     if community:
         form["community_id"] = communities.get_by_slug(session, community).id
-    return render(request, "budget/cycle_form.html", _new_form_context(places, form))
+    return render(request, "budget/cycle_form.html", _new_form_context(session, places, form))
 
 
 @router.post("/budget/new")
@@ -164,9 +179,13 @@ def _parse_cycle(form: dict[str, str]) -> CycleCreate:
     categories = []
     for i in range(CATEGORY_ROWS):
         name = form.get(f"category_name_{i}", "").strip()
-        funds = form.get(f"category_funds_{i}", "").strip()
+        funds = _amount(form.get(f"category_funds_{i}", "")).strip()
         if name or funds:
-            categories.append({"name": name, "funds": funds})
+            own = {"district_id": form.get(f"category_district_{i}", "").strip(),
+                   "aggregation": form.get(f"category_rule_{i}", "").strip(),
+                   "max_choices": form.get(f"category_max_{i}", "").strip()}
+            categories.append({"name": name, "funds": funds,
+                               **{k: v for k, v in own.items() if v}})
     data = {"community_id": form.get("community_id", ""), "title": form.get("title", ""),
             "description": form.get("description", ""),
             "total_funds": _amount(form.get("total_funds")),
@@ -183,7 +202,8 @@ def _create_cycle(request: Request, session, user, places: list, form: dict[str,
     try:
         cycle = cycles.create_cycle(session, user, _parse_cycle(form))
     except InvalidInput as exc:
-        return rerender(request, "budget/cycle_form.html", _new_form_context(places, form), exc)
+        return rerender(request, "budget/cycle_form.html",
+                        _new_form_context(session, places, form), exc)
     return RedirectResponse(cycles.cycle_path(cycle), status_code=303)
 
 
@@ -205,6 +225,13 @@ def cycle_page(request: Request, session: DbSession, user: OptionalUser, page: C
         "can_vote": phase == Phase.voting and permissions.voter_problem(
             session, user, cycle.community_id, ctx["rules"].minimum_age,
             ctx["rules"].vote_level) is None,
+        "supported": supports.supported(session, user, listed)
+        if phase == Phase.supports else set(),
+        "my_pots": {c.id for c in permissions.open_pots(session, user, cycle,
+                                                        ctx["categories"])},
+        "may_support": phase == Phase.supports and permissions.p.is_verified_resident(
+            session, user, cycle.community_id),
+        "located": sum(1 for p in listed if p.latitude is not None or p.location),
     })
     return render(request, "budget/cycle.html", ctx)
 
@@ -240,12 +267,20 @@ def move_date(request: Request, session: DbSession, user: CurrentUser, page: Cyc
 # -- projects -------------------------------------------------------------------------------
 
 def _project_data(form: dict[str, str]) -> ProjectCreate:
-    return parse(ProjectCreate, {**form, "cost": _amount(form.get("cost"))})
+    point = {k: (form.get(k) or "").strip().replace(",", ".") or None
+             for k in ("latitude", "longitude")}
+    return parse(ProjectCreate, {**form, **point, "cost": _amount(form.get("cost"))})
+
+
+def _map_settings() -> dict[str, str]:
+    settings = get_settings()
+    return {"map_tiles": settings.map_tile_url, "map_attribution": settings.map_attribution}
 
 
 def _project_form_context(session, user, page: CycleView, project, form: dict
                           ) -> dict[str, Any]:
-    return {**_base(session, user, page), "form": form, "errors": {}, "project": project}
+    return {**_base(session, user, page), "form": form, "errors": {}, "project": project,
+            **_map_settings()}
 
 
 @router.get("/budget/{cycle_id}/projects/new")
@@ -261,10 +296,12 @@ def submit_project(request: Request, session: DbSession, user: CurrentUser, page
                    title: Annotated[str, Form(max_length=1000)] = "",
                    description: Annotated[str, Form(max_length=40_000)] = "",
                    location: Annotated[str, Form(max_length=1000)] = "",
+                   latitude: Annotated[str, Form(max_length=40)] = "",
+                   longitude: Annotated[str, Form(max_length=40)] = "",
                    cost: Annotated[str, Form(max_length=40)] = ""):
     limit(request, "create")
     form = {"category_id": category_id, "title": title, "description": description,
-            "location": location, "cost": cost}
+            "location": location, "latitude": latitude, "longitude": longitude, "cost": cost}
     try:
         project = projects.submit_project(session, user, page.cycle, _project_data(form))
     except InvalidInput as exc:
@@ -297,6 +334,14 @@ def _project_context(session, user, page: CycleView, project, form: dict) -> dic
         "can_report": allowed(permissions.check_progress, session, user, cycle, project),
         "errors": {}, "form": form,
         "implementation_statuses": list(ImplementationStatus),
+        "files": media.files_of(session, [project])[project.id],
+        "can_attach": allowed(permissions.check_attach, session, user, cycle, project, phase),
+        "can_support": phase == Phase.supports and allowed(
+            permissions.check_support, session, user, cycle, project,
+            projects.category_of(session, cycle, project.category_id), phase),
+        "supported": project.id in supports.supported(session, user, [project])
+        if phase == Phase.supports else False,
+        "file_kinds": FileKind, **_map_settings(),
     })
     return ctx
 
@@ -306,6 +351,8 @@ def edit_project_form(request: Request, session: DbSession, user: CurrentUser,
                       page: CyclePage, project: PAGES.EditableProject):
     form = {"category_id": project.category_id, "title": project.title,
             "description": project.description, "location": project.location,
+            "latitude": "" if project.latitude is None else project.latitude,
+            "longitude": "" if project.longitude is None else project.longitude,
             "cost": project.cost}
     return render(request, "budget/project_form.html",
                   _project_form_context(session, user, page, project, form))
@@ -318,9 +365,11 @@ def edit_project(request: Request, session: DbSession, user: CurrentUser, page: 
                  title: Annotated[str, Form(max_length=1000)] = "",
                  description: Annotated[str, Form(max_length=40_000)] = "",
                  location: Annotated[str, Form(max_length=1000)] = "",
+                 latitude: Annotated[str, Form(max_length=40)] = "",
+                 longitude: Annotated[str, Form(max_length=40)] = "",
                  cost: Annotated[str, Form(max_length=40)] = ""):
     form = {"category_id": category_id, "title": title, "description": description,
-            "location": location, "cost": cost}
+            "location": location, "latitude": latitude, "longitude": longitude, "cost": cost}
     try:
         projects.edit_project(session, user, page.cycle, project, _project_data(form))
     except InvalidInput as exc:
@@ -338,12 +387,97 @@ def follow_project(request: Request, session: DbSession, user: CurrentUser,
     return RedirectResponse(projects.project_path(project), status_code=303)
 
 
+# -- supports -------------------------------------------------------------------------------
+
+@router.post("/budget/{cycle_id}/projects/{project_id}/support")
+def support_project(request: Request, session: DbSession, user: CurrentUser, page: CyclePage,
+                    project: VisibleProject, on: Annotated[str, Form(max_length=5)] = "1",
+                    back: Annotated[str, Form(max_length=10)] = ""):
+    limit(request, "sign")
+    supports.support(session, user, page.cycle, project, on == "1")
+    if back == "cycle":
+        return RedirectResponse(f"{cycles.cycle_path(page.cycle)}#project-{project.id}",
+                                status_code=303)
+    return RedirectResponse(projects.project_path(project) + "#supports", status_code=303)
+
+
+# -- pictures and documents -----------------------------------------------------------------
+
+@router.post("/budget/{cycle_id}/projects/{project_id}/files")
+def upload_file(request: Request, session: DbSession, user: CurrentUser, page: CyclePage,
+                project: VisibleProject,
+                kind: Annotated[str, Form(max_length=10)] = "",
+                caption: Annotated[str, Form(max_length=1000)] = "",
+                file: Annotated[UploadFile | None, File()] = None):
+    form = {"kind": kind, "caption": caption}
+    try:
+        permissions.check_attach(session, user, page.cycle, project)
+        if kind not in (FileKind.image, FileKind.document):
+            raise InvalidInput(fields={"kind": cycles.CHOOSE_OFFERED})
+        if file is None or not file.filename:
+            raise InvalidInput(media.EMPTY, fields={"file": media.EMPTY})
+        rules = cycles.rules_of(session, page.cycle)
+        data = file.file.read(media.read_limit(rules, kind))
+        media.add_file(session, user, page.cycle, project, kind, file.filename, data, caption)
+    except InvalidInput as exc:
+        return rerender(request, "budget/project.html",
+                        _project_context(session, user, page, project, form), exc)
+    return RedirectResponse(projects.project_path(project) + "#files", status_code=303)
+
+
+def _file_response(session, project, file_id: int, thumb: bool) -> Response:
+    row = media.get_file(session, project, file_id)
+    data = media.file_bytes(session, row, thumb=thumb)
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=86400"}
+    if row.kind == FileKind.document:
+        ascii_name = row.filename.encode("ascii", "ignore").decode().replace('"', "") or "file"
+        headers["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+    return Response(data, media_type=row.content_type, headers=headers)
+
+
+@router.get("/budget/{cycle_id}/projects/{project_id}/files/{file_id}")
+def file_page(session: DbSession, project: VisibleProject, file_id: int):
+    return _file_response(session, project, file_id, thumb=False)
+
+
+@router.get("/budget/{cycle_id}/projects/{project_id}/files/{file_id}/thumb")
+def file_thumb(session: DbSession, project: VisibleProject, file_id: int):
+    return _file_response(session, project, file_id, thumb=True)
+
+
+@router.post("/budget/{cycle_id}/projects/{project_id}/files/{file_id}/delete")
+def delete_file(session: DbSession, user: CurrentUser, page: CyclePage,
+                project: VisibleProject, file_id: int):
+    row = media.get_file(session, project, file_id)
+    media.remove_file(session, user, page.cycle, project, row)
+    return RedirectResponse(projects.project_path(project) + "#files", status_code=303)
+
+
+# -- the map --------------------------------------------------------------------------------
+
+@router.get("/budget/{cycle_id}/map")
+@pagecache.shared_page
+def map_page(request: Request, session: DbSession, user: OptionalUser, page: CyclePage):
+    ctx = _base(session, user, page)
+    listed = projects.list_projects(session, page.cycle)
+    shown = results.results_for_display(session, page.cycle) if ctx["votes_visible"] else None
+    thumbs = media.files_of(session, listed, FileKind.image)
+    ctx.update({"projects": listed, "results": shown, "thumbs": thumbs, **_map_settings(),
+                "winners": set(shown.winner_ids()) if shown else set()})
+    return render(request, "budget/map.html", ctx)
+
+
 # -- review ---------------------------------------------------------------------------------
 
 def _review_context(session, user, page: CycleView, failed: int | None, form: dict
                     ) -> dict[str, Any]:
     ctx = _base(session, user, page)
-    ctx.update({"projects": projects.list_projects(session, page.cycle),
+    listed = projects.list_projects(session, page.cycle)
+    # Proposals without enough supports are not reviewed (marked so when the worker or the
+    # first decision closes the supports phase; read here from the counts already).
+    passed = supports.passing(ctx["rules"], listed)
+    shown = [p for p in listed if p.id in passed and p.status != ProjectStatus.not_supported]
+    ctx.update({"projects": shown, "unsupported": len(listed) - len(shown),
                 "review": review.review_state(session, page.cycle),
                 "errors": {}, "failed": failed, "form": form})
     return ctx
@@ -404,8 +538,11 @@ def _ballot_input(form) -> tuple[list[int], dict[int, int], list[InvalidInput]]:
 
 
 def _choices_context(session, ctx: dict, check, choices: dict[int, int]) -> dict[str, Any]:
-    """A ballot form: the projects on the ballot, the choices, and their check (the summary)."""
-    on_ballot = projects.ballot_projects(session, ctx["cycle"])
+    """A ballot form: the projects on the ballot (of the pots it covers), the choices, and
+    their check (the summary)."""
+    pots = {c.id for c in ctx["categories"]}
+    on_ballot = [p for p in projects.ballot_projects(session, ctx["cycle"])
+                 if p.category_id in pots]
     if check is None:
         check = ballot_check.check_ballot(ctx["rules"], ctx["categories"], on_ballot, choices,
                                           require_choice=False)
@@ -415,6 +552,7 @@ def _choices_context(session, ctx: dict, check, choices: dict[int, int]) -> dict
 
 def _ballot_context(session, user, ctx: dict, check=None, choices=None) -> dict[str, Any]:
     cycle = ctx["cycle"]
+    ctx["categories"] = permissions.open_pots(session, user, cycle, ctx["categories"])
     ballot, mine = ballots.my_ballot(session, user, cycle)
     _choices_context(session, ctx, check, mine if choices is None else choices)
     ctx.update({"ballot": ballot, "saved": False, "voter_problem": permissions.voter_problem(
@@ -478,7 +616,9 @@ async def preview_ballot(request: Request, session: DbSession, user: OptionalUse
 def _preview(request: Request, session, user, page: CycleView, form):
     ctx = _base(session, user, page)
     chosen, points, problems = _ballot_input(form)
-    check = ballot_check.preview_ballot(session, page.cycle, chosen, points)
+    check = ballot_check.preview_ballot(
+        session, page.cycle, chosen, points,
+        permissions.open_pots(session, user, page.cycle, ctx["categories"]))
     check.problems[:0] = problems
     _ballot_context(session, user, ctx, check, check.choices)
     return render(request, "budget/ballot.html", ctx,
@@ -509,7 +649,7 @@ async def record_paper(request: Request, session: DbSession, user: CurrentUser, 
 def _record_paper(request: Request, session, user, page: CycleView, form):
     chosen, points, problems = _ballot_input(form)
     fields = {k: str(form.get(k) or "")[:254] for k in ("voter_email", "identity_document",
-                                                         "birth_date")}
+                                                         "birth_date", "district_id")}
     try:
         if problems:
             raise problems[0]
@@ -518,7 +658,7 @@ def _record_paper(request: Request, session, user, page: CycleView, form):
         ballots.record_paper_ballot(
             session, user, page.cycle, projects_in=chosen, points_in=points,
             voter_email=fields["voter_email"], identity_document=fields["identity_document"],
-            birth_date=born)
+            birth_date=born, district_id=_int(fields["district_id"]))
     except InvalidInput as exc:
         ctx = _base(session, user, page)
         check, choices = _refused_ballot(exc, chosen, points, ctx)

@@ -1,22 +1,23 @@
-"""Attachments on disk: an allow-list of types checked by extension and content, a size limit.
+"""Attachments: an allow-list of types checked by extension and content, a size limit.
 
-Files are stored under var/uploads/consultations with a random name (the original name is kept
-only in the database, for the download's Content-Disposition), and always served back as an
-attachment, never rendered inline by the browser.
+The bytes live in the kernel's file store (app/storage: the database on PostgreSQL, the disk
+under var/uploads/consultations with `make run`) under a random key; the original name is kept
+only in the attachment's row, for the download's Content-Disposition, and a file is always
+served back as an attachment, never rendered inline by the browser.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import secrets
 import unicodedata
-from pathlib import Path
 
+from sqlmodel import Session
+
+from app import storage
 from app.exceptions import InvalidInput
-from app.settings import ROOT
 from app.web.i18n import N_
+
+NAMESPACE = "consultations"
 
 MAX_MB = 10  # a file
 MAX_BYTES = MAX_MB * 1024 * 1024
@@ -35,12 +36,6 @@ TYPES: dict[str, tuple[str, bytes | None]] = {
     "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
 }
 ALLOWED_LABEL = "pdf, docx, odt, xlsx, csv, png, jpg"
-
-
-def upload_dir() -> Path:
-    """Where files live; HROMADA_UPLOAD_DIR overrides it (tests point it at a temp folder)."""
-    configured = os.environ.get("HROMADA_UPLOAD_DIR")
-    return Path(configured) if configured else ROOT / "var" / "uploads" / "consultations"
 
 
 def safe_filename(name: str) -> str:
@@ -88,23 +83,16 @@ def check(filename: str, data: bytes) -> tuple[str, str]:
     return name, TYPES[ext][0]
 
 
-def store(data: bytes, ext: str) -> str:
-    """Write the bytes under a fresh random name; returns that name."""
-    folder = upload_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{secrets.token_hex(16)}.{ext}"
-    path = folder / stored
-    with open(path, "xb") as fh:
-        fh.write(data)
-    return stored
+def store(session: Session, data: bytes, name: str, content_type: str) -> str:
+    """Put the checked bytes in the file store; returns their key (kept as `stored_name`)."""
+    return storage.put(session, NAMESPACE, data, ext=extension(name), content_type=content_type)
 
 
-def path_of(stored_name: str) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", stored_name):
-        raise ValueError("bad stored name")
-    return upload_dir() / stored_name
+def read(session: Session, stored_name: str) -> bytes:
+    """The bytes of an attachment; NotFound when they are missing."""
+    return storage.read(session, NAMESPACE, stored_name)
 
 
-def remove(stored_name: str) -> None:
-    with contextlib.suppress(ValueError):
-        path_of(stored_name).unlink(missing_ok=True)
+def remove(session: Session, stored_name: str) -> None:
+    """Remove an attachment's bytes once the transaction commits."""
+    storage.remove(session, NAMESPACE, stored_name)

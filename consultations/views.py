@@ -386,11 +386,7 @@ def detail(request: Request, session: DbSession, user: OptionalUser, c: VisibleC
 @router.get("/consultations/{consultation_id}/attachments/{attachment_id}")
 def download(session: DbSession, c: VisibleConsultation, attachment_id: int):
     attachment = reading.attachment(session, c, attachment_id)
-    try:
-        path = uploads.path_of(attachment.stored_name)
-        data = path.read_bytes()
-    except (OSError, ValueError):
-        raise NotFound(N_("The file is missing.")) from None
+    data = uploads.read(session, attachment.stored_name)
     ascii_name = attachment.filename.encode("ascii", "ignore").decode() or "file"
     ascii_name = ascii_name.replace('"', "").replace("\\", "")
     disposition = (f'attachment; filename="{ascii_name}"; '

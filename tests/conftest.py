@@ -33,6 +33,7 @@ from sqlmodel import Session
 _TMP = Path(tempfile.mkdtemp(prefix="hromada-test-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["HROMADA_MAIL_DIR"] = str(_TMP / "outbox")
+os.environ["HROMADA_UPLOAD_DIR"] = str(_TMP / "uploads")
 
 
 def pytest_addoption(parser):

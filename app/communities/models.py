@@ -56,6 +56,21 @@ class Authority(SQLModel, table=True):
     kind: str = Field(default=AuthorityKind.council, max_length=32)
 
 
+class District(SQLModel, table=True):
+    """A starosta district (starostynskyi okruh) of a community: the villages a starosta
+    represents. Budgets and registers may later be scoped to one."""
+
+    __tablename__ = "community_district"
+    __table_args__ = (UniqueConstraint("community_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = fk("community.id", ondelete="CASCADE")
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=160)
+    name_en: str | None = Field(default=None, max_length=160)
+    created_at: datetime = utc_field(default_now=True)
+
+
 class Residency(SQLModel, table=True):
     __tablename__ = "community_residency"
     __table_args__ = (UniqueConstraint("user_id", "community_id"),)
@@ -71,6 +86,9 @@ class Residency(SQLModel, table=True):
                                    ondelete="SET NULL")
     evidence: str | None = Field(default=None, max_length=16)
     register_id: int | None = fk("community_register.id", nullable=True, index=False,
+                                 ondelete="SET NULL")
+    # The starosta district the resident lives in, when the community has districts.
+    district_id: int | None = fk("community_district.id", nullable=True,
                                  ondelete="SET NULL")
 
 
@@ -131,3 +149,11 @@ class AuthorityPublic(SQLModel):
     community_id: int
     name: str
     kind: AuthorityKind
+
+
+class DistrictPublic(SQLModel):
+    id: int
+    community_id: int
+    slug: str
+    name: str
+    name_en: str | None

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from app.communities.models import (
     Authority,
     Community,
+    District,
     Register,
     RegisterEntry,
     Residency,
@@ -36,6 +37,20 @@ def authorities(session: Session, community_id: int) -> list[Authority]:
 
 def authority(session: Session, authority_id: int) -> Authority | None:
     return session.get(Authority, authority_id)
+
+
+def districts(session: Session, community_id: int) -> list[District]:
+    return list(session.exec(select(District).where(District.community_id == community_id)
+                             .order_by(District.name, District.id)))
+
+
+def district(session: Session, district_id: int) -> District | None:
+    return session.get(District, district_id)
+
+
+def district_by_slug(session: Session, community_id: int, slug: str) -> District | None:
+    return session.exec(select(District).where(District.community_id == community_id,
+                                               District.slug == slug)).first()
 
 
 def residencies_of(session: Session, user_id: int) -> list[Residency]:

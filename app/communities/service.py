@@ -15,6 +15,7 @@ from app.communities.models import (
     Authority,
     AuthorityKind,
     Community,
+    District,
     Evidence,
     Register,
     Residency,
@@ -76,6 +77,61 @@ def add_authority(session: Session, community: Community, name: str,
     session.add(authority)
     session.flush()
     return authority
+
+
+def _names(name: str, name_en: str | None, limit: int) -> tuple[str, str | None]:
+    """A name and its optional English form, trimmed and checked."""
+    name = " ".join((name or "").split())
+    name_en = " ".join((name_en or "").split()) or None
+    fields = {}
+    if not 2 <= len(name) <= limit:
+        fields["name"] = N_("Enter a name (2 to {limit} characters).")
+    if name_en is not None and len(name_en) > limit:
+        fields["name_en"] = N_("The English name is too long.")
+    if fields:
+        raise InvalidInput(N_("Please correct the highlighted fields."), fields=fields, limit=limit)
+    return name, name_en
+
+
+def create_district(session: Session, community: Community, *, slug: str, name: str,
+                    name_en: str | None = None) -> District:
+    """A starosta district of the community; its address name is unique in the community."""
+    slug = (slug or "").strip()
+    if "\x00" in slug or not SLUG_RE.match(slug):
+        raise InvalidInput(N_("The address name may hold lower-case Latin letters, digits and "
+                              "hyphens."), fields={"slug": N_("Invalid address name.")})
+    name, name_en = _names(name, name_en, 160)
+    if repo.district_by_slug(session, community.id, slug):
+        raise Conflict(N_("This community already has a district with this address name."),
+                       fields={"slug": N_("This address name is taken.")})
+    district = District(community_id=community.id, slug=slug, name=name, name_en=name_en)
+    session.add(district)
+    session.flush()
+    return district
+
+
+def list_districts(session: Session, community: Community) -> list[District]:
+    return repo.districts(session, community.id)
+
+
+def get_district(session: Session, community: Community, district_id: int) -> District:
+    """A district of this community (one of another community is not found here)."""
+    district = repo.district(session, district_id)
+    if district is None or district.community_id != community.id:
+        raise NotFound(N_("No such district."))
+    return district
+
+
+def set_residency_district(session: Session, residency: Residency,
+                           district: District | None) -> Residency:
+    """The starosta district a resident lives in (None: not known or not given)."""
+    if district is not None and district.community_id != residency.community_id:
+        raise InvalidInput(N_("This district belongs to another community."),
+                           fields={"district_id": N_("Choose a district of this community.")})
+    residency.district_id = district.id if district else None
+    session.add(residency)
+    session.flush()
+    return residency
 
 
 def claim_residency(session: Session, user: User, community: Community, address: str,

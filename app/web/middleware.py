@@ -11,7 +11,7 @@ import hmac
 import re
 import secrets
 from http.cookies import Morsel, SimpleCookie
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,9 +21,25 @@ from app.web import i18n
 CSRF_COOKIE = "hromada_csrf"
 LANG_COOKIE = "lang"
 
-# No inline script anywhere: htmx is loaded from /static and configured by a meta tag.
+
+
+def tile_origin(template: str) -> str:
+    """The origin of a map tile server's address template, as a CSP source: its scheme and
+    host, with a {s} subdomain placeholder as a wildcard ("" when there is none)."""
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    if not re.fullmatch(r"[A-Za-z0-9.*:\[\]-]+", host):
+        return ""
+    return f"{parts.scheme}://{host}"
+
+
+# No inline script anywhere: htmx is loaded from /static and configured by a meta tag. Images
+# come from the site, and map tiles from the tile server of the settings.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    f"img-src 'self' data: {tile_origin(get_settings().map_tile_url)}".rstrip() + "; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'self'; object-src 'none'"
 )

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.audit import service as audit
+from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.models import Authority, Community
 from app.exceptions import InvalidInput, NotFound
@@ -287,28 +288,37 @@ def _own_meta(session: Session, cycle: BudgetCycle, rules: CycleRules,
     """META of a cycle run here (of its one `category`, or of the whole cycle)."""
     community = communities.get(session, cycle.community_id)
     funds = category.funds if category is not None else cycle.total_funds
+    rule = (category.aggregation if category is not None else None) or rules.aggregation
     meta = {"description": cycle.title, "country": "Ukraine", "unit": community.name,
             "instance": str(to_day("voting_end", cycle.voting_end).year),
             "budget": str(funds), "vote_type": rules.tally_vote_type,
-            "rule": tally.PABULIB_NAMES.get(rules.aggregation, rules.aggregation),
+            "rule": tally.PABULIB_NAMES.get(rule, rule),
             "date_begin": _file_date("voting_start", cycle.voting_start),
             "date_end": _file_date("voting_end", cycle.voting_end), "language": "uk",
             "currency": cycle.currency, "min_length": "1"}
     if category is not None and category.name:
         meta["subunit"] = category.name
-    return meta | _limits(rules, funds)
+    if category is not None and category.district_id is not None:
+        district = communities_repo.district(session, category.district_id)
+        if district is not None:
+            meta["district"] = district.name
+    return meta | _limits(rules, funds, rule, category)
 
 
-def _limits(rules: CycleRules, funds: int) -> dict[str, str]:
-    """The META keys of the limits the cycle's rules set."""
+def _limits(rules: CycleRules, funds: int, rule: str,
+            category: BudgetCategory | None = None) -> dict[str, str]:
+    """The META keys of the limits the cycle's rules (and the pot's own) set."""
     limits = {}
-    if rules.max_choices is not None and not rules.max_choices_per_category:
+    if category is not None and category.max_choices is not None:
+        limits["max_length"] = str(category.max_choices)
+    elif rules.max_choices is not None and (not rules.max_choices_per_category
+                                            or category is not None):
         limits["max_length"] = str(rules.max_choices)
     if rules.voting_method == "knapsack":
         limits["max_sum_cost"] = str(funds)
     if rules.uses_points and rules.cumulative_points is not None:
         limits["max_sum_points"] = str(rules.cumulative_points)
-    if rules.aggregation == "greedy-threshold":
+    if rule == "greedy-threshold":
         limits["min_project_score_threshold"] = str(rules.min_vote_threshold)
     return limits
 

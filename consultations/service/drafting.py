@@ -303,16 +303,12 @@ def add_attachment(session: Session, user: User, c: Consultation, filename: str,
         message = N_("A consultation can have at most {n} attachments.")
         raise InvalidInput(message, fields={"file": message}, n=uploads.MAX_PER_CONSULTATION)
     name, content_type = uploads.check(filename, data)
-    stored = uploads.store(data, uploads.extension(name))
+    stored = uploads.store(session, data, name, content_type)
     attachment = ConsultationAttachment(consultation_id=c.id, filename=name,
                                         stored_name=stored, content_type=content_type,
                                         size=len(data))
     session.add(attachment)
-    try:
-        session.flush()
-    except Exception:
-        uploads.remove(stored)
-        raise
+    session.flush()
     return attachment
 
 
@@ -321,5 +317,5 @@ def delete_attachment(session: Session, user: User, c: Consultation, attachment_
     permissions.check_edit(session, user, c, reading.phase(c))
     attachment = reading.attachment(session, c, attachment_id)
     repo.delete_attachment(session, attachment.id)
+    uploads.remove(session, attachment.stored_name)
     session.flush()
-    uploads.remove(attachment.stored_name)

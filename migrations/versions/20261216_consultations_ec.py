@@ -7,7 +7,7 @@ synopsis's frozen figures, and the opinion map's statements and votes. Columns a
 existing tables get server defaults so that rows already there stay valid.
 
 Revision ID: 0013_consultations_ec
-Revises: 0009_audit_actor_index
+Revises: 0012_budget_complete
 Create Date: 2026-12-16
 """
 
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013_consultations_ec"
-down_revision: str | None = "0009_audit_actor_index"
+down_revision: str | None = "0012_budget_complete"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ from tests.conftest import create_database, drop_database
 
 KERNEL_TABLES = {"identity_user", "identity_session", "identity_api_token", "community",
                  "community_authority", "community_residency", "community_staff",
+                 "community_district",
                  "rules_ruleset", "rules_holiday", "accountability_obligation",
                  "notification_message", "notification_follow", "audit_entry"}
 

@@ -56,20 +56,22 @@ def make_cycle(db: Session, place: Place, *, admin=None, **kw) -> BudgetCycle:
 def to_phase(clock, cycle: BudgetCycle, phase: Phase | str) -> None:
     """Move the test clock an hour into `phase` of `cycle`."""
     phase = Phase(phase)
-    anchor = {Phase.submission: cycle.submission_start, Phase.review: cycle.submission_end,
+    anchor = {Phase.submission: cycle.submission_start, Phase.supports: cycle.submission_end,
+              Phase.review: cycle.supports_end or cycle.submission_end,
               Phase.voting: cycle.voting_start, Phase.results: cycle.voting_end}[phase]
     clock.set(app_clock.aware(anchor) + timedelta(hours=1))
     assert phase_of(cycle) == phase
 
 
 def make_project(db: Session, place: Place, cycle: BudgetCycle, *, author=None,
-                 category=None, cost: int = 100_000, title: str | None = None
+                 category=None, cost: int = 100_000, title: str | None = None, **kw
                  ) -> BudgetProject:
     """A submitted project (the clock must be in the submission phase)."""
     category = category or cycles.categories(db, cycle)[0]
     return submit_project(db, author or make_resident(db, place), cycle, ProjectCreate(
         category_id=category.id, title=title or f"Проєкт номер {next(_seq)}",
-        description=DESCRIPTION, location="вул. Соборна, 1", cost=cost))
+        description=DESCRIPTION, location=kw.pop("location", "вул. Соборна, 1"), cost=cost,
+        **kw))
 
 
 def review_all(db: Session, place: Place, cycle: BudgetCycle, projects, *, official=None,

@@ -41,6 +41,8 @@ def _fast_password_hashing(monkeypatch) -> Iterator[None]:
 @pytest.fixture
 def uploads_dir(tmp_path, monkeypatch):
     """Attachments go to a temporary folder."""
+    from app.settings import get_settings
+
     folder = tmp_path / "uploads"
-    monkeypatch.setenv("HROMADA_UPLOAD_DIR", str(folder))
+    monkeypatch.setattr(get_settings(), "upload_dir", folder)
     return folder

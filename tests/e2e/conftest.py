@@ -108,6 +108,9 @@ def server(tmp_path_factory) -> Server:
             "claims": {"tax_id": "drfocode"}}]),
         "HROMADA_MAIL_DIR": str(tmp / "outbox"), "HROMADA_WORKER_IN_PROCESS": "true",
         "HROMADA_WORKER_INTERVAL_SECONDS": "0.2",
+        # Uploads on the disk of the test; no map tiles (the machine may be offline: the maps
+        # show their markers on a blank ground, and the pages list every place anyway).
+        "HROMADA_UPLOAD_DIR": str(tmp / "uploads"), "HROMADA_MAP_TILE_URL": "",
     })
     log = tmp / "server.log"
     with log.open("wb") as out:
