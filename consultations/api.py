@@ -7,7 +7,7 @@ token only. Errors come back as {"error", "message", "fields"} with their HTTP s
 
 from __future__ import annotations
 
-from fastapi import Query, Request, Response
+from fastapi import File, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from app.audit import service as audit
@@ -21,7 +21,7 @@ from app.web.deps import DbSession
 from app.web.i18n import N_
 from app.web.paging import CountedPage, window
 from app.web.ratelimit import rate_limited
-from consultations import permissions
+from consultations import permissions, uploads
 from consultations.dependencies import (
     ApiCallerConsultation,
     ApiEditableConsultation,
@@ -355,6 +355,18 @@ def edit_response(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
                   response_id: int, data: ResponseEdit):
     return _response(session, c, responding.edit_response(session, user, c, response_id,
                                                           data))
+
+
+@router.post("/consultations/{consultation_id:id}/responses/{response_id:id}/papers/"
+             "{question_id:id}", response_model=ResponsePublic, status_code=201)
+def upload_paper(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
+                 response_id: int, question_id: int, file: UploadFile = File(...)):
+    """Upload (or replace) the position paper answering a question of one's response: a PDF
+    of at most 10 MB, while the consultation is open."""
+    data = file.file.read(uploads.MAX_BYTES + 1)
+    responding.attach_paper(session, user, c, response_id, question_id,
+                            file.filename or "paper.pdf", data)
+    return _response(session, c, responding.own_response(session, user, c, response_id))
 
 
 # -- comments -----------------------------------------------------------------------------

@@ -71,6 +71,7 @@ class QuestionKind(StrEnum):
     matrix = "matrix"  # options are rows, each answered on the scale 1–5
     number = "number"
     date = "date"
+    paper = "paper"  # a position paper: a PDF uploaded through the kernel's file store
 
 
 QUESTION_KIND_LABELS = {
@@ -82,6 +83,7 @@ QUESTION_KIND_LABELS = {
     QuestionKind.matrix: N_("Matrix (a scale 1–5 per row)"),
     QuestionKind.number: N_("Number"),
     QuestionKind.date: N_("Date"),
+    QuestionKind.paper: N_("Position paper (PDF)"),
 }
 # Kinds whose options are the things answered (rows of a matrix, items of a ranking).
 OPTION_KINDS = (QuestionKind.single, QuestionKind.multiple, QuestionKind.ranking,
@@ -413,6 +415,7 @@ class ConsultationAnswer(SQLModel, table=True):
     value: int | None = None  # the rank (ranking) or the scale value of a row (matrix)
     number: float | None = None
     day: date | None = None
+    file_key: str | None = Field(default=None, max_length=80)  # a position paper's key
 
 
 class ConsultationComment(SQLModel, table=True):

@@ -409,6 +409,21 @@ def responses_of_user(session: Session, consultation_id: int, user_id: int
         ConsultationResponse.user_id == user_id).order_by(ConsultationResponse.id)))
 
 
+def answer(session: Session, answer_id: int) -> ConsultationAnswer | None:
+    return session.get(ConsultationAnswer, answer_id)
+
+
+def published_papers(session: Session, consultation_id: int) -> dict[tuple[int, int], int]:
+    rows = session.exec(
+        select(ConsultationAnswer.response_id, ConsultationAnswer.question_id,
+               ConsultationAnswer.id)
+        .join(ConsultationResponse, ConsultationResponse.id == ConsultationAnswer.response_id)
+        .where(ConsultationResponse.consultation_id == consultation_id,
+               ConsultationResponse.publication != Publication.none,
+               ConsultationAnswer.file_key.is_not(None)))
+    return {(r, q): a for r, q, a in rows}
+
+
 def typed_values(session: Session, question: ConsultationQuestion) -> list:
     """The answers of a number or date question, in order (the results' lowest, median and
     highest; as many rows as the question's answer_count)."""

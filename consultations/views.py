@@ -17,6 +17,7 @@ from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response as HttpResponse
 from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from app import clock
 from app.accountability import service as accountability
@@ -514,6 +515,8 @@ def _answers_from_form(views: list[QuestionView], form: FormData,
             out.append(_typed_answer(q, (values[0] if values else "").strip()))
         elif q.kind in (QuestionKind.ranking, QuestionKind.matrix):
             out.append(_per_option_answer(view, form))
+        elif q.kind == QuestionKind.paper:
+            continue  # a file, attached once the response exists (_attach_papers)
         else:
             ids = [int(v) if v.isdigit() and len(v) < 12 else -1 for v in values if v]
             out.append(AnswerIn(question_id=q.id, option_ids=ids[:30]))
@@ -635,11 +638,69 @@ def respond(request: Request, session: DbSession, user: CurrentUser, c: VisibleC
         done = responding.respond(session, user, c, ResponseIn(
             organisation_id=as_org, publication=publication,
             answers=_answers_from_form(views, form)))
+        _attach_papers(session, user, c, done.response.id, views, form)
     except DomainError as exc:
         return rerender(request, "consultations/respond.html", _respond_context(
             session, user, c, as_org, submitted=_submitted(form)), exc)
     return RedirectResponse(_respond_url(c, 0, as_org) + f"&receipt={done.receipt.commitment}",
                             status_code=303)
+
+
+def _uploaded(value: Any) -> tuple[str, bytes] | None:
+    """A file field's name and bytes (read up to one byte past the limit), or None."""
+    if isinstance(value, StarletteUpload) and value.filename:
+        return value.filename, value.file.read(uploads.MAX_BYTES + 1)
+    return None
+
+
+def _attach_papers(session, user, c: Consultation, response_id: int,
+                   views: list[QuestionView], form: FormData) -> None:
+    """The position papers sent with the questionnaire, each refused on its own field."""
+    for view in views:
+        if view.question.kind != QuestionKind.paper:
+            continue
+        field_name = responding.answer_field(view.question.id)
+        upload = _uploaded(form.get(field_name))
+        if upload is None:
+            continue
+        try:
+            responding.attach_paper(session, user, c, response_id, view.question.id, *upload)
+        except InvalidInput as exc:
+            raise InvalidInput(N_("Some answers are missing or not valid."),
+                               fields={field_name: exc.message}, **exc.params) from None
+
+
+@router.post("/consultations/{consultation_id}/responses/{response_id}/papers/{question_id}")
+def upload_paper(request: Request, session: DbSession, user: CurrentUser,
+                 c: VisibleConsultation, response: OwnResponse, question_id: int,
+                 form: Form_):
+    views = reading.questions(session, c)
+    reading.question_of(views, question_id)
+    try:
+        upload = _uploaded(form.get(responding.answer_field(question_id)))
+        if upload is None:
+            message = N_("Choose a file to attach.")
+            raise InvalidInput(message, fields={responding.answer_field(question_id): message})
+        responding.attach_paper(session, user, c, response.id, question_id, *upload)
+    except InvalidInput as exc:
+        fields = {responding.answer_field(question_id): exc.message}
+        return rerender(request, "consultations/respond.html", _respond_context(
+            session, user, c, response.organisation_id),
+            InvalidInput(exc.message, fields=fields, **exc.params))
+    return RedirectResponse(_respond_url(c, question_id, response.organisation_id,
+                                         f"#question-{question_id}"), status_code=303)
+
+
+@router.get("/consultations/{consultation_id}/papers/{answer_id}")
+def download_paper(session: DbSession, user: OptionalUser, c: VisibleConsultation,
+                   answer_id: int):
+    answer, data = responding.paper(session, user, c, answer_id)
+    name = (answer.text or "paper.pdf").encode("ascii", "ignore").decode() or "paper.pdf"
+    name = name.replace('"', "").replace("\\", "")
+    return HttpResponse(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"; '
+                               f"filename*=UTF-8''{quote(answer.text or 'paper.pdf')}",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"})
 
 
 @router.post("/consultations/{consultation_id}/responses/{response_id}/questions/{question_id}")
@@ -786,6 +847,7 @@ def contributions_page(request: Request, session: DbSession, user: OptionalUser,
     views = reading.questions(session, c)
     return render(request, "consultations/contributions.html", _base(session, user, c) | {
         "items": contributions.contributions(session, c), "questions": views,
+        "papers": contributions.paper_ids(session, c),
         "cell": reading.cell_for, "published": contributions.published(c),
         "can_moderate": cp.allowed(permissions.check_moderate_contributions, session, user,
                                    c, reading.phase(c))})

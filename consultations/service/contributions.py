@@ -106,3 +106,10 @@ def redact(session: Session, user: User | None, c: Consultation, response_id: in
 def text_questions(views: list[QuestionView]) -> list[QuestionView]:
     return [v for v in views if v.question.kind == QuestionKind.text]
 
+
+
+def paper_ids(session: Session, c: Consultation) -> dict[tuple[int, int], int]:
+    """(response, question) -> the answer holding a published position paper."""
+    if not published(c):
+        return {}
+    return repo.published_papers(session, c.id)

@@ -268,7 +268,8 @@ def _add_question(session: Session, c: Consultation, data: QuestionCreate
         raise InvalidInput(message, fields={"prompt": message})
     labels = _option_labels(data)
     question = ConsultationQuestion(consultation_id=c.id, kind=data.kind, prompt=prompt,
-                                    required=data.required,
+                                    # a paper is uploaded after the answers: never required
+                                    required=data.required and data.kind != QuestionKind.paper,
                                     condition_option_id=_condition(session, c, data),
                                     position=repo.next_question_position(session, c.id))
     session.add(question)

@@ -281,6 +281,8 @@ def cell_for(view: QuestionView, answer: CleanAnswer | None) -> str:
         return f"{answer.number:g}" if answer.number is not None else ""
     if kind == QuestionKind.date:
         return answer.day.isoformat() if answer.day else ""
+    if kind == QuestionKind.paper:
+        return answer.text or ""
     labels = {o.id: o.label for o in view.options}
     if kind == QuestionKind.ranking:
         return " > ".join(labels[o] for o in answer.option_ids if o in labels)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app import clock
+from app import clock, storage
 from app.audit import service as audit
-from app.exceptions import Conflict, FieldMessage, InvalidInput
+from app.exceptions import Conflict, FieldMessage, InvalidInput, NotFound
 from app.identity.models import User
 from app.notifications import service as notifications
 from app.web.i18n import N_
-from consultations import permissions
+from consultations import permissions, uploads
 from consultations import repository as repo
 from consultations.models import (
     SCALE,
@@ -121,9 +121,14 @@ def _clean(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
         result = CleanAnswer(number=a.number)
     elif kind == QuestionKind.date:
         result = CleanAnswer(day=a.day)
+    elif kind == QuestionKind.paper:  # uploaded on its own (attach_paper), never in answers
+        if not _clean_empty(view, a):
+            return N_("Upload the position paper as a PDF file.")
+        return CleanAnswer()
     else:
         result = _written(a)
-    if isinstance(result, CleanAnswer) and result.empty and view.question.required:
+    if (isinstance(result, CleanAnswer) and result.empty and view.question.required
+            and kind != QuestionKind.paper):
         return N_("This question requires an answer.")
     return result
 
@@ -327,7 +332,7 @@ def _replace_answers(session: Session, c: Consultation, response: ConsultationRe
     option_totals: dict[int, int] = {}
     for view in views:
         q = view.question
-        if q.id not in clean:
+        if q.id not in clean or q.kind == QuestionKind.paper:  # papers: attach_paper
             continue
         new, old = clean[q.id], existing.get(q.id, CleanAnswer())
         if new.same_as(old):
@@ -383,3 +388,60 @@ def answers_by_question(session: Session, response: ConsultationResponse
 def responses_of(session: Session, user: User | None, c: Consultation
                  ) -> list[ConsultationResponse]:
     return repo.responses_of_user(session, c.id, user.id) if user else []
+
+
+# -- position papers ----------------------------------------------------------------------
+
+PAPER_NAMESPACE = "consultation-papers"
+
+
+def attach_paper(session: Session, user: User | None, c: Consultation, response_id: int,
+                 question_id: int, filename: str, data: bytes) -> ConsultationAnswer:
+    """Upload (or replace) the position paper of one's response: a PDF of at most the
+    attachments' size, kept in the kernel's file store."""
+    response = repo.response(session, response_id)
+    permissions.check_edit_response(session, user, c, reading.phase(c), response)
+    view = reading.question_of(reading.questions(session, c), question_id)
+    if view.question.kind != QuestionKind.paper:
+        message = N_("This question does not take a file.")
+        raise InvalidInput(message, fields={"file": message})
+    name, content_type = uploads.check(filename, data)
+    if content_type != "application/pdf":
+        message = N_("A position paper must be a PDF file.")
+        raise InvalidInput(message, fields={"file": message})
+    old = next((a for a in repo.answers(session, response.id)
+                if a.question_id == question_id), None)
+    key = storage.put(session, PAPER_NAMESPACE, data, ext="pdf", content_type=content_type)
+    if old is not None:
+        if old.file_key:
+            storage.remove(session, PAPER_NAMESPACE, old.file_key)
+        repo.delete_answers(session, response.id, question_id)
+        session.flush()
+    else:
+        repo.bump(session, ConsultationQuestion, question_id, answer_count=1)
+    answer = ConsultationAnswer(response_id=response.id, question_id=question_id, text=name,
+                                file_key=key)
+    session.add(answer)
+    response.updated_at = clock.now()
+    session.add(response)
+    session.flush()
+    audit.append(session, "consultation.paper_uploaded", SUBJECT_TYPE, c.id, user.id,
+                 response_id=response.id, question_id=question_id, size=len(data))
+    return answer
+
+
+def paper(session: Session, user: User | None, c: Consultation, answer_id: int
+          ) -> tuple[ConsultationAnswer, bytes]:
+    """A position paper's file: public once its contribution is published; before that, its
+    author's and the authority's."""
+    answer = repo.answer(session, answer_id)
+    response = repo.response(session, answer.response_id) if answer is not None else None
+    if (answer is None or not answer.file_key or response is None
+            or response.consultation_id != c.id):
+        raise NotFound(N_("No such position paper."))
+    public = (reading.phase(c) in (Phase.closed, Phase.reported)
+              and response.publication != Publication.none)
+    if not (public or (user is not None and response.user_id == user.id)
+            or permissions.sees_unpublished(session, user, c)):
+        raise NotFound(N_("No such position paper."))
+    return answer, storage.read(session, PAPER_NAMESPACE, answer.file_key)

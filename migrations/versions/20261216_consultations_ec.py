@@ -108,6 +108,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('value', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('number', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('day', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('file_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True))
 
     with op.batch_alter_table('consultation_option', schema=None) as batch_op:
         batch_op.add_column(sa.Column('total', sa.Integer(), nullable=False, server_default="0"))
@@ -145,6 +146,7 @@ def downgrade() -> None:
         batch_op.drop_column('total')
 
     with op.batch_alter_table('consultation_answer', schema=None) as batch_op:
+        batch_op.drop_column('file_key')
         batch_op.drop_column('day')
         batch_op.drop_column('number')
         batch_op.drop_column('value')

@@ -434,3 +434,43 @@ def test_the_benchmarks_camps_are_found_at_a_small_size():
     users, items, values, camp = bench_opinion.votes(300, 40, 0.6)
     result = opinion.compute(users, items, values)
     assert len(result.groups) == 3 and bench_opinion.camps_found(result, camp)
+
+
+# -- position papers -------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n% a position paper\n%%EOF\n"
+
+
+def test_a_position_paper_is_a_pdf_of_at_most_ten_megabytes(db, clock, place, uploads_dir):
+    c = make_consultation(db, place, questions=[
+        QuestionCreate(kind=QuestionKind.text, prompt="Your view", required=False),
+        QuestionCreate(kind=QuestionKind.paper, prompt="Your position paper")])
+    paper_q = reading.questions(db, c)[1].question
+    assert not paper_q.required
+    org = make_organisation(db, place, make_resident(db, place), name="Think Tank")
+    author = _user(db, org)
+    response = responding.respond(db, author, c, ResponseIn(organisation_id=org.id)).response
+    with pytest.raises(InvalidInput, match="too large"):
+        responding.attach_paper(db, author, c, response.id, paper_q.id, "big.pdf",
+                                PDF + b"0" * (20 * 1024 * 1024))
+    with pytest.raises(InvalidInput, match="PDF"):
+        responding.attach_paper(db, author, c, response.id, paper_q.id, "paper.png",
+                                b"\x89PNG\r\n\x1a\n" + b"0" * 10)
+    with pytest.raises(InvalidInput):  # a paper is a file, not an answer
+        responding.edit_response(db, author, c, response.id, ResponseEdit(answers=[
+            AnswerIn(question_id=paper_q.id, text="see attached")]))
+    assert db.get(ConsultationQuestion, paper_q.id).answer_count == 0
+    responding.attach_paper(db, author, c, response.id, paper_q.id, "first.pdf", PDF)
+    answer = responding.attach_paper(db, author, c, response.id, paper_q.id, "Позиція.pdf",
+                                     PDF + b"v2")
+    db.refresh(db.get(ConsultationQuestion, paper_q.id))
+    assert db.get(ConsultationQuestion, paper_q.id).answer_count == 1
+    stranger = make_resident(db, place)
+    with pytest.raises(NotFound):  # not before the contribution is published
+        responding.paper(db, stranger, c, answer.id)
+    assert responding.paper(db, author, c, answer.id)[1] == PDF + b"v2"
+    close(clock, c)
+    assert responding.paper(db, stranger, c, answer.id)[0].text == "Позиція.pdf"
+    assert contributions.paper_ids(db, c) == {(response.id, paper_q.id): answer.id}
+    with pytest.raises(Conflict):  # closed
+        responding.attach_paper(db, author, c, response.id, paper_q.id, "late.pdf", PDF)
