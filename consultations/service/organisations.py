@@ -98,7 +98,8 @@ def get(session: Session, organisation_id: int) -> ConsultationOrganisation:
 
 
 def public_register(session: Session, community_id: int) -> list[ConsultationOrganisation]:
-    communities.get(session, community_id)
+    """The verified organisations of a community (none for a community that does not exist:
+    a filter, like the other lists')."""
     return repo.register(session, community_id)
 
 
