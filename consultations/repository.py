@@ -553,6 +553,24 @@ def ratings_of_user(session: Session, user_id: int) -> list[ConsultationRating]:
                              .order_by(ConsultationRating.id)))
 
 
+def memberships_of_user(session: Session, user_id: int
+                        ) -> list[ConsultationOrganisationMember]:
+    return list(session.exec(select(ConsultationOrganisationMember)
+                             .where(ConsultationOrganisationMember.user_id == user_id)
+                             .order_by(ConsultationOrganisationMember.id)))
+
+
+def statements_of_user(session: Session, user_id: int) -> list[ConsultationStatement]:
+    return list(session.exec(select(ConsultationStatement)
+                             .where(ConsultationStatement.user_id == user_id)
+                             .order_by(ConsultationStatement.id)))
+
+
+def votes_by_user(session: Session, user_id: int) -> list[ConsultationVote]:
+    return list(session.exec(select(ConsultationVote).where(ConsultationVote.user_id == user_id)
+                             .order_by(ConsultationVote.id)))
+
+
 def unname_contributions(session: Session, user_id: int) -> None:
     """Contributions published with the person's name stay, without it."""
     session.exec(update(ConsultationResponse)

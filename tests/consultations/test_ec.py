@@ -474,3 +474,20 @@ def test_a_position_paper_is_a_pdf_of_at_most_ten_megabytes(db, clock, place, up
     assert contributions.paper_ids(db, c) == {(response.id, paper_q.id): answer.id}
     with pytest.raises(Conflict):  # closed
         responding.attach_paper(db, author, c, response.id, paper_q.id, "late.pdf", PDF)
+
+
+def test_personal_data_holds_memberships_statements_and_votes(db, clock, place):
+    from consultations.service import privacy
+
+    c = make_consultation(db, place)
+    person = make_resident(db, place)
+    org = make_organisation(db, place, make_resident(db, place))
+    organisations.join(db, person, org.id)
+    s = mapping.add_statement(db, make_resident(db, place), c,
+                              StatementIn(body="Benches for the elderly"))
+    mapping.add_statement(db, person, c, StatementIn(body="Water fountains in parks"))
+    mapping.vote(db, person, c, s.id, Vote.disagree)
+    data = privacy.personal_data(db, person)
+    assert [m["status"] for m in data["memberships"]] == ["pending"]
+    assert [x["body"] for x in data["statements"]] == ["Water fountains in parks"]
+    assert [(v["statement_id"], v["value"]) for v in data["votes"]] == [(s.id, -1)]
