@@ -765,6 +765,8 @@ class QuestionResult(SQLModel):
     lowest: str | None = None
     median: str | None = None
     highest: str | None = None
+    # ... and how many answers fall in each of a few ranges (numbers) or months (dates).
+    ranges: list[OptionResult] = []
 
 
 class CategoryCount(SQLModel):

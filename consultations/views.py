@@ -899,7 +899,11 @@ def results(request: Request, session: DbSession, user: OptionalUser, c: Visible
                     for o in q.options]
             charts_by_question[q.question_id] = charts.bar_chart(
                 f"chart-q{q.question_id}", q.prompt, bars)
-        elif q.kind not in (QuestionKind.text, QuestionKind.number, QuestionKind.date):
+        elif q.kind in (QuestionKind.number, QuestionKind.date):
+            charts_by_question[q.question_id] = charts.bar_chart(
+                f"chart-q{q.question_id}", q.prompt,
+                [charts.Bar(r.label, r.count, r.percent) for r in q.ranges])
+        elif q.kind not in (QuestionKind.text, QuestionKind.paper):
             charts_by_question[q.question_id] = charts.bar_chart(
                 f"chart-q{q.question_id}", q.prompt,
                 [charts.Bar(o.label, o.count, o.percent) for o in q.options])

@@ -253,7 +253,29 @@ def _spread(result: QuestionResult, values: list) -> QuestionResult:
         return v.isoformat() if isinstance(v, date) else f"{v:g}"
 
     return result.model_copy(update={"lowest": shown(values[0]), "median": shown(middle),
-                                     "highest": shown(values[-1])})
+                                     "highest": shown(values[-1]),
+                                     "ranges": _ranges(values)})
+
+
+def _ranges(values: list) -> list[OptionResult]:
+    """Answers per month (dates) or per fifth of the span (numbers), for the chart."""
+    counts: dict[str, int] = {}
+    if isinstance(values[0], date):
+        for v in values:
+            key = f"{v.year}-{v.month:02d}"
+            counts[key] = counts.get(key, 0) + 1
+    else:
+        low, high = values[0], values[-1]
+        step = (high - low) / 5 or 1
+        edges = [low + step * i for i in range(6)] if high > low else [low, low]
+        for i in range(len(edges) - 1):
+            last = i == len(edges) - 2
+            n = sum(1 for v in values if edges[i] <= v < edges[i + 1] or (last and v == high))
+            counts[f"{edges[i]:g}–{edges[i + 1]:g}"] = n
+    total = len(values)
+    return [OptionResult(option_id=n + 1, label=label, count=count,
+                         percent=round(100 * count / total, 1))
+            for n, (label, count) in enumerate(counts.items())]
 
 
 def results(session: Session, c: Consultation) -> ResultsPublic:

@@ -262,6 +262,12 @@ def test_ranking_matrix_number_date_and_a_conditional_question(db, clock, place)
     assert [(o.label, o.average) for o in matrix.options] == [("Shevchenka", 3.0),
                                                                 ("Franka", 2.0)]
     assert results[views[1].question.id].answer_count == 1
+    cars = results[views[1].question.id]
+    assert (cars.lowest, cars.median, cars.highest) == ("2", "2", "2")
+    assert [(r.label, r.count) for r in cars.ranges] == [("2–2", 1)]
+    starts = results[views[4].question.id]
+    day = today() + timedelta(days=40)
+    assert [(r.label, r.count) for r in starts.ranges] == [(f"{day.year}-{day.month:02d}", 1)]
     stored = db.exec(select(ConsultationAnswer).where(
         ConsultationAnswer.question_id == views[1].question.id)).all()
     assert [a.number for a in stored] == [2.0]
