@@ -3,9 +3,10 @@ counts of respondents by category, and the results of those that have ended, opt
 Both come from the counters (no contribution is read); the kernel writes them at
 /api/v1/open-data/<name>.csv.
 
-The contributions themselves are not a dataset: each consultation's contributions file
-(/consultations/{id}/results.csv) shows each one as its author chose (named, anonymous or not
-at all), and its columns are that consultation's questions."""
+The contributions are a third table, once each consultation has closed: one row per answer of
+every published contribution, organisations by name and people never (the catalogue names
+nobody; a person who chose to be named is, on the consultation's own file,
+/consultations/{id}/results.csv), free text as the moderator left it."""
 
 from __future__ import annotations
 
@@ -90,6 +91,47 @@ RESULT_FIELDS = (
 )
 
 
+CONTRIBUTION_FIELDS = (
+    CONSULTATION, COMMUNITY,
+    Field("contribution_id", "integer", N_("Identifier of the contribution (a response)."),
+          required=True, minimum=1),
+    Field("category", "string", N_("Who contributed: a resident, or the category of the "
+                                   "organisation."), required=True,
+          enum=tuple(c.value for c in Category)),
+    Field("organisation", "string", N_("The organisation's name; empty for a resident (the "
+                                       "catalogue names no person).")),
+    Field("invited", "boolean", N_("Whether the organisation was invited to the consultation."),
+          required=True),
+    Field("question_id", "integer", N_("Identifier of the question."), required=True,
+          minimum=1),
+    Field("question", "string", N_("The question as it was asked."), required=True),
+    Field("answer", "string", N_("The answer as text: the chosen options, a ranking in order, "
+                                 "a matrix's values, a number, a date, a position paper's file "
+                                 "name, or free text once a moderator has removed personal "
+                                 "data from it.")),
+)
+
+
+def contribution_rows(session: Session) -> Iterator[tuple]:
+    from consultations.service import contributions, reading
+
+    for c, slug, _authority in repo.published_with_places(session):
+        if not contributions.published(c):
+            continue
+        views = reading.questions(session, c)
+        for item in contributions.contributions(session, c):
+            for view in views:
+                if (view.question.kind == QuestionKind.text
+                        and item.response.moderated_at is None):
+                    continue  # free text joins the catalogue once a moderator checked it
+                text = reading.cell_for(view, item.answers.get(view.question.id))
+                if text:
+                    yield (c.id, slug, item.response.id, item.response.category,
+                           item.organisation if item.response.organisation_id else None,
+                           item.response.invited, view.question.id, view.question.prompt,
+                           text)
+
+
 def consultation_rows(session: Session) -> Iterator[tuple]:
     now = clock.now()
     for c, slug, authority in repo.published_with_places(session):
@@ -121,5 +163,14 @@ DATASETS = [
                        "their authors chose to publish them."),
         frequency=Frequency.irregular, fields=RESULT_FIELDS,
         primary_key=("consultation_id", "question_id", "option_id"), rows=result_rows,
+        page="/consultations"),
+    Dataset(
+        name="consultation-contributions",
+        title=N_("Consultation contributions"),
+        description=N_("Every published contribution to every consultation that has closed, "
+                       "one row per answer: organisations by name, residents without a name, "
+                       "free text once a moderator has checked it for personal data."),
+        frequency=Frequency.irregular, fields=CONTRIBUTION_FIELDS,
+        primary_key=("contribution_id", "question_id"), rows=contribution_rows,
         page="/consultations"),
 ]
