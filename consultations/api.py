@@ -200,7 +200,8 @@ def _report(session, c: Consultation) -> ReportPublic | None:
                         decision_url=view.report.decision_url,
                         published_at=aware(view.report.published_at), on_time=view.on_time,
                         items=[ReportItemPublic(section_id=i.section_id,
-                                                question_id=i.question_id, outcome=i.outcome,
+                                                question_id=i.question_id,
+                                                statement_id=i.statement_id, outcome=i.outcome,
                                                 explanation=i.explanation) for i in view.items],
                         ratings=reading.rating_summary(c))
 

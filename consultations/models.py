@@ -464,6 +464,9 @@ class ConsultationReportItem(SQLModel, table=True):
                                 ondelete="CASCADE")
     question_id: int | None = fk("consultation_question.id", nullable=True, index=False,
                                  ondelete="CASCADE")
+    # A proposal: a statement of the map of opinion the authority answers (optional ones).
+    statement_id: int | None = fk("consultation_statement.id", nullable=True, index=False,
+                                  ondelete="CASCADE")
     outcome: str = Field(max_length=16)
     explanation: str = Field(max_length=3000)
 
@@ -625,6 +628,9 @@ class RedactIn(SQLModel, Input):
 class ReportItemIn(SQLModel, Input):
     section_id: Id | None = None
     question_id: Id | None = None
+    statement_id: Id | None = Field(default=None, description="A statement of the map of "
+                                    "opinion (a proposal): optional, unlike sections and "
+                                    "questions.")
     outcome: Outcome
     explanation: str = Field(min_length=3, max_length=3000)
 
@@ -801,6 +807,7 @@ class ResultsPublic(SQLModel):
 class ReportItemPublic(SQLModel):
     section_id: int | None
     question_id: int | None
+    statement_id: int | None = None
     outcome: Outcome
     explanation: str
 

@@ -938,6 +938,7 @@ def _report_context(session, user, c: Consultation, form: dict | None = None
         "synopsis": _synopsis(session, c, report.report.synopsis) if report else None,
         "sections": reading.sections(session, c),
         "questions": reading.questions(session, c),
+        "statements": mapping.statements(session, c),
         "obligation": obligation,
         "obligation_status": accountability.status_of(obligation) if obligation else None,
         "report_due": outcome.last_day(outcome.report_due(session, c)),
@@ -977,6 +978,8 @@ def _report_from_form(session, c: Consultation, form: FormData) -> ReportIn:
     about = [{"section_id": s.id, "question_id": None} for s in reading.sections(session, c)]
     about += [{"section_id": None, "question_id": v.question.id}
               for v in reading.questions(session, c)]
+    about += [{"section_id": None, "question_id": None, "statement_id": s.id}
+              for s in mapping.statements(session, c)]
     items = []
     for target in about:
         key = outcome.item_field(**target)

@@ -111,8 +111,12 @@ def _valid_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in url
 
 
-def item_field(section_id: int | None = None, question_id: int | None = None) -> str:
-    """The form field (and error key) of one outcome: s<section id> or r<question id>."""
+def item_field(section_id: int | None = None, question_id: int | None = None,
+               statement_id: int | None = None) -> str:
+    """The form field (and error key) of one outcome: s<section id>, r<question id> or
+    p<statement id> (a proposal)."""
+    if statement_id:
+        return f"p{statement_id}"
     return f"s{section_id}" if section_id else f"r{question_id}"
 
 
@@ -122,12 +126,20 @@ def _item_errors(session: Session, c: Consultation, items: list[ReportItemIn]
     errors: dict[str, FieldMessage] = {}
     section_ids = {s.id for s in repo.sections(session, c.id)}
     question_ids = {q.id for q in repo.questions(session, c.id)}
+    statement_ids = {s.id for s in repo.statements(session, c.id)}
     seen_s: set[int] = set()
     seen_q: set[int] = set()
+    seen_p: set[int] = set()
     for item in items:
-        key = item_field(item.section_id, item.question_id)
-        if (item.section_id is None) == (item.question_id is None):
-            errors["items"] = N_("Each outcome is about one section or one question.")
+        key = item_field(item.section_id, item.question_id, item.statement_id)
+        targets = [item.section_id, item.question_id, item.statement_id]
+        if sum(t is not None for t in targets) != 1:
+            errors["items"] = N_("Each outcome is about one section, one question or one "
+                                 "proposal.")
+        elif item.statement_id is not None:
+            if item.statement_id not in statement_ids or item.statement_id in seen_p:
+                errors[key] = N_("Unknown or repeated proposal.")
+            seen_p.add(item.statement_id)
         elif item.section_id is not None:
             if item.section_id not in section_ids or item.section_id in seen_s:
                 errors[key] = N_("Unknown or repeated section.")
@@ -205,7 +217,8 @@ def _store_report(session: Session, user: User, c: Consultation, data: ReportIn,
         raise Conflict(permissions.REPORT_PUBLISHED) from None
     for item in data.items:
         session.add(ConsultationReportItem(report_id=report.id, section_id=item.section_id,
-                                           question_id=item.question_id, outcome=item.outcome,
+                                           question_id=item.question_id,
+                                           statement_id=item.statement_id, outcome=item.outcome,
                                            explanation=item.explanation.strip()))
     c.status = Status.reported
     c.reported_at = now

@@ -122,6 +122,10 @@ def upgrade() -> None:
     with op.batch_alter_table('consultation_report', schema=None) as batch_op:
         batch_op.add_column(sa.Column('synopsis', sa.JSON(), nullable=False, server_default="{}"))
 
+    with op.batch_alter_table('consultation_report_item', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('statement_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_consultation_report_item_statement_id_consultation_statement'), 'consultation_statement', ['statement_id'], ['id'], ondelete='CASCADE')
+
     with op.batch_alter_table('consultation_response', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invited', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('moderated_at', sa.DateTime(timezone=True), nullable=True))
@@ -132,6 +136,10 @@ def downgrade() -> None:
     with op.batch_alter_table('consultation_response', schema=None) as batch_op:
         batch_op.drop_column('moderated_at')
         batch_op.drop_column('invited')
+
+    with op.batch_alter_table('consultation_report_item', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_consultation_report_item_statement_id_consultation_statement'), type_='foreignkey')
+        batch_op.drop_column('statement_id')
 
     with op.batch_alter_table('consultation_report', schema=None) as batch_op:
         batch_op.drop_column('synopsis')

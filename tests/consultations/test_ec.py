@@ -497,3 +497,24 @@ def test_personal_data_holds_memberships_statements_and_votes(db, clock, place):
     assert [m["status"] for m in data["memberships"]] == ["pending"]
     assert [x["body"] for x in data["statements"]] == ["Water fountains in parks"]
     assert [(v["statement_id"], v["value"]) for v in data["votes"]] == [(s.id, -1)]
+
+
+def test_the_report_may_answer_the_proposals_of_the_map(db, clock, place):
+    from consultations.models import Outcome, ReportItemIn
+    from consultations.service import outcome as outcomes
+
+    c = make_consultation(db, place)
+    s = mapping.add_statement(db, make_resident(db, place), c,
+                              StatementIn(body="Drinking fountains in every park"))
+    close(clock, c, days_after=1)
+    data = report_in(db, c)
+    unknown = data.model_copy(update={"items": [*data.items, ReportItemIn(
+        statement_id=s.id + 99, outcome=Outcome.rejected, explanation="No.")]})
+    with pytest.raises(InvalidInput) as refused:
+        outcomes.publish_report(db, official_of(db, c), c, unknown)
+    assert f"p{s.id + 99}" in refused.value.fields
+    answered = data.model_copy(update={"items": [*data.items, ReportItemIn(
+        statement_id=s.id, outcome=Outcome.accepted, explanation="Ten fountains in 2027.")]})
+    outcomes.publish_report(db, official_of(db, c), c, answered)
+    items = outcomes.report_of(db, c).items
+    assert [(i.statement_id, i.outcome) for i in items if i.statement_id] == [(s.id, "accepted")]
