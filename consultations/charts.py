@@ -37,11 +37,19 @@ def _percent(value: float) -> str:
     return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
 
 
-def _text(bar: Bar, pattern: str) -> str:
+def _read_out(bar: Bar) -> str:
+    """A bar as the chart's description reads it."""
     if bar.value is not None:
-        return _("%(label)s: average %(value)s") % {"label": bar.label, "value": bar.value} \
-            if "label" in pattern else f"{bar.value:g}"
-    return pattern % {"label": bar.label, "count": bar.count, "percent": _percent(bar.percent)}
+        return _("%(label)s: average %(value)s") % {"label": bar.label, "value": bar.value}
+    return _("%(label)s: %(count)s (%(percent)s)") % {
+        "label": bar.label, "count": bar.count, "percent": _percent(bar.percent)}
+
+
+def _figure(bar: Bar) -> str:
+    """The figure written at the end of a bar."""
+    if bar.value is not None:
+        return f"{bar.value:g}"
+    return f"{bar.count} ({_percent(bar.percent)})"
 
 
 def bar_chart(chart_id: str, title: str, bars: list[Bar]) -> Markup:
@@ -49,8 +57,7 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar]) -> Markup:
     top = max((b.count if b.value is None else b.value for b in bars), default=0) or 1
     height = PAD * 2 + len(bars) * (BAR_HEIGHT + GAP)
     track = WIDTH - LABEL_WIDTH - VALUE_WIDTH - PAD
-    description = "; ".join(_text(b, _("%(label)s: %(count)s (%(percent)s)")) for b in bars
-                            ) or _("No answers yet.")
+    description = "; ".join(_read_out(b) for b in bars) or _("No answers yet.")
     parts = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
@@ -70,7 +77,7 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar]) -> Markup:
             f'<rect class="bar" x="{LABEL_WIDTH}" y="{y}" width="{length}" '
             f'height="{BAR_HEIGHT}" rx="3"></rect>'
             f'<text x="{LABEL_WIDTH + length + 6}" y="{middle:.0f}">'
-            f'{escape(_text(bar, "%(count)s (%(percent)s)"))}</text></g>')
+            f'{escape(_figure(bar))}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
