@@ -7,7 +7,7 @@ token only. Errors come back as {"error", "message", "fields"} with their HTTP s
 
 from __future__ import annotations
 
-from fastapi import Query, Request, Response
+from fastapi import File, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from app.audit import service as audit
@@ -21,6 +21,7 @@ from app.web.deps import DbSession
 from app.web.i18n import N_
 from app.web.paging import CountedPage, window
 from app.web.ratelimit import rate_limited
+from consultations import permissions, uploads
 from consultations.dependencies import (
     ApiCallerConsultation,
     ApiEditableConsultation,
@@ -37,8 +38,14 @@ from consultations.models import (
     ConsultationOrganisation,
     ConsultationPublic,
     ConsultationResponse,
+    ConsultationStatement,
     ConsultationUpdate,
+    ContributionPublic,
+    GroupPublic,
     HideIn,
+    InvitationPublic,
+    MemberPublic,
+    OpinionMapPublic,
     OptionPublic,
     OrganisationIn,
     OrganisationPublic,
@@ -49,6 +56,7 @@ from consultations.models import (
     QuestionPublic,
     RatingIn,
     RatingSummary,
+    RedactIn,
     ReportIn,
     ReportItemPublic,
     ReportPublic,
@@ -56,11 +64,26 @@ from consultations.models import (
     ResponseIn,
     ResponsePublic,
     ResultsPublic,
+    RowPublic,
     SectionPublic,
+    StatementIn,
+    StatementPublic,
+    StatementStanding,
+    VoteIn,
 )
-from consultations.service import discussion, drafting, organisations, outcome, reading, responding
+from consultations.service import (
+    contributions,
+    discussion,
+    drafting,
+    invitations,
+    mapping,
+    organisations,
+    outcome,
+    reading,
+    responding,
+)
 from consultations.service.discussion import CommentView
-from consultations.service.reading import QuestionView
+from consultations.service.reading import CleanAnswer, QuestionView
 
 router = make_api_router(tags=["consultations"])
 Paging = window(default=100, maximum=500)
@@ -78,15 +101,17 @@ def _public(c: Consultation) -> ConsultationPublic:
         id=c.id, community_id=c.community_id, authority_id=c.authority_id, title=c.title,
         summary=c.summary, phase=reading.phase(c), start_date=c.start_date, end_date=c.end_date,
         starts_at=aware(c.starts_at), ends_at=aware(c.ends_at),
-        stakeholders=list(c.stakeholders or []), ruleset_id=c.ruleset_id,
+        stakeholders=list(c.stakeholders or []), stage=c.stage, evidence_id=c.evidence_id,
+        topics=list(c.topics or []), public_at=aware(c.public_at), ruleset_id=c.ruleset_id,
         published_at=aware(c.published_at), reported_at=aware(c.reported_at),
-        response_count=c.response_count, comment_count=c.comment_count)
+        response_count=c.response_count, comment_count=c.comment_count,
+        statement_count=c.statement_count, invitation_count=c.invitation_count)
 
 
 def _question(view: QuestionView) -> QuestionPublic:
     q = view.question
     return QuestionPublic(id=q.id, position=q.position, kind=q.kind, prompt=q.prompt,
-                          required=q.required,
+                          required=q.required, condition_option_id=q.condition_option_id,
                           options=[OptionPublic(id=o.id, position=o.position, label=o.label)
                                    for o in view.options])
 
@@ -104,19 +129,29 @@ def _detail(session, c: Consultation) -> ConsultationDetail:
                      for a in reading.attachments(session, c)])
 
 
-def _response(session, c: Consultation, r: ConsultationResponse,
-              receipt: audit.Receipt | None = None) -> ResponsePublic:
-    answers = responding.answers_by_question(session, r)
-    views = {v.question.id: v for v in reading.questions(session, c)}
+def _answers(views: dict[int, QuestionView], answers: dict[int, CleanAnswer]
+             ) -> list[AnswerPublic]:
     out = []
     for qid, answer in answers.items():
         view = views.get(qid)
+        kind = view.question.kind if view is not None else None
         value = None
-        if view is not None and view.question.kind == QuestionKind.scale and answer.option_ids:
+        if kind == QuestionKind.scale and answer.option_ids:
             value = next((o.position for o in view.options if o.id == answer.option_ids[0]),
                          None)
-        out.append(AnswerPublic(question_id=qid, option_ids=list(answer.option_ids),
-                                value=value, text=answer.text))
+        rows = ([RowPublic(option_id=o, value=v) for o, v in answer.chosen().items()]
+                if kind == QuestionKind.matrix else [])
+        out.append(AnswerPublic(question_id=qid,
+                                option_ids=[] if rows else list(answer.option_ids),
+                                value=value, rows=rows, number=answer.number, day=answer.day,
+                                text=answer.text))
+    return out
+
+
+def _response(session, c: Consultation, r: ConsultationResponse,
+              receipt: audit.Receipt | None = None) -> ResponsePublic:
+    views = {v.question.id: v for v in reading.questions(session, c)}
+    out = _answers(views, responding.answers_by_question(session, r))
     return ResponsePublic(id=r.id, consultation_id=r.consultation_id,
                           organisation_id=r.organisation_id, category=r.category,
                           publication=r.publication, submitted_at=aware(r.submitted_at),
@@ -134,7 +169,27 @@ def _comment(view: CommentView) -> CommentPublic:
 
 def _organisation(o: ConsultationOrganisation) -> OrganisationPublic:
     return OrganisationPublic(id=o.id, community_id=o.community_id, name=o.name,
-                              category=o.category, code=o.code, verified=o.verified)
+                              category=o.category, code=o.code, topics=list(o.topics or []),
+                              verified=o.verified)
+
+
+def _statement(s: ConsultationStatement) -> StatementPublic:
+    return StatementPublic(id=s.id, body=s.body, agree=s.agree_count,
+                           disagree=s.disagree_count, passed=s.pass_count,
+                           created_at=aware(s.created_at))
+
+
+def _map(c: Consultation, view: mapping.MapView) -> OpinionMapPublic:
+    def standing(items) -> list[StatementStanding]:
+        return [StatementStanding(statement_id=s.statement_id,
+                                  body=view.bodies.get(s.statement_id, ""),
+                                  agree_by_group=list(s.agree_by_group)) for s in items]
+
+    r = view.result
+    return OpinionMapPublic(consultation_id=c.id, participants=r.participants, votes=r.votes,
+                            groups=[GroupPublic(number=g.number, size=g.size, x=g.x, y=g.y)
+                                    for g in r.groups],
+                            divisive=standing(r.divisive), consensus=standing(r.consensus))
 
 
 def _report(session, c: Consultation) -> ReportPublic | None:
@@ -145,7 +200,8 @@ def _report(session, c: Consultation) -> ReportPublic | None:
                         decision_url=view.report.decision_url,
                         published_at=aware(view.report.published_at), on_time=view.on_time,
                         items=[ReportItemPublic(section_id=i.section_id,
-                                                question_id=i.question_id, outcome=i.outcome,
+                                                question_id=i.question_id,
+                                                statement_id=i.statement_id, outcome=i.outcome,
                                                 explanation=i.explanation) for i in view.items],
                         ratings=reading.rating_summary(c))
 
@@ -180,10 +236,49 @@ def my_organisations(request: Request, response: Response, session: DbSession,
         _organisation(o) for o in organisations.organisations_of(session, user)])
 
 
+@router.get("/consultations/organisations", response_model=CountedPage[OrganisationPublic])
+def organisation_register(request: Request, response: Response, session: DbSession,
+                          paging: Paging, community_id: int = Query(ge=1, le=MAX_ID)):
+    """The register of a community's verified organisations, by name."""
+    return paging.cut(request, response, [
+        _organisation(o) for o in organisations.public_register(session, community_id)])
+
+
 @router.post("/consultations/organisations", response_model=OrganisationPublic,
              status_code=201)
 def register_organisation(session: DbSession, user: ApiUser, data: OrganisationIn):
+    """Register an organisation (its EDRPOU code, category and fields of interest); the caller
+    becomes its contact, and an official of the community verifies it."""
     return _organisation(organisations.register_organisation(session, user, data))
+
+
+@router.post("/consultations/organisations/{organisation_id:id}/members",
+             response_model=MemberPublic, status_code=201)
+def join_organisation(session: DbSession, user: ApiUser, organisation_id: int):
+    """Ask to act on the organisation's behalf; its contact confirms."""
+    member = organisations.join(session, user, organisation_id)
+    return MemberPublic(organisation_id=organisation_id, user_id=user.id,
+                        name=user.display_name, status=member.status)
+
+
+@router.get("/consultations/organisations/{organisation_id:id}/members",
+            response_model=CountedPage[MemberPublic])
+def organisation_members(request: Request, response: Response, session: DbSession,
+                         user: ApiUser, paging: Paging, organisation_id: int):
+    """Who acts, or asked to act, for the organisation: for its contact."""
+    org = organisations.get(session, organisation_id)
+    permissions.check_confirm_member(session, user, org)
+    return paging.cut(request, response, [
+        MemberPublic(organisation_id=org.id, user_id=m.user_id, name=name, status=m.status)
+        for m, name in organisations.members(session, org)])
+
+
+@router.post("/consultations/organisations/{organisation_id:id}/members/{user_id:id}/confirm",
+             response_model=MemberPublic)
+def confirm_member(session: DbSession, user: ApiUser, organisation_id: int, user_id: int):
+    member = organisations.confirm_member(session, user, organisation_id, user_id)
+    return MemberPublic(organisation_id=organisation_id, user_id=member.user_id, name=None,
+                        status=member.status)
 
 
 @router.post("/consultations/organisations/{organisation_id:id}/verify",
@@ -263,6 +358,18 @@ def edit_response(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
                                                           data))
 
 
+@router.post("/consultations/{consultation_id:id}/responses/{response_id:id}/papers/"
+             "{question_id:id}", response_model=ResponsePublic, status_code=201)
+def upload_paper(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
+                 response_id: int, question_id: int, file: UploadFile = File(...)):
+    """Upload (or replace) the position paper answering a question of one's response: a PDF
+    of at most 10 MB, while the consultation is open."""
+    data = file.file.read(uploads.MAX_BYTES + 1)
+    responding.attach_paper(session, user, c, response_id, question_id,
+                            file.filename or "paper.pdf", data)
+    return _response(session, c, responding.own_response(session, user, c, response_id))
+
+
 # -- comments -----------------------------------------------------------------------------
 
 @router.get("/consultations/{consultation_id:id}/comments",
@@ -298,6 +405,80 @@ def hide_comment(session: DbSession, user: ApiUser, c: ApiCallerConsultation, co
                  data: HideIn):
     comment = discussion.hide_comment(session, user, c, comment_id, data.reason)
     return _comment(CommentView(comment, None))
+
+
+# -- invitations, public contributions ---------------------------------------------------
+
+@router.get("/consultations/{consultation_id:id}/invitations",
+            response_model=CountedPage[InvitationPublic])
+def list_invitations(request: Request, response: Response, session: DbSession,
+                     c: ApiVisibleConsultation, paging: Paging):
+    """Who was invited, and whether they answered: public."""
+    return paging.cut(request, response, [
+        InvitationPublic(organisation_id=i.organisation.id, name=i.organisation.name,
+                         category=i.organisation.category, invited_at=aware(i.invited_at),
+                         answered=i.answered)
+        for i in invitations.invitations(session, c)])
+
+
+@router.get("/consultations/{consultation_id:id}/contributions",
+            response_model=CountedPage[ContributionPublic])
+def list_contributions(request: Request, response: Response, session: DbSession,
+                       c: ApiVisibleConsultation, paging: Paging):
+    """Every published contribution, once the consultation has closed (none before)."""
+    views = {v.question.id: v for v in reading.questions(session, c)}
+    items = contributions.contributions(session, c)
+    return paging.cut(request, response, [
+        ContributionPublic(id=x.response.id, category=x.response.category, author=x.author,
+                           organisation=x.organisation, invited=x.response.invited,
+                           submitted_at=aware(x.response.submitted_at),
+                           answers=_answers(views, x.answers)) for x in items])
+
+
+@router.post("/consultations/{consultation_id:id}/contributions/{response_id:id}/redact",
+             response_model=Deleted)
+def redact_contribution(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
+                        response_id: int, data: RedactIn):
+    """A moderator takes personal data out of a free-text answer before publication."""
+    contributions.redact(session, user, c, response_id, data)
+    return Deleted()
+
+
+# -- the opinion map ----------------------------------------------------------------------
+
+@router.get("/consultations/{consultation_id:id}/statements",
+            response_model=CountedPage[StatementPublic])
+def list_statements(request: Request, response: Response, session: DbSession,
+                    c: ApiVisibleConsultation, paging: Paging):
+    return paging.cut(request, response, [_statement(s)
+                                          for s in mapping.statements(session, c)])
+
+
+@router.post("/consultations/{consultation_id:id}/statements", response_model=StatementPublic,
+             status_code=201)
+@rate_limited("create")
+def add_statement(request: Request, session: DbSession, user: ApiUser,
+                  c: ApiCallerConsultation, data: StatementIn):
+    """A short statement (5 to 280 characters) for others to agree or disagree with."""
+    return _statement(mapping.add_statement(session, user, c, data))
+
+
+@router.post("/consultations/{consultation_id:id}/statements/{statement_id:id}/vote",
+             response_model=StatementPublic, status_code=201)
+@rate_limited("vote")
+def vote_statement(request: Request, session: DbSession, user: ApiUser,
+                   c: ApiCallerConsultation, statement_id: int, data: VoteIn):
+    """Agree, disagree or pass, once per statement."""
+    mapping.vote(session, user, c, statement_id, data.vote)
+    statement = mapping.statement_of(session, c, statement_id)
+    return _statement(statement)
+
+
+@router.get("/consultations/{consultation_id:id}/map", response_model=OpinionMapPublic)
+def opinion_map(session: DbSession, c: ApiVisibleConsultation):
+    """The groups of participants by their votes, the statements that divide them and those
+    most of every group agrees with."""
+    return _map(c, mapping.opinion_map(session, c))
 
 
 # -- results, report, rating --------------------------------------------------------------

@@ -8,7 +8,7 @@ are counter columns kept exact in the transaction that changes them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -48,11 +48,30 @@ PHASE_LABELS = {
 }
 
 
+class Stage(StrEnum):
+    """The Commission's two stages: a call for evidence before any draft exists, then the
+    consultation on the draft."""
+
+    evidence = "evidence"
+    draft = "draft"
+
+
+STAGE_LABELS = {
+    Stage.evidence: N_("Call for evidence"),
+    Stage.draft: N_("Consultation on the draft"),
+}
+
+
 class QuestionKind(StrEnum):
     single = "single"
     multiple = "multiple"
     scale = "scale"
     text = "text"
+    ranking = "ranking"  # options put in order, 1 = first
+    matrix = "matrix"  # options are rows, each answered on the scale 1–5
+    number = "number"
+    date = "date"
+    paper = "paper"  # a position paper: a PDF uploaded through the kernel's file store
 
 
 QUESTION_KIND_LABELS = {
@@ -60,7 +79,15 @@ QUESTION_KIND_LABELS = {
     QuestionKind.multiple: N_("Multiple choice"),
     QuestionKind.scale: N_("Scale 1–5"),
     QuestionKind.text: N_("Free text"),
+    QuestionKind.ranking: N_("Ranking"),
+    QuestionKind.matrix: N_("Matrix (a scale 1–5 per row)"),
+    QuestionKind.number: N_("Number"),
+    QuestionKind.date: N_("Date"),
+    QuestionKind.paper: N_("Position paper (PDF)"),
 }
+# Kinds whose options are the things answered (rows of a matrix, items of a ranking).
+OPTION_KINDS = (QuestionKind.single, QuestionKind.multiple, QuestionKind.ranking,
+                QuestionKind.matrix)
 SCALE = (1, 2, 3, 4, 5)
 
 
@@ -72,17 +99,70 @@ class Category(StrEnum):
     business = "business"
     academic = "academic"
     public_body = "public_body"
+    union = "union"
+    other = "other"
 
 
 ORGANISATION_CATEGORIES = (Category.ngo, Category.business, Category.academic,
-                           Category.public_body)
+                           Category.union, Category.public_body, Category.other)
 CATEGORY_LABELS = {
     Category.resident: N_("Residents"),
-    Category.ngo: N_("Civil society organisations"),
+    Category.ngo: N_("NGOs and associations"),
     Category.business: N_("Businesses"),
-    Category.academic: N_("Academic institutions"),
+    Category.academic: N_("Experts and academic institutions"),
     Category.public_body: N_("Public bodies"),
+    Category.union: N_("Trade unions"),
+    Category.other: N_("Other organisations"),
 }
+
+
+class Topic(StrEnum):
+    """Fields of interest: an organisation names its own, a consultation those it concerns;
+    where they meet, the organisation is invited."""
+
+    environment = "environment"
+    transport = "transport"
+    education = "education"
+    health = "health"
+    social = "social"
+    culture = "culture"
+    economy = "economy"
+    housing = "housing"
+    governance = "governance"
+    digital = "digital"
+    safety = "safety"
+    youth = "youth"
+
+
+TOPIC_LABELS = {
+    Topic.environment: N_("Environment"),
+    Topic.transport: N_("Transport"),
+    Topic.education: N_("Education"),
+    Topic.health: N_("Health"),
+    Topic.social: N_("Social protection"),
+    Topic.culture: N_("Culture"),
+    Topic.economy: N_("Economy and business"),
+    Topic.housing: N_("Housing and utilities"),
+    Topic.governance: N_("Local government"),
+    Topic.digital: N_("Digital services"),
+    Topic.safety: N_("Public safety"),
+    Topic.youth: N_("Youth and sport"),
+}
+
+
+class MemberStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+
+
+class Vote(StrEnum):
+    agree = "agree"
+    disagree = "disagree"
+    skip = "pass"
+
+
+VOTE_VALUES = {Vote.agree: 1, Vote.disagree: -1, Vote.skip: 0}
+VOTE_LABELS = {Vote.agree: N_("Agree"), Vote.disagree: N_("Disagree"), Vote.skip: N_("Pass")}
 
 
 class Publication(StrEnum):
@@ -144,6 +224,14 @@ class Consultation(SQLModel, table=True):
     summary: str = Field(max_length=2000)
     body: str = Field(default="", sa_type=Text)  # the draft text, Markdown
     stakeholders: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The two stages: a call for evidence, and the consultation on the draft that follows it.
+    stage: str = Field(default=Stage.draft, max_length=16)
+    evidence_id: int | None = fk("consultation.id", nullable=True, ondelete="SET NULL")
+    topics: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    invited_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The rules' priority window, fixed at publication: for this many days from the start
+    # only invited stakeholders may answer (see `public_at`).
+    priority_days: int = 0
     status: str = Field(default=Status.draft, max_length=16)
     start_date: date
     end_date: date
@@ -165,12 +253,22 @@ class Consultation(SQLModel, table=True):
     business_count: int = 0
     academic_count: int = 0
     public_body_count: int = 0
+    union_count: int = 0
+    other_count: int = 0
+    invitation_count: int = 0
+    statement_count: int = 0
+    vote_count: int = 0
     rating_yes: int = 0
     rating_partly: int = 0
     rating_no: int = 0
 
     def category_count(self, category: str) -> int:
         return getattr(self, f"{category}_count")
+
+    @property
+    def public_at(self) -> datetime:
+        """When everyone may answer (the start, unless the rules give a priority window)."""
+        return self.starts_at + timedelta(days=self.priority_days)
 
 
 class ConsultationSection(SQLModel, table=True):
@@ -210,6 +308,10 @@ class ConsultationQuestion(SQLModel, table=True):
     prompt: str = Field(max_length=500)
     required: bool = True
     answer_count: int = 0  # responses that answer it
+    # Shown (and answerable) only when this option of an earlier question was chosen. No
+    # foreign key (options already refer to their question: the two would form a cycle);
+    # deleting the earlier question clears it (repository.delete_question).
+    condition_option_id: int | None = None
 
 
 class ConsultationOption(SQLModel, table=True):
@@ -222,6 +324,9 @@ class ConsultationOption(SQLModel, table=True):
     position: int
     label: str = Field(max_length=200)
     count: int = 0
+    # Ranking: the sum of the ranks given; matrix: the sum of the values given (the average
+    # is total / count, O(1) to read).
+    total: int = 0
 
 
 class ConsultationOrganisation(SQLModel, table=True):
@@ -235,12 +340,41 @@ class ConsultationOrganisation(SQLModel, table=True):
     community_id: int = fk("community.id", index=False, ondelete="CASCADE")
     name: str = Field(max_length=200)
     category: str = Field(max_length=16)
-    code: str = Field(max_length=20)
+    code: str = Field(max_length=20)  # EDRPOU: 8 digits, the last a check digit
+    topics: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     verified: bool = False
     verified_at: datetime | None = utc_field(nullable=True)
     verified_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
                                     ondelete="SET NULL")
     created_at: datetime = utc_field(default_now=True)
+
+
+class ConsultationOrganisationMember(SQLModel, table=True):
+    """A person who acts on an organisation's behalf, once its contact (the person who
+    registered it) confirms them."""
+
+    __tablename__ = "consultation_organisation_member"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = fk("consultation_organisation.id", index=False, ondelete="CASCADE")
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    status: str = Field(default=MemberStatus.pending, max_length=16)
+    requested_at: datetime = utc_field(default_now=True)
+    confirmed_at: datetime | None = utc_field(nullable=True)
+
+
+class ConsultationInvitation(SQLModel, table=True):
+    """An organisation invited to a consultation, by its fields of interest or by name."""
+
+    __tablename__ = "consultation_invitation"
+    __table_args__ = (UniqueConstraint("consultation_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = fk("consultation.id", index=False, ondelete="CASCADE")
+    organisation_id: int = fk("consultation_organisation.id", ondelete="CASCADE")
+    invited_at: datetime = utc_field(default_now=True)
+    answered_at: datetime | None = utc_field(nullable=True)
 
 
 class ConsultationResponse(SQLModel, table=True):
@@ -258,8 +392,11 @@ class ConsultationResponse(SQLModel, table=True):
     respondent_key: str = Field(max_length=24)
     category: str = Field(max_length=16)
     publication: str = Field(max_length=16)
+    invited: bool = False  # answered for an invited organisation: its own place in the report
     submitted_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
+    # A moderator removed personal data from its free text before publication.
+    moderated_at: datetime | None = utc_field(nullable=True)
 
 
 class ConsultationAnswer(SQLModel, table=True):
@@ -274,6 +411,11 @@ class ConsultationAnswer(SQLModel, table=True):
     option_id: int | None = fk("consultation_option.id", nullable=True, index=False,
                                ondelete="CASCADE")
     text: str | None = Field(default=None, max_length=5000)
+    public_text: str | None = Field(default=None, max_length=5000)  # the moderated text
+    value: int | None = None  # the rank (ranking) or the scale value of a row (matrix)
+    number: float | None = None
+    day: date | None = None
+    file_key: str | None = Field(default=None, max_length=80)  # a position paper's key
 
 
 class ConsultationComment(SQLModel, table=True):
@@ -306,6 +448,9 @@ class ConsultationReport(SQLModel, table=True):
     summary: str = Field(max_length=5000)
     decision_url: str = Field(max_length=500)
     published_at: datetime = utc_field(default_now=True)
+    # The figures of the synopsis, frozen when the report is published: per question and
+    # option, how many said what, by stakeholder category; invitations answered or not.
+    synopsis: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class ConsultationReportItem(SQLModel, table=True):
@@ -319,8 +464,44 @@ class ConsultationReportItem(SQLModel, table=True):
                                 ondelete="CASCADE")
     question_id: int | None = fk("consultation_question.id", nullable=True, index=False,
                                  ondelete="CASCADE")
+    # A proposal: a statement of the map of opinion the authority answers (optional ones).
+    statement_id: int | None = fk("consultation_statement.id", nullable=True, index=False,
+                                  ondelete="CASCADE")
     outcome: str = Field(max_length=16)
     explanation: str = Field(max_length=3000)
+
+
+class ConsultationStatement(SQLModel, table=True):
+    """A short statement of the opinion map, that others agree with, disagree with or pass."""
+
+    __tablename__ = "consultation_statement"
+    __table_args__ = (UniqueConstraint("consultation_id", "body_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = fk("consultation.id", index=False, ondelete="CASCADE")
+    user_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
+    body: str = Field(max_length=280)
+    body_key: str = Field(max_length=280)  # lower case, single spaces: finds duplicates
+    agree_count: int = 0
+    disagree_count: int = 0
+    pass_count: int = 0
+    created_at: datetime = utc_field(default_now=True)
+    hidden_at: datetime | None = utc_field(nullable=True)
+
+
+class ConsultationVote(SQLModel, table=True):
+    """One participant's one vote on a statement: 1 agree, -1 disagree, 0 pass."""
+
+    __tablename__ = "consultation_vote"
+    __table_args__ = (UniqueConstraint("statement_id", "user_id"),
+                      Index("ix_consultation_vote_consultation", "consultation_id", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultation_id: int = fk("consultation.id", index=False, ondelete="CASCADE")
+    statement_id: int = fk("consultation_statement.id", index=False, ondelete="CASCADE")
+    user_id: int = fk("identity_user.id", ondelete="CASCADE")
+    value: int
+    created_at: datetime = utc_field(default_now=True)
 
 
 class ConsultationRating(SQLModel, table=True):
@@ -343,6 +524,10 @@ class QuestionCreate(SQLModel, Input):
     prompt: str = Field(min_length=3, max_length=500)
     required: bool = True
     options: list[str] = Field(default_factory=list, max_length=30)
+    # Shown only after this answer: the position of an earlier question (1 = first) and of
+    # one of its options.
+    shown_if_question: int | None = Field(default=None, ge=1, le=50)
+    shown_if_option: int | None = Field(default=None, ge=1, le=30)
 
 
 class ConsultationCreate(SQLModel, Input):
@@ -352,6 +537,12 @@ class ConsultationCreate(SQLModel, Input):
     summary: str = Field(min_length=10, max_length=2000)
     body: str = Field(min_length=10, max_length=200_000)
     stakeholders: list[str] = Field(default_factory=list, max_length=20)
+    stage: Stage = Stage.draft
+    evidence_id: Id | None = Field(default=None, description="The call for evidence this "
+                                   "consultation on the draft follows.")
+    topics: list[Topic] = Field(default_factory=list, max_length=12)
+    organisation_ids: list[Id] = Field(default_factory=list, max_length=100,
+                                       description="Organisations invited by name.")
     start_date: date
     end_date: date
     questions: list[QuestionCreate] = Field(default_factory=list, max_length=50)
@@ -366,18 +557,32 @@ class ConsultationUpdate(SQLModel, Input):
     end_date: date | None = None
 
 
+class RowIn(SQLModel, Input):
+    """A matrix row's value on the scale."""
+
+    option_id: Id
+    value: int = Field(ge=SCALE[0], le=SCALE[-1])
+
+
 class AnswerIn(SQLModel, Input):
-    """One question's answer: option ids for choices, a value 1–5 for a scale, or text."""
+    """One question's answer: option ids for choices (in order of preference for a ranking),
+    a value 1–5 for a scale, a value per row for a matrix, a number, a date, or text."""
 
     question_id: Id
     option_ids: list[Id] = Field(default_factory=list, max_length=30)
     value: int | None = Field(default=None, ge=SCALE[0], le=SCALE[-1])
+    rows: list[RowIn] = Field(default_factory=list, max_length=30)
+    number: float | None = Field(default=None, ge=-1e12, le=1e12)
+    day: date | None = None
     text: str | None = Field(default=None, max_length=5000)
 
 
 class ResponseIn(SQLModel, Input):
+    """An answer for oneself is published without the name unless one chooses otherwise; an
+    organisation's is always published with its name."""
+
     organisation_id: Id | None = None
-    publication: Publication = Publication.named
+    publication: Publication = Publication.anonymous
     answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
 
 
@@ -401,12 +606,31 @@ class OrganisationIn(SQLModel, Input):
     community_id: Id
     name: str = Field(min_length=2, max_length=200)
     category: Category
-    code: str = Field(min_length=2, max_length=20)
+    code: str = Field(min_length=2, max_length=20, description="EDRPOU: 8 digits.")
+    topics: list[Topic] = Field(default_factory=list, max_length=12)
+
+
+class StatementIn(SQLModel, Input):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class VoteIn(SQLModel, Input):
+    vote: Vote
+
+
+class RedactIn(SQLModel, Input):
+    """The free text of an answer with the personal data taken out."""
+
+    question_id: Id
+    text: str = Field(max_length=5000)
 
 
 class ReportItemIn(SQLModel, Input):
     section_id: Id | None = None
     question_id: Id | None = None
+    statement_id: Id | None = Field(default=None, description="A statement of the map of "
+                                    "opinion (a proposal): optional, unlike sections and "
+                                    "questions.")
     outcome: Outcome
     explanation: str = Field(min_length=3, max_length=3000)
 
@@ -435,11 +659,17 @@ class ConsultationPublic(SQLModel):
     starts_at: datetime
     ends_at: datetime
     stakeholders: list[str]
+    stage: Stage
+    evidence_id: int | None
+    topics: list[Topic]
+    public_at: datetime | None
     ruleset_id: int | None
     published_at: datetime | None
     reported_at: datetime | None
     response_count: int
     comment_count: int
+    statement_count: int
+    invitation_count: int
 
 
 class SectionPublic(SQLModel):
@@ -464,6 +694,7 @@ class QuestionPublic(SQLModel):
     prompt: str
     required: bool
     options: list[OptionPublic]
+    condition_option_id: int | None
 
 
 class AttachmentPublic(SQLModel):
@@ -481,10 +712,18 @@ class ConsultationDetail(ConsultationPublic):
     attachments: list[AttachmentPublic]
 
 
+class RowPublic(SQLModel):
+    option_id: int
+    value: int
+
+
 class AnswerPublic(SQLModel):
     question_id: int
     option_ids: list[int]
     value: int | None
+    rows: list[RowPublic] = []
+    number: float | None = None
+    day: date | None = None
     text: str | None
 
 
@@ -518,6 +757,7 @@ class OptionResult(SQLModel):
     label: str
     count: int
     percent: float
+    average: float | None = None  # ranking: the average rank; matrix: the row's average
 
 
 class QuestionResult(SQLModel):
@@ -527,6 +767,12 @@ class QuestionResult(SQLModel):
     answer_count: int
     options: list[OptionResult]
     average: float | None
+    # Number and date questions: the lowest, the median and the highest answer.
+    lowest: str | None = None
+    median: str | None = None
+    highest: str | None = None
+    # ... and how many answers fall in each of a few ranges (numbers) or months (dates).
+    ranges: list[OptionResult] = []
 
 
 class CategoryCount(SQLModel):
@@ -561,6 +807,7 @@ class ResultsPublic(SQLModel):
 class ReportItemPublic(SQLModel):
     section_id: int | None
     question_id: int | None
+    statement_id: int | None = None
     outcome: Outcome
     explanation: str
 
@@ -581,4 +828,61 @@ class OrganisationPublic(SQLModel):
     name: str
     category: Category
     code: str
+    topics: list[Topic]
     verified: bool
+
+
+class MemberPublic(SQLModel):
+    organisation_id: int
+    user_id: int
+    name: str | None
+    status: MemberStatus
+
+
+class InvitationPublic(SQLModel):
+    organisation_id: int
+    name: str
+    category: Category
+    invited_at: datetime
+    answered: bool
+
+
+class ContributionPublic(SQLModel):
+    id: int
+    category: Category
+    author: str | None  # the organisation's name, the person's if they chose it, or None
+    organisation: str | None
+    invited: bool
+    submitted_at: datetime
+    answers: list[AnswerPublic]
+
+
+class StatementPublic(SQLModel):
+    id: int
+    body: str
+    agree: int
+    disagree: int
+    passed: int
+    created_at: datetime
+
+
+class GroupPublic(SQLModel):
+    number: int
+    size: int
+    x: float
+    y: float
+
+
+class StatementStanding(SQLModel):
+    statement_id: int
+    body: str
+    agree_by_group: list[float]
+
+
+class OpinionMapPublic(SQLModel):
+    consultation_id: int
+    participants: int
+    votes: int
+    groups: list[GroupPublic]
+    divisive: list[StatementStanding]
+    consensus: list[StatementStanding]

@@ -39,7 +39,10 @@ MODULE = Module(
                  "report_deadline": {"days": 14, "unit": "calendar"}},
         "slavske": {"answer_level": "email", "minimum_duration_days": 15,
                     "report_deadline": {"days": 10, "unit": "working"}},
-        "bila-tserkva": {"answer_level": "register", "minimum_duration_days": 21,
+        # The European Commission's practice: a call for evidence of at least 4 weeks, then
+        # 12 weeks on the draft, invited stakeholders a week ahead of the public.
+        "bila-tserkva": {"answer_level": "register", "minimum_duration_days": 84,
+                         "evidence_minimum_days": 28, "priority_days": 7,
                          "report_deadline": {"days": 30, "unit": "calendar"}},
     },
     scale=Scale(

@@ -3,9 +3,10 @@ counts of respondents by category, and the results of those that have ended, opt
 Both come from the counters (no contribution is read); the kernel writes them at
 /api/v1/open-data/<name>.csv.
 
-The contributions themselves are not a dataset: each consultation's contributions file
-(/consultations/{id}/results.csv) shows each one as its author chose (named, anonymous or not
-at all), and its columns are that consultation's questions."""
+The contributions are a third table, once each consultation has closed: one row per answer of
+every published contribution, organisations by name and people never (the catalogue names
+nobody; a person who chose to be named is, on the consultation's own file,
+/consultations/{id}/results.csv), free text as the moderator left it."""
 
 from __future__ import annotations
 
@@ -55,6 +56,8 @@ CONSULTATION_FIELDS = (
     _count("business_count", N_("Responses on behalf of businesses.")),
     _count("academic_count", N_("Responses on behalf of academic institutions.")),
     _count("public_body_count", N_("Responses on behalf of public bodies.")),
+    _count("union_count", N_("Responses on behalf of trade unions.")),
+    _count("other_count", N_("Responses on behalf of other organisations.")),
     _count("rating_yes", N_("Residents who rated the outcome report as addressing their "
                             "proposals.")),
     _count("rating_partly", N_("Residents who rated the outcome report as partly addressing "
@@ -70,9 +73,12 @@ RESULT_FIELDS = (
           minimum=1),
     Field("question_position", "integer", N_("Place of the question in the questionnaire."),
           required=True, minimum=0),
-    Field("question_kind", "string", N_("Kind of question: single choice, multiple choice or "
-                                        "a scale from 1 to 5."), required=True,
-          enum=tuple(k.value for k in QuestionKind if k != QuestionKind.text)),
+    Field("question_kind", "string", N_("Kind of question: single choice, multiple choice, "
+                                        "a scale from 1 to 5, a ranking (the count is of "
+                                        "responses that ranked the option) or a matrix (of "
+                                        "responses that rated the row)."), required=True,
+          enum=tuple(k.value for k in QuestionKind
+                     if k not in (QuestionKind.text, QuestionKind.number, QuestionKind.date))),
     Field("question", "string", N_("The question as it was asked."), required=True),
     _count("answer_count", N_("Responses that answered the question.")),
     Field("option_id", "integer", N_("Identifier of the option."), required=True,
@@ -83,6 +89,47 @@ RESULT_FIELDS = (
           required=True),
     _count("count", N_("Responses that chose the option.")),
 )
+
+
+CONTRIBUTION_FIELDS = (
+    CONSULTATION, COMMUNITY,
+    Field("contribution_id", "integer", N_("Identifier of the contribution (a response)."),
+          required=True, minimum=1),
+    Field("category", "string", N_("Who contributed: a resident, or the category of the "
+                                   "organisation."), required=True,
+          enum=tuple(c.value for c in Category)),
+    Field("organisation", "string", N_("The organisation's name; empty for a resident (the "
+                                       "catalogue names no person).")),
+    Field("invited", "boolean", N_("Whether the organisation was invited to the consultation."),
+          required=True),
+    Field("question_id", "integer", N_("Identifier of the question."), required=True,
+          minimum=1),
+    Field("question", "string", N_("The question as it was asked."), required=True),
+    Field("answer", "string", N_("The answer as text: the chosen options, a ranking in order, "
+                                 "a matrix's values, a number, a date, a position paper's file "
+                                 "name, or free text once a moderator has removed personal "
+                                 "data from it.")),
+)
+
+
+def contribution_rows(session: Session) -> Iterator[tuple]:
+    from consultations.service import contributions, reading
+
+    for c, slug, _authority in repo.published_with_places(session):
+        if not contributions.published(c):
+            continue
+        views = reading.questions(session, c)
+        for item in contributions.contributions(session, c):
+            for view in views:
+                if (view.question.kind == QuestionKind.text
+                        and item.response.moderated_at is None):
+                    continue  # free text joins the catalogue once a moderator checked it
+                text = reading.cell_for(view, item.answers.get(view.question.id))
+                if text:
+                    yield (c.id, slug, item.response.id, item.response.category,
+                           item.organisation if item.response.organisation_id else None,
+                           item.response.invited, view.question.id, view.question.prompt,
+                           text)
 
 
 def consultation_rows(session: Session) -> Iterator[tuple]:
@@ -116,5 +163,14 @@ DATASETS = [
                        "their authors chose to publish them."),
         frequency=Frequency.irregular, fields=RESULT_FIELDS,
         primary_key=("consultation_id", "question_id", "option_id"), rows=result_rows,
+        page="/consultations"),
+    Dataset(
+        name="consultation-contributions",
+        title=N_("Consultation contributions"),
+        description=N_("Every published contribution to every consultation that has closed, "
+                       "one row per answer: organisations by name, residents without a name, "
+                       "free text once a moderator has checked it for personal data."),
+        frequency=Frequency.irregular, fields=CONTRIBUTION_FIELDS,
+        primary_key=("contribution_id", "question_id"), rows=contribution_rows,
         page="/consultations"),
 ]

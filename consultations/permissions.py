@@ -11,14 +11,16 @@ consultations/dependencies.py; services call the check of their act before they 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
+from app import clock
 from app.communities import permissions as p
 from app.communities.models import Authority
 from app.exceptions import Conflict, Forbidden, NotFound
 from app.identity.models import User
+from app.rules.calendar import LOCAL_TZ
 from app.rules.schema import AssuranceLevel
 from app.web.i18n import N_
 from consultations import repository as repo
@@ -52,19 +54,37 @@ def is_resident(session: Session, user: User | None, c: Consultation) -> bool:
     return p.is_verified_resident(session, user, c.community_id)
 
 
-def owns_verified_organisation(user: User | None, org: ConsultationOrganisation | None,
-                               c: Consultation) -> bool:
-    return (user is not None and org is not None and org.user_id == user.id and org.verified
-            and org.community_id == c.community_id)
+def is_contact(user: User | None, org: ConsultationOrganisation | None) -> bool:
+    """The person who registered the organisation: its contact, who confirms its members."""
+    return user is not None and org is not None and org.user_id == user.id
+
+
+def acts_for(session: Session, user: User | None, org: ConsultationOrganisation | None) -> bool:
+    """The organisation's contact, or a member the contact confirmed."""
+    return is_contact(user, org) or (user is not None and org is not None
+                                     and repo.is_confirmed_member(session, org.id, user.id))
+
+
+def owns_verified_organisation(session: Session, user: User | None,
+                               org: ConsultationOrganisation | None, c: Consultation) -> bool:
+    """Acts for a verified organisation of the consultation's community."""
+    return (org is not None and org.verified and org.community_id == c.community_id
+            and acts_for(session, user, org))
 
 
 def takes_part(session: Session, user: User | None, c: Consultation) -> bool:
-    """A verified resident, or the owner of a verified organisation of the community."""
+    """A verified resident, or someone acting for a verified organisation of the community."""
     if user is None:
         return False
     return is_resident(session, user, c) or any(
-        owns_verified_organisation(user, org, c)
-        for org in repo.organisations_of(session, user.id))
+        owns_verified_organisation(session, user, org, c)
+        for org in repo.organisations_acted_for(session, user.id))
+
+
+def in_priority_window(c: Consultation, now: datetime | None = None) -> bool:
+    """Open, but only to invited stakeholders yet (the rules' priority window)."""
+    now = now or clock.now()
+    return c.priority_days > 0 and clock.aware(c.starts_at) <= now < clock.aware(c.public_at)
 
 
 def is_participant(session: Session, user: User | None, c: Consultation) -> bool:
@@ -139,18 +159,31 @@ def check_respond(session: Session, user: User | None, c: Consultation, phase: P
     rules ask for (by default a verified resident); the refusal says what is missing."""
     p.logged_in(user)
     _open_for_contributions(c, phase)
+    if in_priority_window(c):
+        raise Conflict(N_("Until {date} only invited stakeholders can answer; the "
+                          "consultation opens to everyone then."),
+                       date=_day(clock.aware(c.public_at).astimezone(LOCAL_TZ).date()))
     p.check_level(session, user, c.community_id, level)
 
 
 def check_respond_for(session: Session, user: User | None, c: Consultation, phase: Phase,
                       org: ConsultationOrganisation | None) -> None:
-    """Answer for an organisation (None: there is no such organisation): its owner, once an
-    official has verified it, while the consultation is open."""
+    """Answer for an organisation (None: there is no such organisation): its contact or a
+    confirmed member, once an official has verified it, while the consultation is open; in
+    the priority window only if it was invited."""
     user = p.logged_in(user)
     _open_for_contributions(c, phase)
-    if not owns_verified_organisation(user, org, c):
+    if not owns_verified_organisation(session, user, org, c):
+        if org is not None and org.user_id != user.id and repo.is_member(session, org.id,
+                                                                         user.id):
+            raise Forbidden(N_("The organisation's contact has not confirmed that you act "
+                               "on its behalf."))
         raise Forbidden(N_("You can answer only for a verified organisation of this "
-                           "community that you registered."))
+                           "community that you act for."))
+    if in_priority_window(c) and repo.invitation(session, c.id, org.id) is None:
+        raise Conflict(N_("Until {date} only invited stakeholders can answer; the "
+                          "consultation opens to everyone then."),
+                       date=_day(clock.aware(c.public_at).astimezone(LOCAL_TZ).date()))
 
 
 def check_own_response(session: Session, user: User | None, c: Consultation,
@@ -239,3 +272,46 @@ def check_verify_organisation(session: Session, user: User | None,
         raise Forbidden(VERIFIES_ORGANISATIONS)
     if org.verified:
         raise Conflict(N_("This organisation is already verified."))
+
+
+def check_confirm_member(session: Session, user: User | None,
+                         org: ConsultationOrganisation | None) -> None:
+    """Confirm (or remove) a person acting for the organisation: its contact."""
+    user = p.logged_in(user)
+    if org is None:
+        raise NotFound(N_("No such organisation."))
+    if not is_contact(user, org):
+        raise Forbidden(N_("Only the organisation's contact can confirm its members."))
+
+
+def check_join_organisation(session: Session, user: User | None,
+                            org: ConsultationOrganisation | None) -> None:
+    """Ask to act for an organisation: a person with a confirmed e-mail, not yet its member."""
+    user = p.logged_in(user)
+    if org is None:
+        raise NotFound(N_("No such organisation."))
+    if not user.email_verified:
+        raise Forbidden(N_("Confirm your e-mail address first."))
+    if is_contact(user, org) or repo.is_member(session, org.id, user.id):
+        raise Conflict(N_("You already act for this organisation or asked to."))
+
+
+# -- the opinion map ----------------------------------------------------------------------
+
+def check_state(session: Session, user: User | None, c: Consultation, phase: Phase) -> None:
+    """Write a statement or vote on one: whoever may answer or comment, while it is open."""
+    user = p.logged_in(user)
+    _open_for_contributions(c, phase)
+    if not takes_part(session, user, c):
+        raise Forbidden(N_("Only verified residents and registered organisations take part "
+                           "in the opinion map."))
+
+
+def check_moderate_contributions(session: Session, user: User | None, c: Consultation,
+                                 phase: Phase) -> None:
+    """Take personal data out of a contribution's free text before it is published: a
+    moderator of the community (or an admin)."""
+    p.logged_in(user)
+    if phase not in PUBLIC_PHASES or not is_moderator(session, user, c):
+        raise Forbidden(N_("Only a moderator of the community can edit contributions for "
+                           "publication."))

@@ -16,14 +16,19 @@ from consultations.models import (
     ConsultationAnswer,
     ConsultationAttachment,
     ConsultationComment,
+    ConsultationInvitation,
     ConsultationOption,
     ConsultationOrganisation,
+    ConsultationOrganisationMember,
     ConsultationQuestion,
     ConsultationRating,
     ConsultationReport,
     ConsultationReportItem,
     ConsultationResponse,
     ConsultationSection,
+    ConsultationStatement,
+    ConsultationVote,
+    MemberStatus,
     Publication,
     Status,
 )
@@ -178,6 +183,11 @@ def next_question_position(session: Session, consultation_id: int) -> int:
 
 
 def delete_question(session: Session, question_id: int) -> None:
+    options = select(ConsultationOption.id).where(ConsultationOption.question_id == question_id)
+    session.exec(update(ConsultationQuestion)
+                 .where(ConsultationQuestion.condition_option_id.in_(options))
+                 .values(condition_option_id=None)
+                 .execution_options(synchronize_session=False))
     session.exec(delete(ConsultationOption)
                  .where(ConsultationOption.question_id == question_id))
     session.exec(delete(ConsultationQuestion).where(ConsultationQuestion.id == question_id))
@@ -210,6 +220,156 @@ def organisations_of(session: Session, user_id: int) -> list[ConsultationOrganis
     return list(session.exec(select(ConsultationOrganisation)
                              .where(ConsultationOrganisation.user_id == user_id)
                              .order_by(ConsultationOrganisation.name)))
+
+
+def organisations_acted_for(session: Session, user_id: int) -> list[ConsultationOrganisation]:
+    """Those the person registered, and those whose contact confirmed them as a member."""
+    member = (select(ConsultationOrganisationMember.organisation_id)
+              .where(ConsultationOrganisationMember.user_id == user_id,
+                     ConsultationOrganisationMember.status == MemberStatus.confirmed))
+    return list(session.exec(select(ConsultationOrganisation)
+                             .where(or_(ConsultationOrganisation.user_id == user_id,
+                                        ConsultationOrganisation.id.in_(member)))
+                             .order_by(ConsultationOrganisation.name,
+                                       ConsultationOrganisation.id)))
+
+
+def member(session: Session, organisation_id: int, user_id: int
+           ) -> ConsultationOrganisationMember | None:
+    return session.exec(select(ConsultationOrganisationMember).where(
+        ConsultationOrganisationMember.organisation_id == organisation_id,
+        ConsultationOrganisationMember.user_id == user_id)).first()
+
+
+def is_member(session: Session, organisation_id: int, user_id: int) -> bool:
+    return member(session, organisation_id, user_id) is not None
+
+
+def is_confirmed_member(session: Session, organisation_id: int, user_id: int) -> bool:
+    found = member(session, organisation_id, user_id)
+    return found is not None and found.status == MemberStatus.confirmed
+
+
+def members(session: Session, organisation_id: int
+            ) -> list[tuple[ConsultationOrganisationMember, str | None]]:
+    return [(m, name) for m, name in session.exec(
+        select(ConsultationOrganisationMember, User.display_name)
+        .join(User, User.id == ConsultationOrganisationMember.user_id)
+        .where(ConsultationOrganisationMember.organisation_id == organisation_id)
+        .order_by(ConsultationOrganisationMember.id))]
+
+
+def register(session: Session, community_id: int) -> list[ConsultationOrganisation]:
+    """The verified organisations of a community: its public register."""
+    return list(session.exec(select(ConsultationOrganisation)
+                             .where(ConsultationOrganisation.community_id == community_id,
+                                    ConsultationOrganisation.verified.is_(True))
+                             .order_by(ConsultationOrganisation.name,
+                                       ConsultationOrganisation.id)))
+
+
+def organisations_by_ids(session: Session, ids: Iterable[int]
+                         ) -> list[ConsultationOrganisation]:
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(session.exec(select(ConsultationOrganisation)
+                             .where(ConsultationOrganisation.id.in_(ids))
+                             .order_by(ConsultationOrganisation.id)))
+
+
+# -- invitations --------------------------------------------------------------------------
+
+
+def invitation(session: Session, consultation_id: int, organisation_id: int
+               ) -> ConsultationInvitation | None:
+    return session.exec(select(ConsultationInvitation).where(
+        ConsultationInvitation.consultation_id == consultation_id,
+        ConsultationInvitation.organisation_id == organisation_id)).first()
+
+
+def invitations(session: Session, consultation_id: int
+                ) -> list[tuple[ConsultationInvitation, ConsultationOrganisation]]:
+    return [(i, o) for i, o in session.exec(
+        select(ConsultationInvitation, ConsultationOrganisation)
+        .join(ConsultationOrganisation,
+              ConsultationOrganisation.id == ConsultationInvitation.organisation_id)
+        .where(ConsultationInvitation.consultation_id == consultation_id)
+        .order_by(ConsultationOrganisation.name, ConsultationOrganisation.id))]
+
+
+def calls_for_evidence(session: Session, authority_ids: list[int]) -> list[Consultation]:
+    if not authority_ids:
+        return []
+    return list(session.exec(select(Consultation).where(
+        Consultation.authority_id.in_(authority_ids), Consultation.stage == "evidence",
+        Consultation.status != Status.draft).order_by(Consultation.id.desc()).limit(50)))
+
+
+def evidence_followers(session: Session, evidence_id: int) -> list[Consultation]:
+    """The consultations on a draft that follow a call for evidence."""
+    return list(session.exec(select(Consultation).where(Consultation.evidence_id == evidence_id)
+                             .order_by(Consultation.id)))
+
+
+# -- the opinion map ----------------------------------------------------------------------
+
+
+def statement(session: Session, statement_id: int) -> ConsultationStatement | None:
+    return session.get(ConsultationStatement, statement_id)
+
+
+def statement_by_key(session: Session, consultation_id: int, key: str
+                     ) -> ConsultationStatement | None:
+    return session.exec(select(ConsultationStatement).where(
+        ConsultationStatement.consultation_id == consultation_id,
+        ConsultationStatement.body_key == key)).first()
+
+
+def statements(session: Session, consultation_id: int) -> list[ConsultationStatement]:
+    return list(session.exec(select(ConsultationStatement)
+                             .where(ConsultationStatement.consultation_id == consultation_id,
+                                    ConsultationStatement.hidden_at.is_(None))
+                             .order_by(ConsultationStatement.id)))
+
+
+def vote(session: Session, statement_id: int, user_id: int) -> ConsultationVote | None:
+    return session.exec(select(ConsultationVote).where(
+        ConsultationVote.statement_id == statement_id,
+        ConsultationVote.user_id == user_id)).first()
+
+
+def votes_of_user(session: Session, consultation_id: int, user_id: int) -> dict[int, int]:
+    return dict(session.exec(select(ConsultationVote.statement_id, ConsultationVote.value)
+                             .where(ConsultationVote.consultation_id == consultation_id,
+                                    ConsultationVote.user_id == user_id)).all())
+
+
+def latest_vote_id(session: Session, consultation_id: int) -> int:
+    return session.exec(select(func.max(ConsultationVote.id))
+                        .where(ConsultationVote.consultation_id == consultation_id)).one() or 0
+
+
+def all_votes(session: Session, consultation_id: int) -> list[tuple[int, int, int]]:
+    """(user, statement, value) of every vote: the opinion map's matrix."""
+    return [tuple(row) for row in session.exec(
+        select(ConsultationVote.user_id, ConsultationVote.statement_id, ConsultationVote.value)
+        .where(ConsultationVote.consultation_id == consultation_id))]
+
+
+# -- the synopsis -------------------------------------------------------------------------
+
+
+def option_counts_by_category(session: Session, consultation_id: int
+                              ) -> list[tuple[int, str, bool, int]]:
+    """(option, respondent category, invited, responses) of every chosen option: the
+    synopsis's figures, computed once when the report is published."""
+    r, a = ConsultationResponse, ConsultationAnswer
+    return [tuple(row) for row in session.exec(
+        select(a.option_id, r.category, r.invited, func.count())
+        .join(r, r.id == a.response_id)
+        .where(r.consultation_id == consultation_id, a.option_id.is_not(None))
+        .group_by(a.option_id, r.category, r.invited))]
 
 
 def organisation_by_code(session: Session, community_id: int, code: str
@@ -247,6 +407,29 @@ def responses_of_user(session: Session, consultation_id: int, user_id: int
     return list(session.exec(select(ConsultationResponse).where(
         ConsultationResponse.consultation_id == consultation_id,
         ConsultationResponse.user_id == user_id).order_by(ConsultationResponse.id)))
+
+
+def answer(session: Session, answer_id: int) -> ConsultationAnswer | None:
+    return session.get(ConsultationAnswer, answer_id)
+
+
+def published_papers(session: Session, consultation_id: int) -> dict[tuple[int, int], int]:
+    rows = session.exec(
+        select(ConsultationAnswer.response_id, ConsultationAnswer.question_id,
+               ConsultationAnswer.id)
+        .join(ConsultationResponse, ConsultationResponse.id == ConsultationAnswer.response_id)
+        .where(ConsultationResponse.consultation_id == consultation_id,
+               ConsultationResponse.publication != Publication.none,
+               ConsultationAnswer.file_key.is_not(None)))
+    return {(r, q): a for r, q, a in rows}
+
+
+def typed_values(session: Session, question: ConsultationQuestion) -> list:
+    """The answers of a number or date question, in order (the results' lowest, median and
+    highest; as many rows as the question's answer_count)."""
+    column = ConsultationAnswer.number if question.kind == "number" else ConsultationAnswer.day
+    return list(session.exec(select(column).where(ConsultationAnswer.question_id == question.id,
+                                                  column.is_not(None)).order_by(column)))
 
 
 def answers(session: Session, response_id: int) -> list[ConsultationAnswer]:
@@ -368,6 +551,24 @@ def ratings_of_user(session: Session, user_id: int) -> list[ConsultationRating]:
     return list(session.exec(select(ConsultationRating)
                              .where(ConsultationRating.user_id == user_id)
                              .order_by(ConsultationRating.id)))
+
+
+def memberships_of_user(session: Session, user_id: int
+                        ) -> list[ConsultationOrganisationMember]:
+    return list(session.exec(select(ConsultationOrganisationMember)
+                             .where(ConsultationOrganisationMember.user_id == user_id)
+                             .order_by(ConsultationOrganisationMember.id)))
+
+
+def statements_of_user(session: Session, user_id: int) -> list[ConsultationStatement]:
+    return list(session.exec(select(ConsultationStatement)
+                             .where(ConsultationStatement.user_id == user_id)
+                             .order_by(ConsultationStatement.id)))
+
+
+def votes_by_user(session: Session, user_id: int) -> list[ConsultationVote]:
+    return list(session.exec(select(ConsultationVote).where(ConsultationVote.user_id == user_id)
+                             .order_by(ConsultationVote.id)))
 
 
 def unname_contributions(session: Session, user_id: int) -> None:

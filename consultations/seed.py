@@ -30,8 +30,21 @@ from consultations.models import (
     ReportIn,
     ReportItemIn,
     ResponseIn,
+    RowIn,
+    Stage,
+    StatementIn,
+    Topic,
+    Vote,
 )
-from consultations.service import discussion, drafting, organisations, outcome, reading, responding
+from consultations.service import (
+    discussion,
+    drafting,
+    mapping,
+    organisations,
+    outcome,
+    reading,
+    responding,
+)
 
 OPEN_TITLE = "Правила благоустрою міста: проєкт змін"
 OPEN_BODY = """Проєкт змін до Правил благоустрою території міста. Просимо висловитися щодо \
@@ -131,7 +144,7 @@ def _seed_open(session: Session, demo: Any) -> None:
     owner = demo.users[f"neighbour4:{slug}"]
     org = organisations.register_organisation(session, owner, OrganisationIn(
         community_id=place.community.id, name="ГО «Зелене місто»", category=Category.ngo,
-        code="40123456"))
+        code="40123454"))
     organisations.verify_organisation(session, official, org.id)
     responding.respond(session, owner, c, ResponseIn(
         organisation_id=org.id, publication=Publication.named,
@@ -237,8 +250,146 @@ def _seed_reported(session: Session, demo: Any) -> None:
     outcome.rate(session, demo.users[f"neighbour2:{slug}"], c, Rating.partly)
 
 
+EVIDENCE_TITLE = "Чисте повітря в місті: збір доказів"
+EVIDENCE_BODY = """Місто готує програму поліпшення якості повітря. Проєкту ще немає: спершу \
+збираємо дані й досвід.
+
+# Проблема
+
+Узимку концентрація пилу біля магістралей перевищує норми.
+
+# Можливі варіанти
+
+Зелені смуги вздовж доріг, обмеження руху вантажівок у центрі, електробуси.
+"""
+DRAFT_TITLE = "Програма «Чисте повітря» на 2027–2030 роки: проєкт"
+DRAFT_BODY = """Проєкт програми, підготовлений за результатами збору доказів.
+
+# Зелені смуги
+
+Уздовж п'яти магістралей висаджуються дерева й чагарники.
+
+# Транспорт
+
+Вантажівки понад 12 тонн в'їжджають у центр лише вночі; до 2030 року — 40 електробусів.
+"""
+STATEMENTS = [
+    ("resident", "Електробуси важливіші за нові парковки"),
+    ("neighbour1", "Вантажівки в центрі треба обмежити вже цього року"),
+    ("neighbour2", "Дерева вздовж доріг — найдешевший спосіб очистити повітря"),
+    ("neighbour3", "Обмеження для вантажівок зашкодять малому бізнесу"),
+]
+# Each demo voter's votes on the statements above: 1 agree, -1 disagree, 0 pass.
+VOTES = {"resident": (1, 1, 1, -1), "neighbour1": (1, 1, 1, -1), "neighbour2": (1, 1, 1, 0),
+         "neighbour3": (1, -1, 1, 1), "neighbour4": (0, -1, 1, 1), "neighbour5": (1, -1, 1, 1),
+         "official": (1, 1, 0, -1)}
+
+
+def _evidence_and_draft(session: Session, place: Any, official: Any, today: Any
+                        ) -> tuple[Consultation, Consultation]:
+    rules = place.rules.rules.consultations
+    evidence_start = today - timedelta(days=rules.evidence_minimum_days + 40)
+    draft_start = today - timedelta(days=rules.priority_days + 3)
+    clock.set_clock(lambda: _at(evidence_start - timedelta(days=1)))
+    evidence = drafting.create(session, official, ConsultationCreate(
+        community_id=place.community.id, authority_id=place.council.id,
+        title=EVIDENCE_TITLE, stage=Stage.evidence, topics=[Topic.environment],
+        summary="Що ви знаєте про якість повітря у вашому районі і що допомогло б?",
+        body=EVIDENCE_BODY, start_date=evidence_start,
+        end_date=evidence_start + timedelta(days=rules.evidence_minimum_days - 1),
+        questions=[QuestionCreate(kind=QuestionKind.text, prompt="Які дані чи досвід ви "
+                                  "маєте?")]))
+    drafting.publish(session, official, evidence)
+    clock.set_clock(lambda: _at(evidence.end_date + timedelta(days=1), 6))
+    outcome.close_expired(session)
+    clock.set_clock(lambda: _at(draft_start - timedelta(days=5)))
+    draft = drafting.create(session, official, ConsultationCreate(
+        community_id=place.community.id, authority_id=place.council.id, title=DRAFT_TITLE,
+        evidence_id=evidence.id, topics=[Topic.environment, Topic.transport],
+        summary="Зелені смуги, обмеження для вантажівок і електробуси: що скажете?",
+        body=DRAFT_BODY, start_date=draft_start,
+        end_date=draft_start + timedelta(days=rules.minimum_duration_days - 1), questions=[
+            QuestionCreate(kind=QuestionKind.single, prompt="Чи підтримуєте ви програму?",
+                           options=["Так", "Частково", "Ні"]),
+            QuestionCreate(kind=QuestionKind.ranking, prompt="Розставте заходи за "
+                           "пріоритетом", options=["Зелені смуги", "Обмеження для "
+                                                   "вантажівок", "Електробуси"]),
+            QuestionCreate(kind=QuestionKind.matrix, prompt="Оцініть стан повітря у "
+                           "районах", options=["Центр", "Промзона", "Житлові масиви"]),
+            QuestionCreate(kind=QuestionKind.number, prompt="Скільки хвилин на день ви "
+                           "проводите біля магістралі?", required=False),
+            QuestionCreate(kind=QuestionKind.text, prompt="Чому частково чи ні?",
+                           required=False, shown_if_question=1, shown_if_option=2),
+            QuestionCreate(kind=QuestionKind.date, prompt="До якої дати програма має "
+                           "дати результат?", required=False)]))
+    drafting.publish(session, official, draft)
+    return evidence, draft
+
+
+def _draft_answers(views, n: int) -> list[AnswerIn]:
+    single, ranking, matrix, minutes, why, _day = views
+    order = [[2, 0, 1], [0, 2, 1], [1, 0, 2]][n % 3]
+    out = [AnswerIn(question_id=single.question.id, option_ids=[single.options[n % 2].id]),
+           AnswerIn(question_id=ranking.question.id,
+                    option_ids=[ranking.options[i].id for i in order]),
+           AnswerIn(question_id=matrix.question.id,
+                    rows=[RowIn(option_id=o.id, value=1 + (n + i) % 5)
+                          for i, o in enumerate(matrix.options)]),
+           AnswerIn(question_id=minutes.question.id, number=float(15 + 10 * n))]
+    if n % 2:
+        out.append(AnswerIn(question_id=why.question.id, text="Потрібні також велодоріжки."))
+    return out
+
+
+def _seed_commission(session: Session, demo: Any) -> None:
+    """A community that follows the Commission: a closed call for evidence, then 12 weeks on
+    the draft with invited organisations, every question type and a map of opinion."""
+    if len(demo.communities) < 3:
+        return
+    place = demo.communities[2]
+    slug = place.community.slug
+    if repo.by_title(session, place.community.id, DRAFT_TITLE) is not None:
+        return
+    official = demo.users[f"official:{slug}"]
+    orgs = []
+    for key, name, category, code, topics in (
+            ("neighbour4", "ГО «Чисте місто»", Category.ngo, "40123465", [Topic.environment]),
+            ("neighbour5", "Асоціація перевізників Білої Церкви", Category.business,
+             "43898761", [Topic.transport])):
+        org = organisations.register_organisation(session, demo.users[f"{key}:{slug}"],
+                                                  OrganisationIn(
+            community_id=place.community.id, name=name, category=category, code=code,
+            topics=topics))
+        organisations.verify_organisation(session, official, org.id)
+        orgs.append((key, org))
+    today = calendar.local_date(clock.now())
+    previous = clock._now  # the seed moves time only for itself
+    try:
+        evidence, draft = _evidence_and_draft(session, place, official, today)
+        views = reading.questions(session, draft)
+        clock.set_clock(lambda: _at(draft.start_date + timedelta(days=1)))
+        for n, (key, org) in enumerate(orgs):  # the priority window: invited first
+            responding.respond(session, demo.users[f"{key}:{slug}"], draft, ResponseIn(
+                organisation_id=org.id, answers=_draft_answers(views, n)))
+        clock.set_clock(lambda: _at(today, 8))
+        for n, key in enumerate(["resident", "neighbour1", "neighbour2", "neighbour3"]):
+            responding.respond(session, demo.users[f"{key}:{slug}"], draft, ResponseIn(
+                answers=_draft_answers(views, n + 2)))
+        ids = [mapping.add_statement(session, demo.users[f"{key}:{slug}"], draft,
+                                     StatementIn(body=body)).id for key, body in STATEMENTS]
+        for key, votes in VOTES.items():
+            for (author, _body), statement_id, value in zip(STATEMENTS, ids, votes,
+                                                             strict=True):
+                if author != key:
+                    mapping.vote(session, demo.users[f"{key}:{slug}"], draft, statement_id,
+                                 {1: Vote.agree, -1: Vote.disagree, 0: Vote.skip}[value])
+    finally:
+        clock.set_clock(previous)
+
+
 def seed(session: Session, demo: Any) -> None:
     if not demo.communities:
         return
     _seed_open(session, demo)
     _seed_reported(session, demo)
+    _seed_commission(session, demo)

@@ -19,6 +19,7 @@ from app.web.i18n import N_
 from consultations import permissions, text, uploads
 from consultations import repository as repo
 from consultations.models import (
+    OPTION_KINDS,
     SCALE,
     SUBJECT_TYPE,
     Consultation,
@@ -28,12 +29,14 @@ from consultations.models import (
     ConsultationQuestion,
     ConsultationSection,
     ConsultationUpdate,
+    Phase,
     QuestionCreate,
     QuestionKind,
+    Stage,
     Status,
 )
 from consultations.rules import ConsultationRules
-from consultations.service import reading
+from consultations.service import invitations, reading
 
 TITLE = N_("Enter a title (5 to 200 characters).")
 
@@ -51,18 +54,29 @@ def duration_days(start_date: date, end_date: date) -> int:
 
 # -- validation ---------------------------------------------------------------------------
 
-def _check_period(start_date: date, end_date: date, rules: ConsultationRules) -> None:
+def minimum_days(stage: str, rules: ConsultationRules) -> int:
+    """The shortest a stage may last: a call for evidence its own minimum where the rules ask
+    for one (else the general one), a consultation on a draft the general one."""
+    if stage == Stage.evidence and rules.evidence_minimum_days:
+        return rules.evidence_minimum_days
+    return rules.minimum_duration_days
+
+
+def _check_period(start_date: date, end_date: date, rules: ConsultationRules,
+                  stage: str = Stage.draft) -> None:
     if end_date < start_date:
         message = N_("The end date must not be before the start date.")
         raise InvalidInput(message, fields={"end_date": message})
     if start_date < calendar.local_date(clock.now()):
         message = N_("The start date cannot be in the past.")
         raise InvalidInput(message, fields={"start_date": message})
-    if duration_days(start_date, end_date) < rules.minimum_duration_days:
-        message = N_("A consultation must last at least {days} days under this community's "
-                     "rules.")
-        raise InvalidInput(message, fields={"end_date": message},
-                           days=rules.minimum_duration_days)
+    days = minimum_days(stage, rules)
+    if duration_days(start_date, end_date) < days:
+        message = (N_("A call for evidence must last at least {days} days under this "
+                      "community's rules.") if stage == Stage.evidence else
+                   N_("A consultation must last at least {days} days under this community's "
+                      "rules."))
+        raise InvalidInput(message, fields={"end_date": message}, days=days)
 
 
 def _title(value: str) -> str:
@@ -79,6 +93,30 @@ def _stakeholders(values: list[str]) -> list[str]:
         if item and item not in seen:
             seen.append(item)
     return seen[:20]
+
+
+def _evidence(session: Session, data: ConsultationCreate) -> Consultation | None:
+    """The call for evidence a consultation on a draft follows: of the same authority."""
+    if data.evidence_id is None:
+        return None
+    message = N_("Choose a call for evidence of the same authority.")
+    evidence = repo.consultation(session, data.evidence_id)
+    if (data.stage != Stage.draft or evidence is None or evidence.stage != Stage.evidence
+            or evidence.authority_id != data.authority_id):
+        raise InvalidInput(message, fields={"evidence_id": message})
+    return evidence
+
+
+def _check_two_stages(session: Session, c: Consultation, rules: ConsultationRules) -> None:
+    """Where the rules ask for the two stages, a draft is consulted on only after its call
+    for evidence has closed."""
+    if c.stage != Stage.draft or not rules.evidence_minimum_days:
+        return
+    evidence = repo.consultation(session, c.evidence_id) if c.evidence_id else None
+    if evidence is None or reading.phase(evidence) not in (Phase.closed, Phase.reported):
+        message = N_("This community's rules ask for a call for evidence, closed before the "
+                     "consultation on the draft is published.")
+        raise InvalidInput(message, fields={"evidence_id": message})
 
 
 def _authority(session: Session, data: ConsultationCreate) -> Authority:
@@ -111,11 +149,19 @@ def create(session: Session, user: User, data: ConsultationCreate) -> Consultati
     permissions.check_create(session, user, authority)
     rules = rules_service.current(session, data.community_id).rules.consultations
     title = _title(data.title)
-    _check_period(data.start_date, data.end_date, rules)
+    evidence = _evidence(session, data)
+    _check_period(data.start_date, data.end_date, rules, data.stage)
+    named = repo.organisations_by_ids(session, set(data.organisation_ids))
+    if len(named) != len(set(data.organisation_ids)) or any(
+            o.community_id != data.community_id or not o.verified for o in named):
+        message = N_("Invite only verified organisations of the community.")
+        raise InvalidInput(message, fields={"organisation_ids": message})
     starts_at, ends_at = bounds(data.start_date, data.end_date)
     c = Consultation(community_id=data.community_id, authority_id=authority.id,
                      author_id=user.id, title=title, summary=data.summary.strip(),
                      body=data.body.strip(), stakeholders=_stakeholders(data.stakeholders),
+                     stage=data.stage, evidence_id=evidence.id if evidence else None,
+                     topics=sorted(set(data.topics)), invited_ids=[o.id for o in named],
                      start_date=data.start_date, end_date=data.end_date,
                      starts_at=starts_at, ends_at=ends_at)
     session.add(c)
@@ -140,7 +186,7 @@ def update(session: Session, user: User, c: Consultation, data: ConsultationUpda
     start = changes.get("start_date") or c.start_date
     end = changes.get("end_date") or c.end_date
     if (start, end) != (c.start_date, c.end_date):
-        _check_period(start, end, reading.rules_of(session, c))
+        _check_period(start, end, reading.rules_of(session, c), c.stage)
         c.start_date, c.end_date = start, end
         c.starts_at, c.ends_at = bounds(start, end)
     body_changed = changes.get("body") is not None and changes["body"].strip() != c.body
@@ -161,12 +207,19 @@ def publish(session: Session, user: User, c: Consultation) -> Consultation:
         message = N_("Add at least one question before publishing.")
         raise InvalidInput(message, fields={"questions": message})
     version = rules_service.current(session, c.community_id)
-    _check_period(c.start_date, c.end_date, version.rules.consultations)
+    rules = version.rules.consultations
+    _check_period(c.start_date, c.end_date, rules, c.stage)
+    _check_two_stages(session, c, rules)
     c.ruleset_id = version.id
     c.status = Status.published
     c.published_at = c.updated_at = clock.now()
+    c.priority_days = rules.priority_days
+    if c.public_at >= c.ends_at:
+        message = N_("The priority window of the rules would take the whole consultation.")
+        raise InvalidInput(message, fields={"end_date": message})
     session.add(c)
     session.flush()
+    invitations.invite(session, c)
     audit.append(session, "consultation.published", SUBJECT_TYPE, c.id, user.id,
                  ruleset_id=version.id, start_date=c.start_date.isoformat(),
                  end_date=c.end_date.isoformat())
@@ -178,7 +231,7 @@ def publish(session: Session, user: User, c: Consultation) -> Consultation:
 def _option_labels(data: QuestionCreate) -> list[str]:
     if data.kind == QuestionKind.scale:
         return [str(v) for v in SCALE]
-    if data.kind not in (QuestionKind.single, QuestionKind.multiple):
+    if data.kind not in OPTION_KINDS:
         return []
     labels: list[str] = []
     for raw in data.options:
@@ -186,9 +239,25 @@ def _option_labels(data: QuestionCreate) -> list[str]:
         if label and label not in labels:
             labels.append(label)
     if len(labels) < 2:
-        message = N_("A choice question needs at least two different options.")
+        message = N_("A choice, ranking or matrix question needs at least two different "
+                     "options (rows).")
         raise InvalidInput(message, fields={"options": message})
     return labels
+
+
+def _condition(session: Session, c: Consultation, data: QuestionCreate) -> int | None:
+    """The option of an earlier choice question after which this one is shown."""
+    if data.shown_if_question is None and data.shown_if_option is None:
+        return None
+    message = N_("A question can depend only on an option of an earlier single or multiple "
+                 "choice question.")
+    views = {v.question.position: v for v in reading.questions(session, c)}
+    view = views.get(data.shown_if_question or 0)
+    if (view is None or data.shown_if_option is None
+            or view.question.kind not in (QuestionKind.single, QuestionKind.multiple)
+            or not 1 <= data.shown_if_option <= len(view.options)):
+        raise InvalidInput(message, fields={"shown_if_question": message})
+    return view.options[data.shown_if_option - 1].id
 
 
 def _add_question(session: Session, c: Consultation, data: QuestionCreate
@@ -199,7 +268,9 @@ def _add_question(session: Session, c: Consultation, data: QuestionCreate
         raise InvalidInput(message, fields={"prompt": message})
     labels = _option_labels(data)
     question = ConsultationQuestion(consultation_id=c.id, kind=data.kind, prompt=prompt,
-                                    required=data.required,
+                                    # a paper is uploaded after the answers: never required
+                                    required=data.required and data.kind != QuestionKind.paper,
+                                    condition_option_id=_condition(session, c, data),
                                     position=repo.next_question_position(session, c.id))
     session.add(question)
     session.flush()

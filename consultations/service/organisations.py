@@ -14,18 +14,38 @@ from app.communities import permissions as cp
 from app.communities import service as communities
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.identity.models import User
-from app.web.i18n import N_
+from app.notifications import service as notifications
+from app.web.i18n import N_, _
 from consultations import permissions, text
 from consultations import repository as repo
 from consultations.models import (
     ORGANISATION_CATEGORIES,
     ConsultationOrganisation,
+    ConsultationOrganisationMember,
+    MemberStatus,
     OrganisationIn,
 )
 
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 CODE_TAKEN = N_("An organisation with this registration code is already registered in this "
                 "community.")
+
+
+def edrpou_check_digit(first_seven: str) -> int:
+    """The check digit of an EDRPOU code (the State Statistics Service's algorithm): the
+    digits weighted 1 to 7 (7, 1 to 6 for codes between 30000000 and 60000000), the sum
+    modulo 11; when that is 10, weights 2 higher; when it is 10 again, 0."""
+    digits = [int(d) for d in first_seven]
+    middle = 30_000_000 <= int(first_seven + "0") < 60_000_000
+    weights = [7, 1, 2, 3, 4, 5, 6] if middle else [1, 2, 3, 4, 5, 6, 7]
+    total = sum(d * w for d, w in zip(digits, weights, strict=True)) % 11
+    if total == 10:
+        total = sum(d * (w + 2) for d, w in zip(digits, weights, strict=True)) % 11
+    return 0 if total == 10 else total
+
+
+def valid_edrpou(code: str) -> bool:
+    return (len(code) == 8 and code.isascii() and code.isdigit()
+            and edrpou_check_digit(code[:7]) == int(code[7]))
 
 
 def _valid(data: OrganisationIn) -> tuple[str, str]:
@@ -34,12 +54,13 @@ def _valid(data: OrganisationIn) -> tuple[str, str]:
         message = N_("Choose the kind of organisation.")
         raise InvalidInput(message, fields={"category": message})
     name = text.clean_line(data.name)
-    code = re.sub(r"\s+", "", data.code).upper()
+    code = re.sub(r"\s+", "", data.code)
     if len(name) < 2:
         message = N_("Enter the organisation's name.")
         raise InvalidInput(message, fields={"name": message})
-    if not CODE_RE.match(code):
-        message = N_("Enter the registration code (letters, digits and hyphens).")
+    if not valid_edrpou(code):
+        message = N_("Enter the organisation's EDRPOU code: 8 digits, as in the Unified State "
+                     "Register (the last digit is a check digit).")
         raise InvalidInput(message, fields={"code": message})
     return name, code
 
@@ -53,7 +74,8 @@ def register_organisation(session: Session, user: User, data: OrganisationIn
         raise Conflict(CODE_TAKEN,
                        fields={"code": N_("This registration code is already registered.")})
     org = ConsultationOrganisation(user_id=user.id, community_id=community.id, name=name,
-                                   category=data.category, code=code)
+                                   category=data.category, code=code,
+                                   topics=sorted(set(data.topics)))
     session.add(org)
     try:
         with session.begin_nested():
@@ -64,7 +86,64 @@ def register_organisation(session: Session, user: User, data: OrganisationIn
 
 
 def organisations_of(session: Session, user: User | None) -> list[ConsultationOrganisation]:
-    return repo.organisations_of(session, user.id) if user else []
+    """Those the person registered or was confirmed to act for."""
+    return repo.organisations_acted_for(session, user.id) if user else []
+
+
+def get(session: Session, organisation_id: int) -> ConsultationOrganisation:
+    org = repo.organisation(session, organisation_id)
+    if org is None:
+        raise NotFound(N_("No such organisation."))
+    return org
+
+
+def public_register(session: Session, community_id: int) -> list[ConsultationOrganisation]:
+    """The verified organisations of a community (none for a community that does not exist:
+    a filter, like the other lists')."""
+    return repo.register(session, community_id)
+
+
+def members(session: Session, org: ConsultationOrganisation
+            ) -> list[tuple[ConsultationOrganisationMember, str | None]]:
+    return repo.members(session, org.id)
+
+
+def join(session: Session, user: User, organisation_id: int) -> ConsultationOrganisationMember:
+    """Ask to act for an organisation; its contact confirms."""
+    org = repo.organisation(session, organisation_id)
+    permissions.check_join_organisation(session, user, org)
+    member = ConsultationOrganisationMember(organisation_id=org.id, user_id=user.id)
+    session.add(member)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(N_("You already act for this organisation or asked to.")) from None
+    contact = session.get(User, org.user_id)
+    if contact is not None:
+        notifications.send_to(session, contact, f"org-member-{member.id}", lambda: (
+            _("Confirm who acts for {name}").format(name=org.name),
+            _("{person} asks to act on behalf of {name} in consultations. Confirm or refuse "
+              "on the organisations page.").format(person=user.display_name, name=org.name)))
+    return member
+
+
+def confirm_member(session: Session, user: User, organisation_id: int, member_user_id: int
+                   ) -> ConsultationOrganisationMember:
+    org = repo.organisation(session, organisation_id)
+    permissions.check_confirm_member(session, user, org)
+    member = repo.member(session, org.id, member_user_id)
+    if member is None:
+        raise NotFound(N_("This person has not asked to act for the organisation."))
+    if member.status == MemberStatus.confirmed:
+        raise Conflict(N_("This member is already confirmed."))
+    member.status = MemberStatus.confirmed
+    member.confirmed_at = clock.now()
+    session.add(member)
+    session.flush()
+    audit.append(session, "consultation.organisation_member_confirmed",
+                 "consultation_organisation", org.id, user.id, member=member_user_id)
+    return member
 
 
 def verify_organisation(session: Session, user: User, organisation_id: int

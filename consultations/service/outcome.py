@@ -32,6 +32,7 @@ from consultations import repository as repo
 from consultations.models import (
     OBLIGATION_KIND,
     SUBJECT_TYPE,
+    Category,
     Consultation,
     ConsultationRating,
     ConsultationReport,
@@ -42,7 +43,7 @@ from consultations.models import (
     ReportItemIn,
     Status,
 )
-from consultations.service import reading
+from consultations.service import invitations, mapping, reading
 
 # -- closing ------------------------------------------------------------------------------
 
@@ -110,8 +111,12 @@ def _valid_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in url
 
 
-def item_field(section_id: int | None = None, question_id: int | None = None) -> str:
-    """The form field (and error key) of one outcome: s<section id> or r<question id>."""
+def item_field(section_id: int | None = None, question_id: int | None = None,
+               statement_id: int | None = None) -> str:
+    """The form field (and error key) of one outcome: s<section id>, r<question id> or
+    p<statement id> (a proposal)."""
+    if statement_id:
+        return f"p{statement_id}"
     return f"s{section_id}" if section_id else f"r{question_id}"
 
 
@@ -121,12 +126,20 @@ def _item_errors(session: Session, c: Consultation, items: list[ReportItemIn]
     errors: dict[str, FieldMessage] = {}
     section_ids = {s.id for s in repo.sections(session, c.id)}
     question_ids = {q.id for q in repo.questions(session, c.id)}
+    statement_ids = {s.id for s in repo.statements(session, c.id)}
     seen_s: set[int] = set()
     seen_q: set[int] = set()
+    seen_p: set[int] = set()
     for item in items:
-        key = item_field(item.section_id, item.question_id)
-        if (item.section_id is None) == (item.question_id is None):
-            errors["items"] = N_("Each outcome is about one section or one question.")
+        key = item_field(item.section_id, item.question_id, item.statement_id)
+        targets = [item.section_id, item.question_id, item.statement_id]
+        if sum(t is not None for t in targets) != 1:
+            errors["items"] = N_("Each outcome is about one section, one question or one "
+                                 "proposal.")
+        elif item.statement_id is not None:
+            if item.statement_id not in statement_ids or item.statement_id in seen_p:
+                errors[key] = N_("Unknown or repeated proposal.")
+            seen_p.add(item.statement_id)
         elif item.section_id is not None:
             if item.section_id not in section_ids or item.section_id in seen_s:
                 errors[key] = N_("Unknown or repeated section.")
@@ -159,11 +172,43 @@ def _validate_report(session: Session, c: Consultation, data: ReportIn) -> None:
                            fields=errors)
 
 
+def synopsis_figures(session: Session, c: Consultation) -> dict:
+    """The synopsis's figures, frozen into the report when it is published: who took part
+    by stakeholder category, the invitations answered and not, per option how many chose it
+    by category (invited organisations apart), and the opinion map's common ground and
+    divides."""
+    session.refresh(c)
+    by_option: dict[str, dict[str, int]] = {}
+    for option_id, category, invited, n in repo.option_counts_by_category(session, c.id):
+        cell = by_option.setdefault(str(option_id), {})
+        key = "invited" if invited else category
+        cell[key] = cell.get(key, 0) + n
+    invitations_ = invitations.invitations(session, c)
+    view = mapping.opinion_map(session, c)
+
+    def standing(items) -> list[dict]:
+        return [{"statement_id": s.statement_id, "body": view.bodies.get(s.statement_id, ""),
+                 "agree_by_group": list(s.agree_by_group)} for s in items]
+
+    return {
+        "categories": {cat.value: c.category_count(cat) for cat in Category},
+        "invited": [{"organisation_id": i.organisation.id, "name": i.organisation.name,
+                     "category": i.organisation.category, "answered": i.answered}
+                    for i in invitations_],
+        "options": by_option,
+        "map": {"participants": view.result.participants,
+                "groups": [g.size for g in view.result.groups],
+                "consensus": standing(view.result.consensus),
+                "divisive": standing(view.result.divisive)},
+    }
+
+
 def _store_report(session: Session, user: User, c: Consultation, data: ReportIn,
                   now: datetime) -> ConsultationReport:
     report = ConsultationReport(consultation_id=c.id, author_id=user.id,
                                 summary=data.summary.strip(),
-                                decision_url=data.decision_url.strip(), published_at=now)
+                                decision_url=data.decision_url.strip(), published_at=now,
+                                synopsis=synopsis_figures(session, c))
     session.add(report)
     try:
         with session.begin_nested():
@@ -172,7 +217,8 @@ def _store_report(session: Session, user: User, c: Consultation, data: ReportIn,
         raise Conflict(permissions.REPORT_PUBLISHED) from None
     for item in data.items:
         session.add(ConsultationReportItem(report_id=report.id, section_id=item.section_id,
-                                           question_id=item.question_id, outcome=item.outcome,
+                                           question_id=item.question_id,
+                                           statement_id=item.statement_id, outcome=item.outcome,
                                            explanation=item.explanation.strip()))
     c.status = Status.reported
     c.reported_at = now

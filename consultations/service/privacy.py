@@ -12,7 +12,9 @@ from consultations import repository as repo
 def _responses(session: Session, user: User) -> list[dict]:
     out = []
     for r in repo.responses_by_user(session, user.id):
-        answers = [{"question_id": a.question_id, "option_id": a.option_id, "text": a.text}
+        answers = [{"question_id": a.question_id, "option_id": a.option_id, "text": a.text,
+                    "value": a.value, "number": a.number, "day": a.day,
+                    "position_paper": bool(a.file_key)}
                    for a in repo.answers(session, r.id)]
         out.append({"consultation_id": r.consultation_id, "organisation_id": r.organisation_id,
                     "category": r.category, "publication": r.publication,
@@ -36,6 +38,15 @@ def personal_data(session: Session, user: User) -> dict:
         "ratings": [{"consultation_id": r.consultation_id, "value": r.value,
                      "created_at": r.created_at}
                     for r in repo.ratings_of_user(session, user.id)],
+        "memberships": [{"organisation_id": m.organisation_id, "status": m.status,
+                         "requested_at": m.requested_at, "confirmed_at": m.confirmed_at}
+                        for m in repo.memberships_of_user(session, user.id)],
+        "statements": [{"consultation_id": s.consultation_id, "body": s.body,
+                        "created_at": s.created_at}
+                       for s in repo.statements_of_user(session, user.id)],
+        "votes": [{"consultation_id": v.consultation_id, "statement_id": v.statement_id,
+                   "value": v.value, "created_at": v.created_at}
+                  for v in repo.votes_by_user(session, user.id)],
     }
 
 

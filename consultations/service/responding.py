@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app import clock
+from app import clock, storage
 from app.audit import service as audit
-from app.exceptions import Conflict, FieldMessage, InvalidInput
+from app.exceptions import Conflict, FieldMessage, InvalidInput, NotFound
 from app.identity.models import User
 from app.notifications import service as notifications
 from app.web.i18n import N_
-from consultations import permissions
+from consultations import permissions, uploads
 from consultations import repository as repo
 from consultations.models import (
     SCALE,
@@ -34,7 +34,7 @@ from consultations.models import (
     ResponseEdit,
     ResponseIn,
 )
-from consultations.service import reading
+from consultations.service import invitations, reading
 from consultations.service.reading import CleanAnswer, QuestionView
 
 ALREADY_ANSWERED = N_("This consultation has already been answered by this respondent. You "
@@ -71,6 +71,34 @@ def _on_scale(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
     return CleanAnswer(option_ids=(option.id,))
 
 
+def _ranked(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
+    """Options in order of preference: each at most once; the first ones may be enough."""
+    offered = {o.id for o in view.options}
+    if any(o not in offered for o in a.option_ids):
+        return N_("Choose one of the offered options.")
+    if len(set(a.option_ids)) != len(a.option_ids):
+        return N_("Give each option one place in the ranking.")
+    return CleanAnswer(option_ids=tuple(a.option_ids),
+                       values=tuple(range(1, len(a.option_ids) + 1)))
+
+
+def _rows(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
+    """A value on the scale for some or all rows of a matrix; a required matrix needs all."""
+    offered = [o.id for o in view.options]
+    given: dict[int, int] = {}
+    for row in a.rows:
+        if row.option_id not in offered or row.option_id in given:
+            return N_("Answer each row of the table once.")
+        if row.value not in SCALE:
+            return N_("Choose a value from {low} to {high}."), {"low": SCALE[0],
+                                                                "high": SCALE[-1]}
+        given[row.option_id] = row.value
+    if given and view.question.required and len(given) < len(offered):
+        return N_("Answer every row of the table.")
+    ordered = [o for o in offered if o in given]
+    return CleanAnswer(option_ids=tuple(ordered), values=tuple(given[o] for o in ordered))
+
+
 def _written(a: AnswerIn) -> CleanAnswer | FieldMessage:
     body = (a.text or "").strip()
     if len(body) > 5000:
@@ -85,9 +113,22 @@ def _clean(view: QuestionView, a: AnswerIn) -> CleanAnswer | FieldMessage:
         result = _chosen(view, a)
     elif kind == QuestionKind.scale:
         result = _on_scale(view, a)
+    elif kind == QuestionKind.ranking:
+        result = _ranked(view, a)
+    elif kind == QuestionKind.matrix:
+        result = _rows(view, a)
+    elif kind == QuestionKind.number:
+        result = CleanAnswer(number=a.number)
+    elif kind == QuestionKind.date:
+        result = CleanAnswer(day=a.day)
+    elif kind == QuestionKind.paper:  # uploaded on its own (attach_paper), never in answers
+        if not _clean_empty(view, a):
+            return N_("Upload the position paper as a PDF file.")
+        return CleanAnswer()
     else:
         result = _written(a)
-    if isinstance(result, CleanAnswer) and result.empty and view.question.required:
+    if (isinstance(result, CleanAnswer) and result.empty and view.question.required
+            and kind != QuestionKind.paper):
         return N_("This question requires an answer.")
     return result
 
@@ -109,21 +150,43 @@ def _given(views: list[QuestionView], answers: list[AnswerIn],
     return given
 
 
-def validate_answers(views: list[QuestionView], answers: list[AnswerIn], *, partial: bool
+def _clean_empty(view: QuestionView, a: AnswerIn) -> bool:
+    return not (a.option_ids or a.rows or a.value is not None or a.number is not None
+                or a.day is not None or (a.text or "").strip())
+
+
+def shown(view: QuestionView, answered: dict[int, CleanAnswer]) -> bool:
+    """A conditional question is shown once its condition's option was chosen."""
+    option_id = view.question.condition_option_id
+    return option_id is None or any(option_id in a.option_ids for a in answered.values())
+
+
+def validate_answers(views: list[QuestionView], answers: list[AnswerIn], *, partial: bool,
+                     existing: dict[int, CleanAnswer] | None = None
                      ) -> dict[int, CleanAnswer]:
     """Check answers against the questionnaire. Returns the clean answer of every question that
     was given (partial) or of every question (complete; unanswered optional ones are empty).
+    A question whose condition is not met takes no answer (and an empty one when complete).
     Every problem is reported at once, per question."""
     errors: dict[str, FieldMessage] = {}
     given = _given(views, answers, errors)
     clean: dict[int, CleanAnswer] = {}
+    answered = dict(existing or {})
     for view in views:
         q = view.question
+        if not shown(view, answered):
+            if q.id in given and not _clean_empty(view, given[q.id]):
+                errors[answer_field(q.id)] = N_(
+                    "This question applies only after another answer, which was not given.")
+            elif not partial or q.id in answered:  # an earlier answer no longer applies
+                clean[q.id] = CleanAnswer()
+            answered.pop(q.id, None)
+            continue
         if partial and q.id not in given:
             continue
         result = _clean(view, given.get(q.id) or AnswerIn(question_id=q.id))
         if isinstance(result, CleanAnswer):
-            clean[q.id] = result
+            clean[q.id] = answered[q.id] = result
         else:
             errors[answer_field(q.id)] = result
     if errors:
@@ -135,24 +198,43 @@ def validate_answers(views: list[QuestionView], answers: list[AnswerIn], *, part
 
 def _store_answer(session: Session, response: ConsultationResponse,
                   question: ConsultationQuestion, answer: CleanAnswer) -> None:
-    for option_id in answer.option_ids:
+    for option_id, value in answer.chosen().items():
         session.add(ConsultationAnswer(response_id=response.id, question_id=question.id,
-                                       option_id=option_id))
-    if answer.text:
+                                       option_id=option_id, value=value))
+    if answer.text or answer.number is not None or answer.day is not None:
         session.add(ConsultationAnswer(response_id=response.id, question_id=question.id,
-                                       text=answer.text))
+                                       text=answer.text, number=answer.number,
+                                       day=answer.day))
+
+
+def _option_moves(old: CleanAnswer, new: CleanAnswer, count: dict[int, int],
+                  total: dict[int, int]) -> None:
+    """The option counters' moves from `old` to `new`: `count` of those chosen, `total` of
+    the ranks or values they were given."""
+    before, after = old.chosen(), new.chosen()
+    for option_id in before.keys() - after.keys():
+        count[option_id] = -1
+    for option_id in after.keys() - before.keys():
+        count[option_id] = 1
+    for option_id in before.keys() | after.keys():
+        delta = (after.get(option_id) or 0) - (before.get(option_id) or 0)
+        if delta:
+            total[option_id] = delta
 
 
 def _apply_counts(session: Session, c: Consultation, question_deltas: dict[int, int],
-                  option_deltas: dict[int, int], **consultation_deltas: int) -> None:
+                  option_deltas: dict[int, int], option_totals: dict[int, int] | None = None,
+                  **consultation_deltas: int) -> None:
     """Move the counters, always in the same order (questions, options, then the
     consultation, each by id), so that concurrent writers never wait on each other in a
     circle."""
+    totals = option_totals or {}
     for question_id in sorted(question_deltas):
         repo.bump(session, ConsultationQuestion, question_id,
                   answer_count=question_deltas[question_id])
-    for option_id in sorted(option_deltas):
-        repo.bump(session, ConsultationOption, option_id, count=option_deltas[option_id])
+    for option_id in sorted(option_deltas.keys() | totals.keys()):
+        repo.bump(session, ConsultationOption, option_id, count=option_deltas.get(option_id, 0),
+                  total=totals.get(option_id, 0))
     repo.bump(session, Consultation, c.id, **consultation_deltas)
 
 
@@ -199,15 +281,15 @@ def _store_answers(session: Session, c: Consultation, response: ConsultationResp
                    views: list[QuestionView], clean: dict[int, CleanAnswer]) -> None:
     question_deltas: dict[int, int] = {}
     option_deltas: dict[int, int] = {}
+    option_totals: dict[int, int] = {}
     for view in views:
         answer = clean[view.question.id]
         if answer.empty:
             continue
         _store_answer(session, response, view.question, answer)
         question_deltas[view.question.id] = 1
-        for option_id in answer.option_ids:
-            option_deltas[option_id] = 1
-    _apply_counts(session, c, question_deltas, option_deltas, response_count=1,
+        _option_moves(CleanAnswer(), answer, option_deltas, option_totals)
+    _apply_counts(session, c, question_deltas, option_deltas, option_totals, response_count=1,
                   **{f"{response.category}_count": 1})
     session.flush()
 
@@ -228,7 +310,10 @@ def respond(session: Session, user: User | None, c: Consultation, data: Response
         raise Conflict(ALREADY_ANSWERED)
     views = reading.questions(session, c)
     clean = validate_answers(views, data.answers, partial=False)
-    response = _insert_response(session, user, c, key, category, org, data.publication)
+    # An organisation's contribution is always public and signed with its name.
+    publication = Publication.named if org is not None else data.publication
+    response = _insert_response(session, user, c, key, category, org, publication)
+    invitations.mark_answered(session, c, response)
     _store_answers(session, c, response, views, clean)
     event = audit.append(session, "consultation.response_submitted", SUBJECT_TYPE, c.id,
                          user.id, response_id=response.id, category=category)
@@ -244,24 +329,22 @@ def _replace_answers(session: Session, c: Consultation, response: ConsultationRe
     changed: list[int] = []
     question_deltas: dict[int, int] = {}
     option_deltas: dict[int, int] = {}
+    option_totals: dict[int, int] = {}
     for view in views:
         q = view.question
-        if q.id not in clean:
+        if q.id not in clean or q.kind == QuestionKind.paper:  # papers: attach_paper
             continue
         new, old = clean[q.id], existing.get(q.id, CleanAnswer())
-        if set(new.option_ids) == set(old.option_ids) and new.text == old.text:
+        if new.same_as(old):
             continue
         changed.append(q.id)
         repo.delete_answers(session, response.id, q.id)
         session.flush()
         _store_answer(session, response, q, new)
-        for option_id in set(old.option_ids) - set(new.option_ids):
-            option_deltas[option_id] = -1
-        for option_id in set(new.option_ids) - set(old.option_ids):
-            option_deltas[option_id] = 1
+        _option_moves(old, new, option_deltas, option_totals)
         if (q.id in existing) != (not new.empty):
             question_deltas[q.id] = -1 if new.empty else 1
-    _apply_counts(session, c, question_deltas, option_deltas)
+    _apply_counts(session, c, question_deltas, option_deltas, option_totals)
     return changed
 
 
@@ -271,9 +354,10 @@ def edit_response(session: Session, user: User | None, c: Consultation, response
     response = repo.response(session, response_id)
     permissions.check_edit_response(session, user, c, reading.phase(c), response)
     views = reading.questions(session, c)
-    clean = validate_answers(views, data.answers, partial=True)
+    clean = validate_answers(views, data.answers, partial=True,
+                             existing=answers_by_question(session, response))
     changed = _replace_answers(session, c, response, views, clean)
-    publication_changed = (data.publication is not None
+    publication_changed = (data.publication is not None and response.organisation_id is None
                            and data.publication != response.publication)
     if publication_changed:
         response.publication = data.publication
@@ -304,3 +388,60 @@ def answers_by_question(session: Session, response: ConsultationResponse
 def responses_of(session: Session, user: User | None, c: Consultation
                  ) -> list[ConsultationResponse]:
     return repo.responses_of_user(session, c.id, user.id) if user else []
+
+
+# -- position papers ----------------------------------------------------------------------
+
+PAPER_NAMESPACE = "consultation-papers"
+
+
+def attach_paper(session: Session, user: User | None, c: Consultation, response_id: int,
+                 question_id: int, filename: str, data: bytes) -> ConsultationAnswer:
+    """Upload (or replace) the position paper of one's response: a PDF of at most the
+    attachments' size, kept in the kernel's file store."""
+    response = repo.response(session, response_id)
+    permissions.check_edit_response(session, user, c, reading.phase(c), response)
+    view = reading.question_of(reading.questions(session, c), question_id)
+    if view.question.kind != QuestionKind.paper:
+        message = N_("This question does not take a file.")
+        raise InvalidInput(message, fields={"file": message})
+    name, content_type = uploads.check(filename, data)
+    if content_type != "application/pdf":
+        message = N_("A position paper must be a PDF file.")
+        raise InvalidInput(message, fields={"file": message})
+    old = next((a for a in repo.answers(session, response.id)
+                if a.question_id == question_id), None)
+    key = storage.put(session, PAPER_NAMESPACE, data, ext="pdf", content_type=content_type)
+    if old is not None:
+        if old.file_key:
+            storage.remove(session, PAPER_NAMESPACE, old.file_key)
+        repo.delete_answers(session, response.id, question_id)
+        session.flush()
+    else:
+        repo.bump(session, ConsultationQuestion, question_id, answer_count=1)
+    answer = ConsultationAnswer(response_id=response.id, question_id=question_id, text=name,
+                                file_key=key)
+    session.add(answer)
+    response.updated_at = clock.now()
+    session.add(response)
+    session.flush()
+    audit.append(session, "consultation.paper_uploaded", SUBJECT_TYPE, c.id, user.id,
+                 response_id=response.id, question_id=question_id, size=len(data))
+    return answer
+
+
+def paper(session: Session, user: User | None, c: Consultation, answer_id: int
+          ) -> tuple[ConsultationAnswer, bytes]:
+    """A position paper's file: public once its contribution is published; before that, its
+    author's and the authority's."""
+    answer = repo.answer(session, answer_id)
+    response = repo.response(session, answer.response_id) if answer is not None else None
+    if (answer is None or not answer.file_key or response is None
+            or response.consultation_id != c.id):
+        raise NotFound(N_("No such position paper."))
+    public = (reading.phase(c) in (Phase.closed, Phase.reported)
+              and response.publication != Publication.none)
+    if not (public or (user is not None and response.user_id == user.id)
+            or permissions.sees_unpublished(session, user, c)):
+        raise NotFound(N_("No such position paper."))
+    return answer, storage.read(session, PAPER_NAMESPACE, answer.file_key)

@@ -110,12 +110,18 @@ def respond(db: Session, c: Consultation, user: User, *,
         answers=answers(db, c, **kw))).response
 
 
+def edrpou(n: int) -> str:
+    """A well-formed EDRPOU code: the 7 digits of `n` and their check digit."""
+    first = f"{n % 10_000_000:07d}"
+    return first + str(organisations.edrpou_check_digit(first))
+
+
 def make_organisation(db: Session, place: Place, owner: User, *, category: Category = Category.ngo,
                       verified: bool = True, name: str = "Green City NGO",
                       code: str | None = None) -> ConsultationOrganisation:
     org = organisations.register_organisation(db, owner, OrganisationIn(
         community_id=place.community.id, name=name, category=category,
-        code=code or f"ORG{owner.id:05d}{category.value[:2].upper()}"))
+        code=code or edrpou(owner.id * 10 + len(category.value))))
     if verified:
         organisations.verify_organisation(db, make_official(db, place), org.id)
     return org

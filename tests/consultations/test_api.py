@@ -184,11 +184,17 @@ def test_api_organisations(db, clock, place, client):
     token = bearer(db, owner)
     created = client.post(f"{API}/organisations", headers=token, json={
         "community_id": place.community.id, "name": "Science Park", "category": "academic",
-        "code": "ua 123 45"})
-    assert created.status_code == 201 and created.json()["code"] == "UA12345"
+        "code": "1436 0570", "topics": ["education", "digital"]})
+    assert created.status_code == 201 and created.json()["code"] == "14360570"
+    assert created.json()["topics"] == ["digital", "education"]
     assert client.post(f"{API}/organisations", headers=token, json={
         "community_id": place.community.id, "name": "Again", "category": "academic",
-        "code": "UA12345"}).status_code == 409
+        "code": "14360570"}).status_code == 409
+    for wrong in ("UA12345", "14360571", "1436057"):  # not 8 digits, or a wrong check digit
+        refused = client.post(f"{API}/organisations", headers=token, json={
+            "community_id": place.community.id, "name": "Wrong", "category": "ngo",
+            "code": wrong})
+        assert refused.status_code == 422 and "ЄДРПОУ" in refused.json()["message"]
     assert client.post(f"{API}/organisations", headers=token, json={
         "community_id": place.community.id, "name": "Wrong", "category": "resident",
         "code": "XX1"}).status_code == 422

@@ -86,12 +86,17 @@ def test_csv_through_the_database_never_leaks(db, clock, choices, with_organisat
                 org = make_organisation(db, place, person, name=f"Org{n}Name")
             respond(db, c, person, publication=publication, organisation=org,
                     text=f"answer-{n}-text")
-            expected_rows += publication != Publication.none
+            # An organisation's contribution is always public, with its name.
+            expected_rows += org is not None or publication != Publication.none
         body = reading.contributions_csv(db, c)
         rows = parse(body)
         assert len(rows) == 1 + expected_rows
         for n, publication in enumerate(choices):
-            name = f"Org{n}Name" if with_organisation and n == 0 else f"Person{n}Name"
+            if with_organisation and n == 0:
+                assert f"answer-{n}-text" in body and f"Org{n}Name" in body
+                assert f"Person{n}Name" not in body
+                continue
+            name = f"Person{n}Name"
             if publication == Publication.none:
                 assert f"answer-{n}-text" not in body and name not in body
             elif publication == Publication.anonymous:

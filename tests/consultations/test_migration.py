@@ -11,7 +11,7 @@ from app.main import load_models
 from app.migrate import downgrade, upgrade
 from app.models import metadata
 
-REVISION = "0004_consultations"
+REVISION = "0013_consultations_ec"
 
 
 def _table_of(diff) -> str:
@@ -34,7 +34,7 @@ def test_migration_round_trip_matches_the_models(isolated_database):
     try:
         load_models()
         expected = {t.name for t in metadata.sorted_tables if ours(t.name)}
-        assert len(expected) == 12
+        assert len(expected) == 16
         assert {t for t in inspect(engine).get_table_names() if ours(t)} == expected
         downgrade(isolated_database, "0003_budget")
         engine.dispose()

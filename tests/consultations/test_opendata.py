@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-from consultations.models import Publication
+from consultations.models import Publication, QuestionKind
 from tests.consultations.factories import close, make_consultation, respond
-from tests.factories import make_community, make_resident
+from tests.factories import make_community, make_moderator, make_resident
 
 
 def table(client, name: str) -> list[dict[str, str]]:
@@ -38,3 +38,34 @@ def test_results_join_the_table_when_the_consultation_ends(client, db, clock):
         *(("scale", str(n), "0") for n in range(1, 6))]
     assert {r["answer_count"] for r in rows if r["question_kind"] == "single"} == {"1"}
     assert "Названа Учасниця" not in str(rows)
+
+
+def test_contributions_join_the_catalogue_when_the_consultation_closes(client, db, clock):
+    from tests.consultations.factories import make_organisation
+
+    place = make_community(db, slug="contributing-town")
+    c = make_consultation(db, place)
+    owner = make_resident(db, place)
+    org = make_organisation(db, place, owner, name="River Keepers")
+    respond(db, c, make_resident(db, place, name="Тиха Учасниця"), single=1,
+            text="Більше лав.", publication=Publication.named)
+    respond(db, c, owner, organisation=org, single=0)
+    assert table(client, "consultation-contributions") == []
+    close(clock, c)
+    assert "Більше лав." not in str(table(client, "consultation-contributions"))
+    from sqlmodel import select
+
+    from consultations.models import ConsultationResponse, RedactIn
+    from consultations.service import contributions, reading
+
+    text_q = next(v for v in reading.questions(db, c) if v.question.kind == QuestionKind.text)
+    response = db.exec(select(ConsultationResponse).where(
+        ConsultationResponse.organisation_id.is_(None))).one()
+    contributions.redact(db, make_moderator(db, place), c, response.id,
+                         RedactIn(question_id=text_q.question.id, text="Більше лав."))
+    rows = table(client, "consultation-contributions")
+    assert {(r["organisation"], r["category"], r["answer"]) for r in rows
+            if r["question"] == "Do you support the draft?"} == {
+        ("", "resident", "Partly"), ("River Keepers", "ngo", "Yes")}
+    assert "Більше лав." in {r["answer"] for r in rows}
+    assert "Тиха Учасниця" not in str(rows)

@@ -43,6 +43,7 @@ from consultations.service import discussion, drafting, outcome, reading, respon
 from tests.consultations.factories import (
     answers,
     close,
+    edrpou,
     make_consultation,
     make_organisation,
     official_of,
@@ -315,7 +316,7 @@ def test_only_verified_residents_and_organisations_answer(db, clock, place):
     pending = make_organisation(db, place, owner, verified=False)
     with pytest.raises(Forbidden):
         respond(db, c, owner, organisation=pending)
-    verified = make_organisation(db, place, make_user(db), code="OTHER-1")
+    verified = make_organisation(db, place, make_user(db), code=edrpou(7001))
     with pytest.raises(Forbidden):
         respond(db, c, owner, organisation=verified)
 
@@ -324,7 +325,8 @@ def test_organisations_answer_in_their_category_once_each(db, clock, place):
     c = make_consultation(db, place)
     person = make_resident(db, place)
     ngo = make_organisation(db, place, person, category=Category.ngo)
-    business = make_organisation(db, place, person, category=Category.business, code="B-77")
+    business = make_organisation(db, place, person, category=Category.business,
+                                 code=edrpou(7002))
     respond(db, c, person)
     respond(db, c, person, organisation=ngo)
     respond(db, c, person, organisation=business)
@@ -334,7 +336,7 @@ def test_organisations_answer_in_their_category_once_each(db, clock, place):
     assert (c.response_count, c.resident_count, c.ngo_count, c.business_count) == (3, 1, 1, 1)
     categories = {cc.category: cc.count for cc in reading.results(db, c).categories}
     assert categories == {"resident": 1, "ngo": 1, "business": 1, "academic": 0,
-                          "public_body": 0}
+                          "public_body": 0, "union": 0, "other": 0}
 
 
 def test_editing_moves_the_counters_and_is_audited(db, clock, place):

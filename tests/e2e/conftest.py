@@ -162,6 +162,7 @@ COMMUNITY_NAMES = {
     "monitor": ("Дубрівська", "Dubrivka"), "keys-sign": ("Липівська", "Lypivka"),
     "keys-vote": ("Соснівська", "Sosnivka"), "pages": ("Вишнева", "Vyshneve"),
     "region": ("Придніпровська", "Prydniprovska"),
+    "consult-ec": ("Вербівська", "Verbivka"),
 }
 
 

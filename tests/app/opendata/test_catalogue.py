@@ -21,7 +21,7 @@ from app.settings import get_settings
 from tests.factories import make_community
 
 EXPECTED = ["obligations", "petitions", "budget-results", "budget-ballots", "consultations",
-            "consultation-results", "audit-log"]
+            "consultation-results", "consultation-contributions", "audit-log"]
 SECTION = re.compile(r'<section id="([a-z0-9-]+)" class="dataset"')
 
 
