@@ -1,8 +1,8 @@
 """The back office, the whole path: the operator creates a region and appoints its officer; the
 officer connects a community and appoints its administrator; the administrator sets it up
-(a starosta district, the council, a holiday) and staffs it; an official of it answers a
-petition from the inbox, with the signed decision document attached and the council session
-recorded; everyone sees who holds the roles and the decision behind the answer."""
+(a starosta district, the council, a holiday, the first rules) and staffs it; an official of it
+answers a petition from the inbox, with the signed decision document attached and the council
+session recorded; everyone sees who holds the roles and the decision behind the answer."""
 
 from __future__ import annotations
 
@@ -19,28 +19,50 @@ TITLE = "Тротуар до амбулаторії в Бірках"
 ANSWER = "Рада підтримує петицію: тротуар облаштують до кінця літа коштом громади."
 
 
-def _rules_and_petition(site, slug: str) -> None:
-    """What residents do elsewhere (the petitions scenario): the community's first rules and a
-    petition signed up to its threshold, waiting for the council's answer."""
+def _first_rules(admin, slug: str) -> None:
+    """The administrator writes the community's first rules in the rules editor: every field
+    it shows, set to the values of the project's test rules, as typed and chosen in the
+    browser."""
+    from app.rules.schema import rule_set_model
+    from app.rules.views import _flatten, choices, editable
+    from tests.factories import DEFAULT_RULES
+
+    values = _flatten(rule_set_model().model_validate(DEFAULT_RULES).model_dump(mode="json"))
+    admin.open(f"/communities/{slug}/rules/edit")
+    form = admin.page.locator(f"form[action='/communities/{slug}/rules/edit']")
+    for name, _label, kind in editable():
+        control = form.locator(f'[id="f-{name}"]')
+        value = values.get(name)
+        if kind in choices():
+            control.select_option(value=str(value))
+        else:
+            control.fill("" if value is None else str(value))
+    admin.fill(admin.t("Reason for the change"), "Положення про місцеву демократію")
+    admin.press(admin.t("Record the new rules"))
+    assert admin.page.url.endswith(f"/communities/{slug}/rules")
+
+
+def _petition_awaiting_answer(site, slug: str) -> None:
+    """What residents do elsewhere (the petitions scenario): a petition signed up to its
+    threshold under the community's rules, waiting for the council's answer."""
     from sqlmodel import select
 
     from app.communities.models import Authority, Community
     from app.identity.models import User
     from app.rules import service as rules
-    from tests.factories import DEFAULT_RULES, Place
+    from tests.factories import Place
     from tests.petitions.factories import make_petition
 
     with site.seed.session() as db:
         community = db.exec(select(Community).where(Community.slug == slug)).one()
         council = db.exec(select(Authority).where(Authority.community_id == community.id)
                           ).first()
-        version = rules.change(db, community.id, DEFAULT_RULES, None, "initial rules")
+        version = rules.current(db, community.id)
         petition = make_petition(db, Place(community, council, council, version),
                                  "awaiting_answer", title=TITLE)
         # The factories' people and text are user content, the same in both languages.
         names = [u.display_name for u in db.exec(select(User))]
-        site.allow.add(TITLE, "initial rules", petition.text, *names,
-                       *petition.text.split("\n\n"))
+        site.allow.add(TITLE, petition.text, *names, *petition.text.split("\n\n"))
 
 
 def test_a_community_is_connected_set_up_staffed_and_answers_from_the_inbox(site):
@@ -112,7 +134,8 @@ def test_a_community_is_connected_set_up_staffed_and_answers_from_the_inbox(site
     admin.press(t("Add the holiday"))
     admin.see(t("The holiday is added."))
 
-    _rules_and_petition(site, f"birky-{tag}")
+    _first_rules(admin, f"birky-{tag}")
+    _petition_awaiting_answer(site, f"birky-{tag}")
 
     # The official finds the petition in the inbox, records the decision and answers.
     clerk = site.person("official", clerk_account)
