@@ -35,6 +35,7 @@ KERNEL_MODELS = (
     "app.accountability.models",
     "app.notifications.models",
     "app.audit.models",
+    "app.deliberation.models",
 )
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.communities import permissions as p
+from app.deliberation.permissions import check_not_blocked
 from app.exceptions import Conflict, Forbidden
 from app.identity.models import User
 from app.rules.schema import AssuranceLevel
@@ -130,6 +131,7 @@ def check_submit(session: Session, user: User | None, cycle: BudgetCycle,
     if _phase(cycle, phase) != Phase.submission:
         raise Conflict(N_("Projects can be submitted only while submission is open."))
     p.logged_in(user)
+    check_not_blocked(session, user, cycle.community_id)
     if not p.is_verified_resident(session, user, cycle.community_id):
         raise Forbidden(N_("Only verified residents of the community submit projects."))
 
@@ -178,6 +180,7 @@ def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: P
     if phase != Phase.voting:
         raise Conflict(VOTING_CLOSED)
     p.logged_in(user)
+    check_not_blocked(session, user, cycle.community_id)
     check_voter(session, user, cycle, minimum_age, level)
 
 

@@ -7,6 +7,7 @@ from petitions.cli import cli
 from petitions.opendata import DATASETS
 from petitions.rules import ANSWER, PetitionRules
 from petitions.seed import seed
+from petitions.service.discussion import COMMENTS
 from petitions.service.privacy import erase_user, personal_data, purge
 from petitions.service.signing import close_expired
 from petitions.views import router
@@ -53,4 +54,5 @@ MODULE = Module(
     purge=purge,
     open_data=DATASETS,
     receipts={"petition.signed": ReceiptAct(N_("You signed a petition"), "/petitions/{id}")},
+    comments=[COMMENTS],
 )

@@ -66,6 +66,9 @@ class Obligation(SQLModel, table=True):
     rating_yes: int = 0
     rating_partly: int = 0
     rating_no: int = 0
+    # Set when the support that opened the obligation fell below its threshold afterwards
+    # (signatures invalidated as fraud): the obligation is marked, never deleted.
+    threshold_lost_at: datetime | None = utc_field(nullable=True)
 
 
 def _kind_codes() -> list[str]:

@@ -23,6 +23,7 @@ from app.accountability import service as accountability
 from app.audit import service as audit
 from app.batch import GroupCommit
 from app.communities import permissions as community_permissions
+from app.deliberation.networks import network_hash
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.identity.models import User
 from app.identity.service import canonical_email
@@ -86,6 +87,7 @@ class _Signing:
     user_id: int
     public_name: bool
     at: datetime
+    network_hash: str | None = None  # the keyed hash of the client's network (fraud views)
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,8 @@ class Signed:
     reached_threshold: bool = False
 
 
-def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False
-         ) -> Signed:
+def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False,
+         client_address: str | None = None) -> Signed:
     """Sign once. The signer follows the petition and gets the receipt of their entry in the
     audit log.
 
@@ -110,7 +112,8 @@ def sign(session: Session, user: User | None, petition_id: int, public_name: boo
     now = clock.now()
     perm.check_sign(session, user, petition, now, rules_of(session, petition))
     count, public, event = SIGNATURES.submit(
-        session, _Signing(petition.id, user.id, bool(public_name), now))
+        session, _Signing(petition.id, user.id, bool(public_name), now,
+                          network_hash(client_address)))
     repo.sync_counts(petition, count, public)
     return Signed(count, audit.receipt_for(event), count == petition.threshold)
 
@@ -145,7 +148,8 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
         raise _NotCollecting()
     inserted = repo.insert_signatures(session, [
         {"petition_id": petition_id, "user_id": item.user_id, "source": SignatureSource.online,
-         "public_name": item.public_name, "created_at": item.at} for item in items])
+         "public_name": item.public_name, "created_at": item.at,
+         "network_hash": item.network_hash} for item in items])
     accepted: dict[int, _Signing] = {}  # the first request of each new signer, in order
     for item in items:
         if item.user_id in inserted and item.user_id not in accepted:
@@ -288,7 +292,10 @@ def record_paper(session: Session, official: User | None, petition_id: int,
 def _reach_threshold(session: Session, petition: Petition, now: datetime) -> None:
     """Collection succeeded: the addressed authority now owes an answer by the rules' date."""
     rules = rules_of(session, petition)
-    obligation = accountability.open_obligation(
+    # Reached again after an invalidation had taken it below: the marked obligation stands
+    # again, with its first due date.
+    obligation = accountability.restore_threshold(session, OBLIGATION_KIND, SUBJECT_TYPE,
+                                                  petition.id) or accountability.open_obligation(
         session, kind=OBLIGATION_KIND, community_id=petition.community_id,
         authority_id=petition.authority_id, subject_type=SUBJECT_TYPE, subject_id=petition.id,
         subject_title=petition.title, subject_path=path_of(petition.id),
