@@ -72,7 +72,7 @@ def arrivals(session: Session, user: User | None, petition_id: int) -> Arrivals:
     perm.check_see_arrivals(session, user, petition, clock.now())
     rules = _deliberation_rules(session, petition)
     per_hour: Counter = Counter()
-    for created, _one in repo.arrivals_by_hour(session, petition.id):
+    for created in repo.signing_times(session, petition.id):
         moment = clock.aware(created).astimezone(UTC)
         per_hour[moment.replace(minute=0, second=0, microsecond=0)] += 1
     median = statistics.median(per_hour.values()) if per_hour else 0
