@@ -9,6 +9,7 @@ from app.accountability.views import router as accountability_router
 from app.audit.views import router as audit_router
 from app.communities.api import router as _communities_api  # noqa: F401  joins /api/v1
 from app.communities.views import router as communities_router
+from app.deliberation.views import router as deliberation_router
 from app.identity.views import router as identity_router
 from app.opendata.views import router as opendata_router
 from app.privacy.api import router as _privacy_api  # noqa: F401  joins /api/v1 (me/data)
@@ -29,5 +30,5 @@ def healthz(session: DbSession):
 
 
 for _sub in (identity_router, communities_router, rules_router, accountability_router,
-             opendata_router, audit_router, privacy_router):
+             opendata_router, audit_router, privacy_router, deliberation_router):
     router.include_router(_sub)

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from app.audit import service as audit
 from app.communities import service as communities
 from app.communities.permissions import allowed
+from app.deliberation.views import discussion_context
 from app.exceptions import InvalidInput
 from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
@@ -47,6 +48,7 @@ from budget.dependencies import (
     ExportableCycle,
     VisibleProject,
 )
+from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
 from budget.models import (
     AGGREGATION_LABELS,
     DATE_FIELDS,
@@ -297,6 +299,8 @@ def _project_context(session, user, page: CycleView, project, form: dict) -> dic
         "can_report": allowed(permissions.check_progress, session, user, cycle, project),
         "errors": {}, "form": form,
         "implementation_statuses": list(ImplementationStatus),
+        # The kernel's discussion of the project (app.deliberation), with its own forms.
+        **discussion_context(session, user, PROJECT_SUBJECT, project.id),
     })
     return ctx
 

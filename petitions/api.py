@@ -26,7 +26,7 @@ from app.web.auth import ApiUser, OptionalApiUser
 from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
-from app.web.ratelimit import rate_limited
+from app.web.ratelimit import client_ip, rate_limited
 from petitions.dependencies import ApiPetition
 from petitions.models import (
     SORT_LABELS,
@@ -168,7 +168,7 @@ def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiU
     """Sign (a verified resident of the community of the minimum age; once)."""
     # Held here (loaded by the dependency), the petition stays in the session's identity map
     # (a weak one): signing and the answer read it once.
-    signed = signing.sign(session, user, petition.id, body.public_name)
+    signed = signing.sign(session, user, petition.id, body.public_name, client_ip(request))
     if signed.reached_threshold:
         pagecache.invalidate()  # a hot write, but the petition now awaits an answer
     return _signatures(petition, signed.receipt)

@@ -8,6 +8,7 @@ from petitions.opendata import DATASETS
 from petitions.rules import ANSWER, PetitionRules
 from petitions.seed import seed
 from petitions.service.discussion import COMMENTS
+from petitions.service.fraud import forget_networks
 from petitions.service.privacy import erase_user, personal_data, purge
 from petitions.service.signing import close_expired
 from petitions.views import router
@@ -48,7 +49,7 @@ MODULE = Module(
                 "answer_deadline": {"days": 15, "unit": "working"}}]),
     cli=cli,
     nav=[NavLink(N_("Petitions"), "/petitions")],
-    periodic=[close_expired],
+    periodic=[close_expired, forget_networks],
     personal_data=personal_data,
     erase=erase_user,
     purge=purge,

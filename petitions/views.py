@@ -21,6 +21,7 @@ from app import clock
 from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.communities.models import Community
+from app.deliberation.views import discussion_context
 from app.exceptions import DomainError, InvalidInput
 from app.rules import service as rules_service
 from app.web import pagecache
@@ -28,7 +29,7 @@ from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.forms import rerender
 from app.web.i18n import N_, gettext
-from app.web.ratelimit import limit
+from app.web.ratelimit import client_ip, limit
 from app.web.templating import block_for, render
 from petitions import permissions as perm
 from petitions.dependencies import (
@@ -45,6 +46,7 @@ from petitions.models import (
     REJECTION_LABELS,
     SORT_LABELS,
     STATUS_LABELS,
+    SUBJECT_TYPE,
     UPDATE_LABELS,
     AnswerCreate,
     Category,
@@ -271,7 +273,12 @@ def _page_context(request: Request, session, user, petition_id: int, *,
         # The visitor signed a moment ago: they see their signature counted at once.
         view = reading.detail(session, user, petition_id)
     lang = request.state.lang
+    comments = {}
+    if not fragment and view.petition.published_at is not None:
+        # The kernel's discussion (app.deliberation), with its own forms and paging.
+        comments = discussion_context(session, user, SUBJECT_TYPE, view.petition.id)
     return {
+        **comments,
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,
         "fragment": fragment, "receipt": receipt,
         "community_name": _local_name(view.community, lang),
@@ -351,7 +358,8 @@ def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: i
          public_name: Annotated[bool, Form()] = False):
     limit(request, "sign")
     return _act(request, session, user, petition_id,
-                lambda: signing.sign(session, user, petition_id, public_name), "signed",
+                lambda: signing.sign(session, user, petition_id, public_name,
+                                     client_ip(request)), "signed",
                 anchor="#signing", blocks=("signing",))
 
 

@@ -48,30 +48,23 @@ def add(session: Session, obj: Any) -> Any:
 
 
 def threads(session: Session, subject_type: str, subject_id: int, *, order: CommentOrder,
-            offset: int, limit: int) -> tuple[list[tuple[Comment, str | None, bool, str | None,
-                                                     str | None]], int]:
-    """A page of top-level comments with all their replies (oldest first), and how many
-    top-level comments there are: (comment, author name, erased, authority, authority_en)."""
+            offset: int, limit: int) -> list[tuple[Comment, str | None, bool, str | None,
+                                                  str | None]]:
+    """Top-level comments `offset` to `offset + limit` (newest or most supported first) with
+    all their replies, in one query: (comment, author name, erased, authority, authority_en).
+    The caller orders them; asking for one more than it shows tells it whether more follow."""
     where = (Comment.subject_type == subject_type, Comment.subject_id == subject_id)
-    total = session.exec(select(func.count()).select_from(Comment)
-                         .where(*where, Comment.parent_id.is_(None))).one()
     ordering = ((Comment.support_count.desc(), Comment.id.desc())
                 if order == CommentOrder.supported else (Comment.id.desc(),))
-    top_ids = list(session.exec(select(Comment.id).where(*where, Comment.parent_id.is_(None))
-                                .order_by(*ordering).offset(offset).limit(limit)))
-    if not top_ids:
-        return [], total
+    tops = (select(Comment.id).where(*where, Comment.parent_id.is_(None))
+            .order_by(*ordering).offset(offset).limit(limit).scalar_subquery())
     rows = session.exec(
         select(Comment, User.display_name, User.erased_at, Authority.name, Authority.name_en)
         .outerjoin(User, User.id == Comment.user_id)
         .outerjoin(Authority, Authority.id == Comment.authority_id)
-        .where(*where, or_(Comment.id.in_(top_ids), Comment.parent_id.in_(top_ids)))
+        .where(*where, or_(Comment.id.in_(tops), Comment.parent_id.in_(tops)))
         .order_by(Comment.id))
-    rank = {comment_id: index for index, comment_id in enumerate(top_ids)}
-    found = [(r[0], r[1], r[2] is not None, r[3], r[4]) for r in rows]
-    found.sort(key=lambda r: (rank.get(r[0].parent_id or r[0].id, 0), r[0].parent_id is not None,
-                              r[0].id))
-    return found, total
+    return [(r[0], r[1], r[2] is not None, r[3], r[4]) for r in rows]
 
 
 def authority_of_official(session: Session, user_id: int, community_id: int) -> int | None:

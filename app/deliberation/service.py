@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app import clock
 from app.audit import service as audit
 from app.communities import permissions as p
+from app.communities import repository as communities_repo
 from app.deliberation import permissions as perm
 from app.deliberation import repository as repo
 from app.deliberation.models import (
@@ -158,17 +159,14 @@ class Discussion:
     subject_id: int
     target: CommentTarget
     threads: list[CommentView]
-    total: int
+    has_more: bool
     order: CommentOrder
     offset: int
     limit: int
     can_comment: bool
-    comment_problem: str | None
+    comment_problem: str | None  # translated: why the person may not comment
     can_moderate: bool
-
-    @property
-    def has_more(self) -> bool:
-        return self.offset + self.limit < self.total
+    community_slug: str = ""
 
     @property
     def page(self) -> int:
@@ -179,13 +177,13 @@ def discussion(session: Session, user: User | None, subject_type: str, subject_i
                order: CommentOrder = CommentOrder.newest, offset: int = 0, limit: int = 20,
                lang: str = "uk") -> Discussion:
     """A page of the item's threads: top-level comments (newest or most supported first), each
-    with its replies, oldest first."""
+    with its replies, oldest first. One query for a visitor (no count: a page asks for one
+    thread more than it shows to know whether more follow)."""
     target = target_of(session, user, subject_type, subject_id)
-    rows, total = repo.threads(session, subject_type, subject_id, order=order, offset=offset,
-                               limit=limit)
+    rows = repo.threads(session, subject_type, subject_id, order=order, offset=offset,
+                        limit=limit + 1)
     supported = repo.supported_by(session, user.id, [r[0].id for r in rows]) if user else set()
     tops: dict[int, CommentView] = {}
-    threads: list[CommentView] = []
     for comment, name, erased, authority, authority_en in rows:
         view = CommentView(comment, None if erased else name,
                            (authority_en or authority) if lang == "en" else authority,
@@ -193,18 +191,27 @@ def discussion(session: Session, user: User | None, subject_type: str, subject_i
                            own=user is not None and comment.user_id == user.id)
         if comment.parent_id is None:
             tops[comment.id] = view
-            threads.append(view)
         elif comment.parent_id in tops:
             tops[comment.parent_id].replies.append(view)
-    rules = rules_of(session, target)
-    problem = None
-    try:
-        perm.check_comment(session, user, target, rules)
-    except DomainError as exc:  # what the person lacks
-        problem = exc.message
-    return Discussion(subject_type, subject_id, target, threads, total, order, offset, limit,
-                      problem is None, problem,
-                      perm.is_moderator(session, user, target.community_id))
+    if order == CommentOrder.supported:
+        ranked = sorted(tops.values(), key=lambda v: (-v.comment.support_count, -v.comment.id))
+    else:
+        ranked = sorted(tops.values(), key=lambda v: -v.comment.id)
+    problem, moderates, slug = _("Please log in to continue."), False, ""
+    if user is not None:
+        problem = None
+        try:
+            perm.check_comment(session, user, target, rules_of(session, target))
+        except DomainError as exc:  # what the person lacks
+            problem = exc.text()
+        moderates = perm.is_moderator(session, user, target.community_id)
+        if moderates:
+            community = communities_repo.community(session, target.community_id)
+            slug = community.slug if community else ""
+    elif target.closed is not None:
+        problem = _(target.closed)
+    return Discussion(subject_type, subject_id, target, ranked[:limit], len(ranked) > limit,
+                      order, offset, limit, problem is None, problem, moderates, slug)
 
 
 def support(session: Session, user: User | None, comment_id: int) -> Comment:
