@@ -9,6 +9,7 @@ from app.accountability.views import router as accountability_router
 from app.audit.views import router as audit_router
 from app.communities.api import router as _communities_api  # noqa: F401  joins /api/v1
 from app.communities.views import router as communities_router
+from app.deliberation.api import router as _deliberation_api  # noqa: F401  joins /api/v1
 from app.deliberation.views import router as deliberation_router
 from app.identity.views import router as identity_router
 from app.opendata.views import router as opendata_router

@@ -13,6 +13,7 @@ from app import clock
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
 from app.communities.dependencies import CommunityFilter
+from app.deliberation.api import comment_routes
 from app.models import MAX_ID
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
@@ -23,6 +24,7 @@ from app.web.ratelimit import rate_limited
 from budget import ballot_check, ballots, cycles, exports, implementation, projects, review
 from budget import results as budget_results
 from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
+from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
 from budget.models import (
     BallotIn,
     BallotPublic,
@@ -347,3 +349,13 @@ def export_results_csv(session: DbSession, cycle: ExportableCycle):
 def export_ballots_csv(session: DbSession, cycle: ExportableCycle):
     """Every ballot, anonymous, as CSV, once voting has ended."""
     return _csv(exports.ballots_csv(session, cycle), f"budget-{cycle.id}-ballots.csv")
+
+
+# -- comments on projects (the kernel's mechanism, app.deliberation) -------------------------
+
+def _commented_project(project: VisibleProject) -> int:
+    return project.id
+
+
+comment_routes(router, "/budgets/{cycle_id:id}/projects/{project_id:id}", PROJECT_SUBJECT,
+               _commented_project, "budget")

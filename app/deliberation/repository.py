@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -65,6 +65,16 @@ def threads(session: Session, subject_type: str, subject_id: int, *, order: Comm
         .where(*where, or_(Comment.id.in_(tops), Comment.parent_id.in_(tops)))
         .order_by(Comment.id))
     return [(r[0], r[1], r[2] is not None, r[3], r[4]) for r in rows]
+
+
+def comment_row(session: Session, comment_id: int
+                ) -> tuple[Comment, str | None, bool, str | None, str | None] | None:
+    row = session.exec(
+        select(Comment, User.display_name, User.erased_at, Authority.name, Authority.name_en)
+        .outerjoin(User, User.id == Comment.user_id)
+        .outerjoin(Authority, Authority.id == Comment.authority_id)
+        .where(Comment.id == comment_id)).first()
+    return None if row is None else (row[0], row[1], row[2] is not None, row[3], row[4])
 
 
 def authority_of_official(session: Session, user_id: int, community_id: int) -> int | None:

@@ -492,3 +492,34 @@ def lift_block(session: Session, moderator: User | None, block_id: int) -> Block
 def blocks(session: Session, user: User | None, community_id: int) -> list:
     perm.check_see_blocks(session, user, community_id)
     return repo.blocks(session, community_id)
+
+
+def moderate_comment(session: Session, user: User | None, comment_id: int,
+                     decision: Decision | str, reason: str = "") -> Case:
+    """A moderator's decision on a comment, reported or not (its case opens if it has none)."""
+    comment = _visible_comment(session, user, comment_id)
+    perm.check_moderate(session, user, comment.community_id)
+    repo.open_case(session, {"subject_type": COMMENT, "subject_id": comment.id,
+                             "community_id": comment.community_id,
+                             "author_id": comment.user_id, "state": CaseState.open.value,
+                             "report_count": 0, "hidden": False, "created_at": clock.now()})
+    case = repo.case_of(session, COMMENT, comment.id)
+    return decide(session, user, case.id, decision, reason)
+
+
+def comment_view(session: Session, comment: Comment, lang: str = "uk") -> CommentView:
+    _c, name, erased, authority, authority_en = repo.comment_row(session, comment.id)
+    return CommentView(comment, None if erased else name,
+                       (authority_en or authority) if lang == "en" else authority)
+
+
+def public_comment(view: CommentView) -> dict:
+    """A comment as the API shows it: no text while hidden or after redaction."""
+    c = view.comment
+    return {"id": c.id, "parent_id": c.parent_id, "author": view.author,
+            "authority": view.authority,
+            "body": c.body if c.state == CommentState.visible else None,
+            "state": c.state, "public_reason": c.public_reason,
+            "support_count": c.support_count, "reply_count": c.reply_count,
+            "created_at": c.created_at,
+            "replies": [public_comment(r) for r in view.replies]}
