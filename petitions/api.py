@@ -255,7 +255,9 @@ class ArrivalsPublic(BaseModel):
                                                  "retention only.")
 
 
-@router.get("/petitions/{petition_id:id}/arrivals", response_model=ArrivalsPublic)
+@router.get("/petitions/{petition_id:id}/arrivals", response_model=ArrivalsPublic,
+            responses={403: {"description": "Only a moderator of the petition's community "
+                                            "(`forbidden`)."}})
 def arrivals(petition_id: int, session: DbSession, user: ApiUser):
     """How the signatures arrived (a moderator of the community): per hour, with bursts
     flagged, by e-mail domain and by client network."""

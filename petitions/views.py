@@ -10,7 +10,8 @@ there.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -51,13 +52,14 @@ from petitions.models import (
     AnswerCreate,
     Category,
     Decision,
+    InvalidationCreate,
     Petition,
     PetitionCreate,
     UpdateCreate,
     UpdateStatus,
     public_status,
 )
-from petitions.service import drafting, outcome, reading, signing
+from petitions.service import drafting, fraud, outcome, reading, signing
 from petitions.service.common import last_day, link_of
 
 router = make_router(include_in_schema=False)
@@ -470,3 +472,56 @@ def record_paper(request: Request, session: DbSession, user: CurrentUser,
     except DomainError as exc:
         return rerender(request, PAPER, _paper_context(petition, form), exc)
     return RedirectResponse(f"/petitions/{petition.id}/paper?recorded=1", status_code=303)
+
+
+# -- the moderators' fraud tools --------------------------------------------------------------
+
+def _arrivals_context(session, user, petition_id: int, form: dict | None = None) -> dict:
+    return {"seen": fraud.arrivals(session, user, petition_id), "form": form or {},
+            "errors": {}}
+
+
+@router.get("/petitions/{petition_id:int}/arrivals")
+def arrivals(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+             done: str = Query("", max_length=20), n: int = Query(0, ge=0, le=10_000_000),
+             network: str = Query("", max_length=32),
+             domain: str = Query("", max_length=254)):
+    flash = gettext(N_("{n} signatures invalidated; the signers are told.")).format(n=n) \
+        if done == "invalidated" else None
+    return render(request, "petitions/arrivals.html", _arrivals_context(
+        session, user, petition_id, {"network": network, "email_domain": domain})
+        | {"flash": flash})
+
+
+def _moment(value: str, field: str):
+    if not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(fields={field: (N_("Enter a date and time."), {})}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.post("/petitions/{petition_id:int}/invalidations")
+def invalidate(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+               email_domain: Annotated[str, Form(max_length=254)] = "",
+               network: Annotated[str, Form(max_length=32)] = "",
+               signed_from: Annotated[str, Form(max_length=40)] = "",
+               signed_until: Annotated[str, Form(max_length=40)] = "",
+               reason: Annotated[str, Form(max_length=500)] = ""):
+    form = {"email_domain": email_domain, "network": network, "signed_from": signed_from,
+            "signed_until": signed_until, "reason": reason}
+    try:
+        if network.strip() and not re.fullmatch(r"[0-9a-f]{32}", network.strip()):
+            raise InvalidInput(fields={"network": (N_("Choose a network from the list."), {})})
+        done = fraud.invalidate(session, user, petition_id, InvalidationCreate.model_construct(
+            email_domain=email_domain or None, network=network.strip() or None,
+            signed_from=_moment(signed_from, "signed_from"),
+            signed_until=_moment(signed_until, "signed_until"), reason=reason))
+    except InvalidInput as exc:
+        ctx = _arrivals_context(session, user, petition_id, form)
+        return rerender(request, "petitions/arrivals.html", ctx, exc)
+    pagecache.invalidate()
+    return RedirectResponse(f"/petitions/{petition_id}/arrivals?done=invalidated"
+                            f"&n={done.invalidation.count}", status_code=303)

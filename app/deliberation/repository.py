@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from app.accountability.models import Obligation
 from app.communities.models import Authority, Staff, StaffRole
 from app.db import insert_or_skip
 from app.deliberation.models import (
@@ -19,9 +20,12 @@ from app.deliberation.models import (
     CommentOrder,
     CommentState,
     CommentSupport,
+    Digest,
+    DigestFrequency,
     Report,
 )
 from app.identity.models import User
+from app.notifications.models import Follow
 
 
 def bump(session: Session, model: type, row_id: int, obj: Any = None, **deltas: int) -> None:
@@ -195,3 +199,44 @@ def block(session: Session, block_id: int) -> Block | None:
 
 def user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+# -- residents' digests ---------------------------------------------------------------------
+
+def digest_of(session: Session, user_id: int) -> Digest | None:
+    return session.get(Digest, user_id)
+
+
+def due_digests(session: Session, daily_before: datetime, weekly_before: datetime,
+                limit: int = 500) -> list[tuple[Digest, User]]:
+    rows = session.exec(
+        select(Digest, User).join(User, User.id == Digest.user_id)
+        .where(User.erased_at.is_(None), or_(
+            (Digest.frequency == DigestFrequency.daily) & (Digest.covered_until <= daily_before),
+            (Digest.frequency == DigestFrequency.weekly)
+            & (Digest.covered_until <= weekly_before)))
+        .order_by(Digest.user_id).limit(limit))
+    return [(r[0], r[1]) for r in rows]
+
+
+def comments_on_followed(session: Session, user_id: int, since: datetime, until: datetime,
+                         limit: int = 50) -> list[Comment]:
+    """Visible comments written in the window on what the person follows, not their own."""
+    followed = select(Follow.subject_type, Follow.subject_id).where(Follow.user_id == user_id)
+    return list(session.exec(
+        select(Comment).where(
+            tuple_(Comment.subject_type, Comment.subject_id).in_(followed),
+            Comment.created_at > since, Comment.created_at <= until,
+            Comment.state == CommentState.visible, Comment.user_id != user_id)
+        .order_by(Comment.id).limit(limit)))
+
+
+def answers_on_followed(session: Session, user_id: int, since: datetime, until: datetime,
+                        limit: int = 50) -> list[Obligation]:
+    """Obligations answered in the window on what the person follows (answers, results)."""
+    followed = select(Follow.subject_type, Follow.subject_id).where(Follow.user_id == user_id)
+    return list(session.exec(
+        select(Obligation).where(
+            tuple_(Obligation.subject_type, Obligation.subject_id).in_(followed),
+            Obligation.answered_at > since, Obligation.answered_at <= until)
+        .order_by(Obligation.answered_at).limit(limit)))

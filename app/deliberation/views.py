@@ -15,11 +15,12 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from app.communities import service as communities
+from app.deliberation import digests, service
 from app.deliberation import repository as repo
-from app.deliberation import service
 from app.deliberation.models import (
     COMMENT,
     DECISION_LABELS,
+    DIGEST_LABELS,
     REASON_LABELS,
     CaseState,
     CommentCreate,
@@ -257,3 +258,24 @@ def lift(request: Request, session: DbSession, user: CurrentUser, block_id: int)
     community = communities.get(session, found.community_id)
     return RedirectResponse(f"/communities/{quote(community.slug)}/blocks?done=lifted",
                             status_code=303)
+
+
+# -- residents' digests -----------------------------------------------------------------------
+
+@router.get("/account/digest")
+def digest_page(request: Request, session: DbSession, user: CurrentUser,
+                done: str = Query("", max_length=20)):
+    return render(request, "deliberation/digest.html", {
+        "chosen": digests.frequency_of(session, user).value, "choices": DIGEST_LABELS,
+        "flash": gettext(N_("Your choice is saved.")) if done == "saved" else None})
+
+
+@router.post("/account/digest")
+def choose_digest(request: Request, session: DbSession, user: CurrentUser,
+                  frequency: Annotated[str, Form(max_length=8)] = ""):
+    try:
+        digests.choose(session, user, frequency)
+    except InvalidInput as exc:
+        return rerender(request, "deliberation/digest.html", {
+            "chosen": frequency, "choices": DIGEST_LABELS}, exc)
+    return RedirectResponse("/account/digest?done=saved", status_code=303)

@@ -193,3 +193,45 @@ def test_a_block_for_good_and_its_lifting(db, world):
         comment(db, world.author, world.petition.id)
     service.lift_block(db, world.moderator, found.id)
     comment(db, world.author, world.petition.id)
+
+
+def test_disposable_mailboxes_are_refused_at_registration(db, tmp_path, monkeypatch):
+    from app.identity import service as identity
+    from app.settings import get_settings
+
+    def register(email):
+        return identity.register(db, identity.Registration(
+            email=email, password="a-long-passphrase-9", display_name="Тимчасова Пошта"))
+
+    for email in ("someone@mailinator.com", "x@sub.yopmail.com"):
+        with pytest.raises(InvalidInput) as refused:
+            register(email)
+        assert "email" in refused.value.fields
+    operator = tmp_path / "disposable.txt"
+    operator.write_text("# ours\nthrowaway.example\n", encoding="utf-8")
+    monkeypatch.setattr(get_settings(), "disposable_domains_file", str(operator))
+    with pytest.raises(InvalidInput):
+        register("a@throwaway.example")
+    assert register("a@keeps.example").email == "a@keeps.example"
+
+
+def test_a_digest_is_off_by_default_and_gathers_what_one_follows(db, world, clock):
+    from app.deliberation import digests
+    from app.deliberation.models import DigestFrequency
+
+    assert digests.frequency_of(db, world.resident) == DigestFrequency.off
+    top = comment(db, world.resident, world.petition.id, "Чи буде світлофор?")  # follows it
+    digests.choose(db, world.resident, "daily")
+    with pytest.raises(InvalidInput):
+        digests.choose(db, world.resident, "hourly")
+    clock.advance(hours=2)
+    comment(db, world.author, world.petition.id, "Так, і острівець безпеки.", parent_id=top.id)
+    comment(db, make_resident(db, world.place), world.petition.id, "Підтримую петицію.")
+    assert digests.send_due(db) == 0  # not a day yet
+    clock.advance(days=1)
+    assert digests.send_due(db) == 1
+    mail = db.exec(select(Message).where(Message.user_id == world.resident.id,
+                                         Message.dedupe_key.like("digest:%"))).one()
+    assert f"#comment-{top.id + 1}" in mail.body and "/discussions/petition/" in mail.body
+    clock.advance(days=1)
+    assert digests.send_due(db) == 0  # nothing new: no e-mail
