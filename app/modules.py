@@ -83,6 +83,9 @@ class CommentSpace:
     subject_type: str
     target: Callable[[Session, Any, int], CommentTarget]
     label: str = ""  # a msgid naming the kind of item in the moderators' queue
+    # (session, subject_id, hidden): the item is hidden after reports (or by a moderator's
+    # decision) or shown again; the module keeps that on its own row and withholds the text.
+    hide: Callable[[Session, int, bool], None] | None = None
 
 
 @dataclass

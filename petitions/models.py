@@ -222,6 +222,9 @@ class Petition(SQLModel, table=True):
     rejection_text: str | None = Field(default=None, sa_type=Text)
     moderator_id: int | None = fk("identity_user.id", nullable=True, index=False,
                                   ondelete="SET NULL")
+    # Hidden after residents' reports until a moderator decides, or by the decision
+    # (app.deliberation): its text is withheld from the public meanwhile.
+    hidden_by_moderation: bool = False
 
 
 def public_status(petition: Petition, now: datetime) -> PublicStatus:

@@ -57,8 +57,9 @@ def withheld_title(petition: Petition) -> bool:
 
 
 def withheld_text(petition: Petition) -> bool:
-    return petition.status == PetitionStatus.rejected and petition.rejection_reason in (
-        RejectionReason.offensive, RejectionReason.personal_data)
+    return petition.hidden_by_moderation or (
+        petition.status == PetitionStatus.rejected and petition.rejection_reason in (
+            RejectionReason.offensive, RejectionReason.personal_data))
 
 
 def check_view(session: Session, user: User | None, petition: Petition, now: datetime) -> None:

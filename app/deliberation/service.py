@@ -289,10 +289,18 @@ def report(session: Session, user: User | None, subject_type: str, subject_id: i
         if thing.comment is not None:
             thing.comment.state = CommentState.pending
             session.add(thing.comment)
+        else:
+            _hide_item(subject_type, subject_id, session, True)
         session.flush()
         audit.append(session, "deliberation.hidden_by_reports", subject_type, subject_id, None,
                      reports=case.report_count)
     return case
+
+
+def _hide_item(subject_type: str, subject_id: int, session: Session, hidden: bool) -> None:
+    space = comment_space(subject_type)
+    if space is not None and space.hide is not None:
+        space.hide(session, subject_id, hidden)
 
 
 def is_hidden(session: Session, subject_type: str, subject_id: int) -> bool:
@@ -379,6 +387,8 @@ def decide(session: Session, user: User | None, case_id: int, decision: Decision
             comment.state, comment.public_reason = CommentState.redacted, reason
             comment.body = ""
         session.add(comment)
+    else:
+        _hide_item(case.subject_type, case.subject_id, session, decision != Decision.keep)
     session.flush()
     audit.append(session, "deliberation.decided", case.subject_type, case.subject_id, user.id,
                  decision=decision.value, appeal=appeal)

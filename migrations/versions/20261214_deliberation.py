@@ -149,9 +149,15 @@ def upgrade() -> None:
     with op.batch_alter_table('petition_signature', schema=None) as batch_op:
         batch_op.add_column(sa.Column('network_hash', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
 
+    with op.batch_alter_table('petition', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hidden_by_moderation', sa.Boolean(), nullable=False, server_default=sa.false()))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('petition', schema=None) as batch_op:
+        batch_op.drop_column('hidden_by_moderation')
+
     with op.batch_alter_table('petition_signature', schema=None) as batch_op:
         batch_op.drop_column('network_hash')
 

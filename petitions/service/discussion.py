@@ -10,6 +10,7 @@ from app import clock
 from app.identity.models import User
 from app.modules import CommentSpace, CommentTarget
 from app.web.i18n import N_
+from petitions import repository as repo
 from petitions.models import SUBJECT_TYPE, PublicStatus, public_status
 from petitions.service.common import get_visible, path_of
 
@@ -27,4 +28,9 @@ def comment_target(session: Session, user: User | None, petition_id: int) -> Com
                          authority_id=petition.authority_id, author_id=petition.author_id)
 
 
-COMMENTS = CommentSpace(SUBJECT_TYPE, comment_target, N_("Petition"))
+def hide(session: Session, petition_id: int, hidden: bool) -> None:
+    """Reports or a moderator hid the petition's text from the public, or showed it again."""
+    repo.set_hidden(session, petition_id, hidden)
+
+
+COMMENTS = CommentSpace(SUBJECT_TYPE, comment_target, N_("Petition"), hide)

@@ -153,10 +153,18 @@ def test_a_petition_itself_may_be_reported(db, world):
     assert not service.is_hidden(db, PETITION, world.petition.id)
     service.report(db, make_resident(db, world.place), PETITION, world.petition.id, "spam")
     assert service.is_hidden(db, PETITION, world.petition.id)
+    db.refresh(world.petition)
+    assert world.petition.hidden_by_moderation  # the module withholds its text meanwhile
+    from petitions.service import reading
+
+    assert reading.detail(db, None, world.petition.id).show_text is False
+    assert reading.detail(db, world.author, world.petition.id).show_text is True
     with pytest.raises(InvalidInput):  # only a comment's text is redacted here
         service.decide(db, world.moderator, case.id, Decision.redact, "Персональні дані.")
     service.decide(db, world.moderator, case.id, Decision.keep)
     assert not service.is_hidden(db, PETITION, world.petition.id)
+    db.refresh(world.petition)
+    assert not world.petition.hidden_by_moderation
 
 
 def test_a_blocked_account_keeps_its_signature_but_cannot_act(db, world, clock):
