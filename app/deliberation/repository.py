@@ -240,3 +240,19 @@ def answers_on_followed(session: Session, user_id: int, since: datetime, until: 
             tuple_(Obligation.subject_type, Obligation.subject_id).in_(followed),
             Obligation.answered_at > since, Obligation.answered_at <= until)
         .order_by(Obligation.answered_at).limit(limit)))
+
+
+def reports_by(session: Session, user_id: int) -> list[Report]:
+    return list(session.exec(select(Report).where(Report.reporter_id == user_id)
+                             .order_by(Report.id)))
+
+
+def blocks_of(session: Session, user_id: int) -> list[Block]:
+    return list(session.exec(select(Block).where(Block.user_id == user_id).order_by(Block.id)))
+
+
+def delete_digest(session: Session, user_id: int) -> None:
+    found = session.get(Digest, user_id)
+    if found is not None:
+        session.delete(found)
+        session.flush()

@@ -533,3 +533,29 @@ def public_comment(view: CommentView) -> dict:
             "support_count": c.support_count, "reply_count": c.reply_count,
             "created_at": c.created_at,
             "replies": [public_comment(r) for r in view.replies]}
+
+
+# -- personal data --------------------------------------------------------------------------
+
+def personal_data(session: Session, user: User) -> dict:
+    """What deliberation holds about a person, for the right of access (app.privacy)."""
+    digest = repo.digest_of(session, user.id)
+    return {
+        "comments": [{"subject_type": c.subject_type, "subject_id": c.subject_id,
+                      "parent_id": c.parent_id, "body": c.body, "state": c.state,
+                      "created_at": c.created_at.isoformat()}
+                     for c in repo.comments_of_user(session, user.id)],
+        "reports_sent": [{"case_id": r.case_id, "reason": r.reason, "note": r.note,
+                          "created_at": r.created_at.isoformat()}
+                         for r in repo.reports_by(session, user.id)],
+        "blocks": [{"community_id": b.community_id, "reason": b.reason,
+                    "ends_at": b.ends_at.isoformat() if b.ends_at else None,
+                    "lifted_at": b.lifted_at.isoformat() if b.lifted_at else None}
+                   for b in repo.blocks_of(session, user.id)],
+        "digest": digest.frequency if digest else "off",
+    }
+
+
+def erase(session: Session, user: User) -> None:
+    """On erasure: no more digests; comments stay in their threads under no name."""
+    repo.delete_digest(session, user.id)

@@ -243,3 +243,18 @@ def test_a_digest_is_off_by_default_and_gathers_what_one_follows(db, world, cloc
     assert f"#comment-{top.id + 1}" in mail.body and "/discussions/petition/" in mail.body
     clock.advance(days=1)
     assert digests.send_due(db) == 0  # nothing new: no e-mail
+
+
+def test_the_right_of_access_and_erasure_cover_deliberation(db, world):
+    from app.deliberation import digests
+    from app.privacy import service as privacy
+
+    comment(db, world.resident, world.petition.id, "Мій коментар про перехід.")
+    digests.choose(db, world.resident, "weekly")
+    data = privacy.export(db, world.resident)["deliberation"]
+    assert [c["body"] for c in data["comments"]] == ["Мій коментар про перехід."]
+    assert data["digest"] == "weekly"
+    privacy.erase_account(db, world.resident)
+    assert digests.frequency_of(db, world.resident).value == "off"
+    page = service.discussion(db, None, PETITION, world.petition.id)
+    assert page.threads[0].author is None  # kept in its thread, under no name
