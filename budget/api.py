@@ -108,7 +108,8 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
     return ProjectPublic(
         id=project.id, cycle_id=project.cycle_id, category_id=project.category_id,
         external_id=project.external_id, title=project.title,
-        description=project.description, location=project.location, cost=project.cost,
+        description="" if project.hidden_by_moderation else project.description,
+        location=project.location, cost=project.cost,
         revised_cost=project.revised_cost, status=project.status,
         review_reason=project.review_reason, reviewed_at=clock.aware(project.reviewed_at),
         vote_count=project.vote_count if visible else None,

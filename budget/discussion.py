@@ -32,4 +32,9 @@ def comment_target(session: Session, user: User | None, project_id: int) -> Comm
                          authority_id=cycle.authority_id, author_id=project.author_id)
 
 
-COMMENTS = CommentSpace(SUBJECT_TYPE, comment_target, N_("Budget project"))
+def hide(session: Session, project_id: int, hidden: bool) -> None:
+    """Reports or a moderator hid the project's description from the public, or showed it."""
+    repo.set_hidden(session, project_id, hidden)
+
+
+COMMENTS = CommentSpace(SUBJECT_TYPE, comment_target, N_("Budget project"), hide)

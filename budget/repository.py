@@ -389,3 +389,10 @@ def anonymise_ballots(session: Session, published_before: datetime) -> int:
         .values(voter_user_id=None, paper_identity_hash=None)
         .execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+def set_hidden(session: Session, project_id: int, hidden: bool) -> None:
+    """A project hidden by moderation (app.deliberation), or shown again."""
+    session.exec(update(BudgetProject).where(BudgetProject.id == project_id)
+                 .values(hidden_by_moderation=hidden)
+                 .execution_options(synchronize_session="fetch"))

@@ -152,9 +152,15 @@ def upgrade() -> None:
     with op.batch_alter_table('petition', schema=None) as batch_op:
         batch_op.add_column(sa.Column('hidden_by_moderation', sa.Boolean(), nullable=False, server_default=sa.false()))
 
+    with op.batch_alter_table('budget_project', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('hidden_by_moderation', sa.Boolean(), nullable=False, server_default=sa.false()))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('budget_project', schema=None) as batch_op:
+        batch_op.drop_column('hidden_by_moderation')
+
     with op.batch_alter_table('petition', schema=None) as batch_op:
         batch_op.drop_column('hidden_by_moderation')
 

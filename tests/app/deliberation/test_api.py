@@ -91,6 +91,19 @@ def test_comments_on_a_budget_project(clock, client, db):
     assert client.get(url).json()["items"][0]["id"] == posted.json()["id"]
     other = f"/api/v1/budgets/{cycle.id + 1000}/projects/{project.id}/comments"
     assert client.get(other).status_code == 404
+    # Reports hide the project's description until a moderator decides (the rules' 3).
+    from app.deliberation import service
+
+    for _ in range(3):
+        case = service.report(db, make_resident(db, place), "budget_project", project.id,
+                              "off_topic")
+    shown = client.get(f"/api/v1/budgets/{cycle.id}/projects/{project.id}").json()
+    assert case.hidden and shown["description"] == ""
+    page = client.get(f"/budget/{cycle.id}/projects/{project.id}")
+    assert "приховано модерацією" in page.text
+    service.decide(db, make_moderator(db, place), case.id, "keep")
+    shown = client.get(f"/api/v1/budgets/{cycle.id}/projects/{project.id}").json()
+    assert shown["description"] != ""
 
 
 def test_invalidation_through_the_api_counts_exactly(client, db):
