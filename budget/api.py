@@ -6,8 +6,11 @@ are null while voting is open. Exports (Pabulib, CSV) are published once voting 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Query, Request, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 
 from app import clock
 from app.audit import service as audit
@@ -21,7 +24,16 @@ from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
 from app.web.ratelimit import rate_limited
-from budget import ballot_check, ballots, cycles, exports, implementation, projects, review
+from budget import (
+    ballot_check,
+    ballots,
+    cycles,
+    exports,
+    fraud,
+    implementation,
+    projects,
+    review,
+)
 from budget import results as budget_results
 from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
 from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
@@ -360,3 +372,35 @@ def _commented_project(project: VisibleProject) -> int:
 
 comment_routes(router, "/budgets/{cycle_id:id}/projects/{project_id:id}", PROJECT_SUBJECT,
                _commented_project, "budget")
+
+
+class BallotHourPublic(BaseModel):
+    start: datetime
+    count: int
+    burst: bool
+
+
+class BallotDomainPublic(BaseModel):
+    domain: str
+    count: int
+
+
+class BallotArrivalsPublic(BaseModel):
+    cycle_id: int
+    ballot_count: int
+    hours: list[BallotHourPublic]
+    domains: list[BallotDomainPublic]
+
+
+@router.get("/budgets/{cycle_id:id}/arrivals", response_model=BallotArrivalsPublic,
+            responses={403: {"description": "Only a moderator of the cycle's community "
+                                            "(`forbidden`)."}})
+def ballot_arrivals(session: DbSession, user: ApiUser, cycle: VisibleCycle):
+    """How the ballots arrived (a moderator of the community): per hour, bursts flagged, and
+    by the voters' e-mail domain."""
+    seen = fraud.arrivals(session, user, cycle)
+    return BallotArrivalsPublic(
+        cycle_id=cycle.id, ballot_count=seen.total,
+        hours=[BallotHourPublic(start=h.start, count=h.count, burst=h.burst)
+               for h in seen.hours],
+        domains=[BallotDomainPublic(domain=d, count=n) for d, n in seen.domains])

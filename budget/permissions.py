@@ -19,6 +19,7 @@ from sqlmodel import Session
 from app import clock
 from app.communities import permissions as p
 from app.deliberation.permissions import check_not_blocked
+from app.deliberation.permissions import is_moderator as moderates
 from app.exceptions import Conflict, Forbidden
 from app.identity.models import User
 from app.rules.schema import AssuranceLevel
@@ -194,3 +195,10 @@ def check_export(cycle: BudgetCycle) -> None:
     """Ballots (and the count) are published only once voting has ended."""
     if not votes_visible(cycle):
         raise Conflict(N_("Ballots and results are published once voting has ended."))
+
+
+def check_see_arrivals(session: Session, user: User | None, cycle: BudgetCycle) -> None:
+    """How the ballots arrived: the community's moderators and the administrators."""
+    p.logged_in(user)
+    if not moderates(session, user, cycle.community_id):
+        raise Forbidden(N_("Only a moderator of the community can see how ballots arrived."))

@@ -34,6 +34,7 @@ from budget import (
     ballots,
     cycles,
     exports,
+    fraud,
     implementation,
     permissions,
     projects,
@@ -46,6 +47,7 @@ from budget.dependencies import (
     CyclePage,
     CyclePlaces,
     ExportableCycle,
+    VisibleCycle,
     VisibleProject,
 )
 from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
@@ -585,3 +587,11 @@ def post_progress(request: Request, session: DbSession, user: CurrentUser, page:
         return rerender(request, "budget/project.html",
                         _project_context(session, user, page, project, form), exc)
     return RedirectResponse(projects.project_path(project) + "#progress", status_code=303)
+
+
+@router.get("/budget/{cycle_id}/arrivals")
+def ballot_arrivals(request: Request, session: DbSession, user: CurrentUser,
+                    cycle: VisibleCycle):
+    """How the cycle's ballots arrived (a moderator of the community)."""
+    return render(request, "budget/arrivals.html",
+                  {"seen": fraud.arrivals(session, user, cycle)})

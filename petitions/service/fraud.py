@@ -12,8 +12,6 @@ audit log with its public reason and count.
 from __future__ import annotations
 
 import re
-import statistics
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +20,7 @@ from sqlmodel import Session
 from app import clock
 from app.accountability import service as accountability
 from app.audit import service as audit
+from app.deliberation.arrivals import Hour, per_hour
 from app.exceptions import InvalidInput
 from app.identity.models import User
 from app.notifications import service as notifications
@@ -49,13 +48,6 @@ def _deliberation_rules(session: Session, petition: Petition):
 # -- arrivals -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Hour:
-    start: datetime
-    count: int
-    burst: bool
-
-
-@dataclass(frozen=True)
 class Arrivals:
     petition: Petition
     hours: list[Hour]
@@ -71,14 +63,7 @@ def arrivals(session: Session, user: User | None, petition_id: int) -> Arrivals:
     petition = get_visible(session, user, petition_id)
     perm.check_see_arrivals(session, user, petition, clock.now())
     rules = _deliberation_rules(session, petition)
-    per_hour: Counter = Counter()
-    for created in repo.signing_times(session, petition.id):
-        moment = clock.aware(created).astimezone(UTC)
-        per_hour[moment.replace(minute=0, second=0, microsecond=0)] += 1
-    median = statistics.median(per_hour.values()) if per_hour else 0
-    hours = [Hour(start, count, count >= rules.burst_minimum
-                  and count >= rules.burst_factor * median)
-             for start, count in sorted(per_hour.items())]
+    hours = per_hour(repo.signing_times(session, petition.id), rules)
     return Arrivals(petition, hours, repo.arrivals_by_domain(session, petition.id),
                     repo.arrivals_by_network(session, petition.id), petition.signature_count,
                     rules.network_retention_days)

@@ -127,3 +127,30 @@ def test_invalidation_through_the_api_counts_exactly(client, db):
     assert again.status_code == 422  # matches nothing now
     seen = client.get(f"/api/v1/petitions/{petition.id}/arrivals", headers=moderator)
     assert seen.status_code == 200 and seen.json()["signature_count"] == 1
+
+
+def test_how_ballots_arrived(clock, client, db):
+    from budget.ballots import cast_ballot
+    from budget.cycles import categories
+    from tests.budget.factories import make_voting_cycle
+
+    place = make_community(db, rules_override={"deliberation": {"burst_minimum": 3,
+                                                                "burst_factor": 1.5}})
+    cycle, projects = make_voting_cycle(db, place, clock, [(0, 50_000), (0, 60_000)],
+                                        categories=[("Двори", 200_000)])
+    assert categories(db, cycle)
+    cast_ballot(db, make_resident(db, place), cycle, [projects[0].id], None)
+    clock.advance(hours=1)
+    for n in range(3):
+        cast_ballot(db, make_resident(db, place, email=f"v{n}@votes.example"), cycle,
+                    [projects[1].id], None)
+    moderator = token(db, make_moderator(db, place))
+    url = f"/api/v1/budgets/{cycle.id}/arrivals"
+    assert client.get(url, headers=token(db, make_resident(db, place))).status_code == 403
+    seen = client.get(url, headers=moderator).json()
+    assert seen["ballot_count"] == 4
+    assert [(h["count"], h["burst"]) for h in seen["hours"]] == [(1, False), (3, True)]
+    assert seen["domains"][0] == {"domain": "votes.example", "count": 3}
+    client.login(make_moderator(db, place))
+    page = client.get(f"/budget/{cycle.id}/arrivals")
+    assert page.status_code == 200 and "votes.example" in page.text
