@@ -20,6 +20,7 @@ requests that had no answer yet.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -31,6 +32,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.db import GROUP_COMMIT, engine_of, transaction
 from app.exceptions import DatabaseBusy, DomainError
@@ -44,13 +46,20 @@ WAIT_S = 30.0  # as long as SQLite's busy timeout: then the request is told to t
 
 @dataclass
 class _Pending(Generic[Item]):
+    """An item in a lane. A thread waits on `done`; an async route awaits `future` instead,
+    which the writer resolves on the route's event loop."""
+
     item: Item
     done: threading.Event = field(default_factory=threading.Event)
     outcome: object = None
+    future: asyncio.Future | None = None
 
     def resolve(self, outcome: object) -> None:
         self.outcome = outcome
-        self.done.set()
+        if self.future is None:
+            self.done.set()
+        else:
+            self.future.get_loop().call_soon_threadsafe(_settle, self.future, outcome)
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -67,12 +76,28 @@ class GroupCommit(Generic[Item, Result]):
         """Write `item`; returns its result once committed, or raises its DomainError."""
         if not session.info.get(GROUP_COMMIT):
             return _unwrap(self.write(session, [item])[0])
-        session.commit()  # ends the checks' read snapshot: later reads see the batch's work
+        end_checks(session)
         pending = _Pending(item)
         self._lane(engine_of(session)).put(pending)
         if not pending.done.wait(WAIT_S):
             raise DatabaseBusy()
         return _unwrap(pending.outcome)
+
+    async def submit_async(self, session: Session, item: Item) -> Result:
+        """`submit` for an async route, once its checks ran in a thread and called
+        `end_checks`: no thread waits while the batch is written, the event loop gets the
+        outcome. Outside a batched request the item is written in the caller's session (in a
+        thread: that is database work)."""
+        if not session.info.get(GROUP_COMMIT):
+            outcomes = await run_in_threadpool(self.write, session, [item])
+            return _unwrap(outcomes[0])
+        pending = _Pending(item, future=asyncio.get_running_loop().create_future())
+        self._lane(engine_of(session)).put(pending)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(pending.future), WAIT_S)
+        except TimeoutError:
+            raise DatabaseBusy() from None
+        return _unwrap(outcome)
 
     def _lane(self, engine: Engine) -> queue.SimpleQueue:
         key = (os.getpid(), str(engine.url))  # a forked worker starts its own writer
@@ -111,6 +136,18 @@ class GroupCommit(Generic[Item, Result]):
             outcomes = [exc]
         for pending, outcome in zip(batch, outcomes, strict=True):
             pending.resolve(outcome)
+
+
+def end_checks(session: Session) -> None:
+    """End the read snapshot of a batched request's checks: its later reads see the batch's
+    work. (Elsewhere the item is written in that very session: nothing to end.)"""
+    if session.info.get(GROUP_COMMIT):
+        session.commit()
+
+
+def _settle(future: asyncio.Future, outcome: object) -> None:
+    if not future.done():  # its request may have given up waiting
+        future.set_result(outcome)
 
 
 def _unwrap(outcome):

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app import clock
 from app.audit import service as audit
-from app.batch import GroupCommit
+from app.batch import GroupCommit, end_checks
 from app.exceptions import Conflict, DomainError, InvalidInput
 from app.identity import repository as identity_repo
 from app.identity import service as identity_service
@@ -30,7 +31,7 @@ from app.web.i18n import N_
 from budget import permissions
 from budget import repository as repo
 from budget.ballot_check import BallotRejected, check_ballot, normalise_choices
-from budget.cycles import CycleRules, rules_of
+from budget.cycles import CycleRules, get_cycle, rules_of
 from budget.models import BallotSource, BudgetBallot, BudgetCycle, Phase
 from budget.phases import phase_of
 from budget.projects import ballot_projects
@@ -138,12 +139,29 @@ def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
                 points_in: dict[int, int] | None = None) -> CastBallot:
     """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
     checked here (reads only); the write joins the group commit of ballots."""
+    return BALLOTS.submit(session, _checked(session, user, cycle, projects_in, points_in))
+
+
+async def cast_ballot_async(session: Session, user: User | None, cycle_id: int,
+                            projects_in: Iterable[int] | None = None,
+                            points_in: dict[int, int] | None = None) -> CastBallot:
+    """`cast_ballot` for an async route: loading the cycle and the checks take one thread,
+    and no thread waits while the group commit writes the ballot."""
+    def checked() -> _Casting:
+        item = _checked(session, user, get_cycle(session, cycle_id), projects_in, points_in)
+        end_checks(session)
+        return item
+
+    return await BALLOTS.submit_async(session, await run_in_threadpool(checked))
+
+
+def _checked(session: Session, user: User | None, cycle: BudgetCycle,
+             projects_in: Iterable[int] | None, points_in: dict[int, int] | None) -> _Casting:
     rules = rules_of(session, cycle)
     permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age,
                            rules.vote_level)
     choices = _valid_ballot(session, cycle, rules, projects_in, points_in)
-    return BALLOTS.submit(session, _Casting(cycle.id, user.id, tuple(sorted(choices.items())),
-                                            clock.now()))
+    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), clock.now())
 
 
 def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:

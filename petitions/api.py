@@ -167,15 +167,15 @@ def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: Ap
              status_code=201)
 @rate_limited("sign")
 @writes(False)  # the signature itself goes through the group commit
-def sign(request: Request, body: SignatureCreate, session: DbSession, user: ApiUser,
-         petition: ApiPetition):
+async def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbSession,
+               user: ApiUser):
     """Sign (a verified resident of the community of the minimum age; once)."""
-    # Held here (loaded by the dependency), the petition stays in the session's identity map
-    # (a weak one): signing and the answer read it once.
-    signed = signing.sign(session, user, petition.id, body.public_name, client_ip(request))
+    # Async: the checks take one thread hop and no thread waits for the group commit.
+    signed = await signing.sign_async(session, user, petition_id, body.public_name,
+                                      client_ip(request))
     if signed.reached_threshold:
         pagecache.invalidate()  # a hot write, but the petition now awaits an answer
-    return _signatures(petition, signed.receipt)
+    return _signatures(signed.petition, signed.receipt)
 
 
 @router.delete("/petitions/{petition_id:id}/signatures/me", response_model=SignatureResult)

@@ -265,6 +265,11 @@ def revalidated(request: Request, response: Response) -> Response:
     if "cache-control" not in response.headers:
         private = "authorization" in request.headers
         response.headers["Cache-Control"] = "private, no-cache" if private else "no-cache"
+    # What an API GET answers may depend on whose token asks (a draft, the caller's own vote):
+    # a cache keeps one copy per Authorization.
+    vary = response.headers.get("vary")
+    if not vary or "authorization" not in vary.lower():
+        response.headers["Vary"] = f"{vary}, Authorization" if vary else "Authorization"
     held = request.headers.get("if-none-match")
     if held and _matches(held, tag):
         kept = {name: value for name, value in response.headers.items()

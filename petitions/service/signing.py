@@ -17,11 +17,12 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app import clock
 from app.accountability import service as accountability
 from app.audit import service as audit
-from app.batch import GroupCommit
+from app.batch import GroupCommit, end_checks
 from app.communities import permissions as community_permissions
 from app.deliberation.networks import network_hash
 from app.exceptions import Conflict, InvalidInput, NotFound
@@ -98,7 +99,8 @@ class Signed:
 
     count: int
     receipt: audit.Receipt
-    reached_threshold: bool = False
+    reached_threshold: bool
+    petition: Petition
 
 
 def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False,
@@ -108,14 +110,35 @@ def sign(session: Session, user: User | None, petition_id: int, public_name: boo
 
     Everything that only reads (the petition's visibility and state, the signer's residency
     and age, the rules) is checked here; the write joins the group commit of signatures."""
+    petition, item = _checked(session, user, petition_id, public_name, client_address)
+    return _signed(petition, SIGNATURES.submit(session, item))
+
+
+async def sign_async(session: Session, user: User | None, petition_id: int,
+                     public_name: bool = False, client_address: str | None = None) -> Signed:
+    """`sign` for an async route: the checks take one thread, and no thread waits while the
+    group commit writes the signature."""
+    petition, item = await run_in_threadpool(_checked, session, user, petition_id, public_name,
+                                             client_address, batched=True)
+    return _signed(petition, await SIGNATURES.submit_async(session, item))
+
+
+def _checked(session: Session, user: User | None, petition_id: int, public_name: bool,
+             client_address: str | None = None, *, batched: bool = False
+             ) -> tuple[Petition, _Signing]:
     petition = get_visible(session, user, petition_id)
     now = clock.now()
     perm.check_sign(session, user, petition, now, rules_of(session, petition))
-    count, public, event = SIGNATURES.submit(
-        session, _Signing(petition.id, user.id, bool(public_name), now,
-                          network_hash(client_address)))
+    if batched:
+        end_checks(session)
+    return petition, _Signing(petition.id, user.id, bool(public_name), now,
+                              network_hash(client_address))
+
+
+def _signed(petition: Petition, written: tuple) -> Signed:
+    count, public, event = written
     repo.sync_counts(petition, count, public)
-    return Signed(count, audit.receipt_for(event), count == petition.threshold)
+    return Signed(count, audit.receipt_for(event), count == petition.threshold, petition)
 
 
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:

@@ -3,6 +3,7 @@ each gets its own outcome, a result means committed, and one bad item fails only
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -106,3 +107,47 @@ def test_outside_a_batched_request_the_caller_writes_itself(engine):
             commit.submit(session, -1)
         session.rollback()  # the caller's transaction decides
     assert rows(engine) == []
+
+
+def test_async_requests_await_their_outcome_on_the_event_loop(engine):
+    """An async route's items share the batch like the others; while they wait, no thread is
+    held (only the lane's writer runs), and each gets its own outcome once committed."""
+    release = threading.Event()
+    writer = Recorder(hold_first=release)
+    commit = GroupCommit("test", writer)
+    threads_while_waiting: list[int] = []
+
+    async def one(n: int):
+        with transaction(engine, write=False) as session:
+            session.info[GROUP_COMMIT] = True
+            try:
+                return await commit.submit_async(session, n)
+            except Conflict as exc:
+                return exc
+
+    async def main():
+        first = asyncio.ensure_future(one(0))
+        await asyncio.sleep(0.2)  # the first batch is being written and holds on
+        queued = [asyncio.ensure_future(one(n)) for n in (1, 2, -3)]
+        await asyncio.sleep(0.2)
+        threads_while_waiting.append(threading.active_count())
+        release.set()
+        return await asyncio.gather(first, *queued)
+
+    before = threading.active_count()
+    results = asyncio.run(main())
+    assert threads_while_waiting == [before + 1]  # the writer; no thread per waiting request
+    assert results[:3] == [0, 10, 20] and isinstance(results[3], Conflict)
+    assert writer.batches == [[0], [1, 2, -3]]
+    assert rows(engine) == [0, 1, 2]
+
+
+def test_async_outside_a_batched_request_the_caller_writes_itself(engine):
+    commit = GroupCommit("test", Recorder())
+
+    async def main(session):
+        return await commit.submit_async(session, 5)
+
+    with transaction(engine) as session:
+        assert asyncio.run(main(session)) == 50
+    assert rows(engine) == [5]

@@ -133,6 +133,8 @@ def test_a_get_is_tagged_and_revalidated(client, db):
     again = client.get("/api/v1/communities", headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == tag
+    # One copy per token in a cache: what a GET answers may depend on who asks.
+    assert first.headers["vary"] == again.headers["vary"] == "Authorization"
     for held in (f"W/{tag}", f'"other", {tag}', "*"):
         assert client.get("/api/v1/communities",
                           headers={"If-None-Match": held}).status_code == 304
