@@ -36,6 +36,7 @@ KERNEL_MODELS = (
     "app.notifications.models",
     "app.audit.models",
     "app.storage.models",
+    "app.deliberation.models",
 )
 
 

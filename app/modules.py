@@ -59,6 +59,35 @@ class Scale:
     rules: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CommentTarget:
+    """An item people may comment on, as its module sees it for the person asking: its
+    community, the rule-set version it keeps (who may comment, how long a comment may be), its
+    title and page, and, when comments are closed on it now, why (a msgid)."""
+
+    community_id: int
+    ruleset_id: int
+    title: str
+    path: str
+    closed: str | None = None
+    authority_id: int | None = None  # the authority that owes the answer, if any
+    author_id: int | None = None  # the item's author (told of comments)
+
+
+@dataclass(frozen=True)
+class CommentSpace:
+    """Where a module takes comments (app.deliberation): the subject type of its items and
+    `target(session, user, subject_id)`, the item as the person may see it (NotFound when they
+    may not), with its phase's verdict on commenting."""
+
+    subject_type: str
+    target: Callable[[Session, Any, int], CommentTarget]
+    label: str = ""  # a msgid naming the kind of item in the moderators' queue
+    # (session, subject_id, hidden): the item is hidden after reports (or by a moderator's
+    # decision) or shown again; the module keeps that on its own row and withholds the text.
+    hide: Callable[[Session, int, bool], None] | None = None
+
+
 @dataclass
 class Module:
     """A bounded module. The kernel calls into it only through these hooks.
@@ -86,6 +115,8 @@ class Module:
                      signer identities N months after an item closed); returns how many
     open_data:       its datasets (app.opendata.dataset.Dataset: schema, CSV, frequency), in
                      the catalogue on /open-data, the data package and the DCAT description
+    comments:        where the module takes comments (CommentSpace), each item's phase
+                     deciding whether they are open
     receipts:        the audit actions (e.g. petition.signed) that give the person a receipt,
                      each with its ReceiptAct
     queues:          the module's work queues linked from the back office (pre-moderation...)
@@ -110,6 +141,7 @@ class Module:
     open_data: list[Dataset] = field(default_factory=list)
     receipts: dict[str, ReceiptAct] = field(default_factory=dict)
     queues: list[NavLink] = field(default_factory=list)
+    comments: list[CommentSpace] = field(default_factory=list)
 
     @property
     def is_tool(self) -> bool:
@@ -143,7 +175,10 @@ def register(modules: Iterable[Module]) -> list[Module]:
         KINDS[kind.code] = kind
     for code in [code for code in KINDS if code not in {k.code for k in kinds}]:
         KINDS.pop(code, None)
-    _sections = tuple((m.name, m.rules) for m in modules if m.rules is not None)
+    from app.deliberation.rules import SECTION, DeliberationRules
+
+    _sections = (*((m.name, m.rules) for m in modules if m.rules is not None),
+                 (SECTION, DeliberationRules))  # the kernel's own section, last
     _registered = modules
     return modules
 
@@ -169,3 +204,12 @@ def rule_sections() -> tuple[tuple[str, type[ModuleRules]], ...]:
 def tools() -> dict[str, str]:
     """Tool code -> label msgid of every registered tool, in order."""
     return {m.name: m.label or m.name for m in registered() if m.is_tool}
+
+
+def comment_space(subject_type: str) -> CommentSpace | None:
+    """The registered space that takes comments on items of this subject type."""
+    for module in registered():
+        for space in module.comments:
+            if space.subject_type == subject_type:
+                return space
+    return None

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     rate_login_lockout_seconds: int = 900
     rate_create: str = "5/3600,20/86400"
     rate_create_ip: str = "30/3600,100/86400"
+    # Throwaway e-mail domains the operator refuses beyond the shipped list (one a line).
+    disposable_domains_file: str | None = "var/disposable_domains.txt"
+    rate_comment: str = "5/60,60/86400"  # comments and replies a person posts
+    rate_comment_ip: str = "30/60,300/3600"
+    rate_report: str = "10/3600,50/86400"  # reports a person sends
+    rate_report_ip: str = "30/3600,200/86400"
     rate_mail: str = "5/3600,20/86400"  # e-mails a person asks for (a receipt)
 
     page_size: int = Field(20, ge=5, le=200)

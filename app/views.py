@@ -11,6 +11,8 @@ from app.backoffice.api import router as _backoffice_api  # noqa: F401  joins /a
 from app.backoffice.views import router as backoffice_router
 from app.communities.api import router as _communities_api  # noqa: F401  joins /api/v1
 from app.communities.views import router as communities_router
+from app.deliberation.api import router as _deliberation_api  # noqa: F401  joins /api/v1
+from app.deliberation.views import router as deliberation_router
 from app.identity.views import router as identity_router
 from app.opendata.views import router as opendata_router
 from app.privacy.api import router as _privacy_api  # noqa: F401  joins /api/v1 (me/data)
@@ -31,5 +33,6 @@ def healthz(session: DbSession):
 
 
 for _sub in (identity_router, communities_router, rules_router, accountability_router,
-             opendata_router, audit_router, privacy_router, backoffice_router):
+             opendata_router, audit_router, privacy_router, backoffice_router,
+             deliberation_router):
     router.include_router(_sub)

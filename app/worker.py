@@ -30,6 +30,7 @@ def run_once() -> int:
             except Exception:  # one failing task must not stop delivery
                 log.exception("periodic task %s of %s failed", task.__name__, module.name)
     __import__("app.accountability.digest", fromlist=["run"]).run(engine)  # digest, tallies
+    __import__("app.deliberation.digests", fromlist=["run"]).run(engine)  # residents' digests
     return notifications.deliver_due(engine)
 
 

@@ -6,6 +6,8 @@ are null while voting is open. Exports (Pabulib, CSV) are published once voting 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
@@ -14,6 +16,7 @@ from app import clock
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
 from app.communities.dependencies import CommunityFilter
+from app.deliberation.api import comment_routes
 from app.models import MAX_ID
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
@@ -26,6 +29,7 @@ from budget import (
     ballots,
     cycles,
     exports,
+    fraud,
     implementation,
     media,
     permissions,
@@ -35,6 +39,7 @@ from budget import (
 )
 from budget import results as budget_results
 from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, VisibleProject
+from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
 from budget.models import (
     BallotIn,
     BallotPublic,
@@ -123,7 +128,8 @@ def _project_public(cycle: BudgetCycle, project: BudgetProject) -> ProjectPublic
     return ProjectPublic(
         id=project.id, cycle_id=project.cycle_id, category_id=project.category_id,
         external_id=project.external_id, title=project.title,
-        description=project.description, location=project.location,
+        description="" if project.hidden_by_moderation else project.description,
+        location=project.location,
         latitude=project.latitude, longitude=project.longitude, cost=project.cost,
         revised_cost=project.revised_cost, status=project.status,
         support_count=project.support_count,
@@ -452,3 +458,45 @@ def export_results_csv(session: DbSession, cycle: ExportableCycle):
 def export_ballots_csv(session: DbSession, cycle: ExportableCycle):
     """Every ballot, anonymous, as CSV, once voting has ended."""
     return _csv(exports.ballots_csv(session, cycle), f"budget-{cycle.id}-ballots.csv")
+
+
+# -- comments on projects (the kernel's mechanism, app.deliberation) -------------------------
+
+def _commented_project(project: VisibleProject) -> int:
+    return project.id
+
+
+comment_routes(router, "/budgets/{cycle_id:id}/projects/{project_id:id}", PROJECT_SUBJECT,
+               _commented_project, "budget")
+
+
+class BallotHourPublic(BaseModel):
+    start: datetime
+    count: int
+    burst: bool
+
+
+class BallotDomainPublic(BaseModel):
+    domain: str
+    count: int
+
+
+class BallotArrivalsPublic(BaseModel):
+    cycle_id: int
+    ballot_count: int
+    hours: list[BallotHourPublic]
+    domains: list[BallotDomainPublic]
+
+
+@router.get("/budgets/{cycle_id:id}/arrivals", response_model=BallotArrivalsPublic,
+            responses={403: {"description": "Only a moderator of the cycle's community "
+                                            "(`forbidden`)."}})
+def ballot_arrivals(session: DbSession, user: ApiUser, cycle: VisibleCycle):
+    """How the ballots arrived (a moderator of the community): per hour, bursts flagged, and
+    by the voters' e-mail domain."""
+    seen = fraud.arrivals(session, user, cycle)
+    return BallotArrivalsPublic(
+        cycle_id=cycle.id, ballot_count=seen.total,
+        hours=[BallotHourPublic(start=h.start, count=h.count, burst=h.burst)
+               for h in seen.hours],
+        domains=[BallotDomainPublic(domain=d, count=n) for d, n in seen.domains])

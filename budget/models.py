@@ -227,6 +227,9 @@ class BudgetProject(SQLModel, table=True):
     support_count: int = 0  # kept exact in the transaction that adds or withdraws a support
     implementation_status: str | None = Field(default=None, max_length=16)
     implementation_percent: int = 0
+    # Hidden after residents' reports until a moderator decides, or by the decision
+    # (app.deliberation): its description is withheld from the public meanwhile.
+    hidden_by_moderation: bool = False
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
 

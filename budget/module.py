@@ -5,6 +5,7 @@ from app.web.i18n import N_
 from budget import api, opendata, privacy, review, views
 from budget.cli import app as cli_app
 from budget.cli_import import register as register_import
+from budget.discussion import COMMENTS
 from budget.rules import IMPLEMENTATION, REVIEW, BudgetRules
 from budget.seed import seed
 
@@ -50,4 +51,5 @@ MODULE = Module(
                                                "/budget/{id}"),
               "budget.ballot_changed": ReceiptAct(N_("You changed your budget ballot"),
                                                   "/budget/{id}")},
+    comments=[COMMENTS],
 )

@@ -19,6 +19,8 @@ from sqlmodel import Session
 from app import clock
 from app.communities import permissions as p
 from app.communities import repository as communities_repo
+from app.deliberation.permissions import check_not_blocked
+from app.deliberation.permissions import is_moderator as moderates
 from app.exceptions import Conflict, Forbidden
 from app.identity.models import User
 from app.rules.schema import AssuranceLevel
@@ -138,6 +140,7 @@ def check_submit(session: Session, user: User | None, cycle: BudgetCycle,
     if _phase(cycle, phase) != Phase.submission:
         raise Conflict(N_("Projects can be submitted only while submission is open."))
     p.logged_in(user)
+    check_not_blocked(session, user, cycle.community_id)
     if not p.is_verified_resident(session, user, cycle.community_id):
         raise Forbidden(N_("Only verified residents of the community submit projects."))
 
@@ -186,6 +189,7 @@ def check_vote(session: Session, user: User | None, cycle: BudgetCycle, phase: P
     if phase != Phase.voting:
         raise Conflict(VOTING_CLOSED)
     p.logged_in(user)
+    check_not_blocked(session, user, cycle.community_id)
     check_voter(session, user, cycle, minimum_age, level)
 
 
@@ -264,3 +268,10 @@ def check_export(cycle: BudgetCycle) -> None:
     """Ballots (and the count) are published only once voting has ended."""
     if not votes_visible(cycle):
         raise Conflict(N_("Ballots and results are published once voting has ended."))
+
+
+def check_see_arrivals(session: Session, user: User | None, cycle: BudgetCycle) -> None:
+    """How the ballots arrived: the community's moderators and the administrators."""
+    p.logged_in(user)
+    if not moderates(session, user, cycle.community_id):
+        raise Forbidden(N_("Only a moderator of the community can see how ballots arrived."))

@@ -484,3 +484,35 @@ def anonymise_ballots(session: Session, published_before: datetime) -> int:
         .values(voter_user_id=None, paper_identity_hash=None)
         .execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+def set_hidden(session: Session, project_id: int, hidden: bool) -> None:
+    """A project hidden by moderation (app.deliberation), or shown again."""
+    session.exec(update(BudgetProject).where(BudgetProject.id == project_id)
+                 .values(hidden_by_moderation=hidden)
+                 .execution_options(synchronize_session="fetch"))
+
+
+# -- how ballots arrived (the moderators' fraud view) -----------------------------------------
+
+def ballot_times(session: Session, cycle_id: int) -> list[datetime]:
+    """When each ballot of the cycle was first cast, oldest first."""
+    return list(session.exec(select(BudgetBallot.created_at)
+                             .where(BudgetBallot.cycle_id == cycle_id)
+                             .order_by(BudgetBallot.created_at)))
+
+
+def ballot_domains(session: Session, cycle_id: int, limit: int = 50) -> list[tuple[str, int]]:
+    """Online and named-paper ballots by the voter's e-mail domain, the largest first."""
+    from app.identity.models import User
+
+    if session.get_bind().dialect.name == "sqlite":
+        domain = func.lower(func.substr(User.email, func.instr(User.email, "@") + 1))
+    else:
+        domain = func.lower(func.split_part(User.email, "@", 2))
+    rows = session.exec(
+        select(domain.label("domain"), func.count())
+        .select_from(BudgetBallot).join(User, User.id == BudgetBallot.voter_user_id)
+        .where(BudgetBallot.cycle_id == cycle_id)
+        .group_by(domain).order_by(func.count().desc(), domain).limit(limit))
+    return [(r[0], r[1]) for r in rows]

@@ -21,6 +21,7 @@ from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.permissions import allowed
+from app.deliberation.views import discussion_context
 from app.exceptions import InvalidInput
 from app.settings import get_settings
 from app.web import pagecache
@@ -35,6 +36,7 @@ from budget import (
     ballots,
     cycles,
     exports,
+    fraud,
     implementation,
     media,
     permissions,
@@ -49,8 +51,10 @@ from budget.dependencies import (
     CyclePage,
     CyclePlaces,
     ExportableCycle,
+    VisibleCycle,
     VisibleProject,
 )
+from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
 from budget.models import (
     AGGREGATION_LABELS,
     DATE_FIELDS,
@@ -343,6 +347,8 @@ def _project_context(session, user, page: CycleView, project, form: dict) -> dic
         "supported": project.id in supports.supported(session, user, [project])
         if phase == Phase.supports else False,
         "file_kinds": FileKind, **_map_settings(),
+        # The kernel's discussion of the project (app.deliberation), with its own forms.
+        **discussion_context(session, user, PROJECT_SUBJECT, project.id),
     })
     return ctx
 
@@ -764,3 +770,11 @@ def _bulk_progress(request: Request, session, user, cycle_id: int, data: bytes):
                         _bulk_context(session, user, page, report=exc.report), exc)
     return render(request, "budget/bulk_progress.html",
                   _bulk_context(session, user, page, report=report, applied=True))
+
+
+@router.get("/budget/{cycle_id}/arrivals")
+def ballot_arrivals(request: Request, session: DbSession, user: CurrentUser,
+                    cycle: VisibleCycle):
+    """How the cycle's ballots arrived (a moderator of the community)."""
+    return render(request, "budget/arrivals.html",
+                  {"seen": fraud.arrivals(session, user, cycle)})

@@ -9,30 +9,34 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from fastapi import Query, Request, Response
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
 from app import clock
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
 from app.communities.dependencies import CommunityFilter
+from app.deliberation.api import comment_routes
 from app.models import Input
 from app.web import pagecache
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
-from app.web.ratelimit import rate_limited
+from app.web.ratelimit import client_ip, rate_limited
 from petitions.dependencies import ApiPetition
 from petitions.models import (
     SORT_LABELS,
+    SUBJECT_TYPE,
     AnswerCreate,
     Category,
     ExportRow,
+    InvalidationCreate,
+    InvalidationResult,
     ListedStatus,
     Petition,
     PetitionCreate,
@@ -48,7 +52,7 @@ from petitions.models import (
     UpdatePublic,
     public_status,
 )
-from petitions.service import drafting, outcome, reading, signing
+from petitions.service import drafting, fraud, outcome, reading, signing
 
 router = make_api_router(tags=["petitions"])
 Paging = window(default=20, maximum=100)
@@ -167,7 +171,8 @@ async def sign(request: Request, petition_id: int, body: SignatureCreate, sessio
                user: ApiUser):
     """Sign (a verified resident of the community of the minimum age; once)."""
     # Async: the checks take one thread hop and no thread waits for the group commit.
-    signed = await signing.sign_async(session, user, petition_id, body.public_name)
+    signed = await signing.sign_async(session, user, petition_id, body.public_name,
+                                      client_ip(request))
     if signed.reached_threshold:
         pagecache.invalidate()  # a hot write, but the petition now awaits an answer
     return _signatures(signed.petition, signed.receipt)
@@ -216,3 +221,61 @@ def post_update(petition_id: int, body: UpdateCreate, session: DbSession, user: 
     item = outcome.post_update(session, user, petition_id, body)
     return UpdatePublic(status=item.status, text=item.text, happened_on=item.happened_on,
                         created_at=item.created_at)
+
+
+# -- comments (the kernel's mechanism, app.deliberation) ------------------------------------
+
+def _commented(petition_id: int) -> int:
+    return petition_id
+
+
+comment_routes(router, "/petitions/{petition_id:id}", SUBJECT_TYPE, _commented, "petitions")
+
+
+# -- the moderators' fraud tools --------------------------------------------------------------
+
+class HourPublic(BaseModel):
+    start: datetime
+    count: int
+    burst: bool
+
+
+class ShareOf(BaseModel):
+    key: str
+    count: int
+
+
+class ArrivalsPublic(BaseModel):
+    petition_id: int
+    signature_count: int
+    hours: list[HourPublic]
+    domains: list[ShareOf]
+    networks: list[ShareOf] = PField(description="Keyed hashes of /24 (IPv4) and /48 (IPv6) "
+                                                 "client networks, kept for the rules' "
+                                                 "retention only.")
+
+
+@router.get("/petitions/{petition_id:id}/arrivals", response_model=ArrivalsPublic,
+            responses={403: {"description": "Only a moderator of the petition's community "
+                                            "(`forbidden`)."}})
+def arrivals(petition_id: int, session: DbSession, user: ApiUser):
+    """How the signatures arrived (a moderator of the community): per hour, with bursts
+    flagged, by e-mail domain and by client network."""
+    seen = fraud.arrivals(session, user, petition_id)
+    return ArrivalsPublic(
+        petition_id=petition_id, signature_count=seen.total,
+        hours=[HourPublic(start=h.start, count=h.count, burst=h.burst) for h in seen.hours],
+        domains=[ShareOf(key=k, count=n) for k, n in seen.domains],
+        networks=[ShareOf(key=k, count=n) for k, n in seen.networks])
+
+
+@router.post("/petitions/{petition_id:id}/signatures/invalidations",
+             response_model=InvalidationResult, status_code=201)
+def invalidate(petition_id: int, body: InvalidationCreate, session: DbSession, user: ApiUser):
+    """Invalidate the signatures a filter matches (a moderator; every given criterion must
+    hold) with a public reason: returns how many, and the count afterwards."""
+    done = fraud.invalidate(session, user, petition_id, body)
+    pagecache.invalidate()
+    return InvalidationResult(petition_id=petition_id, invalidated=done.invalidation.count,
+                              signature_count=done.petition.signature_count,
+                              status=public_status(done.petition, clock.now()))

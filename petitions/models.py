@@ -222,6 +222,9 @@ class Petition(SQLModel, table=True):
     rejection_text: str | None = Field(default=None, sa_type=Text)
     moderator_id: int | None = fk("identity_user.id", nullable=True, index=False,
                                   ondelete="SET NULL")
+    # Hidden after residents' reports until a moderator decides, or by the decision
+    # (app.deliberation): its text is withheld from the public meanwhile.
+    hidden_by_moderation: bool = False
 
 
 def public_status(petition: Petition, now: datetime) -> PublicStatus:
@@ -260,6 +263,30 @@ class PetitionSignature(SQLModel, table=True):
                                     ondelete="SET NULL")
     # The signer's one rating of the answer's substance (yes, partly, no).
     rating: str | None = Field(default=None, max_length=10)
+    # A keyed hash of the online signer's client network (app.deliberation.networks), kept
+    # for the rules' retention only: the moderators' view of how signatures arrived.
+    network_hash: str | None = Field(default=None, max_length=32)
+    created_at: datetime = utc_field(default_now=True)
+
+
+class PetitionInvalidation(SQLModel, table=True):
+    """A moderator's invalidation of a set of signatures: the filter, the public reason and
+    how many it removed (the signatures themselves are deleted, so the counter stays equal to
+    its rows and the signers may sign again)."""
+
+    __tablename__ = "petition_invalidation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    petition_id: int = fk("petition.id", ondelete="CASCADE")
+    moderator_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                  ondelete="SET NULL")
+    reason: str = Field(max_length=500)
+    email_domain: str | None = Field(default=None, max_length=254)
+    network_hash: str | None = Field(default=None, max_length=32)
+    signed_from: datetime | None = utc_field(nullable=True)
+    signed_until: datetime | None = utc_field(nullable=True)
+    count: int = 0
+    public_count: int = 0
     created_at: datetime = utc_field(default_now=True)
 
 
@@ -323,6 +350,28 @@ class SignatureCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     public_name: bool = PField(False, description="Show my name in the public signer list.")
+
+
+class InvalidationCreate(Input):
+    """Which signatures to invalidate (every given criterion must hold) and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email_domain: str | None = PField(None, max_length=254,
+                                      description="The signers' e-mail domain.")
+    network: str | None = PField(None, max_length=32, pattern=r"^[0-9a-f]{32}$",
+                                 description="A network's keyed hash, as the arrivals view "
+                                             "shows it.")
+    signed_from: datetime | None = None
+    signed_until: datetime | None = None
+    reason: str = PField(max_length=500, description="The public reason.")
+
+
+class InvalidationResult(BaseModel):
+    petition_id: int
+    invalidated: int
+    signature_count: int
+    status: PublicStatus
 
 
 class RejectionCreate(Input):

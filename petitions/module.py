@@ -7,6 +7,8 @@ from petitions.cli import cli
 from petitions.opendata import DATASETS
 from petitions.rules import ANSWER, PetitionRules
 from petitions.seed import seed
+from petitions.service.discussion import COMMENTS
+from petitions.service.fraud import forget_networks
 from petitions.service.privacy import erase_user, personal_data, purge
 from petitions.service.signing import close_expired
 from petitions.views import router
@@ -48,10 +50,11 @@ MODULE = Module(
     cli=cli,
     nav=[NavLink(N_("Petitions"), "/petitions")],
     queues=[NavLink(N_("Petitions awaiting pre-moderation"), "/petitions/moderation")],
-    periodic=[close_expired],
+    periodic=[close_expired, forget_networks],
     personal_data=personal_data,
     erase=erase_user,
     purge=purge,
     open_data=DATASETS,
     receipts={"petition.signed": ReceiptAct(N_("You signed a petition"), "/petitions/{id}")},
+    comments=[COMMENTS],
 )

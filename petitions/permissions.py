@@ -16,6 +16,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.communities import permissions as p
+from app.deliberation.permissions import check_not_blocked
+from app.deliberation.permissions import is_moderator as moderates
 from app.exceptions import Conflict, Forbidden, NotFound
 from app.identity.models import User
 from app.web.i18n import N_
@@ -55,8 +57,9 @@ def withheld_title(petition: Petition) -> bool:
 
 
 def withheld_text(petition: Petition) -> bool:
-    return petition.status == PetitionStatus.rejected and petition.rejection_reason in (
-        RejectionReason.offensive, RejectionReason.personal_data)
+    return petition.hidden_by_moderation or (
+        petition.status == PetitionStatus.rejected and petition.rejection_reason in (
+            RejectionReason.offensive, RejectionReason.personal_data))
 
 
 def check_view(session: Session, user: User | None, petition: Petition, now: datetime) -> None:
@@ -74,6 +77,7 @@ def check_view(session: Session, user: User | None, petition: Petition, now: dat
 def check_create(session: Session, user: User | None, community_id: int, rules: PetitionRules
                  ) -> None:
     user = p.logged_in(user)
+    check_not_blocked(session, user, community_id)
     if not p.is_verified_resident(session, user, community_id):
         raise Forbidden(N_("Only verified residents of this community can start a petition."))
     if not p.meets_minimum_age(user, rules.minimum_age):
@@ -115,6 +119,7 @@ def check_sponsor(session: Session, user: User | None, petition: Petition, now: 
     user = p.logged_in(user)
     if is_author(user, petition):
         raise Forbidden(N_("The author cannot sponsor their own petition."))
+    check_not_blocked(session, user, petition.community_id)
     _resident_of_age(session, user, petition, rules, rules.sponsor_level)
 
 
@@ -150,6 +155,7 @@ def check_sign(session: Session, user: User | None, petition: Petition, now: dat
                rules: PetitionRules) -> None:
     _collecting(petition, now)
     user = p.logged_in(user)
+    check_not_blocked(session, user, petition.community_id)
     _resident_of_age(session, user, petition, rules, rules.sign_level)
 
 
@@ -157,6 +163,7 @@ def check_withdraw(session: Session, user: User | None, petition: Petition, now:
                    ) -> None:
     _collecting(petition, now)
     p.logged_in(user)
+    check_not_blocked(session, user, petition.community_id)
 
 
 def check_record_paper(session: Session, user: User | None, petition: Petition,
@@ -211,3 +218,23 @@ def check_follow(session: Session, user: User | None, petition: Petition, now: d
 def check_unfollow(session: Session, user: User | None, petition: Petition, now: datetime
                    ) -> None:
     p.logged_in(user)
+
+
+def check_see_arrivals(session: Session, user: User | None, petition: Petition, now: datetime
+                       ) -> None:
+    """How signatures arrived (hours, e-mail domains, networks): the community's moderators
+    and administrators, once the petition collects."""
+    p.logged_in(user)
+    if not moderates(session, user, petition.community_id):
+        raise Forbidden(N_("Only a moderator of this community can see how signatures "
+                           "arrived."))
+
+
+def check_invalidate(session: Session, user: User | None, petition: Petition, now: datetime
+                     ) -> None:
+    """Invalidate a set of signatures: a moderator of the community (or an administrator),
+    once the petition has collected any (open, awaiting an answer or answered)."""
+    check_see_arrivals(session, user, petition, now)
+    if petition.status not in (PetitionStatus.open, PetitionStatus.awaiting_answer,
+                               PetitionStatus.answered, PetitionStatus.closed):
+        raise Conflict(N_("This petition has no signatures to invalidate."))

@@ -485,3 +485,122 @@ def anonymise_signers(session: Session, cutoff: datetime) -> int:
                                         Petition.public_signer_count != 0)
                  .values(public_signer_count=0).execution_options(synchronize_session=False))
     return result.rowcount or 0
+
+
+# -- invalidation and arrivals (the moderators' fraud tools) --------------------------------
+
+def lock_petition(session: Session, petition_id: int) -> Petition | None:
+    """The petition re-read and locked (PostgreSQL): signing waits until the invalidation
+    commits, so the counter and the rows move together."""
+    return session.exec(select(Petition).where(Petition.id == petition_id)
+                        .with_for_update().execution_options(populate_existing=True)).first()
+
+
+def _signature_filter(petition_id: int, *, email_domain: str | None, network: str | None,
+                      signed_from: datetime | None, signed_until: datetime | None) -> list:
+    conditions = [PetitionSignature.petition_id == petition_id]
+    if email_domain:
+        conditions.append(PetitionSignature.user_id.in_(
+            select(User.id).where(func.lower(User.email).like(f"%@{email_domain}"))))
+    if network:
+        conditions.append(PetitionSignature.network_hash == network)
+    if signed_from is not None:
+        conditions.append(PetitionSignature.created_at >= signed_from)
+    if signed_until is not None:
+        conditions.append(PetitionSignature.created_at < signed_until)
+    return conditions
+
+
+def delete_matching(session: Session, petition_id: int, **criteria: Any
+                    ) -> list[tuple[int | None, bool]]:
+    """Delete the signatures the criteria match; (user id, public_name) of each deleted."""
+    rows = session.exec(
+        delete(PetitionSignature).where(*_signature_filter(petition_id, **criteria))
+        .returning(PetitionSignature.user_id, PetitionSignature.public_name)
+        .execution_options(synchronize_session=False)).all()
+    return [(r[0], bool(r[1])) for r in rows]
+
+
+def count_matching(session: Session, petition_id: int, **criteria: Any) -> int:
+    return session.exec(select(func.count()).select_from(PetitionSignature)
+                        .where(*_signature_filter(petition_id, **criteria))).one()
+
+
+def take_signatures(session: Session, petition: Petition, count: int, public: int,
+                    **values: Any) -> None:
+    """Lower the counters by what an invalidation removed, whatever the status (the row is
+    locked), with any other values the petition's state takes."""
+    row = session.exec(
+        update(Petition).where(Petition.id == petition.id)
+        .values(signature_count=Petition.signature_count - count,
+                public_signer_count=Petition.public_signer_count - public, **values)
+        .returning(Petition.signature_count, Petition.public_signer_count)
+        .execution_options(synchronize_session=False)).one()
+    _sync(petition, signature_count=row[0], public_signer_count=row[1], **values)
+
+
+def count_public_signatures(session: Session, petition_id: int) -> int:
+    return session.exec(select(func.count()).select_from(PetitionSignature).where(
+        PetitionSignature.petition_id == petition_id,
+        PetitionSignature.public_name.is_(True))).one()
+
+
+def signing_times(session: Session, petition_id: int) -> list[datetime]:
+    """When each signature was made, oldest first: hours are cut in Python, the same way on
+    both databases (a petition's signatures, read once for a moderator's view)."""
+    return list(session.exec(
+        select(PetitionSignature.created_at).where(PetitionSignature.petition_id == petition_id)
+        .order_by(PetitionSignature.created_at)))
+
+
+def arrivals_by_domain(session: Session, petition_id: int, limit: int = 50
+                       ) -> list[tuple[str, int]]:
+    domain = func.lower(func.substr(User.email, func.instr(User.email, "@") + 1)) \
+        if _dialect(session) == "sqlite" else func.lower(func.split_part(User.email, "@", 2))
+    rows = session.exec(
+        select(domain.label("domain"), func.count())
+        .select_from(PetitionSignature).join(User, User.id == PetitionSignature.user_id)
+        .where(PetitionSignature.petition_id == petition_id)
+        .group_by(domain).order_by(func.count().desc(), domain).limit(limit))
+    return [(r[0], r[1]) for r in rows]
+
+
+def arrivals_by_network(session: Session, petition_id: int, limit: int = 50
+                        ) -> list[tuple[str, int]]:
+    rows = session.exec(
+        select(PetitionSignature.network_hash, func.count())
+        .where(PetitionSignature.petition_id == petition_id,
+               PetitionSignature.network_hash.is_not(None))
+        .group_by(PetitionSignature.network_hash)
+        .order_by(func.count().desc(), PetitionSignature.network_hash).limit(limit))
+    return [(r[0], r[1]) for r in rows]
+
+
+def forget_networks(session: Session, community_id: int, cutoff: datetime) -> int:
+    """Drop the network hashes of the community's signatures older than the cutoff."""
+    result = session.exec(
+        update(PetitionSignature)
+        .where(PetitionSignature.network_hash.is_not(None),
+               PetitionSignature.created_at < cutoff,
+               PetitionSignature.petition_id.in_(
+                   select(Petition.id).where(Petition.community_id == community_id)))
+        .values(network_hash=None).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def add_invalidation(session: Session, item: Any) -> Any:
+    session.add(item)
+    session.flush()
+    return item
+
+
+def users_by_ids(session: Session, user_ids: list[int]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(session.exec(select(User).where(User.id.in_(user_ids))))
+
+
+def set_hidden(session: Session, petition_id: int, hidden: bool) -> None:
+    session.exec(update(Petition).where(Petition.id == petition_id)
+                 .values(hidden_by_moderation=hidden)
+                 .execution_options(synchronize_session="fetch"))

@@ -10,7 +10,8 @@ there.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -21,6 +22,7 @@ from app import clock
 from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.communities.models import Community
+from app.deliberation.views import discussion_context
 from app.exceptions import DomainError, InvalidInput
 from app.rules import service as rules_service
 from app.web import pagecache
@@ -28,7 +30,7 @@ from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.forms import rerender
 from app.web.i18n import N_, gettext
-from app.web.ratelimit import limit
+from app.web.ratelimit import client_ip, limit
 from app.web.templating import block_for, render
 from petitions import permissions as perm
 from petitions.dependencies import (
@@ -45,17 +47,19 @@ from petitions.models import (
     REJECTION_LABELS,
     SORT_LABELS,
     STATUS_LABELS,
+    SUBJECT_TYPE,
     UPDATE_LABELS,
     AnswerCreate,
     Category,
     Decision,
+    InvalidationCreate,
     Petition,
     PetitionCreate,
     UpdateCreate,
     UpdateStatus,
     public_status,
 )
-from petitions.service import drafting, outcome, reading, signing
+from petitions.service import drafting, fraud, outcome, reading, signing
 from petitions.service.common import last_day, link_of
 
 router = make_router(include_in_schema=False)
@@ -271,7 +275,12 @@ def _page_context(request: Request, session, user, petition_id: int, *,
         # The visitor signed a moment ago: they see their signature counted at once.
         view = reading.detail(session, user, petition_id)
     lang = request.state.lang
+    comments = {}
+    if not fragment and view.petition.published_at is not None:
+        # The kernel's discussion (app.deliberation), with its own forms and paging.
+        comments = discussion_context(session, user, SUBJECT_TYPE, view.petition.id)
     return {
+        **comments,
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,
         "fragment": fragment, "receipt": receipt,
         "community_name": _local_name(view.community, lang),
@@ -351,7 +360,8 @@ def sign(request: Request, session: DbSession, user: CurrentUser, petition_id: i
          public_name: Annotated[bool, Form()] = False):
     limit(request, "sign")
     return _act(request, session, user, petition_id,
-                lambda: signing.sign(session, user, petition_id, public_name), "signed",
+                lambda: signing.sign(session, user, petition_id, public_name,
+                                     client_ip(request)), "signed",
                 anchor="#signing", blocks=("signing",))
 
 
@@ -462,3 +472,56 @@ def record_paper(request: Request, session: DbSession, user: CurrentUser,
     except DomainError as exc:
         return rerender(request, PAPER, _paper_context(petition, form), exc)
     return RedirectResponse(f"/petitions/{petition.id}/paper?recorded=1", status_code=303)
+
+
+# -- the moderators' fraud tools --------------------------------------------------------------
+
+def _arrivals_context(session, user, petition_id: int, form: dict | None = None) -> dict:
+    return {"seen": fraud.arrivals(session, user, petition_id), "form": form or {},
+            "errors": {}}
+
+
+@router.get("/petitions/{petition_id:int}/arrivals")
+def arrivals(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+             done: str = Query("", max_length=20), n: int = Query(0, ge=0, le=10_000_000),
+             network: str = Query("", max_length=32),
+             domain: str = Query("", max_length=254)):
+    flash = gettext(N_("{n} signatures invalidated; the signers are told.")).format(n=n) \
+        if done == "invalidated" else None
+    return render(request, "petitions/arrivals.html", _arrivals_context(
+        session, user, petition_id, {"network": network, "email_domain": domain})
+        | {"flash": flash})
+
+
+def _moment(value: str, field: str):
+    if not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(fields={field: (N_("Enter a date and time."), {})}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.post("/petitions/{petition_id:int}/invalidations")
+def invalidate(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
+               email_domain: Annotated[str, Form(max_length=254)] = "",
+               network: Annotated[str, Form(max_length=32)] = "",
+               signed_from: Annotated[str, Form(max_length=40)] = "",
+               signed_until: Annotated[str, Form(max_length=40)] = "",
+               reason: Annotated[str, Form(max_length=500)] = ""):
+    form = {"email_domain": email_domain, "network": network, "signed_from": signed_from,
+            "signed_until": signed_until, "reason": reason}
+    try:
+        if network.strip() and not re.fullmatch(r"[0-9a-f]{32}", network.strip()):
+            raise InvalidInput(fields={"network": (N_("Choose a network from the list."), {})})
+        done = fraud.invalidate(session, user, petition_id, InvalidationCreate.model_construct(
+            email_domain=email_domain or None, network=network.strip() or None,
+            signed_from=_moment(signed_from, "signed_from"),
+            signed_until=_moment(signed_until, "signed_until"), reason=reason))
+    except InvalidInput as exc:
+        ctx = _arrivals_context(session, user, petition_id, form)
+        return rerender(request, "petitions/arrivals.html", ctx, exc)
+    pagecache.invalidate()
+    return RedirectResponse(f"/petitions/{petition_id}/arrivals?done=invalidated"
+                            f"&n={done.invalidation.count}", status_code=303)

@@ -72,6 +72,9 @@ class Obligation(SQLModel, table=True):
                                            index=False, ondelete="SET NULL")
     assigned_user_id: int | None = fk("identity_user.id", nullable=True, index=False,
                                       ondelete="SET NULL")
+    # Set when the support that opened the obligation fell below its threshold afterwards
+    # (signatures invalidated as fraud): the obligation is marked, never deleted.
+    threshold_lost_at: datetime | None = utc_field(nullable=True)
 
 
 class Decision(SQLModel, table=True):

@@ -100,6 +100,30 @@ def open_obligation(session: Session, *, kind: str, community_id: int, authority
     return obligation
 
 
+def mark_threshold_lost(session: Session, kind: str, subject_type: str, subject_id: int,
+                        at: datetime) -> Obligation | None:
+    """Mark the obligation whose threshold is no longer reached (kept, never deleted)."""
+    obligation = repo.find(session, kind, subject_type, subject_id)
+    if obligation is not None and obligation.threshold_lost_at is None:
+        obligation.threshold_lost_at = clock.aware(at).astimezone(UTC)
+        session.add(obligation)
+        session.flush()
+    return obligation
+
+
+def restore_threshold(session: Session, kind: str, subject_type: str, subject_id: int
+                      ) -> Obligation | None:
+    """The threshold is reached again: the marked obligation stands again, with its first
+    due date (None when there was none to restore)."""
+    obligation = repo.find(session, kind, subject_type, subject_id)
+    if obligation is None or obligation.threshold_lost_at is None:
+        return None
+    obligation.threshold_lost_at = None
+    session.add(obligation)
+    session.flush()
+    return obligation
+
+
 def find(session: Session, kind: str, subject_type: str, subject_id: int) -> Obligation | None:
     return repo.find(session, kind, subject_type, subject_id)
 

@@ -145,6 +145,7 @@ def request_email_change(session: Session, user: User, new_email: str, password:
         service.count_failure(session, user)
         raise InvalidInput(fields={"email_password": N_("This is not your current password.")})
     email = service.normalise_email(new_email)
+    service.check_not_disposable(email)
     canonical = service.canonical_email(email)
     if canonical == user.email_canonical:
         message = N_("This is already your e-mail address.")

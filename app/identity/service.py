@@ -17,6 +17,7 @@ from app import clock
 from app.db import engine_of, transaction, write_intent
 from app.exceptions import Conflict, InvalidInput, NotAuthenticated, TooManyRequests
 from app.identity import repository as repo
+from app.identity.disposable import is_disposable
 from app.identity.models import ApiToken, AuthSession, GlobalRole, User
 from app.identity.passwords import (
     dummy_hash,
@@ -45,10 +46,21 @@ def canonical_email(email: str) -> str:
 
 def normalise_email(raw: str) -> str:
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
+        email = validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError:
         raise InvalidInput(N_("Enter a valid e-mail address."),
                            fields={"email": N_("Enter a valid e-mail address.")}) from None
+    return email
+
+
+DISPOSABLE = N_("Addresses of disposable mailboxes are not accepted: use an address you keep.")
+
+
+def check_not_disposable(email: str) -> None:
+    """Registration and a change of address refuse throwaway mailboxes (app.identity.disposable);
+    an identity provider's address is the provider's to vouch for."""
+    if is_disposable(email):
+        raise InvalidInput(DISPOSABLE, fields={"email": DISPOSABLE})
 
 
 @dataclass
@@ -65,6 +77,7 @@ def register(session: Session, data: Registration, *, role: GlobalRole = GlobalR
     fields: dict[str, str] = {}
     try:
         email = normalise_email(data.email)
+        check_not_disposable(email)
     except InvalidInput as exc:
         fields.update(exc.fields)
         email = data.email

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.audit import service as audit
+from app.deliberation import service as deliberation
 from app.exceptions import Conflict, InvalidInput
 from app.identity.models import User
 from app.identity.passwords import verify_password
@@ -96,6 +97,7 @@ def export(session: Session, user: User, modules: Iterable[Module] = ()) -> dict
                          "hash": e.hash, "commitment": e.commitment}
                         for e in reversed(audit.entries_of(session, user.id))],
         },
+        "deliberation": deliberation.personal_data(session, user),
         "modules": {},
     }
     for module in modules:
@@ -131,6 +133,7 @@ def erase_account(session: Session, user: User, modules: Iterable[Module] = ()) 
             module.erase(session, user)
     repo.delete_access(session, user.id)
     repo.delete_notifications(session, user.id)
+    deliberation.erase(session, user)
     placeholder = f"erased-{user.id}-{secrets.token_hex(6)}@{ERASED_DOMAIN}"
     now = clock.now()
     repo.anonymise_user(session, user.id, email=placeholder, email_canonical=placeholder,

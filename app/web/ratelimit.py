@@ -50,6 +50,8 @@ MESSAGES = {
     "mail": N_("You have asked for many e-mails in a short time. Please try again later."),
     "recovery": N_("Too many requests for links from here. Please try again later."),
     "second_factor": N_("Too many codes from here. Please wait and try again."),
+    "comment": N_("You are commenting too fast. Please wait a little and try again."),
+    "report": N_("You have sent many reports in a short time. Please try again later."),
 }
 
 
@@ -68,6 +70,8 @@ ACTIONS: dict[str, Action] = {
     "mail": Action("rate_mail", None),
     "recovery": Action(None, "rate_recovery"),
     "second_factor": Action(None, "rate_second_factor_ip"),
+    "comment": Action("rate_comment", "rate_comment_ip"),
+    "report": Action("rate_report", "rate_report_ip"),
 }
 
 

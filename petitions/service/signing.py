@@ -24,6 +24,7 @@ from app.accountability import service as accountability
 from app.audit import service as audit
 from app.batch import GroupCommit, end_checks
 from app.communities import permissions as community_permissions
+from app.deliberation.networks import network_hash
 from app.exceptions import Conflict, InvalidInput, NotFound
 from app.identity.models import User
 from app.identity.service import canonical_email
@@ -87,6 +88,7 @@ class _Signing:
     user_id: int
     public_name: bool
     at: datetime
+    network_hash: str | None = None  # the keyed hash of the client's network (fraud views)
 
 
 @dataclass(frozen=True)
@@ -101,34 +103,36 @@ class Signed:
     petition: Petition
 
 
-def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False
-         ) -> Signed:
+def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False,
+         client_address: str | None = None) -> Signed:
     """Sign once. The signer follows the petition and gets the receipt of their entry in the
     audit log.
 
     Everything that only reads (the petition's visibility and state, the signer's residency
     and age, the rules) is checked here; the write joins the group commit of signatures."""
-    petition, item = _checked(session, user, petition_id, public_name)
+    petition, item = _checked(session, user, petition_id, public_name, client_address)
     return _signed(petition, SIGNATURES.submit(session, item))
 
 
 async def sign_async(session: Session, user: User | None, petition_id: int,
-                     public_name: bool = False) -> Signed:
+                     public_name: bool = False, client_address: str | None = None) -> Signed:
     """`sign` for an async route: the checks take one thread, and no thread waits while the
     group commit writes the signature."""
     petition, item = await run_in_threadpool(_checked, session, user, petition_id, public_name,
-                                             batched=True)
+                                             client_address, batched=True)
     return _signed(petition, await SIGNATURES.submit_async(session, item))
 
 
-def _checked(session: Session, user: User | None, petition_id: int, public_name: bool, *,
-             batched: bool = False) -> tuple[Petition, _Signing]:
+def _checked(session: Session, user: User | None, petition_id: int, public_name: bool,
+             client_address: str | None = None, *, batched: bool = False
+             ) -> tuple[Petition, _Signing]:
     petition = get_visible(session, user, petition_id)
     now = clock.now()
     perm.check_sign(session, user, petition, now, rules_of(session, petition))
     if batched:
         end_checks(session)
-    return petition, _Signing(petition.id, user.id, bool(public_name), now)
+    return petition, _Signing(petition.id, user.id, bool(public_name), now,
+                              network_hash(client_address))
 
 
 def _signed(petition: Petition, written: tuple) -> Signed:
@@ -167,7 +171,8 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
         raise _NotCollecting()
     inserted = repo.insert_signatures(session, [
         {"petition_id": petition_id, "user_id": item.user_id, "source": SignatureSource.online,
-         "public_name": item.public_name, "created_at": item.at} for item in items])
+         "public_name": item.public_name, "created_at": item.at,
+         "network_hash": item.network_hash} for item in items])
     accepted: dict[int, _Signing] = {}  # the first request of each new signer, in order
     for item in items:
         if item.user_id in inserted and item.user_id not in accepted:
@@ -310,7 +315,10 @@ def record_paper(session: Session, official: User | None, petition_id: int,
 def _reach_threshold(session: Session, petition: Petition, now: datetime) -> None:
     """Collection succeeded: the addressed authority now owes an answer by the rules' date."""
     rules = rules_of(session, petition)
-    obligation = accountability.open_obligation(
+    # Reached again after an invalidation had taken it below: the marked obligation stands
+    # again, with its first due date.
+    obligation = accountability.restore_threshold(session, OBLIGATION_KIND, SUBJECT_TYPE,
+                                                  petition.id) or accountability.open_obligation(
         session, kind=OBLIGATION_KIND, community_id=petition.community_id,
         authority_id=petition.authority_id, subject_type=SUBJECT_TYPE, subject_id=petition.id,
         subject_title=petition.title, subject_path=path_of(petition.id),

@@ -120,8 +120,9 @@ def test_every_module_declares_what_the_kernel_shows_of_it(app):
         assert set(module.demo_rules) <= {"lviv", "slavske", "bila-tserkva"}
         for section in (*module.demo_rules.values(), *module.scale.rules):
             module.rules.model_validate(section)
-    # The rule set has a section per module, in the order of the registry.
-    assert list(rule_set_model().model_fields) == [m.name for m in modules]
+    # The rule set has a section per module, in the order of the registry, then the kernel's
+    # own (deliberation: who may comment, reports, fraud views).
+    assert list(rule_set_model().model_fields) == [m.name for m in modules] + ["deliberation"]
     # The ledger knows exactly the registered kinds (their order is the order in which this
     # process first registered them: a test that registered other modules may have changed it).
     assert set(accountability.KINDS) == {k.code for m in modules for k in m.obligation_kinds}

@@ -259,8 +259,9 @@ def test_a_page_view_is_three_queries_and_counts_nothing(db, clock, client, engi
         event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    # The petition (with community and authority), its outcome, the named signers.
-    assert len(selects) == 3, selects
+    # The petition (with community and authority), its outcome, the named signers, and the
+    # first page of its discussion (app.deliberation: one query, no count).
+    assert len(selects) == 4, selects
     assert not any("count(" in s.lower() for s in statements)
     assert response.text.count("Крок номер") == 3
 

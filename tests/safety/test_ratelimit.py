@@ -105,9 +105,9 @@ def test_disabled_limits_never_block(settings):
 
 def test_unknown_action_falls_back_to_the_creation_limits(rate_limits, monkeypatch):
     monkeypatch.setattr(rate_limits, "rate_create_ip", "1/60")
-    ratelimit.limit(request_from("7.7.7.7"), "comment")
+    ratelimit.limit(request_from("7.7.7.7"), "no-such-action")
     with pytest.raises(TooManyRequests):
-        ratelimit.limit(request_from("7.7.7.7"), "comment")
+        ratelimit.limit(request_from("7.7.7.7"), "no-such-action")
 
 
 # -- over HTTP: 429, Retry-After, translated ------------------------------------------------

@@ -1,0 +1,187 @@
+"""The moderators' fraud tools: how a petition's signatures arrived (per hour, by e-mail
+domain, by client network, with bursts flagged) and the invalidation of a set of them.
+
+An invalidation deletes the matching signatures and lowers the counters by exactly the rows it
+deleted, under the petition's row lock (the group commit of signing takes the same lock), so
+every counter stays equal to its rows. A petition that had reached its threshold and no longer
+does goes back to collecting (or closed, once its period is over); the obligation the threshold
+opened is marked, not deleted. The signers are told and may sign again; the whole act is on the
+audit log with its public reason and count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from app import clock
+from app.accountability import service as accountability
+from app.audit import service as audit
+from app.deliberation.arrivals import Hour, per_hour
+from app.exceptions import InvalidInput
+from app.identity.models import User
+from app.notifications import service as notifications
+from app.rules import service as rules_service
+from app.web.i18n import N_, gettext
+from petitions import permissions as perm
+from petitions import repository as repo
+from petitions.models import (
+    OBLIGATION_KIND,
+    SUBJECT_TYPE,
+    InvalidationCreate,
+    Petition,
+    PetitionInvalidation,
+    PetitionStatus,
+)
+from petitions.service.common import get_visible, link_of
+
+DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z0-9-]{1,63}$")
+
+
+def _deliberation_rules(session: Session, petition: Petition):
+    return rules_service.version(session, petition.ruleset_id).rules.deliberation
+
+
+# -- arrivals -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Arrivals:
+    petition: Petition
+    hours: list[Hour]
+    domains: list[tuple[str, int]]
+    networks: list[tuple[str, int]]
+    total: int
+    retention_days: int
+
+
+def arrivals(session: Session, user: User | None, petition_id: int) -> Arrivals:
+    """Signatures per hour (a burst: an hour with at least the rules' burst factor times the
+    median of the busy hours, and at least their minimum), by e-mail domain, by network."""
+    petition = get_visible(session, user, petition_id)
+    perm.check_see_arrivals(session, user, petition, clock.now())
+    rules = _deliberation_rules(session, petition)
+    hours = per_hour(repo.signing_times(session, petition.id), rules)
+    return Arrivals(petition, hours, repo.arrivals_by_domain(session, petition.id),
+                    repo.arrivals_by_network(session, petition.id), petition.signature_count,
+                    rules.network_retention_days)
+
+
+# -- invalidation ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Invalidated:
+    petition: Petition
+    invalidation: PetitionInvalidation
+
+
+def _criteria(data: InvalidationCreate) -> dict:
+    errors = {}
+    domain = (data.email_domain or "").strip().lower().removeprefix("@") or None
+    if domain is not None and not DOMAIN_RE.match(domain):
+        errors["email_domain"] = N_("Enter an e-mail domain, such as example.org.")
+    start, end = data.signed_from, data.signed_until
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if end is not None and end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    if start is not None and end is not None and end <= start:
+        errors["signed_until"] = N_("The end of the time window must follow its start.")
+    reason = " ".join((data.reason or "").split())
+    if not 10 <= len(reason) <= 500:
+        errors["reason"] = N_("Give the public reason (10 to 500 characters).")
+    if errors:
+        raise InvalidInput(fields=errors)
+    if domain is None and data.network is None and start is None and end is None:
+        message = N_("Choose which signatures to invalidate: a domain, a network or a time "
+                     "window.")
+        raise InvalidInput(message, fields={"email_domain": message})
+    return {"email_domain": domain, "network": data.network, "signed_from": start,
+            "signed_until": end, "reason": reason}
+
+
+def invalidate(session: Session, user: User | None, petition_id: int,
+               data: InvalidationCreate) -> Invalidated:
+    petition = get_visible(session, user, petition_id)
+    now = clock.now()
+    perm.check_invalidate(session, user, petition, now)
+    criteria = _criteria(data)
+    reason = criteria.pop("reason")
+    petition = repo.lock_petition(session, petition.id)
+    matched = repo.count_matching(session, petition.id, **criteria)
+    if matched == 0:
+        raise InvalidInput(N_("No signature matches this filter; nothing was invalidated."),
+                           fields={"email_domain": N_("No signature matches this filter.")})
+    if matched >= repo.count_signatures(session, petition.id):
+        raise InvalidInput(N_("This filter matches every signature of the petition; narrow it "
+                              "down (a petition is rejected, not emptied)."),
+                           fields={"email_domain": N_("The filter matches every signature.")})
+    removed = repo.delete_matching(session, petition.id, **criteria)
+    public = sum(1 for _user, named in removed if named)
+    had_obligation = petition.status in (PetitionStatus.awaiting_answer,
+                                          PetitionStatus.answered)
+    repo.take_signatures(session, petition, len(removed), public,
+                         **_state_after(petition, len(removed), now))
+    if had_obligation and petition.signature_count < (petition.threshold or 0):
+        accountability.mark_threshold_lost(session, OBLIGATION_KIND, SUBJECT_TYPE, petition.id,
+                                           now)
+    record = repo.add_invalidation(session, PetitionInvalidation(
+        petition_id=petition.id, moderator_id=user.id, reason=reason,
+        email_domain=criteria["email_domain"], network_hash=criteria["network"],
+        signed_from=criteria["signed_from"], signed_until=criteria["signed_until"],
+        count=len(removed), public_count=public, created_at=now))
+    audit.append(session, "petition.signatures_invalidated", SUBJECT_TYPE, petition.id,
+                 user.id, count=len(removed), reason=reason, invalidation_id=record.id,
+                 signatures=petition.signature_count)
+    _tell_signers(session, petition, [uid for uid, _named in removed if uid is not None],
+                  reason, record.id)
+    return Invalidated(petition, record)
+
+
+def _state_after(petition: Petition, removed: int, now: datetime) -> dict:
+    """The petition's state once `removed` signatures are gone: a petition awaiting an answer
+    whose count falls below its threshold collects again (or is closed, its period over)."""
+    if petition.status != PetitionStatus.awaiting_answer or petition.threshold is None:
+        return {}
+    if petition.signature_count - removed >= petition.threshold:
+        return {}
+    ends = clock.aware(petition.collection_ends_at)
+    if ends is not None and ends > now:
+        return {"status": PetitionStatus.open, "threshold_reached_at": None,
+                "answer_due_at": None, "updated_at": now}
+    return {"status": PetitionStatus.closed, "threshold_reached_at": None,
+            "answer_due_at": None, "closed_at": now, "updated_at": now}
+
+
+def _tell_signers(session: Session, petition: Petition, user_ids: list[int],
+                  reason: str, invalidation_id: int) -> None:
+    link, title = link_of(petition.id), petition.title
+    collecting = petition.status == PetitionStatus.open
+    for signer in repo.users_by_ids(session, user_ids):
+        def render_mail(collecting=collecting) -> tuple[str, str]:
+            text = gettext("Your signature on the petition \u201c{title}\u201d was invalidated "
+                           "by a moderator.\n\nReason: {reason}").format(title=title,
+                                                                        reason=reason)
+            if collecting:
+                text += "\n\n" + gettext("If you signed it yourself, sign again to confirm: "
+                                         "{link}").format(link=link)
+            return gettext("Your signature was invalidated"), text
+
+        notifications.send_to(session, signer, f"petition-invalidation:{invalidation_id}",
+                              render_mail)
+
+
+def forget_networks(session: Session, now: datetime | None = None) -> int:
+    """Drop the keyed network hashes past each community's retention (the worker's job)."""
+    from app.communities import repository as communities_repo
+
+    now = now or clock.now()
+    dropped = 0
+    for community in communities_repo.communities(session):
+        rules = rules_service.current(session, community.id).rules.deliberation
+        dropped += repo.forget_networks(session, community.id,
+                                        now - timedelta(days=rules.network_retention_days))
+    return dropped
+
