@@ -4,7 +4,9 @@ The roles of the kernel's matrix, plus the back office's own: an administrator o
 and one of community B, an administrator of A's region and one of B's region (the operator is
 the matrix's "admin"). Each role's request runs in a savepoint rolled back afterwards, so every
 role meets the same state. test_permission_matrix.py counts these rows as covering the
-back office's kernel routes.
+back office's kernel routes; the modules' back-office routes (the budget's bulk upload of
+implementation progress, for a cycle of community A) are checked here to have rows, and an
+upload writes rows if and only if it is applied.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from app.communities import service as communities
 from app.communities.models import StaffRole
 from app.identity import service as identity
 from app.rules.schema import Period
+from budget.models import ProjectStatus
+from tests.budget.factories import make_cycle, make_project
 from tests.factories import make_community_admin, make_region, make_region_admin, make_user
-from tests.safety.conftest import ROLES
+from tests.safety.conftest import ROLES, all_routes, row_counts
 from tests.safety.test_permission_matrix import (
     ANON_GET,
     ANON_POST,
@@ -33,10 +37,26 @@ from tests.safety.test_permission_matrix import (
     setup_world,
     undone,
 )
+from tests.safety.test_web_security import fetch
 
 BO_ROLES = (*ROLES, "community_admin", "community_admin_other", "region_admin",
             "region_admin_other")
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A body sent as multipart `file` (with the CSRF token on a page, the token in the API)."""
+    content: str
+
+
+# The bulk implementation-progress CSV (budget/bulk.py): a file without rows is refused as
+# invalid (422) for those who may upload, before anything is written; a file with a row for
+# the cycle's winner is applied (200).
+CSV_HEADER = "project_id,status,percent,text,date\r\n"
+HEADER_ONLY = Upload(CSV_HEADER)
+EMPTY = Upload("")
+ONE_ROW = Upload(CSV_HEADER + "{winner},in_progress,40,Підрядника обрано роботи тривають,\r\n")
 
 
 @dataclass
@@ -77,13 +97,18 @@ def build(db: Session) -> BackOffice:
     from app.accountability import observers
 
     view = observers.save_view(db, world.user("observer"), "Прострочене", "/obligations")
+    cycle = make_cycle(db, world.a)  # a participatory budget of community A, with a winner
+    winner = make_project(db, world.a, cycle)
+    winner.status = ProjectStatus.selected
+    db.add(winner)
     db.commit()
     return BackOffice(setup, {
         "view": view.id, "council": world.a.council.id,
         "region": region.slug, "slug": world.a.community.slug,
         "moderator_staff": moderator_row.id, "admin_staff": admin_row.id,
         "region_admin_row": region_admin_row.id, "obligation": obligation.id,
-        "department": world.a.department.id})
+        "department": world.a.department.id, "cycle": cycle.id,
+        "winner": winner.id})
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -212,7 +237,40 @@ BACKOFFICE: list[tuple[str, str, str, dict[str, int], object]] = [
      only(staff_of_a(201), 403, 401), {"day": FUTURE, "name": "День громади"}),
     ("api inbox", "GET", "/api/v1/inbox",
      only({"official": 200, "official_other": 200}, 403, 401), None),
+    # Bulk updates of implementation (budget): only the officials of the cycle's community
+    # upload, as for one progress update; not the operator, nor any administrator.
+    ("bulk progress page", "GET", "/budget/{cycle}/progress-upload",
+     only({"official": 200}, 403, ANON_GET), None),
+    ("bulk progress upload", "POST", "/budget/{cycle}/progress-upload",
+     only({"official": 200}, 403, ANON_POST), ONE_ROW),
+    ("bulk progress upload, header only", "POST", "/budget/{cycle}/progress-upload",
+     only({"official": 422}, 403, ANON_POST), HEADER_ONLY),
+    ("bulk progress upload, empty file", "POST", "/budget/{cycle}/progress-upload",
+     only({"official": 422}, 403, ANON_POST), EMPTY),
+    ("api bulk progress", "POST", "/api/v1/budgets/{cycle}/progress",
+     only({"official": 200}, 403, 401), ONE_ROW),
+    ("api bulk progress, header only", "POST", "/api/v1/budgets/{cycle}/progress",
+     only({"official": 422}, 403, 401), HEADER_ONLY),
+    ("api bulk progress, empty file", "POST", "/api/v1/budgets/{cycle}/progress",
+     only({"official": 422}, 403, 401), EMPTY),
 ]
+
+# The modules' back-office routes: the kernel's table (test_permission_matrix.py) checks the
+# kernel's routes only, so these are checked here (test_every_module_back_office_route_...).
+MODULE_BACKOFFICE = {"budget.views": ("bulk_progress_page", "bulk_progress"),
+                     "budget.api": ("bulk_progress",)}
+
+
+def upload_as(client, setup: Setup, role: str, url: str, upload: Upload, *, api: bool):
+    client.cookies.clear()
+    user = setup.world.user(role)
+    files = {"file": ("progress.csv", upload.content.encode(), "text/csv")}
+    if api:
+        headers = {"Authorization": f"Bearer {setup.tokens[role]}"} if user else {}
+        return fetch(client, "POST", url, files=files, headers=headers)
+    if user is not None:
+        client.login(user)
+    return fetch(client, "POST", url, files=files, data={"csrf_token": client.csrf()})
 
 
 def _fill(value, params: dict):
@@ -223,6 +281,8 @@ def _fill(value, params: dict):
         return value.format(**params) if "{" in value else value
     if isinstance(value, dict):
         return {k: _fill(v, params) for k, v in value.items()}
+    if isinstance(value, Upload):
+        return Upload(_fill(value.content, params))
     return value
 
 
@@ -239,6 +299,16 @@ def test_back_office_action_answers_each_role_and_scope_as_expected(
     got = {}
     for role in BO_ROLES:
         with undone(db):
+            if isinstance(body, Upload):  # a file: written if and only if it was applied
+                before = row_counts(db)
+                got[role] = upload_as(client, world.setup, role, url, payload,
+                                      api=path.startswith("/api/")).status_code
+                after = row_counts(db)
+                for counts in (before, after):  # logging the role in adds its session
+                    counts.pop("identity_session")
+                changed = {t: (n, after[t]) for t, n in before.items() if after[t] != n}
+                assert bool(changed) == (got[role] == 200), f"{role}: {got[role]}, {changed}"
+                continue
             if body == "council" and path.startswith("/api/"):  # multipart, with a token
                 client.cookies.clear()
                 token = world.setup.tokens.get(role)
@@ -249,3 +319,14 @@ def test_back_office_action_answers_each_role_and_scope_as_expected(
                                    api=path.startswith("/api/"), data=payload,
                                    json=payload).status_code
     assert got == expected
+
+
+def test_every_module_back_office_route_has_a_row(app):
+    rows = {(m, re.sub(r"{\w+}", "{}", p.split("?")[0])) for _, m, p, _, _ in BACKOFFICE}
+    routes = {(m, re.sub(r"{[^}]+}", "{}", r.path)) for r in all_routes(app)
+              for m in r.methods - {"HEAD"} if r.endpoint is not None
+              and r.endpoint.__name__ in MODULE_BACKOFFICE.get(r.endpoint.__module__, ())}
+    expected = sum(len(names) for names in MODULE_BACKOFFICE.values())
+    assert len(routes) == expected, f"a back-office route is gone or renamed: {routes}"
+    missing = sorted(routes - rows)
+    assert not missing, f"back-office routes of the modules without a row: {missing}"
