@@ -59,7 +59,7 @@ from petitions.models import (
     UpdateStatus,
     public_status,
 )
-from petitions.service import drafting, fraud, outcome, reading, signing
+from petitions.service import discussion, drafting, fraud, outcome, reading, signing
 from petitions.service.common import last_day, link_of
 
 router = make_router(include_in_schema=False)
@@ -278,7 +278,8 @@ def _page_context(request: Request, session, user, petition_id: int, *,
     comments = {}
     if not fragment and view.petition.published_at is not None:
         # The kernel's discussion (app.deliberation), with its own forms and paging.
-        comments = discussion_context(session, user, SUBJECT_TYPE, view.petition.id)
+        comments = discussion_context(session, user, SUBJECT_TYPE, view.petition.id,
+                                      target=discussion.target_for(view.petition))
     return {
         **comments,
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,

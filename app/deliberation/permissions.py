@@ -38,13 +38,20 @@ def speaks_for_authority(session: Session, user: User | None, community_id: int)
     return p.is_official_in(session, user, community_id)
 
 
+BLOCKS = "deliberation_blocks"  # session.info: {(user id, community id): the running block}
+
+
 def check_not_blocked(session: Session, user: User | None, community_id: int) -> None:
     """Forbidden, with the reason and the end, while a block of the person in the community
     runs."""
     if user is None:
         return
-    found = repo.active_block(session, user.id, community_id, clock.now())
-    if found is None:
+    known = session.info.setdefault(BLOCKS, {})  # a page checks several acts: one query
+    key, now = (user.id, community_id), clock.now()
+    if key not in known:
+        known[key] = repo.active_block(session, user.id, community_id, now)
+    found = known[key]
+    if found is None or (found.ends_at is not None and clock.aware(found.ends_at) <= now):
         return
     if found.ends_at is None:
         raise Forbidden(BLOCKED_FOR_GOOD, reason=found.reason)

@@ -175,11 +175,12 @@ class Discussion:
 
 def discussion(session: Session, user: User | None, subject_type: str, subject_id: int, *,
                order: CommentOrder = CommentOrder.newest, offset: int = 0, limit: int = 20,
-               lang: str = "uk") -> Discussion:
+               lang: str = "uk", target: CommentTarget | None = None) -> Discussion:
     """A page of the item's threads: top-level comments (newest or most supported first), each
     with its replies, oldest first. One query for a visitor (no count: a page asks for one
-    thread more than it shows to know whether more follow)."""
-    target = target_of(session, user, subject_type, subject_id)
+    thread more than it shows to know whether more follow). A module's page that has already
+    loaded and authorised the item passes its `target`."""
+    target = target or target_of(session, user, subject_type, subject_id)
     rows = repo.threads(session, subject_type, subject_id, order=order, offset=offset,
                         limit=limit + 1)
     supported = repo.supported_by(session, user.id, [r[0].id for r in rows]) if user else set()
@@ -468,6 +469,7 @@ def block(session: Session, moderator: User | None, community_id: int, user_id: 
         community_id=community_id, user_id=target.id, reason=reason,
         ends_at=now + timedelta(days=days) if days else None, created_by_id=moderator.id,
         created_at=now))
+    session.info.pop(perm.BLOCKS, None)  # checks later in this session see the block
     audit.append(session, "deliberation.blocked", "user", target.id, moderator.id,
                  community_id=community_id, days=days)
     until = found.ends_at
@@ -494,6 +496,7 @@ def lift_block(session: Session, moderator: User | None, block_id: int) -> Block
     found.lifted_at = clock.now()
     session.add(found)
     session.flush()
+    session.info.pop(perm.BLOCKS, None)
     audit.append(session, "deliberation.block_lifted", "user", found.user_id, moderator.id,
                  community_id=found.community_id)
     return found

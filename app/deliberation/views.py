@@ -27,6 +27,7 @@ from app.deliberation.models import (
     CommentOrder,
 )
 from app.exceptions import DomainError, InvalidInput
+from app.modules import CommentTarget
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router
 from app.web.forms import rerender
@@ -50,13 +51,15 @@ FLASH = {
 
 
 def discussion_context(session, user, subject_type: str, subject_id: int, *,
-                       order: str = "newest", page: int = 1) -> dict[str, Any]:
-    """What deliberation/_comments.html needs: a module's page adds it to its context."""
+                       order: str = "newest", page: int = 1,
+                       target: CommentTarget | None = None) -> dict[str, Any]:
+    """What deliberation/_comments.html needs: a module's page adds it to its context (with
+    the item's `target` when the page has loaded and authorised the item already)."""
     chosen = CommentOrder(order) if order in CommentOrder.__members__ else CommentOrder.newest
     return {
         "discussion": service.discussion(session, user, subject_type, subject_id, order=chosen,
                                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
-                                         lang=current_language.get()),
+                                         lang=current_language.get(), target=target),
         "report_reasons": REASON_LABELS, "comment_form": {}, "comment_errors": {},
     }
 

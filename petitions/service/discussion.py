@@ -11,7 +11,7 @@ from app.identity.models import User
 from app.modules import CommentSpace, CommentTarget
 from app.web.i18n import N_
 from petitions import repository as repo
-from petitions.models import SUBJECT_TYPE, PublicStatus, public_status
+from petitions.models import SUBJECT_TYPE, Petition, PublicStatus, public_status
 from petitions.service.common import get_visible, path_of
 
 OPEN_FOR_COMMENTS = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStatus.overdue,
@@ -19,7 +19,11 @@ OPEN_FOR_COMMENTS = (PublicStatus.open, PublicStatus.awaiting_answer, PublicStat
 
 
 def comment_target(session: Session, user: User | None, petition_id: int) -> CommentTarget:
-    petition = get_visible(session, user, petition_id)
+    return target_for(get_visible(session, user, petition_id))
+
+
+def target_for(petition: Petition) -> CommentTarget:
+    """The petition as the kernel's discussion sees it (its page has loaded it already)."""
     status = public_status(petition, clock.now())
     closed = None if status in OPEN_FOR_COMMENTS else N_(
         "Comments on this petition are closed.")
