@@ -105,8 +105,9 @@ def test_a_module_declares_a_dataset_and_the_kernel_lists_and_serves_it(client, 
         base + "/api/v1/open-data/plots.csv", base + "/plots.json"]
     page = client.get("/open-data?lang=en").text
     assert 'href="/api/v1/open-data/plots.csv"' in page and 'href="/plots.json"' in page
-    assert '<a href="/open-data/datasets/plots">5 columns' in page and "weekly" in page
+    assert '<a href="/open-data/datasets/plots">5 columns, updates and source' in page
     columns = client.get("/open-data/datasets/plots?lang=en").text
+    assert "weekly" in columns and "weekly" not in page  # the facts are on its own page
     assert "<h1>Allotment plots</h1>" in columns
     assert ('<tr><th scope="row"><code>surveyed</code></th><td>date</td><td>no</td>'
             "<td>When it was last surveyed.</td></tr>") in columns
@@ -132,7 +133,10 @@ def test_the_pages_speak_ukrainian_and_english(client, db):
     assert "<h1>Відкриті дані</h1>" in uk and "<h1>Open data</h1>" in en
     assert "Результати бюджету участі" in uk and "Participatory budget results" in en
     assert "Журнал аудиту" in uk and "19 columns" in en and "19 стовпців" in uk
-    assert "постійно" in uk and "continuously, as things happen" in en
+    assert "оновлення і джерело" in uk and "updates and source" in en
+    uk_log = client.get("/open-data/datasets/audit-log?lang=uk").text
+    en_log = client.get("/open-data/datasets/audit-log?lang=en").text
+    assert "постійно" in uk_log and "continuously, as things happen" in en_log
     assert "Creative Commons «Зазначення авторства» 4.0 Міжнародна" in uk
     assert 'href="https://creativecommons.org/licenses/by/4.0/"' in uk
     assert 'href="/api/v1/petitions/export.csv"' in uk and 'href="/open-data/dictionary"' in uk
