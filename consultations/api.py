@@ -212,7 +212,9 @@ def _report(session, c: Consultation) -> ReportPublic | None:
 def _section_contributions(session, c: Consultation, figures: dict
                            ) -> list[SectionContributionsPublic]:
     """Per section of the text, the frozen comment counts by stakeholder category."""
-    by_section = figures.get("sections", {})
+    if "sections" not in figures:  # frozen before these figures existed: none, not zeros
+        return []
+    by_section = figures["sections"]
     return [SectionContributionsPublic(section_id=s.id,
                                        comments=sum(by_section.get(str(s.id), {}).values()),
                                        by_category=dict(by_section.get(str(s.id), {})))

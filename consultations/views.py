@@ -961,7 +961,8 @@ def _report_context(session, user, c: Consultation, form: dict | None = None
 def _synopsis(session, c: Consultation, figures: dict) -> dict[str, Any]:
     """The synopsis's frozen figures as tables: per question with options, a row per option
     and a column per stakeholder category that answered (invited organisations apart); and
-    the comments on the text, a row per section and a column per category that commented."""
+    the comments on the text, a row per section and a column per category that commented
+    (reports frozen before these figures existed have no such table, rather than zeros)."""
     by_option = figures.get("options", {})
     used = [cat.value for cat in Category
             if any(cat.value in cell for cell in by_option.values())]
@@ -979,7 +980,7 @@ def _synopsis(session, c: Consultation, figures: dict) -> dict[str, Any]:
                                     if any(cat.value in cell for cell in by_section.values())])
     section_rows = [(s, [by_section.get(str(s.id), {}).get(col, 0) for col in section_columns],
                      sum(by_section.get(str(s.id), {}).values()))
-                    for s in reading.sections(session, c)] if by_section else []
+                    for s in reading.sections(session, c)] if "sections" in figures else []
     return {"columns": columns, "tables": tables, "section_columns": section_columns,
             "section_rows": section_rows,
             "categories": [(cat, n) for cat, n in figures.get("categories", {}).items() if n],

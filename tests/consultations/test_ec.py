@@ -479,6 +479,11 @@ def test_the_synopsis_counts_each_sections_comments_by_category(db, clock, place
     assert repo.comment_counts_by_category(db, c.id, c.authority_id) != []
     db.expire_all()
     assert repo.report(db, c.id).synopsis["sections"][str(first.id)]["union"] == 1
+    from consultations.api import _section_contributions
+
+    shown = _section_contributions(db, c, repo.report(db, c.id).synopsis)
+    assert [(s.section_id, s.comments) for s in shown][:2] == [(first.id, 4), (second.id, 1)]
+    assert _section_contributions(db, c, {"options": {}}) == []  # frozen before: no zeros
 
 
 def test_the_benchmarks_camps_are_found_at_a_small_size():
