@@ -65,6 +65,7 @@ from consultations.models import (
     ResponsePublic,
     ResultsPublic,
     RowPublic,
+    SectionContributionsPublic,
     SectionPublic,
     StatementIn,
     StatementPublic,
@@ -162,7 +163,8 @@ def _response(session, c: Consultation, r: ConsultationResponse,
 def _comment(view: CommentView) -> CommentPublic:
     c = view.comment
     return CommentPublic(id=c.id, section_id=c.section_id, parent_id=c.parent_id,
-                         author=view.author, body=None if view.hidden else c.body,
+                         organisation_id=c.organisation_id, author=view.author,
+                         body=None if view.hidden else c.body,
                          hidden=view.hidden, hidden_reason=c.hidden_reason,
                          created_at=aware(c.created_at))
 
@@ -203,7 +205,20 @@ def _report(session, c: Consultation) -> ReportPublic | None:
                                                 question_id=i.question_id,
                                                 statement_id=i.statement_id, outcome=i.outcome,
                                                 explanation=i.explanation) for i in view.items],
+                        sections=_section_contributions(session, c, view.report.synopsis),
                         ratings=reading.rating_summary(c))
+
+
+def _section_contributions(session, c: Consultation, figures: dict
+                           ) -> list[SectionContributionsPublic]:
+    """Per section of the text, the frozen comment counts by stakeholder category."""
+    if "sections" not in figures:  # frozen before these figures existed: none, not zeros
+        return []
+    by_section = figures["sections"]
+    return [SectionContributionsPublic(section_id=s.id,
+                                       comments=sum(by_section.get(str(s.id), {}).values()),
+                                       by_category=dict(by_section.get(str(s.id), {})))
+            for s in reading.sections(session, c)]
 
 
 # -- consultations ------------------------------------------------------------------------
@@ -395,7 +410,10 @@ def post_comment(request: Request, session: DbSession, user: ApiUser,
                  c: ApiCallerConsultation, data: CommentIn):
     """Comment on the text, or reply to a comment, while the consultation is open."""
     comment = discussion.add_comment(session, user, c, data)
-    name = user.display_name if comment.publication == Publication.named else None
+    if comment.organisation_id is not None:
+        name = organisations.get(session, comment.organisation_id).name
+    else:
+        name = user.display_name if comment.publication == Publication.named else None
     return _comment(CommentView(comment, name, own=True))
 
 

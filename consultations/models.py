@@ -427,6 +427,10 @@ class ConsultationComment(SQLModel, table=True):
     section_id: int = fk("consultation_section.id", index=False, ondelete="CASCADE")
     parent_id: int | None = fk("consultation_comment.id", nullable=True, ondelete="CASCADE")
     user_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
+    # Written for an organisation the author acts for: public, signed with its name, and
+    # counted under its category in the synopsis (None: the person for themselves).
+    organisation_id: int | None = fk("consultation_organisation.id", nullable=True,
+                                     index=False, ondelete="SET NULL")
     publication: str = Field(max_length=16)
     body: str = Field(max_length=4000)
     created_at: datetime = utc_field(default_now=True)
@@ -596,6 +600,9 @@ class CommentIn(SQLModel, Input):
     parent_id: Id | None = None
     body: str = Field(min_length=2, max_length=4000)
     publication: Publication = Publication.named
+    organisation_id: Id | None = Field(
+        default=None, description="Comment for this organisation (its contact or a confirmed "
+                                  "member): published with its name.")
 
 
 class HideIn(SQLModel, Input):
@@ -745,7 +752,8 @@ class CommentPublic(SQLModel):
     id: int
     section_id: int
     parent_id: int | None
-    author: str | None  # None: anonymous
+    organisation_id: int | None = None  # written for this organisation
+    author: str | None  # None: anonymous; the organisation's name when written for one
     body: str | None  # None: hidden by a moderator
     hidden: bool
     hidden_reason: str | None
@@ -812,6 +820,17 @@ class ReportItemPublic(SQLModel):
     explanation: str
 
 
+class SectionContributionsPublic(SQLModel):
+    """The synopsis's figures for one section of the text, frozen when the report was
+    published: how many comments, by stakeholder category."""
+
+    section_id: int
+    comments: int
+    by_category: dict[str, int] = Field(
+        description="Comments per stakeholder category (resident or an organisation's "
+                    "category); those written for invited organisations under \"invited\".")
+
+
 class ReportPublic(SQLModel):
     consultation_id: int
     summary: str
@@ -819,6 +838,7 @@ class ReportPublic(SQLModel):
     published_at: datetime
     on_time: bool | None
     items: list[ReportItemPublic]
+    sections: list[SectionContributionsPublic] = Field(default_factory=list)
     ratings: RatingSummary
 
 

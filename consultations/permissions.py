@@ -213,6 +213,21 @@ def check_comment(session: Session, user: User | None, c: Consultation, phase: P
                            "authority's officials can comment."))
 
 
+def check_comment_for(session: Session, user: User | None, c: Consultation, phase: Phase,
+                      org: ConsultationOrganisation | None) -> None:
+    """Comment for an organisation (None: there is no such organisation): its contact or a
+    confirmed member, once an official has verified it, while the consultation is open."""
+    user = p.logged_in(user)
+    _open_for_contributions(c, phase)
+    if not owns_verified_organisation(session, user, org, c):
+        if org is not None and org.user_id != user.id and repo.is_member(session, org.id,
+                                                                         user.id):
+            raise Forbidden(N_("The organisation's contact has not confirmed that you act "
+                               "on its behalf."))
+        raise Forbidden(N_("You can comment only for a verified organisation of this "
+                           "community that you act for."))
+
+
 def check_moderate(session: Session, user: User | None, c: Consultation, phase: Phase
                    ) -> None:
     """Hide a comment: a moderator of the community (or an admin), once it is public."""

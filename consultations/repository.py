@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, exists, func, or_, update
+from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
-from app.communities.models import Authority, Community
+from app.communities.models import Authority, Community, Staff, StaffRole
 from app.identity.models import User
 from consultations.models import (
+    Category,
     Consultation,
     ConsultationAnswer,
     ConsultationAttachment,
@@ -372,6 +373,26 @@ def option_counts_by_category(session: Session, consultation_id: int
         .group_by(a.option_id, r.category, r.invited))]
 
 
+def comment_counts_by_category(session: Session, consultation_id: int, authority_id: int
+                               ) -> list[tuple[int, str, bool, int]]:
+    """(section, author category, invited, comments) of the visible comments on the text, in
+    one grouped query: a person for themselves counts as a resident, an organisation under
+    its category (invited ones apart); the authority's own replies are not contributions."""
+    k, o, i = ConsultationComment, ConsultationOrganisation, ConsultationInvitation
+    category = func.coalesce(o.category, Category.resident.value)
+    invited = i.id.is_not(None)
+    official = exists().where(Staff.user_id == k.user_id, Staff.authority_id == authority_id,
+                              Staff.role == StaffRole.official)
+    return [(section_id, cat, bool(inv), n) for section_id, cat, inv, n in session.exec(
+        select(k.section_id, category, invited, func.count())
+        .outerjoin(o, o.id == k.organisation_id)
+        .outerjoin(i, and_(i.consultation_id == k.consultation_id,
+                           i.organisation_id == k.organisation_id))
+        .where(k.consultation_id == consultation_id, k.hidden_at.is_(None),
+               or_(k.organisation_id.is_not(None), ~official))
+        .group_by(k.section_id, category, invited))]
+
+
 def organisation_by_code(session: Session, community_id: int, code: str
                          ) -> ConsultationOrganisation | None:
     return session.exec(select(ConsultationOrganisation).where(
@@ -488,10 +509,14 @@ def comment(session: Session, comment_id: int) -> ConsultationComment | None:
 
 def comments(session: Session, consultation_id: int, *, section_id: int | None = None,
              include_unpublished: bool = False, viewer_id: int | None = None
-             ) -> list[tuple[ConsultationComment, str | None, datetime | None]]:
-    """Comments with their author's name (used only for those published by name)."""
-    query = (select(ConsultationComment, User.display_name, User.erased_at)
+             ) -> list[tuple[ConsultationComment, str | None, datetime | None, str | None]]:
+    """Comments with their author's name (used only for those published by name) and the
+    name of the organisation they were written for, if any."""
+    query = (select(ConsultationComment, User.display_name, User.erased_at,
+                    ConsultationOrganisation.name)
              .outerjoin(User, User.id == ConsultationComment.user_id)
+             .outerjoin(ConsultationOrganisation,
+                        ConsultationOrganisation.id == ConsultationComment.organisation_id)
              .where(ConsultationComment.consultation_id == consultation_id))
     if section_id is not None:
         query = query.where(ConsultationComment.section_id == section_id)
@@ -500,7 +525,7 @@ def comments(session: Session, consultation_id: int, *, section_id: int | None =
         if viewer_id is not None:
             visible = or_(visible, ConsultationComment.user_id == viewer_id)
         query = query.where(visible)
-    return [(c, name, erased) for c, name, erased in
+    return [(c, name, erased, org) for c, name, erased, org in
             session.exec(query.order_by(ConsultationComment.section_id, ConsultationComment.id))]
 
 

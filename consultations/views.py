@@ -366,6 +366,9 @@ def _detail_context(session, user, c: Consultation, form: dict | None = None
         "my_responses": responding.responses_of(session, user, c),
         "may_take_part": permissions.takes_part(session, user, c),
         "can_comment": cp.allowed(permissions.check_comment, session, user, c, phase),
+        # The organisations one may comment for (a comment for one is signed with its name).
+        "comment_orgs": [o for o in organisations.organisations_of(session, user)
+                         if permissions.owns_verified_organisation(session, user, o, c)],
         "can_moderate": cp.allowed(permissions.check_moderate, session, user, c, phase),
         "can_edit": cp.allowed(permissions.check_edit, session, user, c, phase),
         "report_due": outcome.last_day(outcome.report_due(session, c)),
@@ -751,15 +754,17 @@ def _with_section(ctx: dict[str, Any], section_id: int, block: str | None) -> st
 def comment(request: Request, session: DbSession, user: CurrentUser, c: VisibleConsultation,
             section_id: int, body: Annotated[str, Form(max_length=8000)] = "",
             parent_id: Annotated[str, Form(max_length=20)] = "",
-            publication: Annotated[str, Form(max_length=16)] = "named"):
+            publication: Annotated[str, Form(max_length=16)] = "named",
+            organisation_id: Annotated[str, Form(max_length=20)] = ""):
     limit(request, "create")
     form = {"body": body, "parent_id": parent_id, "publication": publication,
-            "section_id": section_id}
+            "section_id": section_id, "organisation_id": organisation_id}
     block = _fragment(request, "comments", f"comments-{section_id}")
     try:
         created = discussion.add_comment(session, user, c, CommentIn.model_construct(
             section_id=section_id, parent_id=int(parent_id) if parent_id.isdigit() else None,
-            body=body, publication=_publication(publication)))
+            body=body, publication=_publication(publication),
+            organisation_id=int(organisation_id) if organisation_id.isdigit() else None))
     except DomainError as exc:
         ctx = _detail_context(session, user, c, form=form)
         block = _with_section(ctx, section_id, block)
@@ -955,7 +960,9 @@ def _report_context(session, user, c: Consultation, form: dict | None = None
 
 def _synopsis(session, c: Consultation, figures: dict) -> dict[str, Any]:
     """The synopsis's frozen figures as tables: per question with options, a row per option
-    and a column per stakeholder category that answered (invited organisations apart)."""
+    and a column per stakeholder category that answered (invited organisations apart); and
+    the comments on the text, a row per section and a column per category that commented
+    (reports frozen before these figures existed have no such table, rather than zeros)."""
     by_option = figures.get("options", {})
     used = [cat.value for cat in Category
             if any(cat.value in cell for cell in by_option.values())]
@@ -967,7 +974,15 @@ def _synopsis(session, c: Consultation, figures: dict) -> dict[str, Any]:
             tables[view.question.id] = [
                 (o.label, [by_option.get(str(o.id), {}).get(col, 0) for col in columns])
                 for o in view.options]
-    return {"columns": columns, "tables": tables,
+    by_section = figures.get("sections", {})
+    section_columns = ((["invited"] if any("invited" in cell for cell in by_section.values())
+                        else []) + [cat.value for cat in Category
+                                    if any(cat.value in cell for cell in by_section.values())])
+    section_rows = [(s, [by_section.get(str(s.id), {}).get(col, 0) for col in section_columns],
+                     sum(by_section.get(str(s.id), {}).values()))
+                    for s in reading.sections(session, c)] if "sections" in figures else []
+    return {"columns": columns, "tables": tables, "section_columns": section_columns,
+            "section_rows": section_rows,
             "categories": [(cat, n) for cat, n in figures.get("categories", {}).items() if n],
             "invited": figures.get("invited", []), "map": figures.get("map", {})}
 

@@ -44,7 +44,12 @@ def _parent_id(session: Session, section: ConsultationSection, parent_id: int | 
 
 def add_comment(session: Session, user: User | None, c: Consultation, data: CommentIn
                 ) -> ConsultationComment:
-    permissions.check_comment(session, user, c, reading.phase(c))
+    org = None
+    if data.organisation_id is not None:
+        org = repo.organisation(session, data.organisation_id)
+        permissions.check_comment_for(session, user, c, reading.phase(c), org)
+    else:
+        permissions.check_comment(session, user, c, reading.phase(c))
     section = repo.section(session, data.section_id)
     if section is None or section.consultation_id != c.id:
         message = N_("No such section in this consultation.")
@@ -56,7 +61,10 @@ def add_comment(session: Session, user: User | None, c: Consultation, data: Comm
         raise InvalidInput(message, fields={"body": message})
     comment = ConsultationComment(consultation_id=c.id, section_id=section.id,
                                   parent_id=parent_id, user_id=user.id,
-                                  publication=data.publication, body=body)
+                                  organisation_id=org.id if org else None,
+                                  # An organisation's contribution is always public, by name.
+                                  publication=Publication.named if org else data.publication,
+                                  body=body)
     session.add(comment)
     session.flush()
     repo.bump(session, ConsultationSection, section.id, comment_count=1)
@@ -88,8 +96,11 @@ def comment_threads(session: Session, user: User | None, c: Consultation,
                          viewer_id=user.id if user else None)
     tops: dict[int, CommentView] = {}
     threads: dict[int, list[CommentView]] = {}
-    for comment, name, erased in rows:
-        author = name if comment.publication == Publication.named and not erased else None
+    for comment, name, erased, org_name in rows:
+        if org_name is not None:
+            author = org_name
+        else:
+            author = name if comment.publication == Publication.named and not erased else None
         view = CommentView(comment, author, own=user is not None and comment.user_id == user.id)
         if comment.parent_id is None:
             tops[comment.id] = view

@@ -175,12 +175,18 @@ def _validate_report(session: Session, c: Consultation, data: ReportIn) -> None:
 def synopsis_figures(session: Session, c: Consultation) -> dict:
     """The synopsis's figures, frozen into the report when it is published: who took part
     by stakeholder category, the invitations answered and not, per option how many chose it
-    by category (invited organisations apart), and the opinion map's common ground and
-    divides."""
+    and per section of the text how many commented on it, by category (invited
+    organisations apart), and the opinion map's common ground and divides."""
     session.refresh(c)
     by_option: dict[str, dict[str, int]] = {}
     for option_id, category, invited, n in repo.option_counts_by_category(session, c.id):
         cell = by_option.setdefault(str(option_id), {})
+        key = "invited" if invited else category
+        cell[key] = cell.get(key, 0) + n
+    by_section: dict[str, dict[str, int]] = {}
+    for section_id, category, invited, n in repo.comment_counts_by_category(
+            session, c.id, c.authority_id):
+        cell = by_section.setdefault(str(section_id), {})
         key = "invited" if invited else category
         cell[key] = cell.get(key, 0) + n
     invitations_ = invitations.invitations(session, c)
@@ -196,6 +202,7 @@ def synopsis_figures(session: Session, c: Consultation) -> dict:
                      "category": i.organisation.category, "answered": i.answered}
                     for i in invitations_],
         "options": by_option,
+        "sections": by_section,
         "map": {"participants": view.result.participants,
                 "groups": [g.size for g in view.result.groups],
                 "consensus": standing(view.result.consensus),

@@ -18,6 +18,7 @@ from consultations import repository as repo
 from consultations.models import (
     AnswerIn,
     Category,
+    CommentIn,
     ConsultationAnswer,
     ConsultationCreate,
     ConsultationOption,
@@ -37,6 +38,7 @@ from consultations.models import (
 )
 from consultations.service import (
     contributions,
+    discussion,
     drafting,
     invitations,
     mapping,
@@ -432,6 +434,56 @@ def test_the_synopsis_counts_who_said_what_by_category_with_invited_apart(db, cl
                                    "category": "ngo", "answered": True}]
     obligation = accountability.find(db, "consultation_report", "consultation", c.id)
     assert obligation.answered_at is not None
+
+
+def test_the_synopsis_counts_each_sections_comments_by_category(db, clock, place):
+    official = make_official(db, place)
+    invited = make_organisation(db, place, make_resident(db, place), name="Invited")
+    union = make_organisation(db, place, make_resident(db, place), category=Category.union,
+                              name="Union")
+    stranger = make_organisation(db, place, make_resident(db, place), name="Not mine")
+    c = _create(db, place, official, days=14, organisation_ids=[invited.id])
+    drafting.publish(db, official, c)
+    first, second = reading.sections(db, c)[:2]
+    alice, bob = make_resident(db, place), make_resident(db, place)
+
+    def comment(user, section, org=None, parent=None, publication=Publication.named):
+        return discussion.add_comment(db, user, c, CommentIn(
+            section_id=section.id, body="A view on this part.", parent_id=parent,
+            organisation_id=org.id if org else None, publication=publication))
+
+    top = comment(alice, first)
+    comment(bob, first, parent=top.id, publication=Publication.none)
+    comment(_user(db, invited), first, invited)
+    for_union = comment(_user(db, union), first, union, publication=Publication.anonymous)
+    assert for_union.publication == Publication.named  # an organisation signs by name
+    comment(_user(db, union), second, union)
+    comment(official_of(db, c), first, parent=top.id)  # the authority's reply: not counted
+    hidden = comment(bob, second)
+    discussion.hide_comment(db, make_moderator(db, place), c, hidden.id, "Personal data.")
+    with pytest.raises(Forbidden, match="verified organisation"):
+        comment(alice, first, stranger)
+    with pytest.raises(Forbidden):
+        comment(alice, first, type("Unknown", (), {"id": 999_999})())
+    assert repo.comment(db, for_union.id).organisation_id == union.id
+    author = {v.comment.id: v.author for v in discussion.comment_threads(db, None, c)[first.id]}
+    assert author[for_union.id] == "Union"
+
+    close(clock, c, days_after=1)
+    report = outcome.publish_report(db, official_of(db, c), c, report_in(db, c))
+    assert report.synopsis["sections"] == {
+        str(first.id): {"resident": 2, "invited": 1, "union": 1},
+        str(second.id): {"union": 1}}
+    db.delete(repo.comment(db, for_union.id))  # later changes leave the frozen figures be
+    db.flush()
+    assert repo.comment_counts_by_category(db, c.id, c.authority_id) != []
+    db.expire_all()
+    assert repo.report(db, c.id).synopsis["sections"][str(first.id)]["union"] == 1
+    from consultations.api import _section_contributions
+
+    shown = _section_contributions(db, c, repo.report(db, c.id).synopsis)
+    assert [(s.section_id, s.comments) for s in shown][:2] == [(first.id, 4), (second.id, 1)]
+    assert _section_contributions(db, c, {"options": {}}) == []  # frozen before: no zeros
 
 
 def test_the_benchmarks_camps_are_found_at_a_small_size():

@@ -130,6 +130,15 @@ def test_the_whole_run_through_the_api(db, clock, place, client):
     for who, value in ((resident, "disagree"), (member, "pass")):
         client.post(f"{API}/{cid}/statements/{second}/vote", headers=who,
                     json={"vote": value})
+    first = client.get(f"{API}/{cid}").json()["sections"][0]["id"]
+    for who, org_id in ((member, org["id"]), (resident, None), (resident, org["id"])):
+        posted = client.post(f"{API}/{cid}/comments", headers=who, json={
+            "section_id": first, "body": "On this section.", "organisation_id": org_id,
+            "publication": "anonymous"})
+        assert posted.status_code == (403 if who is resident and org_id else 201), posted.text
+        if org_id and posted.status_code == 201:
+            assert (posted.json()["author"], posted.json()["organisation_id"]) == (
+                "Bike Union", org["id"])
     opinion = client.get(f"{API}/{cid}/map").json()
     assert opinion["votes"] == 3 and opinion["participants"] >= 1
 
@@ -154,4 +163,9 @@ def test_the_whole_run_through_the_api(db, clock, place, client):
     sections = client.get(f"{API}/{cid}").json()["sections"]
     report["items"] += [{"section_id": s["id"], "outcome": "rejected",
                          "explanation": "Not now."} for s in sections]
-    assert client.post(f"{API}/{cid}/report", headers=staff, json=report).status_code == 201
+    published = client.post(f"{API}/{cid}/report", headers=staff, json=report)
+    assert published.status_code == 201
+    per_section = {s["section_id"]: s for s in published.json()["sections"]}
+    assert per_section[first]["comments"] == 2
+    assert per_section[first]["by_category"] == {"invited": 1, "resident": 1}
+    assert client.get(f"{API}/{cid}/report").json()["sections"] == published.json()["sections"]

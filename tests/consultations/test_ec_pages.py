@@ -147,6 +147,21 @@ def test_the_whole_run_through_the_pages(db, clock, place, make_client):
         f"q{single.question.id}": str(single.options[1].id), f"q{number.question.id}": "",
         "publication": "anonymous"})
     assert ok.status_code == 303
+    # Comments on the text: the member comments for the organisation (its name signs it),
+    # the resident for themselves; someone acting for no organisation cannot use one.
+    section = reading.sections(db, c)[0]
+    detail = member_browser.get(f"/consultations/{cid}")
+    check_page(detail.text)
+    assert 'name="organisation_id"' in detail.text
+    url = f"/consultations/{cid}/sections/{section.id}/comments"
+    assert member_browser.submit(url, {"body": "Our members want shade.", "publication":
+                                       "anonymous", "organisation_id": str(org.id)}
+                                 ).status_code == 303
+    assert resident_browser.submit(url, {"body": "And benches."}).status_code == 303
+    refused = resident_browser.submit(url, {"body": "Pretending.", "organisation_id":
+                                            str(org.id)})
+    assert refused.status_code == 403
+    assert "Pretending" not in resident_browser.get(f"/consultations/{cid}").text
     results = staff.get(f"/consultations/{cid}/results")
     check_page(results.text)
     assert '<td class="num">2.0</td>' in results.text  # Trees: second, twice
@@ -192,3 +207,11 @@ def test_the_whole_run_through_the_pages(db, clock, place, make_client):
     report = staff.get(f"/consultations/{cid}/report")
     check_page(report.text)
     assert "Green Parks" in report.text  # invited, and answered
+    table = report.text.split('id="synopsis-sections-table"')[1].split("</table>")[0]
+    row = table.split(f"<th scope=\"row\">{section.number}. ")[1].split("</tr>")[0]
+    assert row.count('<td class="num">1</td>') == 2 and '<td class="num">2</td>' in row
+    assert "Коментарі до тексту за категоріями" in report.text
+    english = staff.get(f"/consultations/{cid}/report?lang=en")
+    check_page(english.text)
+    assert "Comments on the text by stakeholder category" in english.text
+    assert "Invited organisations" in english.text

@@ -11,7 +11,7 @@ from app.main import load_models
 from app.migrate import downgrade, upgrade
 from app.models import metadata
 
-REVISION = "0013_consultations_ec"
+REVISION = "0015_synopsis_sections"
 
 
 def _table_of(diff) -> str:

@@ -243,6 +243,7 @@ def test_call_for_evidence_to_synopsis(site, tmp_path):
     clerk.press(t("Publish the report"))
     clerk.see(t("Synopsis: who said what"))
     clerk.see(t("Invited organisations"))
+    clerk.see(t("Comments on the text by stakeholder category"))
     clerk.page.evaluate("document.getElementById('synopsis').scrollIntoView()")
     clerk.shot("consultation-synopsis")
     site.assert_clean()
