@@ -33,6 +33,8 @@ from app.rules.schema import AssuranceLevel
 from app.settings import get_settings
 from app.web.i18n import N_
 
+MEMBERSHIPS = "memberships"  # session.info: user id -> their Memberships, for the request
+
 
 @dataclass(frozen=True)
 class Memberships:
@@ -46,6 +48,9 @@ class Memberships:
     extra: dict = field(default_factory=dict)
     admin_in: frozenset[int] = frozenset()  # communities the person administers
     region_admin_of: frozenset[int] = frozenset()  # region ids
+    # Communities where a moderator's block of the person runs now (app.deliberation):
+    # community id -> the block's id.
+    blocked_in: dict[int, int] = field(default_factory=dict)
 
 
 def acts_as_staff(user: User | None) -> bool:
@@ -62,7 +67,7 @@ def staff_locked(session: Session, user: User | None) -> bool:
     if user.role == "admin":
         return True
     memberships(session, user)  # fills the request's cache with every role the person holds
-    held = session.info["memberships"][user.id]
+    held = session.info[MEMBERSHIPS][user.id]
     return bool(held.official_in or held.moderator_in or held.admin_in
                 or held.region_admin_of)
 
@@ -70,15 +75,17 @@ def staff_locked(session: Session, user: User | None) -> bool:
 def memberships(session: Session, user: User | None) -> Memberships:
     if user is None:
         return Memberships()
-    cache = session.info.setdefault("memberships", {})
+    cache = session.info.setdefault(MEMBERSHIPS, {})
     if user.id in cache:
         found = cache[user.id]
         return found if acts_as_staff(user) else _without_staff(found)
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
-    register, admin, region_admin = set(), set(), set()
-    for kind, what, community_id, authority_id, evidence in repo.memberships_of(session,
-                                                                                user.id):
-        if kind == "residency":
+    register, admin, region_admin, blocked = set(), set(), set(), {}
+    for kind, what, community_id, authority_id, evidence in repo.memberships_of(
+            session, user.id, clock.now()):
+        if kind == "block":
+            blocked[community_id] = authority_id  # the row's fourth column holds the block's id
+        elif kind == "residency":
             (verified if what == ResidencyStatus.verified else claimed).add(community_id)
             if what == ResidencyStatus.verified and evidence == Evidence.register:
                 register.add(community_id)
@@ -95,14 +102,21 @@ def memberships(session: Session, user: User | None) -> Memberships:
     result = Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
                          frozenset(off_comm), frozenset(moder), user.birth_date,
                          register_in=frozenset(register), admin_in=frozenset(admin),
-                         region_admin_of=frozenset(region_admin))
+                         region_admin_of=frozenset(region_admin), blocked_in=blocked)
     cache[user.id] = result
     return result if acts_as_staff(user) else _without_staff(result)
 
 
+def forget_memberships(session: Session) -> None:
+    """Standing changed in this session (a residency, a role, a block): checks later in it
+    read the memberships again."""
+    session.info.pop(MEMBERSHIPS, None)
+
+
 def _without_staff(found: Memberships) -> Memberships:
     return Memberships(found.verified_in, found.claimed_in, birth_date=found.birth_date,
-                       register_in=found.register_in, extra=found.extra)
+                       register_in=found.register_in, extra=found.extra,
+                       blocked_in=found.blocked_in)
 
 
 def age_on(birth: date, day: date) -> int:

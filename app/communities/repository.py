@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, bindparam, func, literal, null, union_all
+from datetime import datetime
+
+from sqlalchemy import Integer, String, bindparam, func, literal, null, or_, union_all
 from sqlmodel import Session, select
 
 from app.communities.models import (
@@ -18,6 +20,7 @@ from app.communities.models import (
     Staff,
     StaffRole,
 )
+from app.deliberation.models import Block
 from app.identity.models import User
 
 
@@ -79,14 +82,16 @@ def pending_residencies(session: Session, community_id: int) -> list[tuple[Resid
     return [(r, u) for r, u in rows]
 
 
-def memberships_of(session: Session, user_id: int
-                   ) -> list[tuple[str, str, int, int | None, str | None]]:
-    """Every residency and staff role of a person as plain rows, in one query:
+def memberships_of(session: Session, user_id: int, now: datetime
+                   ) -> list[tuple[str, str | None, int, int | None, str | None]]:
+    """A person's standing in every community as plain rows, in one query:
     ("residency", status, community id, None, evidence), ("staff", role, community id,
-    authority id, None) and ("region", "administrator", region id, None, None).
+    authority id, None), ("region", "administrator", region id, None, None) and, for a block
+    running at `now`, ("block", None, community id, block id, None).
     It runs on nearly every request that acts: no entity is loaded, and the statement is built
     once."""
-    return [tuple(row) for row in session.execute(_MEMBERSHIPS, {"user_id": user_id})]
+    return [tuple(row) for row in session.execute(_MEMBERSHIPS,
+                                                  {"user_id": user_id, "now": now})]
 
 
 _MEMBERSHIPS = union_all(
@@ -97,7 +102,12 @@ _MEMBERSHIPS = union_all(
            null().cast(String)).where(Staff.user_id == bindparam("user_id")),
     select(literal("region"), literal("administrator"), RegionAdmin.region_id,
            null().cast(Integer), null().cast(String)
-           ).where(RegionAdmin.user_id == bindparam("user_id")))
+           ).where(RegionAdmin.user_id == bindparam("user_id")),
+    select(literal("block"), null().cast(String), Block.community_id, Block.id,
+           null().cast(String)
+           ).where(Block.user_id == bindparam("user_id"), Block.lifted_at.is_(None),
+                   or_(Block.ends_at.is_(None),
+                       Block.ends_at > bindparam("now", type_=Block.__table__.c.ends_at.type))))
 
 
 def staff_of(session: Session, user_id: int) -> list[Staff]:

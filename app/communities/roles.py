@@ -51,7 +51,7 @@ def person_by_email(session: Session, email: str) -> User:
 
 
 def _forget_roles(session: Session) -> None:
-    session.info.pop("memberships", None)
+    permissions.forget_memberships(session)
 
 
 # -- community roles ------------------------------------------------------------------------

@@ -310,7 +310,7 @@ def claim_residency(session: Session, user: User, community: Community, address:
         residency.register_id = found.id
     session.add(residency)
     session.flush()
-    session.info.pop("memberships", None)
+    permissions.forget_memberships(session)
     if found is not None:
         audit.append(session, "residency.matched_register", "community", community.id,
                      user.id, register_version=found.version)
@@ -332,7 +332,7 @@ def decide_residency(session: Session, actor: User, residency_id: int, approve: 
     residency.decided_by_id = actor.id
     session.add(residency)
     session.flush()
-    session.info.pop("memberships", None)
+    permissions.forget_memberships(session)
     return residency
 
 
@@ -348,7 +348,7 @@ def set_verified_resident(session: Session, user: User, community: Community,
     residency.decided_at = clock.now()
     session.add(residency)
     session.flush()
-    session.info.pop("memberships", None)
+    permissions.forget_memberships(session)
     return residency
 
 
@@ -363,5 +363,5 @@ def grant_staff(session: Session, user: User, community: Community, role: StaffR
                   granted_at=clock.now())
     session.add(staff)
     session.flush()
-    session.info.pop("memberships", None)
+    permissions.forget_memberships(session)
     return staff

@@ -38,20 +38,17 @@ def speaks_for_authority(session: Session, user: User | None, community_id: int)
     return p.is_official_in(session, user, community_id)
 
 
-BLOCKS = "deliberation_blocks"  # session.info: {(user id, community id): the running block}
-
-
 def check_not_blocked(session: Session, user: User | None, community_id: int) -> None:
     """Forbidden, with the reason and the end, while a block of the person in the community
-    runs."""
+    runs. The running blocks come with the person's memberships (one query per request)."""
     if user is None:
         return
-    known = session.info.setdefault(BLOCKS, {})  # a page checks several acts: one query
-    key, now = (user.id, community_id), clock.now()
-    if key not in known:
-        known[key] = repo.active_block(session, user.id, community_id, now)
-    found = known[key]
-    if found is None or (found.ends_at is not None and clock.aware(found.ends_at) <= now):
+    block_id = p.memberships(session, user).blocked_in.get(community_id)
+    if block_id is None:
+        return
+    found = repo.block(session, block_id)
+    if found is None or found.lifted_at is not None or (  # lifted or ended since they were read
+            found.ends_at is not None and clock.aware(found.ends_at) <= clock.now()):
         return
     if found.ends_at is None:
         raise Forbidden(BLOCKED_FOR_GOOD, reason=found.reason)

@@ -469,7 +469,7 @@ def block(session: Session, moderator: User | None, community_id: int, user_id: 
         community_id=community_id, user_id=target.id, reason=reason,
         ends_at=now + timedelta(days=days) if days else None, created_by_id=moderator.id,
         created_at=now))
-    session.info.pop(perm.BLOCKS, None)  # checks later in this session see the block
+    p.forget_memberships(session)  # later checks see the block
     audit.append(session, "deliberation.blocked", "user", target.id, moderator.id,
                  community_id=community_id, days=days)
     until = found.ends_at
@@ -496,7 +496,7 @@ def lift_block(session: Session, moderator: User | None, block_id: int) -> Block
     found.lifted_at = clock.now()
     session.add(found)
     session.flush()
-    session.info.pop(perm.BLOCKS, None)
+    p.forget_memberships(session)
     audit.append(session, "deliberation.block_lifted", "user", found.user_id, moderator.id,
                  community_id=found.community_id)
     return found

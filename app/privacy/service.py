@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.audit import service as audit
+from app.communities import permissions as community_permissions
 from app.deliberation import service as deliberation
 from app.exceptions import Conflict, InvalidInput
 from app.identity.models import User
@@ -143,7 +144,7 @@ def erase_account(session: Session, user: User, modules: Iterable[Module] = ()) 
                         totp_secret=None, totp_enabled_at=None, totp_last_step=None)
     session.flush()
     session.refresh(user)
-    session.info.pop("memberships", None)
+    community_permissions.forget_memberships(session)
     audit.append(session, "account.erased", "account", None, user.id)
 
 
