@@ -1,17 +1,21 @@
 """Group commit: the hot writes of many concurrent requests share one transaction.
 
 A module defines a `GroupCommit` with a function that writes a list of items in a session and
-returns one outcome per item (a result, or the DomainError that item is refused with). A
-request calls `submit(session, item)` after its read-only checks:
+returns one outcome per item (a result, or the DomainError that item is refused with), and
+optionally a function that checks a list of requests first (everything that only reads: who
+the person is, their standing, the item's state and rules), turning each into the item to
+write or the DomainError it is refused with. A request calls `submit(session, request)`:
 
-- in a request that declared its writes batched (`@writes(False)`, app/web/deps.py), the item
-  joins the queue of this process's writer thread for that database. The writer takes
-  whatever has queued up meanwhile (at most `max_items`), writes it in one transaction, commits,
-  and only then hands each request its own outcome: a result therefore means committed. Items
-  that arrive while a batch is being written form the next one, so batches grow with the load
-  and no timer delays a lone request;
-- anywhere else (a CLI command, the seed, a test's shared session) the items are written
-  at once in the caller's own transaction, by the same function.
+- in a request that declared its writes batched (`@writes(False)`, app/web/deps.py), the
+  request joins the queue of this process's writer thread for that database. The writer takes
+  whatever has queued up meanwhile (at most `max_items`), checks it in one read session (one
+  query per kind of fact for the whole batch, instead of one per request; no lock is held),
+  then writes what passed in one transaction, commits, and only then hands each request its
+  own outcome: a result therefore means committed. Requests that arrive while a batch is being
+  written form the next one, so batches grow with the load and no timer delays a lone
+  request; an async route waits without a thread (`submit_async`);
+- anywhere else (a CLI command, the seed, a test's shared session) the requests are checked
+  and written at once in the caller's own transaction, by the same two functions.
 
 If a batch fails as a whole (a database error), each of its items is tried again alone, so
 one bad item cannot take the others down. A process that dies before the commit loses only
@@ -34,11 +38,12 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.db import GROUP_COMMIT, engine_of, transaction
+from app.db import GROUP_COMMIT, engine_of, new_session, transaction
 from app.exceptions import DatabaseBusy, DomainError
 
 log = logging.getLogger("hromada.batch")
 
+Request = TypeVar("Request")
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 WAIT_S = 30.0  # as long as SQLite's busy timeout: then the request is told to try again
@@ -49,49 +54,44 @@ class _Pending(Generic[Item]):
     """An item in a lane. A thread waits on `done`; an async route awaits `future` instead,
     which the writer resolves on the route's event loop."""
 
-    item: Item
+    item: object  # the request, then (once checked) the item to write
     done: threading.Event = field(default_factory=threading.Event)
     outcome: object = None
     future: asyncio.Future | None = None
 
-    def resolve(self, outcome: object) -> None:
-        self.outcome = outcome
-        if self.future is None:
-            self.done.set()
-        else:
-            self.future.get_loop().call_soon_threadsafe(_settle, self.future, outcome)
 
-
-class GroupCommit(Generic[Item, Result]):
+class GroupCommit(Generic[Request, Item, Result]):
     def __init__(self, name: str,
                  write: Callable[[Session, Sequence[Item]], list[Result | DomainError]],
+                 check: Callable[[Session, Sequence[Request]], list[Item | DomainError]]
+                 | None = None,
                  max_items: int = 256) -> None:
         self.name = name
         self.write = write
+        self.check = check
         self.max_items = max_items
         self._lanes: dict[tuple[int, str], queue.SimpleQueue] = {}
         self._lock = threading.Lock()
 
-    def submit(self, session: Session, item: Item) -> Result:
-        """Write `item`; returns its result once committed, or raises its DomainError."""
+    def submit(self, session: Session, request: Request) -> Result:
+        """Check and write `request`; returns its result once committed, or raises its
+        DomainError."""
         if not session.info.get(GROUP_COMMIT):
-            return _unwrap(self.write(session, [item])[0])
+            return self._at_once(session, request)
         end_checks(session)
-        pending = _Pending(item)
+        pending = _Pending(request)
         self._lane(engine_of(session)).put(pending)
         if not pending.done.wait(WAIT_S):
             raise DatabaseBusy()
         return _unwrap(pending.outcome)
 
-    async def submit_async(self, session: Session, item: Item) -> Result:
-        """`submit` for an async route, once its checks ran in a thread and called
-        `end_checks`: no thread waits while the batch is written, the event loop gets the
-        outcome. Outside a batched request the item is written in the caller's session (in a
-        thread: that is database work)."""
+    async def submit_async(self, session: Session, request: Request) -> Result:
+        """`submit` for an async route: no thread waits while the batch is checked and
+        written, the event loop gets the outcome. Outside a batched request the request is
+        checked and written in the caller's session (in a thread: that is database work)."""
         if not session.info.get(GROUP_COMMIT):
-            outcomes = await run_in_threadpool(self.write, session, [item])
-            return _unwrap(outcomes[0])
-        pending = _Pending(item, future=asyncio.get_running_loop().create_future())
+            return await run_in_threadpool(self._at_once, session, request)
+        pending = _Pending(request, future=asyncio.get_running_loop().create_future())
         self._lane(engine_of(session)).put(pending)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(pending.future), WAIT_S)
@@ -109,6 +109,10 @@ class GroupCommit(Generic[Item, Result]):
                                  name=f"group-commit-{self.name}").start()
             return lane
 
+    def _at_once(self, session: Session, request: Request) -> Result:
+        item = _unwrap(self.check(session, [request])[0]) if self.check else request
+        return _unwrap(self.write(session, [item])[0])
+
     def _run(self, engine: Engine, lane: queue.SimpleQueue) -> None:
         while True:
             batch = [lane.get()]
@@ -117,7 +121,31 @@ class GroupCommit(Generic[Item, Result]):
                     batch.append(lane.get_nowait())
                 except queue.Empty:
                     break
-            self._write(engine, batch)
+            if self.check is not None:
+                batch = self._check(engine, batch)
+            if batch:
+                self._write(engine, batch)
+
+    def _check(self, engine: Engine, batch: list[_Pending]) -> list[_Pending]:
+        """Check the batch's requests in one read session (no writer turn, no lock): those
+        refused get their answer now, the others are what to write."""
+        try:
+            with new_session(engine, reads_only=True) as session:
+                outcomes = self.check(session, [pending.item for pending in batch])
+        except Exception as exc:
+            log.exception("group commit %s: the checks failed", self.name)
+            _resolve(batch, [DatabaseBusy() if isinstance(exc, OperationalError) else exc]
+                     * len(batch))
+            return []
+        passed, refused = [], []
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                refused.append((pending, outcome))
+            else:
+                pending.item = outcome
+                passed.append(pending)
+        _resolve([pending for pending, _ in refused], [outcome for _, outcome in refused])
+        return passed
 
     def _write(self, engine: Engine, batch: list[_Pending]) -> None:
         try:
@@ -134,8 +162,7 @@ class GroupCommit(Generic[Item, Result]):
             else:
                 log.exception("group commit %s failed", self.name)
             outcomes = [exc]
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            pending.resolve(outcome)
+        _resolve(batch, outcomes)
 
 
 def end_checks(session: Session) -> None:
@@ -145,9 +172,24 @@ def end_checks(session: Session) -> None:
         session.commit()
 
 
-def _settle(future: asyncio.Future, outcome: object) -> None:
-    if not future.done():  # its request may have given up waiting
-        future.set_result(outcome)
+def _resolve(batch: list[_Pending], outcomes: Sequence[object]) -> None:
+    """Hand each request its outcome: a waiting thread is woken, and the futures of each
+    event loop are settled by one call on that loop (one wake-up per loop, not per request)."""
+    settle: dict[asyncio.AbstractEventLoop, list] = {}
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        pending.outcome = outcome
+        if pending.future is None:
+            pending.done.set()
+        else:
+            settle.setdefault(pending.future.get_loop(), []).append((pending.future, outcome))
+    for loop, settled in settle.items():
+        loop.call_soon_threadsafe(_settle, settled)
+
+
+def _settle(settled: list[tuple[asyncio.Future, object]]) -> None:
+    for future, outcome in settled:
+        if not future.done():  # its request may have given up waiting
+            future.set_result(outcome)
 
 
 def _unwrap(outcome):

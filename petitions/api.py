@@ -23,7 +23,7 @@ from app.communities.dependencies import CommunityFilter
 from app.deliberation.api import comment_routes
 from app.models import Input
 from app.web import pagecache
-from app.web.auth import ApiUser, OptionalApiUser
+from app.web.auth import ApiUser, BearerToken, OptionalApiUser
 from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
@@ -168,11 +168,11 @@ def reject(petition_id: int, body: RejectionCreate, session: DbSession, user: Ap
 @rate_limited("sign")
 @writes(False)  # the signature itself goes through the group commit
 async def sign(request: Request, petition_id: int, body: SignatureCreate, session: DbSession,
-               user: ApiUser):
+               token: BearerToken):
     """Sign (a verified resident of the community of the minimum age; once)."""
-    # Async: the checks take one thread hop and no thread waits for the group commit.
-    signed = await signing.sign_async(session, user, petition_id, body.public_name,
-                                      client_ip(request))
+    # No thread: the token's holder and every check are read with the batch's (app.batch).
+    signed = await signing.sign_async(session, signing.request(
+        petition_id, body.public_name, client_ip(request), token=token))
     if signed.reached_threshold:
         pagecache.invalidate()  # a hot write, but the petition now awaits an answer
     return _signatures(signed.petition, signed.receipt)

@@ -76,13 +76,30 @@ def memberships(session: Session, user: User | None) -> Memberships:
     if user is None:
         return Memberships()
     cache = session.info.setdefault(MEMBERSHIPS, {})
-    if user.id in cache:
-        found = cache[user.id]
-        return found if acts_as_staff(user) else _without_staff(found)
+    if user.id not in cache:
+        load_memberships(session, [user])
+    found = cache[user.id]
+    return found if acts_as_staff(user) else _without_staff(found)
+
+
+def load_memberships(session: Session, users: list[User]) -> None:
+    """Read the memberships of these people into the session's cache, in one query for all
+    (a batch of signatures checks each signer with it)."""
+    cache = session.info.setdefault(MEMBERSHIPS, {})
+    wanted = {user.id: user for user in users if user.id not in cache}
+    if not wanted:
+        return
+    rows: dict[int, list] = {user_id: [] for user_id in wanted}
+    for user_id, *row in repo.memberships_of(session, list(wanted), clock.now()):
+        rows[user_id].append(row)
+    for user_id, held in rows.items():
+        cache[user_id] = _memberships_of_rows(held, wanted[user_id].birth_date)
+
+
+def _memberships_of_rows(rows: list, birth_date: date | None) -> Memberships:
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
     register, admin, region_admin, blocked = set(), set(), set(), {}
-    for kind, what, community_id, authority_id, evidence in repo.memberships_of(
-            session, user.id, clock.now()):
+    for kind, what, community_id, authority_id, evidence in rows:
         if kind == "block":
             blocked[community_id] = authority_id  # the row's fourth column holds the block's id
         elif kind == "residency":
@@ -99,12 +116,10 @@ def memberships(session: Session, user: User | None) -> Memberships:
             moder.add(community_id)
         elif what == StaffRole.administrator:
             admin.add(community_id)
-    result = Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
-                         frozenset(off_comm), frozenset(moder), user.birth_date,
-                         register_in=frozenset(register), admin_in=frozenset(admin),
-                         region_admin_of=frozenset(region_admin), blocked_in=blocked)
-    cache[user.id] = result
-    return result if acts_as_staff(user) else _without_staff(result)
+    return Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
+                       frozenset(off_comm), frozenset(moder), birth_date,
+                       register_in=frozenset(register), admin_in=frozenset(admin),
+                       region_admin_of=frozenset(region_admin), blocked_in=blocked)
 
 
 def forget_memberships(session: Session) -> None:

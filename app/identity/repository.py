@@ -49,15 +49,19 @@ def touch_session(session: Session, session_id: str, when: datetime) -> None:
                  .values(last_seen_at=when))
 
 
-def user_of_token(session: Session, token_hash: str) -> User | None:
-    """The holder of a live token (one entity loaded, by a statement built once: this runs on
-    every API request)."""
-    return session.exec(_USER_OF_TOKEN, params={"token_hash": token_hash}).first()
+def users_of_tokens(session: Session, token_hashes: list[str]) -> dict[str, User]:
+    """The holders of live tokens, by token hash (entities loaded by a statement built once:
+    this runs on every API request, and once per batch of API signatures)."""
+    if not token_hashes:
+        return {}
+    return {token_hash: user for token_hash, user in session.execute(
+        _USERS_OF_TOKENS, {"token_hashes": list(token_hashes)})}
 
 
-_USER_OF_TOKEN = (select(User).join(ApiToken, ApiToken.user_id == User.id)
-                  .where(ApiToken.token_hash == bindparam("token_hash"),
-                         ApiToken.revoked_at.is_(None)))
+_USERS_OF_TOKENS = (select(ApiToken.token_hash, User).select_from(User)
+                    .join(ApiToken, ApiToken.user_id == User.id)
+                    .where(ApiToken.token_hash.in_(bindparam("token_hashes", expanding=True)),
+                           ApiToken.revoked_at.is_(None)))
 
 
 def tokens_of(session: Session, user_id: int) -> list[ApiToken]:

@@ -283,14 +283,25 @@ def tokens(session: Session, user: User) -> list[ApiToken]:
     return repo.tokens_of(session, user.id)
 
 
+INVALID_TOKEN = N_("The API token is invalid or revoked.")
+
+
 def user_for_token(session: Session, raw: str) -> User | None:
     """The holder of a token. A token stands for a second factor when its holder has one:
     creating it asked for the code (POST /api/v1/tokens, or a session that passed it)."""
-    user = repo.user_of_token(session, _hash(raw))
-    if user is None or user.erased_at is not None:
-        return None
-    set_second_factor_passed(user, user.totp_enabled_at is not None)
-    return user
+    return users_for_tokens(session, [raw]).get(raw)
+
+
+def users_for_tokens(session: Session, raws: list[str]) -> dict[str, User]:
+    """`user_for_token` for many tokens in one query: raw token -> holder, for those whose
+    holder exists (a revoked token, or an erased holder's, is missing)."""
+    hashed = {_hash(raw): raw for raw in raws}
+    holders = {}
+    for token_hash, user in repo.users_of_tokens(session, list(hashed)).items():
+        if user.erased_at is None:
+            set_second_factor_passed(user, user.totp_enabled_at is not None)
+            holders[hashed[token_hash]] = user
+    return holders
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> None:

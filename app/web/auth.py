@@ -15,6 +15,7 @@ from app.web.i18n import N_
 from app.web.middleware import csrf_token_for
 
 SESSION_COOKIE = "hromada_session"
+TOKEN_REQUIRED = N_("A personal API token is required (Authorization: Bearer …).")
 
 
 def optional_user(request: Request, session: DbSession) -> User | None:
@@ -47,33 +48,44 @@ bearer_scheme = HTTPBearer(auto_error=False, scheme_name="token", description=(
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
+def _token_of(request: Request) -> str:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise NotAuthenticated(TOKEN_REQUIRED)
+    return value.strip()
+
+
 @raises(NotAuthenticated)
-def bearer_user(request: Request, session: DbSession, _credentials: BearerCredentials) -> User:
-    """API authentication: a personal token in `Authorization: Bearer …`."""
+async def bearer_token(request: Request, _credentials: BearerCredentials) -> str:
+    """The personal API token sent in `Authorization: Bearer …`, not yet looked up: a route
+    whose checks run in a group commit (app.batch) finds its holder there, with the batch's."""
+    return _token_of(request)
+
+
+@raises(NotAuthenticated)
+def bearer_user(request: Request, session: DbSession,
+                token: Annotated[str, Depends(bearer_token)]) -> User:
+    """API authentication: the holder of the personal token in `Authorization: Bearer …`."""
     from app.identity import service as identity_service
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise NotAuthenticated(N_("A personal API token is required "
-                                  "(Authorization: Bearer …)."))
-    user = identity_service.user_for_token(session, value.strip())
+    user = identity_service.user_for_token(session, token)
     if user is None:
-        raise NotAuthenticated(N_("The API token is invalid or revoked."))
+        raise NotAuthenticated(identity_service.INVALID_TOKEN)
     request.state.user = user
     return user
 
 
 @raises(NotAuthenticated)
 def optional_bearer_user(request: Request, session: DbSession,
-                         credentials: BearerCredentials) -> User | None:
+                         _credentials: BearerCredentials) -> User | None:
     """The token's owner when a token is sent (an invalid one is refused), else None."""
     if not request.headers.get("Authorization"):
         return None
-    return bearer_user(request, session, credentials)
+    return bearer_user(request, session, _token_of(request))
 
 
 ApiUser = Annotated[User, Depends(bearer_user)]
+BearerToken = Annotated[str, Depends(bearer_token)]
 OptionalApiUser = Annotated[User | None, Depends(optional_bearer_user)]
 
 

@@ -38,7 +38,7 @@ from pydantic import BaseModel, Field
 from starlette.convertors import Convertor, register_url_convertor
 
 from app.exceptions import DomainError, raises_of
-from app.web.auth import bearer_user, optional_bearer_user
+from app.web.auth import bearer_token, optional_bearer_user
 from app.web.deps import SAFE_METHODS, Route
 from app.web.paging import Page
 from app.web.ratelimit import rate_limit_of
@@ -102,7 +102,7 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 def token_of(route: ApiRoute) -> str | None:
     """"required" when the route needs a Bearer token, "optional" when it reads one if sent."""
     calls = set(_calls(route.dependant))
-    if bearer_user in calls:
+    if bearer_token in calls:  # bearer_user reads it too
         return "required"
     if optional_bearer_user in calls:
         return "optional"

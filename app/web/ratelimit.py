@@ -221,6 +221,14 @@ def limit(request: Request, action: str, scope: str = "") -> None:
     if ip_spec:
         check(action, f"ip:{client_ip(request)}:{_scope_of(request, scope)}", ip_spec)
     user = request.state._state.get("user")
-    account_spec = _spec(settings, specs.account)
-    if user is not None and account_spec:
-        check(action, f"user:{user.id}", account_spec)
+    if user is not None:
+        limit_account(action, user.id)
+
+
+def limit_account(action: str, user_id: int) -> None:
+    """Apply the configured per-account limit of `action` (`limit` does, once the person is
+    known; a group commit that finds a token's holder among its checks calls it there)."""
+    settings = get_settings()
+    account_spec = _spec(settings, ACTIONS.get(action, ACTIONS["create"]).account)
+    if settings.rate_limits_enabled and account_spec:
+        check(action, f"user:{user_id}", account_spec)

@@ -17,19 +17,20 @@ from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app import clock
 from app.accountability import service as accountability
 from app.audit import service as audit
-from app.batch import GroupCommit, end_checks
+from app.batch import GroupCommit
 from app.communities import permissions as community_permissions
 from app.deliberation.networks import network_hash
-from app.exceptions import Conflict, InvalidInput, NotFound
+from app.exceptions import Conflict, DomainError, InvalidInput, NotAuthenticated, NotFound
+from app.identity import service as identity
 from app.identity.models import User
-from app.identity.service import canonical_email
+from app.identity.service import INVALID_TOKEN, canonical_email
 from app.notifications import service as notifications
 from app.settings import get_settings
+from app.web import ratelimit
 from app.web.i18n import N_, gettext
 from petitions import permissions as perm
 from petitions import repository as repo
@@ -81,14 +82,27 @@ def _add_signature(session: Session, petition: Petition, now: datetime, *,
 
 
 @dataclass(frozen=True)
+class SignRequest:
+    """A request to sign, as the route received it: the person (a page's logged-in user) or
+    the API token they sent, whose holder the checks find."""
+
+    petition_id: int
+    public_name: bool
+    at: datetime
+    network_hash: str | None = None  # the keyed hash of the client's network (fraud views)
+    user: User | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class _Signing:
-    """One online signature, checked by its request and waiting for the group commit."""
+    """One online signature, checked and waiting for the group commit."""
 
     petition_id: int
     user_id: int
     public_name: bool
     at: datetime
-    network_hash: str | None = None  # the keyed hash of the client's network (fraud views)
+    network_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,42 +117,58 @@ class Signed:
     petition: Petition
 
 
+def request(petition_id: int, public_name: bool = False, client_address: str | None = None, *,
+            user: User | None = None, token: str | None = None) -> SignRequest:
+    return SignRequest(petition_id, bool(public_name), clock.now(), network_hash(client_address),
+                       user=user, token=token)
+
+
 def sign(session: Session, user: User | None, petition_id: int, public_name: bool = False,
          client_address: str | None = None) -> Signed:
     """Sign once. The signer follows the petition and gets the receipt of their entry in the
     audit log.
 
     Everything that only reads (the petition's visibility and state, the signer's residency
-    and age, the rules) is checked here; the write joins the group commit of signatures."""
-    petition, item = _checked(session, user, petition_id, public_name, client_address)
-    return _signed(petition, SIGNATURES.submit(session, item))
+    and age, the rules) is checked first (`_check_signings`); the write joins the group commit
+    of signatures."""
+    return _signed(SIGNATURES.submit(session, request(petition_id, public_name, client_address,
+                                                      user=user)))
 
 
-async def sign_async(session: Session, user: User | None, petition_id: int,
-                     public_name: bool = False, client_address: str | None = None) -> Signed:
-    """`sign` for an async route: the checks take one thread, and no thread waits while the
-    group commit writes the signature."""
-    petition, item = await run_in_threadpool(_checked, session, user, petition_id, public_name,
-                                             client_address, batched=True)
-    return _signed(petition, await SIGNATURES.submit_async(session, item))
+async def sign_async(session: Session, signing: SignRequest) -> Signed:
+    """`sign` for an async route (the API's, with the token not yet resolved): no thread waits,
+    and the token's holder is found with the batch's other checks."""
+    return _signed(await SIGNATURES.submit_async(session, signing))
 
 
-def _checked(session: Session, user: User | None, petition_id: int, public_name: bool,
-             client_address: str | None = None, *, batched: bool = False
-             ) -> tuple[Petition, _Signing]:
-    petition = get_visible(session, user, petition_id)
-    now = clock.now()
-    perm.check_sign(session, user, petition, now, rules_of(session, petition))
-    if batched:
-        end_checks(session)
-    return petition, _Signing(petition.id, user.id, bool(public_name), now,
-                              network_hash(client_address))
+def _check_signings(session: Session, requests: Sequence[SignRequest]) -> list:
+    """The read-only checks of a batch of requests: one query for the tokens' holders, one for
+    everyone's memberships, the petitions from the session (one query each), then each
+    request's own check. Outcome per request: the _Signing to write, or the DomainError it is
+    refused with."""
+    holders = identity.users_for_tokens(session, [r.token for r in requests if r.token])
+    people = [holders.get(r.token) if r.token else r.user for r in requests]
+    community_permissions.load_memberships(session, [u for u in people if u is not None])
+    outcomes: list = []
+    for signing, user in zip(requests, people, strict=True):
+        try:
+            if signing.token and user is None:
+                raise NotAuthenticated(INVALID_TOKEN)
+            if signing.token:
+                ratelimit.limit_account("sign", user.id)  # known only now, for a token
+            petition = get_visible(session, user, signing.petition_id)
+            perm.check_sign(session, user, petition, signing.at, rules_of(session, petition))
+            outcomes.append(_Signing(petition.id, user.id, signing.public_name, signing.at,
+                                     signing.network_hash))
+        except DomainError as refused:
+            outcomes.append(refused)
+    return outcomes
 
 
-def _signed(petition: Petition, written: tuple) -> Signed:
-    count, public, event = written
-    repo.sync_counts(petition, count, public)
-    return Signed(count, audit.receipt_for(event), count == petition.threshold, petition)
+def _signed(written: tuple) -> Signed:
+    petition, event = written
+    return Signed(petition.signature_count, audit.receipt_for(event),
+                  petition.signature_count == petition.threshold, petition)
 
 
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
@@ -146,8 +176,8 @@ def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
     constraint decides a second signature), one counter UPDATE, the follows and the audit
     entries. No savepoint is needed: a petition that no longer collects is found before
     anything of it is written, and any other failure fails the batch, whose items the group
-    commit then tries one by one. Outcome per item: (count, public count, its audit event) or
-    the DomainError it is refused with."""
+    commit then tries one by one. Outcome per item: (the petition as committed, with its
+    counts; its audit event) or the DomainError it is refused with."""
     outcomes: list = [None] * len(batch)
     by_petition: dict[int, list[int]] = {}
     for index, item in enumerate(batch):
@@ -198,19 +228,18 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
         audit.append_many(session, list(events.values()))
         if threshold is not None and petition.signature_count >= threshold:
             _reach_threshold(session, petition, now)
-    counts = (petition.signature_count, petition.public_signer_count)
     duplicate = Conflict(N_("You have already signed this petition."))
     refused = Conflict(N_("This petition is not collecting signatures."))
     results: list = []
     for item in items:
         if item.user_id in accepted and accepted.pop(item.user_id) is item:
-            results.append((*counts, events[item.user_id]))
+            results.append((petition, events[item.user_id]))
         else:
             results.append(refused if item.user_id in late else duplicate)
     return results
 
 
-SIGNATURES = GroupCommit("petition-signatures", _write_signatures)
+SIGNATURES = GroupCommit("petition-signatures", _write_signatures, check=_check_signings)
 
 
 # -- withdrawing ----------------------------------------------------------------------------
