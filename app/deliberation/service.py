@@ -134,6 +134,9 @@ def add_comment(session: Session, user: User | None, subject_type: str, subject_
         if parent.state != CommentState.visible:
             message = N_("This comment is hidden and takes no replies.")
             raise InvalidInput(message, fields={"parent_id": message})
+        if data.anchor_id is not None and data.anchor_id != parent.anchor_id:
+            message = N_("The comment you reply to is about another part of the text.")
+            raise InvalidInput(message, fields={"parent_id": message})
         parent_id, anchor_id = parent.id, parent.anchor_id
     elif anchors:
         if data.anchor_id not in anchors:
