@@ -64,9 +64,10 @@ class CommentTarget:
     """An item people may comment on, as its module sees it for the person asking: its
     community, the rule-set version it keeps (who may comment, how long a comment may be), its
     title and page, and, when comments are closed on it now, why (a msgid). A module with its
-    own rule of who takes part (instead of the rules' level) sets `takes_part` for the person,
-    and `refused` (a msgid) to say why not; `sees_unpublished`: the person reads the comments
-    their authors did not publish (the item's authority, say)."""
+    own rule of who takes part (instead of the rules' level and the community's officials)
+    sets `takes_part` for the person, and `refused` (a msgid) to say why not;
+    `sees_unpublished`: the person reads the comments their authors did not publish (the
+    item's authority, say)."""
 
     community_id: int
     ruleset_id: int

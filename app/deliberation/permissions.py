@@ -63,19 +63,20 @@ def check_not_blocked(session: Session, user: User | None, community_id: int) ->
 
 def check_comment(session: Session, user: User | None, target: CommentTarget,
                   rules: DeliberationRules) -> None:
-    """Comment while the item's phase takes comments: whoever the rules name (their level of
-    assurance) or the item's module admits, and the community's officials, who answer for
-    their authority."""
+    """Comment while the item's phase takes comments: whoever the item's module admits when it
+    says who takes part; otherwise whoever the rules name (their level of assurance) and the
+    community's officials, who answer for their authority."""
     user = p.logged_in(user)
     check_not_blocked(session, user, target.community_id)
     if target.closed is not None:
         raise Conflict(target.closed)
+    if target.takes_part is not None:  # the item's module says who takes part
+        if not target.takes_part:
+            raise Forbidden(target.refused or N_("You cannot comment here."))
+        return
     if speaks_for_authority(session, user, target.community_id):
         return
-    if target.takes_part is None:
-        p.check_level(session, user, target.community_id, rules.comment_level)
-    elif not target.takes_part:
-        raise Forbidden(target.refused or N_("You cannot comment here."))
+    p.check_level(session, user, target.community_id, rules.comment_level)
 
 
 def check_support(session: Session, user: User | None, target: CommentTarget,
