@@ -16,6 +16,7 @@ from app.identity.models import User
 from app.modules import CommentSpace, CommentTarget
 from app.rules import service as rules_service
 from app.web.i18n import N_
+from app.web.i18n import gettext as _
 from consultations import permissions
 from consultations import repository as repo
 from consultations.models import SUBJECT_TYPE, Consultation, ConsultationSection, Phase
@@ -49,9 +50,10 @@ def target_for(session: Session, user: User | None, c: Consultation) -> CommentT
 
 
 def anchors(session: Session, consultation_id: int) -> dict[int, str]:
-    """The sections of the text, by id: "3. Title"."""
+    """The sections of the text, by id, named as the page names them: "3. Title"."""
     c = reading.get(session, consultation_id)
-    return {s.id: f"{s.number}. {s.title}".rstrip() for s in reading.sections(session, c)}
+    return {s.id: f"{s.number}. {s.title or _('Preamble')}"
+            for s in reading.sections(session, c)}
 
 
 def voices(session: Session, user: User, consultation_id: int) -> dict[int, str]:

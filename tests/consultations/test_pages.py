@@ -226,6 +226,10 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
     outsider = make_client().login(make_resident(db, make_community(db)))
     assert outsider.submit(url, {"body": "I live elsewhere", "publication": "named",
                                  "anchor_id": str(sections[1].id)}).status_code == 403
+    shown = anonymous.get(f"/consultations/{cid}").text
+    # The section each comment is on, and the anonymous reply (the page is in Ukrainian).
+    assert f"До частини {sections[1].number}. {sections[1].title}" in shown
+    assert "Анонімно" in shown
     filtered = anonymous.get(f"/consultations/{cid}?anchor={sections[0].id}")
     assert "Plant oaks" not in filtered.text
     assert "Plant oaks" in anonymous.get(f"/consultations/{cid}?anchor={sections[1].id}").text
