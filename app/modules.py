@@ -63,7 +63,11 @@ class Scale:
 class CommentTarget:
     """An item people may comment on, as its module sees it for the person asking: its
     community, the rule-set version it keeps (who may comment, how long a comment may be), its
-    title and page, and, when comments are closed on it now, why (a msgid)."""
+    title and page, and, when comments are closed on it now, why (a msgid). A module with its
+    own rule of who takes part (instead of the rules' level and the community's officials)
+    sets `takes_part` for the person, and `refused` (a msgid) to say why not;
+    `sees_unpublished`: the person reads the comments their authors did not publish (the
+    item's authority, say)."""
 
     community_id: int
     ruleset_id: int
@@ -72,13 +76,33 @@ class CommentTarget:
     closed: str | None = None
     authority_id: int | None = None  # the authority that owes the answer, if any
     author_id: int | None = None  # the item's author (told of comments)
+    takes_part: bool | None = None  # None: the rules' level decides
+    refused: str | None = None
+    sees_unpublished: bool = False
 
 
 @dataclass(frozen=True)
 class CommentSpace:
     """Where a module takes comments (app.deliberation): the subject type of its items and
     `target(session, user, subject_id)`, the item as the person may see it (NotFound when they
-    may not), with its phase's verdict on commenting."""
+    may not), with its phase's verdict on commenting.
+
+    The rest is optional; left out, an item is one discussion of named comments:
+
+    anchors:      (session, subject_id) -> {anchor id: label}: the places within the item a
+                  comment is about (a consultation's sections). A first comment names one; a
+                  reply is on its thread's; the discussion may be filtered by anchor.
+    publications: how an author may be shown (app.deliberation.models.Publication values:
+                  named, anonymous, unpublished), the first the default. An unpublished
+                  comment is read only by its author, the moderators and whoever the target
+                  says `sees_unpublished`.
+    voices:       (session, user, subject_id) -> {voice id: label}: the parties the person may
+                  write for on the item (organisations they act for). A comment with a voice
+                  is signed with its label and always named.
+    voice_names:  (session, voice ids) -> {voice id: public label}, to sign comments.
+    count:        (session, comment, delta): the comment became visible (+1) or stopped being
+                  visible (-1): the module keeps its counters of visible comments exact.
+    """
 
     subject_type: str
     target: Callable[[Session, Any, int], CommentTarget]
@@ -86,6 +110,11 @@ class CommentSpace:
     # (session, subject_id, hidden): the item is hidden after reports (or by a moderator's
     # decision) or shown again; the module keeps that on its own row and withholds the text.
     hide: Callable[[Session, int, bool], None] | None = None
+    anchors: Callable[[Session, int], dict[int, str]] | None = None
+    publications: tuple[str, ...] = ("named",)
+    voices: Callable[[Session, Any, int], dict[int, str]] | None = None
+    voice_names: Callable[[Session, list[int]], dict[int, str]] | None = None
+    count: Callable[[Session, Any, int], None] | None = None
 
 
 @dataclass

@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from app.audit import service as audit
 from app.audit.models import ReceiptPublic
 from app.clock import aware
+from app.deliberation.api import comment_routes
+from app.deliberation.models import CasePublic
 from app.exceptions import NotFound
 from app.models import MAX_ID
 from app.web.auth import ApiUser, OptionalApiUser
@@ -28,10 +30,9 @@ from consultations.dependencies import (
     ApiVisibleConsultation,
 )
 from consultations.models import (
+    SUBJECT_TYPE,
     AnswerPublic,
     AttachmentPublic,
-    CommentIn,
-    CommentPublic,
     Consultation,
     ConsultationCreate,
     ConsultationDetail,
@@ -50,7 +51,6 @@ from consultations.models import (
     OrganisationIn,
     OrganisationPublic,
     Phase,
-    Publication,
     QuestionCreate,
     QuestionKind,
     QuestionPublic,
@@ -83,7 +83,6 @@ from consultations.service import (
     reading,
     responding,
 )
-from consultations.service.discussion import CommentView
 from consultations.service.reading import CleanAnswer, QuestionView
 
 router = make_api_router(tags=["consultations"])
@@ -158,15 +157,6 @@ def _response(session, c: Consultation, r: ConsultationResponse,
                           publication=r.publication, submitted_at=aware(r.submitted_at),
                           updated_at=aware(r.updated_at), answers=out,
                           receipt=ReceiptPublic.of(receipt) if receipt else None)
-
-
-def _comment(view: CommentView) -> CommentPublic:
-    c = view.comment
-    return CommentPublic(id=c.id, section_id=c.section_id, parent_id=c.parent_id,
-                         organisation_id=c.organisation_id, author=view.author,
-                         body=None if view.hidden else c.body,
-                         hidden=view.hidden, hidden_reason=c.hidden_reason,
-                         created_at=aware(c.created_at))
 
 
 def _organisation(o: ConsultationOrganisation) -> OrganisationPublic:
@@ -385,44 +375,25 @@ def upload_paper(session: DbSession, user: ApiUser, c: ApiCallerConsultation,
     return _response(session, c, responding.own_response(session, user, c, response_id))
 
 
-# -- comments -----------------------------------------------------------------------------
+# -- comments on the sections (the kernel's mechanism, app.deliberation) -------------------
 
-@router.get("/consultations/{consultation_id:id}/comments",
-            response_model=CountedPage[CommentPublic])
-def list_comments(request: Request, response: Response, session: DbSession,
-                  user: OptionalApiUser, c: ApiVisibleConsultation, paging: Paging,
-                  section_id: int | None = Query(None, ge=1, le=MAX_ID)):
-    """The comments (of one section with `section_id`), each thread in order: a comment, then
-    its replies."""
-    threads = discussion.comment_threads(session, user, c, section_id=section_id)
-    out: list[CommentPublic] = []
-    for views in threads.values():
-        for view in views:
-            out.append(_comment(view))
-            out.extend(_comment(reply) for reply in view.replies)
-    return paging.cut(request, response, out)
+def _commented_consultation(c: ApiVisibleConsultation) -> int:
+    return c.id
 
 
-@router.post("/consultations/{consultation_id:id}/comments", response_model=CommentPublic,
-             status_code=201)
-@rate_limited("create")
-def post_comment(request: Request, session: DbSession, user: ApiUser,
-                 c: ApiCallerConsultation, data: CommentIn):
-    """Comment on the text, or reply to a comment, while the consultation is open."""
-    comment = discussion.add_comment(session, user, c, data)
-    if comment.organisation_id is not None:
-        name = organisations.get(session, comment.organisation_id).name
-    else:
-        name = user.display_name if comment.publication == Publication.named else None
-    return _comment(CommentView(comment, name, own=True))
+comment_routes(router, "/consultations/{consultation_id:id}", SUBJECT_TYPE,
+               _commented_consultation, "consultations", anchor="section_id",
+               voice="organisation_id")
 
 
 @router.post("/consultations/{consultation_id:id}/comments/{comment_id:id}/hide",
-             response_model=CommentPublic)
+             response_model=CasePublic)
 def hide_comment(session: DbSession, user: ApiUser, c: ApiCallerConsultation, comment_id: int,
                  data: HideIn):
-    comment = discussion.hide_comment(session, user, c, comment_id, data.reason)
-    return _comment(CommentView(comment, None))
+    """A moderator hides a comment at once, with a public reason (the moderation's decision;
+    its author is told and may appeal)."""
+    case = discussion.hide_comment(session, user, c, comment_id, data.reason)
+    return CasePublic.model_validate(case, from_attributes=True)
 
 
 # -- invitations, public contributions ---------------------------------------------------

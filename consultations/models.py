@@ -418,28 +418,6 @@ class ConsultationAnswer(SQLModel, table=True):
     file_key: str | None = Field(default=None, max_length=80)  # a position paper's key
 
 
-class ConsultationComment(SQLModel, table=True):
-    __tablename__ = "consultation_comment"
-    __table_args__ = (Index("ix_consultation_comment_section", "section_id", "id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    consultation_id: int = fk("consultation.id", ondelete="CASCADE")
-    section_id: int = fk("consultation_section.id", index=False, ondelete="CASCADE")
-    parent_id: int | None = fk("consultation_comment.id", nullable=True, ondelete="CASCADE")
-    user_id: int | None = fk("identity_user.id", nullable=True, ondelete="SET NULL")
-    # Written for an organisation the author acts for: public, signed with its name, and
-    # counted under its category in the synopsis (None: the person for themselves).
-    organisation_id: int | None = fk("consultation_organisation.id", nullable=True,
-                                     index=False, ondelete="SET NULL")
-    publication: str = Field(max_length=16)
-    body: str = Field(max_length=4000)
-    created_at: datetime = utc_field(default_now=True)
-    hidden_at: datetime | None = utc_field(nullable=True)
-    hidden_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
-                                  ondelete="SET NULL")
-    hidden_reason: str | None = Field(default=None, max_length=500)
-
-
 class ConsultationReport(SQLModel, table=True):
     """The outcome report: "you said, we did"."""
 
@@ -595,16 +573,6 @@ class ResponseEdit(SQLModel, Input):
     answers: list[AnswerIn] = Field(default_factory=list, max_length=50)
 
 
-class CommentIn(SQLModel, Input):
-    section_id: Id
-    parent_id: Id | None = None
-    body: str = Field(min_length=2, max_length=4000)
-    publication: Publication = Publication.named
-    organisation_id: Id | None = Field(
-        default=None, description="Comment for this organisation (its contact or a confirmed "
-                                  "member): published with its name.")
-
-
 class HideIn(SQLModel, Input):
     reason: str = Field(min_length=5, max_length=500)
 
@@ -746,18 +714,6 @@ class ResponsePublic(SQLModel):
     receipt: ReceiptPublic | None = Field(
         default=None, description="The respondent's receipt of the response's entry in the "
                                   "audit log (in the answer to submitting it only).")
-
-
-class CommentPublic(SQLModel):
-    id: int
-    section_id: int
-    parent_id: int | None
-    organisation_id: int | None = None  # written for this organisation
-    author: str | None  # None: anonymous; the organisation's name when written for one
-    body: str | None  # None: hidden by a moderator
-    hidden: bool
-    hidden_reason: str | None
-    created_at: datetime
 
 
 class OptionResult(SQLModel):

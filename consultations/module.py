@@ -10,6 +10,7 @@ from consultations import opendata, service
 from consultations.api import router as api_router
 from consultations.rules import REPORT, ConsultationRules
 from consultations.seed import seed
+from consultations.service.discussion import COMMENTS
 from consultations.views import router
 
 cli = typer.Typer(help="Public consultations.", no_args_is_help=True)
@@ -54,6 +55,7 @@ MODULE = Module(
     personal_data=service.personal_data,
     erase=service.erase_user,
     open_data=opendata.DATASETS,
+    comments=[COMMENTS],
     receipts={"consultation.response_submitted": ReceiptAct(
                   N_("You answered a consultation"), "/consultations/{id}"),
               "consultation.response_edited": ReceiptAct(

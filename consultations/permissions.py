@@ -203,31 +203,6 @@ def check_edit_response(session: Session, user: User | None, c: Consultation, ph
                           "changed."), date=_day(c.end_date))
 
 
-def check_comment(session: Session, user: User | None, c: Consultation, phase: Phase
-                  ) -> None:
-    """Participants comment while it is open; the authority's officials may reply."""
-    user = p.logged_in(user)
-    _open_for_contributions(c, phase)
-    if not (takes_part(session, user, c) or is_staff_of(session, user, c)):
-        raise Forbidden(N_("Only verified residents, registered organisations and the "
-                           "authority's officials can comment."))
-
-
-def check_comment_for(session: Session, user: User | None, c: Consultation, phase: Phase,
-                      org: ConsultationOrganisation | None) -> None:
-    """Comment for an organisation (None: there is no such organisation): its contact or a
-    confirmed member, once an official has verified it, while the consultation is open."""
-    user = p.logged_in(user)
-    _open_for_contributions(c, phase)
-    if not owns_verified_organisation(session, user, org, c):
-        if org is not None and org.user_id != user.id and repo.is_member(session, org.id,
-                                                                         user.id):
-            raise Forbidden(N_("The organisation's contact has not confirmed that you act "
-                               "on its behalf."))
-        raise Forbidden(N_("You can comment only for a verified organisation of this "
-                           "community that you act for."))
-
-
 def check_moderate(session: Session, user: User | None, c: Consultation, phase: Phase
                    ) -> None:
     """Hide a comment: a moderator of the community (or an admin), once it is public."""

@@ -10,13 +10,14 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, select
 
 from app.communities.models import Authority, Community, Staff, StaffRole
+from app.deliberation.models import Comment, CommentState
 from app.identity.models import User
 from consultations.models import (
+    SUBJECT_TYPE,
     Category,
     Consultation,
     ConsultationAnswer,
     ConsultationAttachment,
-    ConsultationComment,
     ConsultationInvitation,
     ConsultationOption,
     ConsultationOrganisation,
@@ -378,19 +379,19 @@ def comment_counts_by_category(session: Session, consultation_id: int, authority
     """(section, author category, invited, comments) of the visible comments on the text, in
     one grouped query: a person for themselves counts as a resident, an organisation under
     its category (invited ones apart); the authority's own replies are not contributions."""
-    k, o, i = ConsultationComment, ConsultationOrganisation, ConsultationInvitation
+    k, o, i = Comment, ConsultationOrganisation, ConsultationInvitation
     category = func.coalesce(o.category, Category.resident.value)
     invited = i.id.is_not(None)
     official = exists().where(Staff.user_id == k.user_id, Staff.authority_id == authority_id,
                               Staff.role == StaffRole.official)
     return [(section_id, cat, bool(inv), n) for section_id, cat, inv, n in session.exec(
-        select(k.section_id, category, invited, func.count())
-        .outerjoin(o, o.id == k.organisation_id)
-        .outerjoin(i, and_(i.consultation_id == k.consultation_id,
-                           i.organisation_id == k.organisation_id))
-        .where(k.consultation_id == consultation_id, k.hidden_at.is_(None),
-               or_(k.organisation_id.is_not(None), ~official))
-        .group_by(k.section_id, category, invited))]
+        select(k.anchor_id, category, invited, func.count())
+        .outerjoin(o, o.id == k.voice_id)
+        .outerjoin(i, and_(i.consultation_id == k.subject_id, i.organisation_id == k.voice_id))
+        .where(k.subject_type == SUBJECT_TYPE, k.subject_id == consultation_id,
+               k.anchor_id.is_not(None), k.state == CommentState.visible,
+               or_(k.voice_id.is_not(None), ~official))
+        .group_by(k.anchor_id, category, invited))]
 
 
 def organisation_by_code(session: Session, community_id: int, code: str
@@ -467,8 +468,8 @@ def delete_answers(session: Session, response_id: int, question_id: int) -> None
 def is_participant(session: Session, consultation_id: int, user_id: int) -> bool:
     responded = exists().where(ConsultationResponse.consultation_id == consultation_id,
                                ConsultationResponse.user_id == user_id)
-    commented = exists().where(ConsultationComment.consultation_id == consultation_id,
-                               ConsultationComment.user_id == user_id)
+    commented = exists().where(Comment.subject_type == SUBJECT_TYPE,
+                               Comment.subject_id == consultation_id, Comment.user_id == user_id)
     return bool(session.exec(select(or_(responded, commented))).one())
 
 
@@ -500,35 +501,6 @@ def answers_of_responses(session: Session, response_ids: list[int]
     return out
 
 
-# -- comments -----------------------------------------------------------------------------
-
-
-def comment(session: Session, comment_id: int) -> ConsultationComment | None:
-    return session.get(ConsultationComment, comment_id)
-
-
-def comments(session: Session, consultation_id: int, *, section_id: int | None = None,
-             include_unpublished: bool = False, viewer_id: int | None = None
-             ) -> list[tuple[ConsultationComment, str | None, datetime | None, str | None]]:
-    """Comments with their author's name (used only for those published by name) and the
-    name of the organisation they were written for, if any."""
-    query = (select(ConsultationComment, User.display_name, User.erased_at,
-                    ConsultationOrganisation.name)
-             .outerjoin(User, User.id == ConsultationComment.user_id)
-             .outerjoin(ConsultationOrganisation,
-                        ConsultationOrganisation.id == ConsultationComment.organisation_id)
-             .where(ConsultationComment.consultation_id == consultation_id))
-    if section_id is not None:
-        query = query.where(ConsultationComment.section_id == section_id)
-    if not include_unpublished:
-        visible = ConsultationComment.publication != Publication.none
-        if viewer_id is not None:
-            visible = or_(visible, ConsultationComment.user_id == viewer_id)
-        query = query.where(visible)
-    return [(c, name, erased, org) for c, name, erased, org in
-            session.exec(query.order_by(ConsultationComment.section_id, ConsultationComment.id))]
-
-
 # -- report and ratings -------------------------------------------------------------------
 
 
@@ -558,12 +530,6 @@ def by_title(session: Session, community_id: int, title: str) -> Consultation | 
 
 
 # -- personal data ------------------------------------------------------------------------
-
-
-def comments_of_user(session: Session, user_id: int) -> list[ConsultationComment]:
-    return list(session.exec(select(ConsultationComment)
-                             .where(ConsultationComment.user_id == user_id)
-                             .order_by(ConsultationComment.id)))
 
 
 def responses_by_user(session: Session, user_id: int) -> list[ConsultationResponse]:
@@ -601,10 +567,5 @@ def unname_contributions(session: Session, user_id: int) -> None:
     session.exec(update(ConsultationResponse)
                  .where(ConsultationResponse.user_id == user_id,
                         ConsultationResponse.publication == Publication.named)
-                 .values(publication=Publication.anonymous)
-                 .execution_options(synchronize_session=False))
-    session.exec(update(ConsultationComment)
-                 .where(ConsultationComment.user_id == user_id,
-                        ConsultationComment.publication == Publication.named)
                  .values(publication=Publication.anonymous)
                  .execution_options(synchronize_session=False))

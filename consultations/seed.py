@@ -13,12 +13,15 @@ from typing import Any
 from sqlmodel import Session
 
 from app import clock
+from app.deliberation import service as deliberation
+from app.deliberation.models import CommentCreate
+from app.deliberation.models import Publication as CommentPublication
 from app.rules import calendar
 from consultations import repository as repo
 from consultations.models import (
+    SUBJECT_TYPE,
     AnswerIn,
     Category,
-    CommentIn,
     Consultation,
     ConsultationCreate,
     OrganisationIn,
@@ -37,7 +40,6 @@ from consultations.models import (
     Vote,
 )
 from consultations.service import (
-    discussion,
     drafting,
     mapping,
     organisations,
@@ -151,15 +153,19 @@ def _seed_open(session: Session, demo: Any) -> None:
         answers=_answers(views, 1, [0], 4, "Компенсаційна висадка — п'ять дерев замість "
                                            "одного.")))
     sections = reading.sections(session, c)
-    first = discussion.add_comment(session, demo.users[f"resident:{slug}"], c, CommentIn(
-        section_id=sections[2].id, body="Три дерева замість одного — замало для центру.",
-        publication=Publication.named))
-    discussion.add_comment(session, official, c, CommentIn(
-        section_id=sections[2].id, parent_id=first.id, publication=Publication.named,
-        body="Дякуємо, розглянемо збільшення норми для центральних районів."))
-    discussion.add_comment(session, demo.users[f"neighbour1:{slug}"], c, CommentIn(
-        section_id=sections[3].id, body="Потрібні окремі велосмуги, а не спільні з тротуаром.",
-        publication=Publication.anonymous))
+    first = _comment(session, demo.users[f"resident:{slug}"], c, CommentCreate(
+        anchor_id=sections[2].id, body="Три дерева замість одного — замало для центру."))
+    _comment(session, official, c, CommentCreate(
+        parent_id=first.id, body="Дякуємо, розглянемо збільшення норми для центральних "
+                                 "районів."))
+    _comment(session, demo.users[f"neighbour1:{slug}"], c, CommentCreate(
+        anchor_id=sections[3].id, body="Потрібні окремі велосмуги, а не спільні з тротуаром.",
+        publication=CommentPublication.anonymous))
+
+
+def _comment(session: Session, user: Any, c: Consultation, data: CommentCreate) -> Any:
+    """A comment on a section (the kernel's discussion, app.deliberation)."""
+    return deliberation.add_comment(session, user, SUBJECT_TYPE, c.id, data)
 
 
 def _at(day, hour: int = 10) -> datetime:
@@ -204,9 +210,8 @@ def _take_part(session: Session, demo: Any, slug: str, c: Consultation) -> None:
             publication=Publication.named if n != 1 else Publication.anonymous,
             answers=answers))
     sections = reading.sections(session, c)
-    discussion.add_comment(session, demo.users[f"neighbour2:{slug}"], c, CommentIn(
-        section_id=sections[1].id, body="Останній рейс о 16:30 — запізно для "
-                                        "першокласників.", publication=Publication.named))
+    _comment(session, demo.users[f"neighbour2:{slug}"], c, CommentCreate(
+        anchor_id=sections[1].id, body="Останній рейс о 16:30 — запізно для першокласників."))
 
 
 def _report(session: Session, official: Any, c: Consultation) -> None:

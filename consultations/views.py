@@ -2,9 +2,9 @@
 service, render.
 
 Every form posts and redirects (303), or is shown again with its errors (app.web.forms.rerender)
-without JavaScript. htmx enhances two things through the same routes: an answer is saved per
-question (the route answers with the respond page's `question` block), and a comment is posted
-in place (the route answers with the consultation page's `comments` block of the section).
+without JavaScript. htmx enhances an answer, saved per
+question (the route answers with the respond page's `question` block); comments on the
+sections are the kernel's discussion (app.deliberation), included in the consultation page.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from app.communities import permissions as cp
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.models import Community
+from app.deliberation.views import discussion_context
 from app.exceptions import DomainError, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from app.rules import calendar
 from app.settings import get_settings
@@ -51,11 +52,11 @@ from consultations.models import (
     QUESTION_KIND_LABELS,
     RATING_LABELS,
     STAGE_LABELS,
+    SUBJECT_TYPE,
     TOPIC_LABELS,
     VOTE_LABELS,
     AnswerIn,
     Category,
-    CommentIn,
     Consultation,
     ConsultationCreate,
     ConsultationResponse,
@@ -354,22 +355,19 @@ def verify_organisation(session: DbSession, user: CurrentUser, organisation_id: 
 
 # -- the consultation page ----------------------------------------------------------------
 
-def _detail_context(session, user, c: Consultation, form: dict | None = None
-                    ) -> dict[str, Any]:
+def _detail_context(session, user, c: Consultation, form: dict | None = None,
+                    anchor: int | None = None) -> dict[str, Any]:
     ctx = _base(session, user, c)
     phase = ctx["phase"]
     ctx.update({
         "sections": reading.sections(session, c),
-        "threads": discussion.comment_threads(session, user, c),
+        # The kernel's discussion (app.deliberation): comments on the sections.
+        **discussion_context(session, user, SUBJECT_TYPE, c.id, anchor=anchor,
+                             target=discussion.target_for(session, user, c)),
         "attachments": reading.attachments(session, c),
         "question_count": len(reading.questions(session, c)),
         "my_responses": responding.responses_of(session, user, c),
         "may_take_part": permissions.takes_part(session, user, c),
-        "can_comment": cp.allowed(permissions.check_comment, session, user, c, phase),
-        # The organisations one may comment for (a comment for one is signed with its name).
-        "comment_orgs": [o for o in organisations.organisations_of(session, user)
-                         if permissions.owns_verified_organisation(session, user, o, c)],
-        "can_moderate": cp.allowed(permissions.check_moderate, session, user, c, phase),
         "can_edit": cp.allowed(permissions.check_edit, session, user, c, phase),
         "report_due": outcome.last_day(outcome.report_due(session, c)),
         "errors": {}, "form": form or {}, "publications": _publications(),
@@ -383,8 +381,10 @@ def _detail_context(session, user, c: Consultation, form: dict | None = None
 
 
 @router.get("/consultations/{consultation_id}")
-def detail(request: Request, session: DbSession, user: OptionalUser, c: VisibleConsultation):
-    return render(request, "consultations/detail.html", _detail_context(session, user, c))
+def detail(request: Request, session: DbSession, user: OptionalUser, c: VisibleConsultation,
+           anchor: int | None = Query(None, ge=1, le=2**31 - 1)):
+    return render(request, "consultations/detail.html",
+                  _detail_context(session, user, c, anchor=anchor))
 
 
 @router.get("/consultations/{consultation_id}/attachments/{attachment_id}")
@@ -737,55 +737,6 @@ def change_publication(session: DbSession, user: CurrentUser, c: VisibleConsulta
     responding.edit_response(session, user, c, response.id, ResponseEdit(
         publication=_publication(publication)))
     return RedirectResponse(_respond_url(c, 0, response.organisation_id), status_code=303)
-
-
-# -- comments -----------------------------------------------------------------------------
-
-def _with_section(ctx: dict[str, Any], section_id: int, block: str | None) -> str | None:
-    """Put the section of the `comments` block in the context; the block, if there is one."""
-    section = next((s for s in ctx["sections"] if s.id == section_id), None)
-    if section is None:
-        return None
-    ctx["section"] = section
-    return block
-
-
-@router.post("/consultations/{consultation_id}/sections/{section_id}/comments")
-def comment(request: Request, session: DbSession, user: CurrentUser, c: VisibleConsultation,
-            section_id: int, body: Annotated[str, Form(max_length=8000)] = "",
-            parent_id: Annotated[str, Form(max_length=20)] = "",
-            publication: Annotated[str, Form(max_length=16)] = "named",
-            organisation_id: Annotated[str, Form(max_length=20)] = ""):
-    limit(request, "create")
-    form = {"body": body, "parent_id": parent_id, "publication": publication,
-            "section_id": section_id, "organisation_id": organisation_id}
-    block = _fragment(request, "comments", f"comments-{section_id}")
-    try:
-        created = discussion.add_comment(session, user, c, CommentIn.model_construct(
-            section_id=section_id, parent_id=int(parent_id) if parent_id.isdigit() else None,
-            body=body, publication=_publication(publication),
-            organisation_id=int(organisation_id) if organisation_id.isdigit() else None))
-    except DomainError as exc:
-        ctx = _detail_context(session, user, c, form=form)
-        block = _with_section(ctx, section_id, block)
-        return rerender(request, "consultations/detail.html", ctx, exc, block=block)
-    if block:
-        ctx = _detail_context(session, user, c) | {"posted": created.id}
-        return render(request, "consultations/detail.html", ctx,
-                      block=_with_section(ctx, section_id, block))
-    return RedirectResponse(f"/consultations/{c.id}#comment-{created.id}", status_code=303)
-
-
-@router.post("/consultations/{consultation_id}/comments/{comment_id}/hide")
-def hide_comment(request: Request, session: DbSession, user: CurrentUser,
-                 c: VisibleConsultation, comment_id: int,
-                 reason: Annotated[str, Form(max_length=1000)] = ""):
-    try:
-        discussion.hide_comment(session, user, c, comment_id, reason)
-    except InvalidInput as exc:
-        return rerender(request, "consultations/detail.html", _detail_context(
-            session, user, c, form={"hide": comment_id, "reason": reason}), exc)
-    return RedirectResponse(f"/consultations/{c.id}#comment-{comment_id}", status_code=303)
 
 
 # -- the opinion map ----------------------------------------------------------------------

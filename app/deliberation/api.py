@@ -1,9 +1,11 @@
 """The JSON API of deliberation and moderation under /api/v1.
 
 A module adds the comments of its items to its own router with `comment_routes` (its path,
-the subject type, and a dependency giving the item's id from the path):
+the subject type, and a dependency giving the item's id from the path; the names its clients
+know its anchors and voices by, e.g. `section_id` and `organisation_id`):
 
-    GET  /api/v1/{item}/comments             a page of threads (newest or most supported first)
+    GET  /api/v1/{item}/comments             a page of threads (newest or most supported
+                                             first), of one anchor with ?{anchor}=
     POST /api/v1/{item}/comments             comment or reply (one level deep)
 
 and the kernel answers for every comment, report, case and block:
@@ -21,7 +23,9 @@ and the kernel answers for every comment, report, case and block:
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import Field as PField
+from pydantic import create_model
 
 from app.api import api_router
 from app.communities import service as communities
@@ -40,6 +44,7 @@ from app.deliberation.models import (
     ReportCreate,
     ReportResult,
 )
+from app.models import MAX_ID, Id
 from app.web.auth import ApiUser, OptionalApiUser
 from app.web.contract import make_api_router
 from app.web.deps import DbSession
@@ -58,43 +63,82 @@ def _case(case) -> CasePublic:
                       decision=case.decision, public_reason=case.public_reason)
 
 
+def _public(session, comment) -> dict:
+    return service.public_comment(service.comment_view(session, comment,
+                                                       current_language.get()))
+
+
 def _one(session, comment) -> CommentPublic:
-    view = service.comment_view(session, comment, current_language.get())
-    return CommentPublic.model_validate(service.public_comment(view))
+    return CommentPublic.model_validate(_public(session, comment))
+
+
+def _named(subject_type: str, anchor: str | None, voice: str | None):
+    """The shapes of a module's comments, with its own names of the anchor and the voice
+    beside the kernel's."""
+    if not anchor and not voice:
+        return CommentCreate, CommentPublic
+    prefix = "".join(part.title() for part in subject_type.split("_"))
+    fields_in, fields_out = {}, {}
+    if anchor:
+        fields_in[anchor] = (Id | None, PField(None, description="Where in the item."))
+        fields_out[anchor] = (int | None, None)
+    if voice:
+        fields_in[voice] = (Id | None, PField(None, description="The party written for."))
+        fields_out[voice] = (int | None, None)
+    return (create_model(f"{prefix}CommentCreate", __base__=CommentCreate, **fields_in),
+            create_model(f"{prefix}CommentPublic", __base__=CommentPublic, **fields_out))
 
 
 def comment_routes(target: APIRouter, path: str, subject_type: str,
-                   subject: Callable[..., int], tag: str) -> None:
+                   subject: Callable[..., int], tag: str, *, anchor: str | None = None,
+                   voice: str | None = None) -> None:
     """Add GET and POST `{path}/comments` to a module's router: `subject` is a dependency
-    that reads the item's id from the path (and may check it)."""
+    that reads the item's id from the path (and may check it); `anchor` and `voice` name
+    the comment's anchor_id and voice_id in the module's API (both names are answered)."""
     Subject = Annotated[int, Depends(subject)]
+    In, Out = _named(subject_type, anchor, voice)
+    renames = {"anchor_id": anchor, "voice_id": voice}
+
+    def shown(item: dict) -> dict:
+        for kernel_name, name in renames.items():
+            if name:
+                item[name] = item[kernel_name]
+        return item
 
     def list_comments(request: Request, response: Response, session: DbSession,
                       user: OptionalApiUser, subject_id: Subject, paging: Paging,
-                      order: OrderParam = "newest"):
-        """Top-level comments with their replies (replies oldest first); hidden comments keep
-        their place without their text."""
+                      order: OrderParam = "newest",
+                      anchor_id: int | None = Query(None, alias=anchor or "anchor_id", ge=1,
+                                                    le=MAX_ID)):
+        """Top-level comments with their replies (replies oldest first), of one anchor when
+        asked; hidden comments keep their place without their text."""
         page = service.discussion(session, user, subject_type, subject_id,
                                   order=CommentOrder(order), offset=paging.offset,
-                                  limit=paging.limit, lang=current_language.get())
-        items = [service.public_comment(v) for v in page.threads]
+                                  limit=paging.limit, lang=current_language.get(),
+                                  anchor_id=anchor_id)
+        items = [shown(service.public_comment(v)) for v in page.threads]
         following = ({"offset": paging.offset + paging.limit, "limit": paging.limit}
                      if page.has_more else None)
         return make_page(request, response, items, following=following)
 
     @rate_limited("comment")
-    def post_comment(request: Request, body: CommentCreate, session: DbSession,
+    def post_comment(request: Request, body: In, session: DbSession,
                      user: ApiUser, subject_id: Subject):
         """Comment (or reply to a top-level comment), as the item's rules allow."""
-        created = service.add_comment(session, user, subject_type, subject_id, body)
-        return _one(session, created)
+        given = body.model_dump(exclude_unset=True)
+        data = CommentCreate.model_construct(
+            body=body.body, parent_id=body.parent_id, publication=body.publication,
+            anchor_id=given.get(anchor or "anchor_id", body.anchor_id),
+            voice_id=given.get(voice or "voice_id", body.voice_id))
+        created = service.add_comment(session, user, subject_type, subject_id, data)
+        return Out.model_validate(shown(_public(session, created)))
 
     list_comments.__name__ = f"list_{subject_type}_comments"
     post_comment.__name__ = f"post_{subject_type}_comment"
     target.add_api_route(f"{path}/comments", list_comments, methods=["GET"],
-                         response_model=Page[CommentPublic], tags=[tag])
+                         response_model=Page[Out], tags=[tag])
     target.add_api_route(f"{path}/comments", post_comment, methods=["POST"],
-                         response_model=CommentPublic, status_code=201, tags=[tag])
+                         response_model=Out, status_code=201, tags=[tag])
 
 
 @router.post("/comments/{comment_id:id}/supports", response_model=CommentPublic,

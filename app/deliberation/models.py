@@ -69,6 +69,23 @@ class CaseState(StrEnum):
 QUEUE_STATES = (CaseState.open, CaseState.pending, CaseState.appealed)
 
 
+class Publication(StrEnum):
+    """How a comment's author is shown: by name, without it, or not to the public at all (its
+    author, the item's authority and the moderators still read it). A module's space says
+    which of these it offers; the first is the default."""
+
+    named = "named"
+    anonymous = "anonymous"
+    unpublished = "unpublished"
+
+
+PUBLICATION_LABELS = {
+    Publication.named: N_("Publish with my name"),
+    Publication.anonymous: N_("Publish anonymously"),
+    Publication.unpublished: N_("Do not publish (not shown to the public)"),
+}
+
+
 class CommentOrder(StrEnum):
     newest = "newest"
     supported = "supported"
@@ -91,6 +108,13 @@ class Comment(SQLModel, table=True):
     # The authority an official wrote for ("Department of Roads answered").
     authority_id: int | None = fk("community_authority.id", nullable=True, index=False,
                                   ondelete="SET NULL")
+    # Where in the item it is about (a consultation's section): one of the anchors its space
+    # declares; a reply is on its thread's anchor.
+    anchor_id: int | None = None
+    # The party the author writes for (an organisation they act for), one of the voices the
+    # space lets them use: shown as the author's public name.
+    voice_id: int | None = None
+    publication: str = Field(default=Publication.named, max_length=12)
     body: str = Field(sa_type=Text)
     state: str = Field(default=CommentState.visible, max_length=12)
     public_reason: str | None = Field(default=None, max_length=500)
@@ -197,6 +221,11 @@ class CommentCreate(Input):
 
     body: str = PField(max_length=100_000)
     parent_id: Id | None = PField(None, description="The comment this one replies to.")
+    anchor_id: Id | None = PField(None, description="Where in the item (where the item "
+                                                    "has anchors; a reply takes its thread's).")
+    voice_id: Id | None = PField(None, description="The party the author writes for.")
+    publication: Publication | None = PField(None, description="How the author is shown "
+                                             "(the item's first choice when left out).")
 
 
 class ReportCreate(Input):
@@ -232,10 +261,16 @@ class BlockCreate(Input):
 class CommentPublic(SQLModel):
     id: int
     parent_id: int | None
-    author: str | None = PField(description="The author's public name; null once erased.")
+    anchor_id: int | None = None
+    voice_id: int | None = None
+    publication: Publication = Publication.named
+    author: str | None = PField(description="The author's public name (the voice's when "
+                                            "written for one); null when anonymous, "
+                                            "unpublished or erased.")
     authority: str | None = PField(description="The authority an official wrote for.")
     body: str | None = PField(description="Null while hidden or after redaction.")
     state: CommentState
+    hidden: bool = PField(False, description="Hidden by reports or a moderator.")
     public_reason: str | None
     support_count: int
     reply_count: int

@@ -60,12 +60,17 @@ def check_not_blocked(session: Session, user: User | None, community_id: int) ->
 
 def check_comment(session: Session, user: User | None, target: CommentTarget,
                   rules: DeliberationRules) -> None:
-    """Comment while the item's phase takes comments: whoever the rules name (their level of
-    assurance), and the community's officials, who answer for their authority."""
+    """Comment while the item's phase takes comments: whoever the item's module admits when it
+    says who takes part; otherwise whoever the rules name (their level of assurance) and the
+    community's officials, who answer for their authority."""
     user = p.logged_in(user)
     check_not_blocked(session, user, target.community_id)
     if target.closed is not None:
         raise Conflict(target.closed)
+    if target.takes_part is not None:  # the item's module says who takes part
+        if not target.takes_part:
+            raise Forbidden(target.refused or N_("You cannot comment here."))
+        return
     if speaks_for_authority(session, user, target.community_id):
         return
     p.check_level(session, user, target.community_id, rules.comment_level)
@@ -76,6 +81,20 @@ def check_support(session: Session, user: User | None, target: CommentTarget,
     check_comment(session, user, target, rules)
     if comment.user_id == user.id:
         raise Conflict(N_("You cannot support your own comment."))
+
+
+def check_voice(session: Session, user: User | None, voices: dict[int, str],
+                voice_id: int | None) -> None:
+    """Write for a party only among those the item's space lets the person use."""
+    if voice_id is not None and voice_id not in voices:
+        raise Forbidden(N_("You can write only for an organisation you act for."))
+
+
+def sees_unpublished(session: Session, user: User | None, target: CommentTarget) -> bool:
+    """Comments their authors did not publish: the item's privileged readers and the
+    moderators (each author reads their own)."""
+    return user is not None and (target.sees_unpublished
+                                 or is_moderator(session, user, target.community_id))
 
 
 def check_report(session: Session, user: User | None, community_id: int,

@@ -22,6 +22,7 @@ from app.deliberation.models import (
     CommentSupport,
     Digest,
     DigestFrequency,
+    Publication,
     Report,
 )
 from app.identity.models import User
@@ -52,12 +53,21 @@ def add(session: Session, obj: Any) -> Any:
 
 
 def threads(session: Session, subject_type: str, subject_id: int, *, order: CommentOrder,
-            offset: int, limit: int) -> list[tuple[Comment, str | None, bool, str | None,
-                                                  str | None]]:
+            offset: int, limit: int, anchor_id: int | None = None, unpublished: bool = False,
+            viewer_id: int | None = None
+            ) -> list[tuple[Comment, str | None, bool, str | None, str | None]]:
     """Top-level comments `offset` to `offset + limit` (newest or most supported first) with
     all their replies, in one query: (comment, author name, erased, authority, authority_en).
-    The caller orders them; asking for one more than it shows tells it whether more follow."""
-    where = (Comment.subject_type == subject_type, Comment.subject_id == subject_id)
+    The caller orders them; asking for one more than it shows tells it whether more follow.
+    Only those on `anchor_id` when given; unpublished ones only with `unpublished`, or the
+    viewer's own."""
+    where = [Comment.subject_type == subject_type, Comment.subject_id == subject_id]
+    if anchor_id is not None:
+        where.append(Comment.anchor_id == anchor_id)
+    if not unpublished:
+        published = Comment.publication != Publication.unpublished
+        where.append(published if viewer_id is None
+                     else or_(published, Comment.user_id == viewer_id))
     ordering = ((Comment.support_count.desc(), Comment.id.desc())
                 if order == CommentOrder.supported else (Comment.id.desc(),))
     tops = (select(Comment.id).where(*where, Comment.parent_id.is_(None))
@@ -227,7 +237,8 @@ def comments_on_followed(session: Session, user_id: int, since: datetime, until:
         select(Comment).where(
             tuple_(Comment.subject_type, Comment.subject_id).in_(followed),
             Comment.created_at > since, Comment.created_at <= until,
-            Comment.state == CommentState.visible, Comment.user_id != user_id)
+            Comment.state == CommentState.visible, Comment.user_id != user_id,
+            Comment.publication != Publication.unpublished)
         .order_by(Comment.id).limit(limit)))
 
 

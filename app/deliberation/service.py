@@ -29,12 +29,13 @@ from app.deliberation.models import (
     CommentOrder,
     CommentState,
     Decision,
+    Publication,
     ReportReason,
 )
 from app.deliberation.rules import SECTION, DeliberationRules
 from app.exceptions import Conflict, DomainError, InvalidInput, NotFound
 from app.identity.models import User
-from app.modules import CommentTarget, comment_space
+from app.modules import CommentSpace, CommentTarget, comment_space
 from app.notifications import service as notifications
 from app.rules import service as rules_service
 from app.settings import get_settings
@@ -64,24 +65,62 @@ def rules_of(session: Session, target: CommentTarget) -> DeliberationRules:
     return getattr(rules_service.version(session, target.ruleset_id).rules, SECTION)
 
 
+def space_of(subject_type: str) -> CommentSpace:
+    space = comment_space(subject_type)
+    if space is None:
+        raise NotFound(N_("Nothing here takes comments."))
+    return space
+
+
 def target_of(session: Session, user: User | None, subject_type: str, subject_id: int
               ) -> CommentTarget:
     """The item as its module shows it to the person; NotFound when no module takes comments
     on such items or the person may not see it."""
-    space = comment_space(subject_type)
-    if space is None:
-        raise NotFound(N_("Nothing here takes comments."))
-    return space.target(session, user, subject_id)
+    return space_of(subject_type).target(session, user, subject_id)
+
+
+def anchors_of(session: Session, subject_type: str, subject_id: int) -> dict[int, str]:
+    """The places within the item a comment may be about ({} when it has none)."""
+    space = space_of(subject_type)
+    return space.anchors(session, subject_id) if space.anchors else {}
+
+
+def voices_of(session: Session, user: User | None, subject_type: str, subject_id: int
+              ) -> dict[int, str]:
+    """The parties the person may write for on the item."""
+    space = space_of(subject_type)
+    if user is None or space.voices is None:
+        return {}
+    return space.voices(session, user, subject_id)
+
+
+def _counted(session: Session, comment: Comment, was_visible: bool) -> None:
+    """Tell the item's module that a comment became visible or stopped being visible."""
+    now_visible = comment.state == CommentState.visible
+    space = comment_space(comment.subject_type)
+    if was_visible != now_visible and space is not None and space.count is not None:
+        space.count(session, comment, 1 if now_visible else -1)
+
+
+def _set_state(session: Session, comment: Comment, state: CommentState,
+               reason: str | None = None) -> None:
+    was_visible = comment.state == CommentState.visible
+    comment.state, comment.public_reason = state, reason
+    session.add(comment)
+    session.flush()
+    _counted(session, comment, was_visible)
 
 
 # -- comments -------------------------------------------------------------------------------
 
 def add_comment(session: Session, user: User | None, subject_type: str, subject_id: int,
                 data: CommentCreate) -> Comment:
-    target = target_of(session, user, subject_type, subject_id)
+    space = space_of(subject_type)
+    target = space.target(session, user, subject_id)
     rules = rules_of(session, target)
     perm.check_comment(session, user, target, rules)
-    parent_id = None
+    anchors = anchors_of(session, subject_type, subject_id)
+    parent_id, anchor_id = None, None
     if data.parent_id is not None:
         parent = repo.comment(session, data.parent_id)
         if parent is None or (parent.subject_type, parent.subject_id) != (subject_type,
@@ -95,20 +134,38 @@ def add_comment(session: Session, user: User | None, subject_type: str, subject_
         if parent.state != CommentState.visible:
             message = N_("This comment is hidden and takes no replies.")
             raise InvalidInput(message, fields={"parent_id": message})
-        parent_id = parent.id
+        if data.anchor_id is not None and data.anchor_id != parent.anchor_id:
+            message = N_("The comment you reply to is about another part of the text.")
+            raise InvalidInput(message, fields={"parent_id": message})
+        parent_id, anchor_id = parent.id, parent.anchor_id
+    elif anchors:
+        if data.anchor_id not in anchors:
+            message = N_("Choose the part of the text your comment is about.")
+            raise InvalidInput(message, fields={"anchor_id": message})
+        anchor_id = data.anchor_id
+    perm.check_voice(session, user, voices_of(session, user, subject_type, subject_id)
+                     if data.voice_id is not None else {}, data.voice_id)
+    publication = data.publication or space.publications[0]
+    if publication not in space.publications:
+        message = N_("Choose how your comment is published.")
+        raise InvalidInput(message, fields={"publication": message})
+    if data.voice_id is not None:
+        publication = Publication.named  # a party's contribution is public, by its name
     body = clean_body(data.body)
     if not 2 <= len(body) <= rules.comment_max_length:
         message = (N_("Write a comment of 2 to {limit} characters."),
                    {"limit": rules.comment_max_length})
         raise InvalidInput(fields={"body": message})
     authority_id = None
-    if perm.speaks_for_authority(session, user, target.community_id):
+    if data.voice_id is None and perm.speaks_for_authority(session, user, target.community_id):
         authority_id = repo.authority_of_official(session, user.id, target.community_id)
     created = repo.add(session, Comment(
         subject_type=subject_type, subject_id=subject_id, community_id=target.community_id,
-        parent_id=parent_id, user_id=user.id, authority_id=authority_id, body=body))
+        parent_id=parent_id, user_id=user.id, authority_id=authority_id, anchor_id=anchor_id,
+        voice_id=data.voice_id, publication=Publication(publication).value, body=body))
     if parent_id is not None:
         repo.bump(session, Comment, parent_id, reply_count=1)
+    _counted(session, created, False)
     audit.append(session, "deliberation.commented", subject_type, subject_id, user.id,
                  comment_id=created.id)
     notifications.follow(session, user, subject_type, subject_id)
@@ -142,15 +199,38 @@ def _tell_of_comment(session: Session, target: CommentTarget, created: Comment,
 @dataclass
 class CommentView:
     comment: Comment
-    author: str | None
+    author: str | None  # the public name: the voice's, or the person's when named
     authority: str | None
     supported: bool = False
     own: bool = False
     replies: list[CommentView] = field(default_factory=list)
+    anchor: str | None = None  # the label of the place in the item it is about
 
     @property
     def shown(self) -> bool:
         return self.comment.state == CommentState.visible
+
+    @property
+    def anonymous(self) -> bool:
+        return self.comment.voice_id is None and self.comment.publication != Publication.named
+
+
+def _author(comment: Comment, name: str | None, erased: bool,
+            voice_names: dict[int, str]) -> str | None:
+    if comment.voice_id is not None:
+        return voice_names.get(comment.voice_id)
+    if comment.publication != Publication.named or erased:
+        return None
+    return name
+
+
+def _voice_names(session: Session, subject_type: str, comments: list[Comment]
+                 ) -> dict[int, str]:
+    space = comment_space(subject_type)
+    ids = sorted({c.voice_id for c in comments if c.voice_id is not None})
+    if not ids or space is None or space.voice_names is None:
+        return {}
+    return space.voice_names(session, ids)
 
 
 @dataclass
@@ -167,6 +247,10 @@ class Discussion:
     comment_problem: str | None  # translated: why the person may not comment
     can_moderate: bool
     community_slug: str = ""
+    anchors: dict[int, str] = field(default_factory=dict)
+    anchor_id: int | None = None  # the anchor the threads are filtered by
+    publications: tuple[str, ...] = (Publication.named,)
+    voices: dict[int, str] = field(default_factory=dict)  # those the person may write for
 
     @property
     def page(self) -> int:
@@ -175,21 +259,32 @@ class Discussion:
 
 def discussion(session: Session, user: User | None, subject_type: str, subject_id: int, *,
                order: CommentOrder = CommentOrder.newest, offset: int = 0, limit: int = 20,
-               lang: str = "uk", target: CommentTarget | None = None) -> Discussion:
+               lang: str = "uk", target: CommentTarget | None = None,
+               anchor_id: int | None = None) -> Discussion:
     """A page of the item's threads: top-level comments (newest or most supported first), each
-    with its replies, oldest first. One query for a visitor (no count: a page asks for one
-    thread more than it shows to know whether more follow). A module's page that has already
-    loaded and authorised the item passes its `target`."""
-    target = target or target_of(session, user, subject_type, subject_id)
+    with its replies, oldest first; those on one anchor only, when asked. One query for a
+    visitor (no count: a page asks for one thread more than it shows to know whether more
+    follow). A module's page that has already loaded and authorised the item passes its
+    `target`. Comments their authors did not publish are left out (in SQL) but for their
+    authors and those who read them."""
+    space = space_of(subject_type)
+    target = target or space.target(session, user, subject_id)
+    anchors = space.anchors(session, subject_id) if space.anchors else {}
+    if anchor_id is not None and anchor_id not in anchors:
+        anchor_id = None
     rows = repo.threads(session, subject_type, subject_id, order=order, offset=offset,
-                        limit=limit + 1)
+                        limit=limit + 1, anchor_id=anchor_id,
+                        unpublished=perm.sees_unpublished(session, user, target),
+                        viewer_id=user.id if user else None)
     supported = repo.supported_by(session, user.id, [r[0].id for r in rows]) if user else set()
+    voice_names = _voice_names(session, subject_type, [r[0] for r in rows])
     tops: dict[int, CommentView] = {}
     for comment, name, erased, authority, authority_en in rows:
-        view = CommentView(comment, None if erased else name,
+        view = CommentView(comment, _author(comment, name, erased, voice_names),
                            (authority_en or authority) if lang == "en" else authority,
                            supported=comment.id in supported,
-                           own=user is not None and comment.user_id == user.id)
+                           own=user is not None and comment.user_id == user.id,
+                           anchor=anchors.get(comment.anchor_id))
         if comment.parent_id is None:
             tops[comment.id] = view
         elif comment.parent_id in tops:
@@ -211,8 +306,11 @@ def discussion(session: Session, user: User | None, subject_type: str, subject_i
             slug = community.slug if community else ""
     elif target.closed is not None:
         problem = _(target.closed)
+    voices = (space.voices(session, user, subject_id)
+              if problem is None and space.voices is not None else {})
     return Discussion(subject_type, subject_id, target, ranked[:limit], len(ranked) > limit,
-                      order, offset, limit, problem is None, problem, moderates, slug)
+                      order, offset, limit, problem is None, problem, moderates, slug,
+                      anchors, anchor_id, space.publications, voices)
 
 
 def support(session: Session, user: User | None, comment_id: int) -> Comment:
@@ -223,6 +321,10 @@ def support(session: Session, user: User | None, comment_id: int) -> Comment:
         raise Conflict(N_("You already support this comment."))
     repo.bump(session, Comment, comment.id, comment, support_count=1)
     return comment
+
+
+def comment_of(session: Session, comment_id: int) -> Comment | None:
+    return repo.comment(session, comment_id)
 
 
 def _visible_comment(session: Session, user: User | None, comment_id: int) -> Comment:
@@ -288,8 +390,7 @@ def report(session: Session, user: User | None, subject_type: str, subject_id: i
         case.state, case.hidden = CaseState.pending, True
         session.add(case)
         if thing.comment is not None:
-            thing.comment.state = CommentState.pending
-            session.add(thing.comment)
+            _set_state(session, thing.comment, CommentState.pending)
         else:
             _hide_item(subject_type, subject_id, session, True)
         session.flush()
@@ -381,13 +482,12 @@ def decide(session: Session, user: User | None, case_id: int, decision: Decision
     session.add(case)
     if comment is not None:
         if decision == Decision.keep:
-            comment.state, comment.public_reason = CommentState.visible, None
+            _set_state(session, comment, CommentState.visible)
         elif decision == Decision.hide:
-            comment.state, comment.public_reason = CommentState.hidden, reason
+            _set_state(session, comment, CommentState.hidden, reason)
         else:
-            comment.state, comment.public_reason = CommentState.redacted, reason
             comment.body = ""
-        session.add(comment)
+            _set_state(session, comment, CommentState.redacted, reason)
     else:
         _hide_item(case.subject_type, case.subject_id, session, decision != Decision.keep)
     session.flush()
@@ -522,17 +622,20 @@ def moderate_comment(session: Session, user: User | None, comment_id: int,
 
 def comment_view(session: Session, comment: Comment, lang: str = "uk") -> CommentView:
     _c, name, erased, authority, authority_en = repo.comment_row(session, comment.id)
-    return CommentView(comment, None if erased else name,
+    voice_names = _voice_names(session, comment.subject_type, [comment])
+    return CommentView(comment, _author(comment, name, erased, voice_names),
                        (authority_en or authority) if lang == "en" else authority)
 
 
 def public_comment(view: CommentView) -> dict:
     """A comment as the API shows it: no text while hidden or after redaction."""
     c = view.comment
-    return {"id": c.id, "parent_id": c.parent_id, "author": view.author,
+    return {"id": c.id, "parent_id": c.parent_id, "anchor_id": c.anchor_id,
+            "voice_id": c.voice_id, "publication": c.publication, "author": view.author,
             "authority": view.authority,
             "body": c.body if c.state == CommentState.visible else None,
-            "state": c.state, "public_reason": c.public_reason,
+            "state": c.state, "hidden": c.state != CommentState.visible,
+            "public_reason": c.public_reason,
             "support_count": c.support_count, "reply_count": c.reply_count,
             "created_at": c.created_at,
             "replies": [public_comment(r) for r in view.replies]}
@@ -545,7 +648,9 @@ def personal_data(session: Session, user: User) -> dict:
     digest = repo.digest_of(session, user.id)
     return {
         "comments": [{"subject_type": c.subject_type, "subject_id": c.subject_id,
-                      "parent_id": c.parent_id, "body": c.body, "state": c.state,
+                      "parent_id": c.parent_id, "anchor_id": c.anchor_id,
+                      "voice_id": c.voice_id, "publication": c.publication,
+                      "body": c.body, "state": c.state,
                       "created_at": c.created_at.isoformat()}
                      for c in repo.comments_of_user(session, user.id)],
         "reports_sent": [{"case_id": r.case_id, "reason": r.reason, "note": r.note,

@@ -21,10 +21,12 @@ from app.deliberation.models import (
     COMMENT,
     DECISION_LABELS,
     DIGEST_LABELS,
+    PUBLICATION_LABELS,
     REASON_LABELS,
     CaseState,
     CommentCreate,
     CommentOrder,
+    Publication,
 )
 from app.exceptions import DomainError, InvalidInput
 from app.modules import CommentTarget
@@ -52,16 +54,30 @@ FLASH = {
 
 def discussion_context(session, user, subject_type: str, subject_id: int, *,
                        order: str = "newest", page: int = 1,
-                       target: CommentTarget | None = None) -> dict[str, Any]:
+                       target: CommentTarget | None = None,
+                       anchor: int | None = None) -> dict[str, Any]:
     """What deliberation/_comments.html needs: a module's page adds it to its context (with
-    the item's `target` when the page has loaded and authorised the item already)."""
+    the item's `target` when the page has loaded and authorised the item already, and the
+    `anchor` its threads are filtered by)."""
     chosen = CommentOrder(order) if order in CommentOrder.__members__ else CommentOrder.newest
     return {
         "discussion": service.discussion(session, user, subject_type, subject_id, order=chosen,
                                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
-                                         lang=current_language.get(), target=target),
-        "report_reasons": REASON_LABELS, "comment_form": {}, "comment_errors": {},
+                                         lang=current_language.get(), target=target,
+                                         anchor_id=anchor),
+        "report_reasons": REASON_LABELS, "publication_labels": PUBLICATION_LABELS,
+        "comment_form": {}, "comment_errors": {}, "moderate_form": {},
     }
+
+
+def _number(value: str) -> int | None:
+    """A form's optional id: None when empty; ValueError when it is not one."""
+    if not value.strip():
+        return None
+    number = int(value)
+    if not 1 <= number <= 2**31 - 1:
+        raise ValueError
+    return number
 
 
 def _flash(done: str | None) -> str | None:
@@ -73,43 +89,56 @@ def discussion_page(request: Request, session: DbSession, user: OptionalUser,
                     subject_type: str, subject_id: int,
                     order: str = Query("newest", max_length=20),
                     page: int = Query(1, ge=1, le=10_000),
+                    anchor: int | None = Query(None, ge=1, le=2**31 - 1),
                     done: str = Query("", max_length=20)):
     ctx = discussion_context(session, user, subject_type[:40], subject_id, order=order,
-                             page=page) | {"flash": _flash(done)}
+                             page=page, anchor=anchor) | {"flash": _flash(done)}
     return render(request, DISCUSSION, ctx, block=block_for(request, "comments"))
 
 
 @router.post("/discussions/{subject_type}/{subject_id:int}")
 def post_comment(request: Request, session: DbSession, user: CurrentUser, subject_type: str,
                  subject_id: int, body: Annotated[str, Form(max_length=200_000)] = "",
-                 parent_id: Annotated[str, Form(max_length=20)] = ""):
+                 parent_id: Annotated[str, Form(max_length=20)] = "",
+                 anchor_id: Annotated[str, Form(max_length=20)] = "",
+                 voice_id: Annotated[str, Form(max_length=20)] = "",
+                 publication: Annotated[str, Form(max_length=16)] = ""):
     limit(request, "comment")
     subject_type = subject_type[:40]
     block = block_for(request, "comments")
-    try:
-        parent = int(parent_id) if parent_id.strip() else None
-        if parent is not None and not 1 <= parent <= 2**31 - 1:
-            raise ValueError
-    except ValueError:
-        parent = None
-        message = N_("The comment you reply to is not in this discussion.")
-        exc: DomainError | None = InvalidInput(message, fields={"parent_id": message})
-    else:
-        exc = None
+    form = {"body": body, "parent_id": parent_id, "anchor_id": anchor_id,
+            "voice_id": voice_id, "publication": publication}
+    exc: DomainError | None = None
+    numbers: dict[str, int | None] = {}
+    for name, value, message in (
+            ("parent_id", parent_id, N_("The comment you reply to is not in this discussion.")),
+            ("anchor_id", anchor_id, N_("Choose the part of the text your comment is about.")),
+            ("voice_id", voice_id, N_("You can write only for an organisation you act for."))):
+        try:
+            numbers[name] = _number(value)
+        except ValueError:
+            exc = InvalidInput(message, fields={name: message})
+            break
+    if exc is None and publication and publication not in tuple(Publication):
+        message = N_("Choose how your comment is published.")
+        exc = InvalidInput(message, fields={"publication": message})
     if exc is None:
         try:
             created = service.add_comment(session, user, subject_type, subject_id,
-                                          CommentCreate.model_construct(body=body,
-                                                                        parent_id=parent))
+                                          CommentCreate.model_construct(
+                                              body=body, publication=publication or None,
+                                              **numbers))
         except InvalidInput as refused:
             exc = refused
     if exc is not None:
-        ctx = discussion_context(session, user, subject_type, subject_id)
-        ctx.update(comment_form={"body": body, "parent_id": parent_id},
-                   comment_errors=exc.field_texts(), comment_error=exc.text())
+        ctx = discussion_context(session, user, subject_type, subject_id,
+                                 anchor=numbers.get("anchor_id"))
+        ctx.update(comment_form=form, comment_errors=exc.field_texts(),
+                   comment_error=exc.text())
         return rerender(request, DISCUSSION, ctx, exc, block=block)
     if block:
-        ctx = discussion_context(session, user, subject_type, subject_id)
+        ctx = discussion_context(session, user, subject_type, subject_id,
+                                 anchor=numbers.get("anchor_id"))
         return render(request, DISCUSSION, ctx | {"comment_flash": _flash("posted")},
                       block=block)
     target = ctx_target(session, user, subject_type, subject_id)
@@ -143,6 +172,25 @@ def report_comment(request: Request, session: DbSession, user: CurrentUser, comm
     return RedirectResponse(
         f"/discussions/{comment.subject_type}/{comment.subject_id}?done=reported#comments",
         status_code=303)
+
+
+@router.post("/comments/{comment_id:int}/moderation")
+def moderate_comment(request: Request, session: DbSession, user: CurrentUser, comment_id: int,
+                     decision: Annotated[str, Form(max_length=12)] = "",
+                     reason: Annotated[str, Form(max_length=1000)] = ""):
+    """A moderator's decision on a comment from its discussion (hide, with a public reason),
+    reported or not."""
+    try:
+        service.moderate_comment(session, user, comment_id, decision, reason)
+    except InvalidInput as exc:
+        comment = repo.comment(session, comment_id)
+        ctx = discussion_context(session, user, comment.subject_type, comment.subject_id)
+        ctx.update(moderate_form={"comment": comment_id, "reason": reason},
+                   moderate_error=exc.text())
+        return rerender(request, DISCUSSION, ctx, exc)
+    comment = repo.comment(session, comment_id)
+    path = ctx_target(session, user, comment.subject_type, comment.subject_id)
+    return RedirectResponse(f"{path}#comment-{comment_id}", status_code=303)
 
 
 @router.post("/reports/{subject_type}/{subject_id:int}")

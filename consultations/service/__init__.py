@@ -6,7 +6,7 @@
                       publishes it
     organisations.py  organisations registered by people and verified by officials
     responding.py     answering the questionnaire, changing the answers, the counters
-    discussion.py     comments on the sections, replies, moderation
+    discussion.py     the comment space on the sections (the kernel keeps the comments)
     outcome.py        closing (the report obligation), the outcome report, its rating
     privacy.py        the personal-data hooks
 

@@ -1,155 +1,91 @@
-"""Discussion: comments on the sections of the text, replies one level deep, and their
-moderation (a hidden comment keeps its place and shows why; its author is told). Flushes,
-never commits."""
+"""Where consultations take comments (the kernel's comment mechanism, app.deliberation): on the
+sections of the draft text (the space's anchors) while the consultation is open, by those who
+take part and the authority's officials; a comment may be written for an organisation the
+author acts for (a voice, signed with its name) and published by name, anonymously or not at
+all. The kernel keeps the comments and their moderation; the module keeps the counters of
+visible comments per section and per consultation. Flushes, never commits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlmodel import Session
 
-from app import clock
-from app.audit import service as audit
-from app.exceptions import Conflict, InvalidInput, NotFound
+from app.deliberation import service as deliberation
+from app.deliberation.models import Comment, Decision, Publication
+from app.exceptions import NotFound
 from app.identity.models import User
-from app.notifications import service as notifications
-from app.settings import get_settings
+from app.modules import CommentSpace, CommentTarget
+from app.rules import service as rules_service
 from app.web.i18n import N_
 from app.web.i18n import gettext as _
-from consultations import permissions, text
+from consultations import permissions
 from consultations import repository as repo
-from consultations.models import (
-    SUBJECT_TYPE,
-    CommentIn,
-    Consultation,
-    ConsultationComment,
-    ConsultationSection,
-    Publication,
-)
-from consultations.service import reading
+from consultations.models import SUBJECT_TYPE, Consultation, ConsultationSection, Phase
+from consultations.service import organisations, reading
+
+NOT_YET = N_("This consultation is not open for comments yet.")
+CLOSED = N_("This consultation is closed; comments are no longer accepted.")
+REFUSED = N_("Only verified residents, registered organisations and the authority's "
+             "officials can comment.")
 
 
-def _parent_id(session: Session, section: ConsultationSection, parent_id: int | None
-               ) -> int | None:
-    """The thread a reply joins: replies are one level deep, a reply to a reply joins the
-    thread of the comment it answers."""
-    if parent_id is None:
-        return None
-    parent = repo.comment(session, parent_id)
-    if parent is None or parent.section_id != section.id:
-        message = N_("The comment you reply to is not in this section.")
-        raise InvalidInput(message, fields={"parent_id": message})
-    return parent.parent_id or parent.id
+def comment_target(session: Session, user: User | None, consultation_id: int
+                   ) -> CommentTarget:
+    c = reading.get(session, consultation_id)
+    permissions.check_view(session, user, c, reading.phase(c))
+    return target_for(session, user, c)
 
 
-def add_comment(session: Session, user: User | None, c: Consultation, data: CommentIn
-                ) -> ConsultationComment:
-    org = None
-    if data.organisation_id is not None:
-        org = repo.organisation(session, data.organisation_id)
-        permissions.check_comment_for(session, user, c, reading.phase(c), org)
-    else:
-        permissions.check_comment(session, user, c, reading.phase(c))
-    section = repo.section(session, data.section_id)
-    if section is None or section.consultation_id != c.id:
-        message = N_("No such section in this consultation.")
-        raise InvalidInput(message, fields={"section_id": message})
-    parent_id = _parent_id(session, section, data.parent_id)
-    body = text.clean_body(data.body)
-    if not 2 <= len(body) <= 4000:
-        message = N_("Write a comment of 2 to 4,000 characters.")
-        raise InvalidInput(message, fields={"body": message})
-    comment = ConsultationComment(consultation_id=c.id, section_id=section.id,
-                                  parent_id=parent_id, user_id=user.id,
-                                  organisation_id=org.id if org else None,
-                                  # An organisation's contribution is always public, by name.
-                                  publication=Publication.named if org else data.publication,
-                                  body=body)
-    session.add(comment)
-    session.flush()
-    repo.bump(session, ConsultationSection, section.id, comment_count=1)
-    repo.bump(session, Consultation, c.id, comment_count=1)
-    notifications.follow(session, user, SUBJECT_TYPE, c.id)
-    return comment
+def target_for(session: Session, user: User | None, c: Consultation) -> CommentTarget:
+    """The consultation as the kernel's discussion sees it (its page has loaded it already)."""
+    phase = reading.phase(c)
+    closed = None if phase == Phase.open else (
+        NOT_YET if phase in (Phase.draft, Phase.scheduled) else CLOSED)
+    ruleset_id = c.ruleset_id or rules_service.current(session, c.community_id).id
+    takes_part = user is not None and (permissions.takes_part(session, user, c)
+                                       or permissions.is_staff_of(session, user, c))
+    return CommentTarget(community_id=c.community_id, ruleset_id=ruleset_id, title=c.title,
+                         path=reading.path_of(c), closed=closed, authority_id=c.authority_id,
+                         takes_part=takes_part, refused=None if takes_part else REFUSED,
+                         sees_unpublished=permissions.sees_unpublished(session, user, c))
 
 
-@dataclass
-class CommentView:
-    comment: ConsultationComment
-    author: str | None  # None: anonymous, or not public
-    own: bool = False
-    replies: list[CommentView] = field(default_factory=list)
-
-    @property
-    def hidden(self) -> bool:
-        return self.comment.hidden_at is not None
+def anchors(session: Session, consultation_id: int) -> dict[int, str]:
+    """The sections of the text, by id, named as the page names them: "3. Title"."""
+    c = reading.get(session, consultation_id)
+    return {s.id: f"{s.number}. {s.title or _('Preamble')}"
+            for s in reading.sections(session, c)}
 
 
-def comment_threads(session: Session, user: User | None, c: Consultation,
-                    section_id: int | None = None) -> dict[int, list[CommentView]]:
-    """Threads per section id: top-level comments with their replies, oldest first.
-
-    Comments their authors chose not to publish are shown only to their authors, the
-    authority's officials and moderators."""
-    privileged = permissions.sees_unpublished(session, user, c)
-    rows = repo.comments(session, c.id, section_id=section_id, include_unpublished=privileged,
-                         viewer_id=user.id if user else None)
-    tops: dict[int, CommentView] = {}
-    threads: dict[int, list[CommentView]] = {}
-    for comment, name, erased, org_name in rows:
-        if org_name is not None:
-            author = org_name
-        else:
-            author = name if comment.publication == Publication.named and not erased else None
-        view = CommentView(comment, author, own=user is not None and comment.user_id == user.id)
-        if comment.parent_id is None:
-            tops[comment.id] = view
-            threads.setdefault(comment.section_id, []).append(view)
-        elif comment.parent_id in tops:
-            tops[comment.parent_id].replies.append(view)
-    return threads
+def voices(session: Session, user: User, consultation_id: int) -> dict[int, str]:
+    """The verified organisations of the community the person acts for."""
+    c = reading.get(session, consultation_id)
+    return {o.id: o.name for o in organisations.organisations_of(session, user)
+            if permissions.owns_verified_organisation(session, user, o, c)}
 
 
-# -- moderation ---------------------------------------------------------------------------
+def voice_names(session: Session, ids: list[int]) -> dict[int, str]:
+    return {o.id: o.name for o in repo.organisations_by_ids(session, ids)}
 
-def _tell_author(session: Session, c: Consultation, comment: ConsultationComment) -> None:
-    """The author learns that their comment was hidden, and why."""
-    author = session.get(User, comment.user_id) if comment.user_id else None
-    if author is None:
-        return
-    link = f"{get_settings().base_url}{reading.path_of(c)}#comment-{comment.id}"
-    title, reason = c.title, comment.hidden_reason
 
-    def render_mail() -> tuple[str, str]:
-        return (_("Your comment was hidden by a moderator"),
-                _("Your comment on the consultation \u201c{title}\u201d was hidden by a "
-                  "moderator.\n\nReason: {reason}\n\n{link}").format(
-                    title=title, reason=reason, link=link))
-
-    notifications.send_to(session, author, f"consultation-comment-hidden:{comment.id}",
-                          render_mail)
+def count(session: Session, comment: Comment, delta: int) -> None:
+    """The counters of visible comments of the section and of the consultation."""
+    if comment.anchor_id is not None:
+        repo.bump(session, ConsultationSection, comment.anchor_id, comment_count=delta)
+    repo.bump(session, Consultation, comment.subject_id, comment_count=delta)
 
 
 def hide_comment(session: Session, user: User | None, c: Consultation, comment_id: int,
-                 reason: str) -> ConsultationComment:
+                 reason: str):
+    """A moderator hides a comment on the consultation at once, with a public reason: the
+    kernel's moderation decision (its author is told and may appeal)."""
     permissions.check_moderate(session, user, c, reading.phase(c))
-    comment = repo.comment(session, comment_id)
-    if comment is None or comment.consultation_id != c.id:
-        raise NotFound(N_("No such comment."))
-    if comment.hidden_at is not None:
-        raise Conflict(N_("This comment is already hidden."))
-    reason = text.clean_line(reason)
-    if not 5 <= len(reason) <= 500:
-        message = N_("Give the reason for hiding (5 to 500 characters).")
-        raise InvalidInput(message, fields={"reason": message})
-    comment.hidden_at = clock.now()
-    comment.hidden_by_id = user.id
-    comment.hidden_reason = reason
-    session.add(comment)
-    session.flush()
-    repo.bump(session, ConsultationSection, comment.section_id, comment_count=-1)
-    repo.bump(session, Consultation, c.id, comment_count=-1)
-    audit.append(session, "consultation.comment_hidden", SUBJECT_TYPE, c.id, user.id,
-                 comment_id=comment.id)
-    _tell_author(session, c, comment)
-    return comment
+    comment = deliberation.comment_of(session, comment_id)
+    if comment is None or (comment.subject_type, comment.subject_id) != (SUBJECT_TYPE, c.id):
+        raise NotFound(deliberation.NO_SUCH_COMMENT)
+    return deliberation.moderate_comment(session, user, comment.id, Decision.hide, reason)
+
+
+COMMENTS = CommentSpace(
+    SUBJECT_TYPE, comment_target, N_("Consultation"), anchors=anchors,
+    publications=(Publication.named, Publication.anonymous, Publication.unpublished),
+    voices=voices, voice_names=voice_names, count=count)

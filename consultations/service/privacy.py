@@ -24,17 +24,14 @@ def _responses(session: Session, user: User) -> list[dict]:
 
 
 def personal_data(session: Session, user: User) -> dict:
-    """Organisations, responses with their answers, comments and ratings."""
+    """Organisations, responses with their answers, ratings, memberships, statements and
+    votes (comments are the kernel's: app.deliberation gives them)."""
     return {
         "organisations": [{"id": o.id, "community_id": o.community_id, "name": o.name,
                            "category": o.category, "code": o.code, "verified": o.verified,
                            "created_at": o.created_at}
                           for o in repo.organisations_of(session, user.id)],
         "responses": _responses(session, user),
-        "comments": [{"consultation_id": c.consultation_id, "section_id": c.section_id,
-                      "parent_id": c.parent_id, "body": c.body, "publication": c.publication,
-                      "created_at": c.created_at, "hidden_reason": c.hidden_reason}
-                     for c in repo.comments_of_user(session, user.id)],
         "ratings": [{"consultation_id": r.consultation_id, "value": r.value,
                      "created_at": r.created_at}
                     for r in repo.ratings_of_user(session, user.id)],

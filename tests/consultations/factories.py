@@ -7,9 +7,12 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from app import clock
+from app.deliberation import service as deliberation
+from app.deliberation.models import Comment, CommentCreate
 from app.identity.models import User
 from app.rules import calendar
 from consultations.models import (
+    SUBJECT_TYPE,
     AnswerIn,
     Category,
     Consultation,
@@ -140,3 +143,12 @@ def report_in(db: Session, c: Consultation, outcome: Outcome = Outcome.accepted)
               for v in reading.questions(db, c)]
     return ReportIn(summary="We accepted most proposals about the parks.",
                     decision_url="https://rada.example.org/decisions/145", items=items)
+
+
+def comment(db: Session, c: Consultation, user: User | None, section_id: int | None = None,
+            body: str = "A comment on the text", *, parent_id: int | None = None,
+            publication: str | None = None, voice_id: int | None = None) -> Comment:
+    """A comment on a section of the text, through the kernel's discussion."""
+    return deliberation.add_comment(db, user, SUBJECT_TYPE, c.id, CommentCreate(
+        anchor_id=section_id, parent_id=parent_id, body=body, publication=publication,
+        voice_id=voice_id))

@@ -123,16 +123,33 @@ def test_full_loop_through_the_api(db, clock, place, client):
     moderator = bearer(db, make_moderator(db, place))
     hidden = client.post(f"{API}/{cid}/comments/{reply.json()['id']}/hide",
                          headers=moderator, json={"reason": "Duplicate of the answer"})
-    assert hidden.status_code == 200 and hidden.json()["body"] is None
+    assert hidden.status_code == 200, hidden.text
+    assert (hidden.json()["decision"], hidden.json()["public_reason"]) == (
+        "hide", "Duplicate of the answer")
     assert client.post(f"{API}/{cid}/comments/{comment.json()['id']}/hide", headers=token,
                        json={"reason": "I do not like it"}).status_code == 403
     listed = client.get(f"{API}/{cid}/comments").json()["items"]
-    assert [(c["body"], c["hidden"]) for c in listed] == [
-        ("Lamps on Oak street too", False), (None, True)]
-
+    assert [(c["body"], c["hidden"], c["section_id"], c["author"]) for c in listed] == [
+        ("Lamps on Oak street too", False, section, comment.json()["author"])]
+    assert [(r["body"], r["hidden"], r["public_reason"]) for r in listed[0]["replies"]] == [
+        (None, True, "Duplicate of the answer")]
+    elsewhere = detail["sections"][0]["id"]
+    assert client.get(f"{API}/{cid}/comments", params={"section_id": elsewhere}
+                      ).json()["items"] == []
+    assert len(client.get(f"{API}/{cid}/comments", params={"section_id": section}
+                          ).json()["items"]) == 1
     results = client.get(f"{API}/{cid}/results").json()
     assert results["response_count"] == 1
     assert results["most_discussed"][0]["section_id"] == section
+    # Reports on a consultation comment: the kernel's, and three hide it.
+    for _ in range(3):
+        reported = client.post(f"/api/v1/comments/{comment.json()['id']}/reports",
+                               headers=bearer(db, make_resident(db, place)),
+                               json={"reason": "off_topic"})
+        assert reported.status_code == 201
+    assert reported.json()["hidden"] is True
+    listed = client.get(f"{API}/{cid}/comments").json()["items"]
+    assert (listed[0]["body"], listed[0]["state"]) == (None, "pending")
     by_question = {q["question_id"]: q for q in results["questions"]}
     assert [o["count"] for o in by_question[single["id"]]["options"]] == [0, 1]
     assert by_question[scale["id"]]["average"] == 5.0

@@ -11,14 +11,15 @@ from sqlmodel import select
 
 from app import clock as app_clock
 from app.accountability import service as accountability
+from app.deliberation import service as deliberation
 from app.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from app.notifications.models import Message
 from consultations import opinion
 from consultations import repository as repo
 from consultations.models import (
+    SUBJECT_TYPE,
     AnswerIn,
     Category,
-    CommentIn,
     ConsultationAnswer,
     ConsultationCreate,
     ConsultationOption,
@@ -57,6 +58,9 @@ from tests.consultations.factories import (
     official_of,
     report_in,
     today,
+)
+from tests.consultations.factories import (
+    comment as make_comment,
 )
 from tests.factories import make_community, make_moderator, make_official, make_resident
 
@@ -447,26 +451,27 @@ def test_the_synopsis_counts_each_sections_comments_by_category(db, clock, place
     first, second = reading.sections(db, c)[:2]
     alice, bob = make_resident(db, place), make_resident(db, place)
 
-    def comment(user, section, org=None, parent=None, publication=Publication.named):
-        return discussion.add_comment(db, user, c, CommentIn(
-            section_id=section.id, body="A view on this part.", parent_id=parent,
-            organisation_id=org.id if org else None, publication=publication))
+    def comment(user, section, org=None, parent=None, publication="named"):
+        return make_comment(db, c, user, section.id if parent is None else None,
+                            "A view on this part.", parent_id=parent,
+                            voice_id=org.id if org else None, publication=publication)
 
     top = comment(alice, first)
-    comment(bob, first, parent=top.id, publication=Publication.none)
+    comment(bob, first, parent=top.id, publication="unpublished")
     comment(_user(db, invited), first, invited)
-    for_union = comment(_user(db, union), first, union, publication=Publication.anonymous)
-    assert for_union.publication == Publication.named  # an organisation signs by name
+    for_union = comment(_user(db, union), first, union, publication="anonymous")
+    assert for_union.publication == "named"  # an organisation signs by name
     comment(_user(db, union), second, union)
     comment(official_of(db, c), first, parent=top.id)  # the authority's reply: not counted
     hidden = comment(bob, second)
     discussion.hide_comment(db, make_moderator(db, place), c, hidden.id, "Personal data.")
-    with pytest.raises(Forbidden, match="verified organisation"):
+    with pytest.raises(Forbidden, match="organisation you act for"):
         comment(alice, first, stranger)
     with pytest.raises(Forbidden):
         comment(alice, first, type("Unknown", (), {"id": 999_999})())
-    assert repo.comment(db, for_union.id).organisation_id == union.id
-    author = {v.comment.id: v.author for v in discussion.comment_threads(db, None, c)[first.id]}
+    assert deliberation.comment_of(db, for_union.id).voice_id == union.id
+    threads = deliberation.discussion(db, None, SUBJECT_TYPE, c.id, anchor_id=first.id).threads
+    author = {v.comment.id: v.author for v in threads}
     assert author[for_union.id] == "Union"
 
     close(clock, c, days_after=1)
@@ -474,7 +479,8 @@ def test_the_synopsis_counts_each_sections_comments_by_category(db, clock, place
     assert report.synopsis["sections"] == {
         str(first.id): {"resident": 2, "invited": 1, "union": 1},
         str(second.id): {"union": 1}}
-    db.delete(repo.comment(db, for_union.id))  # later changes leave the frozen figures be
+    # Later changes leave the frozen figures be.
+    db.delete(deliberation.comment_of(db, for_union.id))
     db.flush()
     assert repo.comment_counts_by_category(db, c.id, c.authority_id) != []
     db.expire_all()

@@ -152,16 +152,19 @@ def test_the_whole_run_through_the_pages(db, clock, place, make_client):
     section = reading.sections(db, c)[0]
     detail = member_browser.get(f"/consultations/{cid}")
     check_page(detail.text)
-    assert 'name="organisation_id"' in detail.text
-    url = f"/consultations/{cid}/sections/{section.id}/comments"
-    assert member_browser.submit(url, {"body": "Our members want shade.", "publication":
-                                       "anonymous", "organisation_id": str(org.id)}
+    assert 'name="voice_id"' in detail.text
+    assert 'name="voice_id"' not in resident_browser.get(f"/consultations/{cid}").text
+    url = f"/discussions/consultation/{cid}"
+    on = {"anchor_id": str(section.id)}
+    assert member_browser.submit(url, on | {"body": "Our members want shade.", "publication":
+                                            "anonymous", "voice_id": str(org.id)}
                                  ).status_code == 303
-    assert resident_browser.submit(url, {"body": "And benches."}).status_code == 303
-    refused = resident_browser.submit(url, {"body": "Pretending.", "organisation_id":
-                                            str(org.id)})
+    assert resident_browser.submit(url, on | {"body": "And benches."}).status_code == 303
+    refused = resident_browser.submit(url, on | {"body": "Pretending.", "voice_id":
+                                                 str(org.id)})
     assert refused.status_code == 403
-    assert "Pretending" not in resident_browser.get(f"/consultations/{cid}").text
+    shown = resident_browser.get(f"/consultations/{cid}").text
+    assert "Pretending" not in shown and "Our members want shade." in shown
     results = staff.get(f"/consultations/{cid}/results")
     check_page(results.text)
     assert '<td class="num">2.0</td>' in results.text  # Trees: second, twice

@@ -8,11 +8,12 @@ from typer.testing import CliRunner
 
 from app import clock as app_clock
 from app.accountability.service import KINDS
+from app.deliberation import service as deliberation
 from app.privacy import service as privacy
-from consultations.models import OBLIGATION_KIND, CommentIn, Publication
+from consultations.models import OBLIGATION_KIND, SUBJECT_TYPE
 from consultations.module import MODULE, cli
-from consultations.service import discussion, outcome, reading
-from tests.consultations.factories import make_consultation, respond
+from consultations.service import outcome, reading
+from tests.consultations.factories import comment, make_consultation, respond
 from tests.factories import make_community, make_resident
 
 
@@ -44,14 +45,18 @@ def test_personal_data_and_erasure(db, clock):
     c = make_consultation(db, place)
     person = make_resident(db, place, name="Halyna Erased")
     respond(db, c, person, text="my own words")
-    discussion.add_comment(db, person, c, CommentIn(section_id=reading.sections(db, c)[0].id,
-                                                 body="A named remark"))
-    data = privacy.export(db, person, [MODULE])["modules"]["consultations"]
-    assert data["responses"][0]["answers"] and data["comments"][0]["body"] == "A named remark"
+    comment(db, c, person, reading.sections(db, c)[0].id, "A named remark")
+    exported = privacy.export(db, person, [MODULE])
+    data = exported["modules"]["consultations"]
+    assert data["responses"][0]["answers"]
+    # The comment is the kernel's (app.deliberation), with its section.
+    mine = exported["deliberation"]["comments"]
+    assert [(m["body"], m["anchor_id"]) for m in mine] == [
+        ("A named remark", reading.sections(db, c)[0].id)]
     privacy.erase_account(db, person, [MODULE])
     db.refresh(c)
     assert c.response_count == 1 and c.comment_count == 1  # still counted
     body = reading.contributions_csv(db, c)
     assert "Halyna" not in body and "my own words" in body
-    view = discussion.comment_threads(db, None, c)[reading.sections(db, c)[0].id][0]
-    assert view.author is None and view.comment.publication == Publication.anonymous
+    view = deliberation.discussion(db, None, SUBJECT_TYPE, c.id).threads[0]
+    assert view.author is None and view.comment.body == "A named remark"

@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from app.accountability import service as accountability
 from app.accountability.models import ObligationStatus
+from app.deliberation.models import Comment
 from consultations.models import (
     OBLIGATION_KIND,
     Consultation,
-    ConsultationComment,
     ConsultationResponse,
     ConsultationUpdate,
     Phase,
@@ -199,32 +199,46 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
         db.refresh(option)
     assert [o.count for o in single.options] == [0, 1]
 
-    # 5. Comments: htmx in place, and the plain form.
+    # 5. Comments on the sections (the kernel's discussion): htmx in place, and the plain
+    # form; the consultation's page shows the discussion and each section's count.
     sections = reading.sections(db, c)
-    posted = browser.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
-                            {"body": "Plant oaks, not poplars.", "publication": "named"},
-                            htmx=True, headers={"HX-Target": f"comments-{sections[1].id}"})
+    url = f"/discussions/consultation/{cid}"
+    page = browser.get(f"/consultations/{cid}")
+    assert 'id="comments"' in page.text and 'name="anchor_id"' in page.text
+    assert 'name="publication"' in page.text
+    posted = browser.submit(url, {"body": "Plant oaks, not poplars.", "publication": "named",
+                                  "anchor_id": str(sections[1].id)},
+                            htmx=True, headers={"HX-Target": "comments"})
     assert posted.status_code == 200 and "Plant oaks" in posted.text
-    assert "<html" not in posted.text and f'id="comments-{sections[1].id}"' in posted.text
-    top = db.exec(select(ConsultationComment)).one()
-    replied = browser.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
-                             {"body": "And maples.", "parent_id": str(top.id),
-                              "publication": "anonymous"})
+    assert "<html" not in posted.text and 'id="comments"' in posted.text
+    top = db.exec(select(Comment).where(Comment.subject_type == "consultation")).one()
+    assert top.anchor_id == sections[1].id
+    replied = browser.submit(url, {"body": "And maples.", "parent_id": str(top.id),
+                                   "publication": "anonymous"})
     assert replied.status_code == 303
-    empty = browser.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
-                           {"body": " ", "publication": "named"})
+    empty = browser.submit(url, {"body": " ", "publication": "named",
+                                 "anchor_id": str(sections[1].id)})
     assert empty.status_code == 422
+    nowhere = browser.submit(url, {"body": "About nothing", "publication": "named"})
+    assert nowhere.status_code == 422
+    assert browser.submit(url, {"body": "Odd", "publication": "shouted",
+                                "anchor_id": str(sections[1].id)}).status_code == 422
     outsider = make_client().login(make_resident(db, make_community(db)))
-    assert outsider.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
-                           {"body": "I live elsewhere", "publication": "named"}
-                           ).status_code == 403
+    assert outsider.submit(url, {"body": "I live elsewhere", "publication": "named",
+                                 "anchor_id": str(sections[1].id)}).status_code == 403
+    shown = anonymous.get(f"/consultations/{cid}").text
+    # The section each comment is on, and the anonymous reply (the page is in Ukrainian).
+    assert f"До частини {sections[1].number}. {sections[1].title}" in shown
+    assert "Анонімно" in shown
+    filtered = anonymous.get(f"/consultations/{cid}?anchor={sections[0].id}")
+    assert "Plant oaks" not in filtered.text
+    assert "Plant oaks" in anonymous.get(f"/consultations/{cid}?anchor={sections[1].id}").text
 
     # 6. A moderator hides the reply; the page shows why.
-    reply = db.exec(select(ConsultationComment)
-                    .where(ConsultationComment.parent_id == top.id)).one()
+    reply = db.exec(select(Comment).where(Comment.parent_id == top.id)).one()
     moderator = make_client().login(make_moderator(db, place))
-    assert moderator.submit(f"/consultations/{cid}/comments/{reply.id}/hide",
-                            {"reason": "Off topic"}).status_code == 303
+    assert moderator.submit(f"/comments/{reply.id}/moderation",
+                            {"decision": "hide", "reason": "Off topic"}).status_code == 303
     assert "Off topic" in anonymous.get(f"/consultations/{cid}").text
 
     # 7. Live results: accessible charts beside tables, and the CSV.
@@ -244,8 +258,8 @@ def test_full_loop_through_the_pages(db, clock, place, make_client, uploads):
     for b in (staff, browser):  # sessions expire when idle: log in again
         b.login(b.user)
     assert "Ivanna" in anonymous.get(f"/consultations/{cid}").text or True
-    late = browser.submit(f"/consultations/{cid}/sections/{sections[1].id}/comments",
-                          {"body": "Too late now", "publication": "named"})
+    late = browser.submit(url, {"body": "Too late now", "publication": "named",
+                                "anchor_id": str(sections[1].id)})
     assert late.status_code == 409
     report_page = staff.get(f"/consultations/{cid}/report")
     assert report_page.status_code == 200 and 'name="decision_url"' in report_page.text

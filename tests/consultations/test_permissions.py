@@ -12,13 +12,16 @@ import pytest
 
 from app import clock as app_clock
 from app.communities.permissions import allowed
+from app.deliberation import permissions as deliberation_perm
+from app.deliberation import service as deliberation
 from app.exceptions import DomainError
 from consultations import permissions
 from consultations.dependencies import load
-from consultations.models import CommentIn, ConsultationUpdate, Phase, Rating, ResponseIn
+from consultations.models import ConsultationUpdate, Phase, Rating, ResponseIn
 from consultations.service import discussion, drafting, outcome, reading, responding
 from tests.consultations.factories import (
     answers,
+    comment,
     make_consultation,
     make_organisation,
     report_in,
@@ -87,8 +90,8 @@ def world(db, clock):
     for phase, c in ((Phase.closed, closed), (Phase.reported, reported)):
         respond(db, c, people["resident"])
         respond(db, c, people["organisation"], organisation=org)
-        comments[phase] = discussion.add_comment(db, people["resident"], c, CommentIn(
-            section_id=reading.sections(db, c)[0].id, body="Said while it was open"))
+        comments[phase] = comment(db, c, people["resident"], reading.sections(db, c)[0].id,
+                                  "Said while it was open")
     clock.set(app_clock.aware(reported.ends_at) + timedelta(days=2))
     outcome.publish_report(db, official, reported, report_in(db, reported))
     consultations = {
@@ -99,19 +102,25 @@ def world(db, clock):
         Phase.closed: closed,
         Phase.reported: reported,
     }
-    comments[Phase.open] = discussion.add_comment(db, people["resident"], consultations[
-        Phase.open], CommentIn(section_id=reading.sections(db, consultations[Phase.open])[0].id,
-                               body="Said now"))
+    comments[Phase.open] = comment(db, consultations[Phase.open], people["resident"],
+                                   reading.sections(db, consultations[Phase.open])[0].id,
+                                   "Said now")
     for phase, c in consultations.items():
         assert reading.phase(c) == phase
     db.info["comments"] = comments
     return people, org, consultations
 
 
+def check_comment(db, user, c, phase) -> None:
+    """The kernel's permission to comment, on the consultation as its space shows it."""
+    target = discussion.target_for(db, user, c)
+    deliberation_perm.check_comment(db, user, target, deliberation.rules_of(db, target))
+
+
 CHECKS = {
     "view": permissions.check_view,
     "edit": permissions.check_edit,
-    "comment": permissions.check_comment,
+    "comment": check_comment,
     "moderate": permissions.check_moderate,
     "report": permissions.check_publish_report,
     "rate": permissions.check_rate,
@@ -140,13 +149,12 @@ def attempt(db, role, user, org, c, phase, action) -> bool:
                 organisation_id=org.id if role == "organisation" else None,
                 answers=answers(db, c)))
         elif action == "comment":
-            discussion.add_comment(db, user, c, CommentIn(
-                section_id=reading.sections(db, c)[0].id, body="A comment on it"))
+            comment(db, c, user, reading.sections(db, c)[0].id, "A comment on it")
         elif action == "moderate":
-            comment = db.info["comments"].get(phase)
-            if comment is None:  # no comment can exist before it opens
+            written = db.info["comments"].get(phase)
+            if written is None:  # no comment can exist before it opens
                 return allowed(permissions.check_moderate, db, user, c, phase)
-            discussion.hide_comment(db, user, c, comment.id, "Breaks the rules")
+            discussion.hide_comment(db, user, c, written.id, "Breaks the rules")
         elif action == "report":
             outcome.publish_report(db, user, c, report_in(db, c))
         elif action == "rate":
@@ -187,12 +195,12 @@ def test_moderation_through_the_service_in_each_public_phase(db, clock):
     official = make_official(db, place)
     c = make_consultation(db, place, official)
     author = make_resident(db, place)
-    comments = [discussion.add_comment(db, author, c, CommentIn(
-        section_id=reading.sections(db, c)[0].id, body=f"Comment {n}")) for n in range(3)]
+    comments = [comment(db, c, author, reading.sections(db, c)[0].id, f"Comment {n}")
+                for n in range(3)]
     moderator = make_moderator(db, place)
     discussion.hide_comment(db, moderator, c, comments[0].id, "Hidden while open")
     clock.set(app_clock.aware(c.ends_at) + timedelta(hours=1))
     discussion.hide_comment(db, moderator, c, comments[1].id, "Hidden while closed")
     outcome.publish_report(db, official, c, report_in(db, c))
     discussion.hide_comment(db, make_admin(db), c, comments[2].id, "Hidden after the report")
-    assert all(cm.hidden_at is not None for cm in comments)
+    assert all(cm.state == "hidden" for cm in comments)

@@ -13,6 +13,8 @@ from app import clock as app_clock
 from app.accountability import service as accountability
 from app.accountability.models import ObligationStatus
 from app.audit.models import AuditEntry
+from app.deliberation import service as deliberation
+from app.deliberation.models import COMMENT
 from app.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from app.notifications.models import Message
 from app.rules import calendar
@@ -21,9 +23,9 @@ from consultations import repository as repo
 from consultations.dependencies import load
 from consultations.models import (
     OBLIGATION_KIND,
+    SUBJECT_TYPE,
     AnswerIn,
     Category,
-    CommentIn,
     Consultation,
     ConsultationCreate,
     ConsultationOption,
@@ -43,6 +45,7 @@ from consultations.service import discussion, drafting, outcome, reading, respon
 from tests.consultations.factories import (
     answers,
     close,
+    comment,
     edrpou,
     make_consultation,
     make_organisation,
@@ -382,29 +385,36 @@ def test_editing_moves_the_counters_and_is_audited(db, clock, place):
 
 # -- comments and moderation --------------------------------------------------------------
 
+def _threads(db, user, c, section_id=None):
+    return deliberation.discussion(db, user, SUBJECT_TYPE, c.id, anchor_id=section_id).threads
+
+
 def test_comments_with_one_level_of_replies(db, clock, place):
     c = make_consultation(db, place)
     sections = reading.sections(db, c)
     resident = make_resident(db, place)
-    top = discussion.add_comment(db, resident, c, CommentIn(section_id=sections[1].id,
-                                                         body="Too vague."))
+    top = comment(db, c, resident, sections[1].id, "Too vague.")
     official = official_of(db, c)
-    reply = discussion.add_comment(db, official, c, CommentIn(
-        section_id=sections[1].id, parent_id=top.id, body="We will clarify."))
-    deeper = discussion.add_comment(db, resident, c, CommentIn(
-        section_id=sections[1].id, parent_id=reply.id, body="Thank you."))
-    assert reply.parent_id == top.id and deeper.parent_id == top.id
-    threads = discussion.comment_threads(db, None, c)
-    assert [len(t.replies) for t in threads[sections[1].id]] == [2]
+    reply = comment(db, c, official, parent_id=top.id, body="We will clarify.")
+    assert reply.parent_id == top.id and reply.anchor_id == sections[1].id
+    with pytest.raises(InvalidInput, match="one level deep"):
+        comment(db, c, resident, parent_id=reply.id, body="Thank you.")
+    comment(db, c, resident, parent_id=top.id, body="Thank you.")
+    threads = _threads(db, None, c, sections[1].id)
+    assert [len(t.replies) for t in threads] == [2]
+    assert _threads(db, None, c, sections[2].id) == []
     db.refresh(sections[1])
     db.refresh(c)
     assert sections[1].comment_count == 3 and c.comment_count == 3
     with pytest.raises(InvalidInput):  # the parent is in another section
-        discussion.add_comment(db, resident, c, CommentIn(section_id=sections[2].id,
-                                                       parent_id=top.id, body="Misplaced"))
+        comment(db, c, resident, sections[2].id, "Misplaced", parent_id=top.id)
+    with pytest.raises(InvalidInput):  # a first comment names its section of this text
+        comment(db, c, resident, None, "Nowhere")
+    other = make_consultation(db, place)
+    with pytest.raises(InvalidInput):
+        comment(db, c, resident, reading.sections(db, other)[0].id, "Elsewhere")
     with pytest.raises(Forbidden):
-        discussion.add_comment(db, make_user(db), c, CommentIn(section_id=sections[1].id,
-                                                            body="Outsider"))
+        comment(db, c, make_user(db), sections[1].id, "Outsider")
     most = reading.results(db, c).most_discussed
     assert [m.section_id for m in most] == [sections[1].id]
 
@@ -414,43 +424,76 @@ def test_comment_publication_choices_are_respected(db, clock, place):
     section = reading.sections(db, c)[0]
     named_author = make_resident(db, place, name="Olena Named")
     hidden_author = make_resident(db, place, name="Petro Private")
-    discussion.add_comment(db, named_author, c, CommentIn(section_id=section.id, body="Named"))
-    discussion.add_comment(db, make_resident(db, place, name="Anon Ymous"), c, CommentIn(
-        section_id=section.id, body="Anonymous one", publication=Publication.anonymous))
-    discussion.add_comment(db, hidden_author, c, CommentIn(
-        section_id=section.id, body="Only for the authority", publication=Publication.none))
-    public = discussion.comment_threads(db, None, c)[section.id]
-    assert [(v.author, v.comment.body) for v in public] == [
+    anonymous = make_resident(db, place, name="Anon Ymous")
+    comment(db, c, named_author, section.id, "Named")
+    comment(db, c, anonymous, section.id, "Anonymous one", publication="anonymous")
+    comment(db, c, hidden_author, section.id, "Only for the authority",
+            publication="unpublished")
+    public = _threads(db, None, c)
+    assert [(v.author, v.comment.body) for v in reversed(public)] == [
         ("Olena Named", "Named"), (None, "Anonymous one")]
-    staff = discussion.comment_threads(db, official_of(db, c), c)[section.id]
+    assert [v.anonymous for v in reversed(public)] == [False, True]
+    assert len(_threads(db, make_resident(db, place), c)) == 2
+    staff = _threads(db, official_of(db, c), c)
     assert len(staff) == 3
-    own = discussion.comment_threads(db, hidden_author, c)[section.id]
+    assert len(_threads(db, make_moderator(db, place), c)) == 3
+    own = _threads(db, hidden_author, c)
     assert any(v.own and v.comment.body == "Only for the authority" for v in own)
+    # The page and the API do not reveal who wrote anonymously or did not publish.
+    page = deliberation.public_comment(public[0])
+    assert page["author"] is None and page["publication"] == "anonymous"
 
 
 def test_a_moderator_hides_a_comment_and_its_author_is_told_why(db, clock, place):
     c = make_consultation(db, place)
     section = reading.sections(db, c)[0]
     author = make_resident(db, place)
-    comment = discussion.add_comment(db, author, c, CommentIn(section_id=section.id,
-                                                           body="Offensive words"))
+    written = comment(db, c, author, section.id, "Offensive words")
     with pytest.raises(Forbidden):
-        discussion.hide_comment(db, official_of(db, c), c, comment.id, "Not allowed here")
+        discussion.hide_comment(db, official_of(db, c), c, written.id, "Not allowed here")
     moderator = make_moderator(db, place)
     with pytest.raises(InvalidInput):
-        discussion.hide_comment(db, moderator, c, comment.id, "no")
-    discussion.hide_comment(db, moderator, c, comment.id, "Insults other participants")
-    assert comment.hidden_reason == "Insults other participants"
+        discussion.hide_comment(db, moderator, c, written.id, "no")
+    with pytest.raises(NotFound):  # a comment of another consultation
+        discussion.hide_comment(db, moderator, make_consultation(db, place), written.id,
+                                "Insults other participants")
+    case = discussion.hide_comment(db, moderator, c, written.id, "Insults other participants")
+    assert case.decision == "hide" and case.public_reason == "Insults other participants"
+    assert written.state == "hidden" and written.public_reason == "Insults other participants"
     db.refresh(section)
     db.refresh(c)
     assert section.comment_count == 0 and c.comment_count == 0
     mail = db.exec(select(Message).where(Message.user_id == author.id)).all()
     assert len(mail) == 1 and "Insults other participants" in mail[0].body
-    assert "consultation.comment_hidden" in audit_actions(db, c.id)
     with pytest.raises(Conflict):
-        discussion.hide_comment(db, moderator, c, comment.id, "Again and again")
-    view = discussion.comment_threads(db, None, c)[section.id][0]
-    assert view.hidden
+        discussion.hide_comment(db, moderator, c, written.id, "Again and again")
+    view = _threads(db, None, c)[0]
+    assert not view.shown and deliberation.public_comment(view)["body"] is None
+
+
+def test_reports_hide_a_comment_until_a_moderator_decides(db, clock, place):
+    c = make_consultation(db, place)
+    section = reading.sections(db, c)[0]
+    author = make_resident(db, place)
+    written = comment(db, c, author, section.id, "Call the number 0501234567")
+    with pytest.raises(Conflict):  # not one's own
+        deliberation.report(db, author, COMMENT, written.id, "personal_data")
+    for n in range(3):  # the default rules: three reports hide it
+        case = deliberation.report(db, make_resident(db, place), COMMENT, written.id,
+                                   "personal_data")
+        assert case.hidden == (n == 2)
+    assert written.state == "pending"
+    db.refresh(section)
+    assert section.comment_count == 0
+    view = _threads(db, None, c)[0]
+    assert deliberation.public_comment(view)["body"] is None
+    moderator = make_moderator(db, place)
+    queue = deliberation.queue(db, moderator, c.community_id)
+    assert [item.comment.id for item in queue] == [written.id]
+    assert queue[0].path == f"/consultations/{c.id}#comment-{written.id}"
+    deliberation.decide(db, moderator, case.id, "keep")
+    db.refresh(section)
+    assert written.state == "visible" and section.comment_count == 1
 
 
 # -- closing, report, rating --------------------------------------------------------------
@@ -502,8 +545,7 @@ def test_report_on_time_closes_the_obligation_and_notifies_participants(db, cloc
     participant = make_resident(db, place)
     commenter = make_resident(db, place)
     respond(db, c, participant)
-    discussion.add_comment(db, commenter, c, CommentIn(
-        section_id=reading.sections(db, c)[0].id, body="A remark"))
+    comment(db, c, commenter, reading.sections(db, c)[0].id, "A remark")
     close(clock, c, days_after=5)  # the worker has not run: the report closes it itself
     outcome.publish_report(db, official_of(db, c), c, report_in(db, c))
     assert reading.phase(c) == Phase.reported
@@ -543,8 +585,7 @@ def test_participants_rate_once_and_the_ledger_counts_it(db, clock, place):
     c = make_consultation(db, place)
     participant, commenter, bystander = (make_resident(db, place) for _ in range(3))
     respond(db, c, participant)
-    discussion.add_comment(db, commenter, c, CommentIn(
-        section_id=reading.sections(db, c)[0].id, body="A remark"))
+    comment(db, c, commenter, reading.sections(db, c)[0].id, "A remark")
     with pytest.raises(Conflict):
         outcome.rate(db, participant, c, Rating.yes)  # no report yet
     close(clock, c)

@@ -83,9 +83,10 @@ def test_consultation_from_draft_to_rated_report(site):
             person.open(f"/consultations/{consultation}")
             section = person.page.locator("section.card").filter(
                 has=person.page.get_by_role("heading", name=re.compile("Паркування")))
-            sid = section.get_attribute("id").removeprefix("section-")
-            person.fill(t("Comment on section %(n)s", n=2), COMMENT, within=section)
-            person.press(t("Post the comment"), within=section, fragment=f"comments-{sid}")
+            # The section's link opens the discussion on it (the kernel's, under the text).
+            person.link(t("Comment on section %(n)s", n=2), within=section)
+            person.fill(t("Your comment"), COMMENT)
+            person.press(t("Post the comment"), fragment="comments")
             person.see(COMMENT)
             person.shot("consultation")
 

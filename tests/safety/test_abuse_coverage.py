@@ -30,11 +30,9 @@ LIMITED = [
     ("POST", "/budget/{cycle_id}/ballot", "vote", "resident", {}),
     ("PUT", "/api/v1/budgets/{cycle_id:id}/ballot", "vote", "resident", {"projects": []}),
     ("POST", "/consultations/{consultation_id}/respond", "vote", "resident", {}),
-    ("POST", "/consultations/{consultation_id}/sections/{section_id}/comments", "create",
-     "resident", {"body": "Пропоную додати велодоріжку вздовж набережної."}),
     ("POST", "/api/v1/consultations/{consultation_id:id}/responses", "vote", "resident",
      {"answers": []}),
-    ("POST", "/api/v1/consultations/{consultation_id:id}/comments", "create", "resident",
+    ("POST", "/api/v1/consultations/{consultation_id:id}/comments", "comment", "resident",
      {"section_id": 1, "body": "Пропоную додати велодоріжку вздовж набережної."}),
 ]
 
@@ -52,7 +50,8 @@ def test_the_action_is_rate_limited(client, db, rate_limits, monkeypatch, method
                                     who, body):
     assert path in {r.path for r in all_routes(client.app)}, f"{path} is not a route any more"
     for name in ("rate_sign", "rate_sign_ip", "rate_vote", "rate_vote_ip", "rate_register",
-                 "rate_login_ip", "rate_create", "rate_create_ip"):
+                 "rate_login_ip", "rate_create", "rate_create_ip", "rate_comment",
+                 "rate_comment_ip"):
         monkeypatch.setattr(rate_limits, name, "0/60")  # nothing allowed: the first is refused
     world = build_world(db)
     populate(db, world)

@@ -50,6 +50,25 @@ def test_comments_and_replies_one_level_deep(db, world):
     assert "deliberation.commented" in actions(db)
 
 
+def test_an_item_without_anchors_voices_or_choices_takes_plain_named_comments(db, world):
+    """A petition's space declares no anchors, no voices and only named publication: an
+    anchor asked for is not kept, any other publication or a voice is refused."""
+    written = service.add_comment(db, world.resident, PETITION, world.petition.id,
+                                  CommentCreate(body="Підтримую.", anchor_id=7))
+    assert (written.anchor_id, written.voice_id, written.publication) == (None, None, "named")
+    with pytest.raises(InvalidInput) as refused:
+        service.add_comment(db, world.resident, PETITION, world.petition.id,
+                            CommentCreate(body="Анонімно.", publication="anonymous"))
+    assert "publication" in refused.value.fields
+    with pytest.raises(Forbidden):
+        service.add_comment(db, world.resident, PETITION, world.petition.id,
+                            CommentCreate(body="Від організації.", voice_id=1))
+    page = service.discussion(db, None, PETITION, world.petition.id, anchor_id=7)
+    assert [v.comment.id for v in page.threads] == [written.id]  # no such anchor: all
+    assert page.anchors == {} and page.voices == {} and page.publications == ("named",)
+    assert service.public_comment(page.threads[0])["author"] is not None
+
+
 def test_an_official_comments_for_their_authority(db, world):
     official = make_official(db, world.place, world.place.department)
     written = comment(db, official, world.petition.id, "Управління розгляне питання.")
