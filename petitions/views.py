@@ -279,7 +279,8 @@ def _page_context(request: Request, session, user, petition_id: int, *,
     if not fragment and view.petition.published_at is not None:
         # The kernel's discussion (app.deliberation), with its own forms and paging.
         comments = discussion_context(session, user, SUBJECT_TYPE, view.petition.id,
-                                      target=discussion.target_for(view.petition))
+                                      target=discussion.target_for(view.petition),
+                                      request=request if data is not None else None)
     return {
         **comments,
         "view": view, "p": view.petition, "errors": {}, "form": form or {}, "flash": flash,

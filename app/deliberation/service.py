@@ -8,8 +8,10 @@ hide one until a moderator decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -260,24 +262,39 @@ class Discussion:
 def discussion(session: Session, user: User | None, subject_type: str, subject_id: int, *,
                order: CommentOrder = CommentOrder.newest, offset: int = 0, limit: int = 20,
                lang: str = "uk", target: CommentTarget | None = None,
-               anchor_id: int | None = None) -> Discussion:
+               anchor_id: int | None = None,
+               shared: Callable[[Callable[[], Any]], Any] | None = None) -> Discussion:
     """A page of the item's threads: top-level comments (newest or most supported first), each
     with its replies, oldest first; those on one anchor only, when asked. One query for a
     visitor (no count: a page asks for one thread more than it shows to know whether more
     follow). A module's page that has already loaded and authorised the item passes its
     `target`. Comments their authors did not publish are left out (in SQL) but for their
-    authors and those who read them."""
+    authors and those who read them.
+
+    The first page in the default order is the same for every visitor where the space offers
+    no unpublished comments: with `shared` (a page's cache of what every visitor sees, e.g.
+    app.web.pagecache.shared_data) it is read once for all, and a visitor's page asks only
+    which of its comments they support."""
     space = space_of(subject_type)
     target = target or space.target(session, user, subject_id)
     anchors = space.anchors(session, subject_id) if space.anchors else {}
     if anchor_id is not None and anchor_id not in anchors:
         anchor_id = None
-    rows = repo.threads(session, subject_type, subject_id, order=order, offset=offset,
-                        limit=limit + 1, anchor_id=anchor_id,
-                        unpublished=perm.sees_unpublished(session, user, target),
-                        viewer_id=user.id if user else None)
-    supported = repo.supported_by(session, user.id, [r[0].id for r in rows]) if user else set()
-    voice_names = _voice_names(session, subject_type, [r[0] for r in rows])
+    def load(unpublished: bool = False, viewer_id: int | None = None) -> tuple[list, dict]:
+        rows = repo.threads(session, subject_type, subject_id, order=order, offset=offset,
+                            limit=limit + 1, anchor_id=anchor_id, unpublished=unpublished,
+                            viewer_id=viewer_id)
+        return rows, _voice_names(session, subject_type, [r[0] for r in rows])
+
+    if (shared is not None and offset == 0 and anchor_id is None
+            and order == CommentOrder.newest
+            and Publication.unpublished not in space.publications):
+        rows, voice_names = shared(load)
+    else:
+        rows, voice_names = load(perm.sees_unpublished(session, user, target),
+                                 user.id if user else None)
+    supported = (repo.supported_by(session, user.id, [r[0].id for r in rows])
+                 if user and rows else set())
     tops: dict[int, CommentView] = {}
     for comment, name, erased, authority, authority_en in rows:
         view = CommentView(comment, _author(comment, name, erased, voice_names),

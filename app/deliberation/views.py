@@ -30,6 +30,7 @@ from app.deliberation.models import (
 )
 from app.exceptions import DomainError, InvalidInput
 from app.modules import CommentTarget
+from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router
 from app.web.forms import rerender
@@ -55,16 +56,24 @@ FLASH = {
 def discussion_context(session, user, subject_type: str, subject_id: int, *,
                        order: str = "newest", page: int = 1,
                        target: CommentTarget | None = None,
-                       anchor: int | None = None) -> dict[str, Any]:
+                       anchor: int | None = None,
+                       request: Request | None = None) -> dict[str, Any]:
     """What deliberation/_comments.html needs: a module's page adds it to its context (with
     the item's `target` when the page has loaded and authorised the item already, and the
-    `anchor` its threads are filtered by)."""
+    `anchor` its threads are filtered by). With the `request` of a shared page
+    (app.web.pagecache), the first page of comments is kept with what every visitor sees."""
+    def shared(load):
+        return pagecache.shared_data(
+            request, "comments", (subject_type, subject_id), load,
+            lambda found: 2000 + sum(len(row[0].body or "") + 200 for row in found[0]))
+
     chosen = CommentOrder(order) if order in CommentOrder.__members__ else CommentOrder.newest
     return {
         "discussion": service.discussion(session, user, subject_type, subject_id, order=chosen,
                                          offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
                                          lang=current_language.get(), target=target,
-                                         anchor_id=anchor),
+                                         anchor_id=anchor,
+                                         shared=shared if request is not None else None),
         "report_reasons": REASON_LABELS, "publication_labels": PUBLICATION_LABELS,
         "comment_form": {}, "comment_errors": {}, "moderate_form": {},
     }

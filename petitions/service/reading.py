@@ -18,7 +18,6 @@ from app.communities.models import Authority, Community
 from app.communities.permissions import allowed
 from app.exceptions import DomainError, InvalidInput, NotFound
 from app.identity.models import User
-from app.notifications import service as notifications
 from app.settings import get_settings
 from app.web.i18n import N_
 from petitions import permissions as perm
@@ -26,7 +25,6 @@ from petitions import repository as repo
 from petitions.models import (
     IMPLEMENTED_DECISIONS,
     LISTED_STATUSES,
-    SUBJECT_TYPE,
     AnswerPublic,
     Category,
     Decision,
@@ -181,8 +179,7 @@ def _viewer_state(session: Session, view: PetitionView, user: User) -> None:
     petition, now = view.petition, view.now
     view.rules = rules_of(session, petition)
     if petition.status not in (PetitionStatus.draft, PetitionStatus.moderation):
-        view.signature = repo.signature_of(session, petition.id, user.id)
-        view.following = notifications.is_following(session, user, SUBJECT_TYPE, petition.id)
+        view.signature, view.following = repo.viewer_state(session, petition.id, user.id)
     def may(check, *extra) -> bool:
         return allowed(check, session, user, petition, now, *extra)
 

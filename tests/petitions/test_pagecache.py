@@ -99,12 +99,16 @@ def test_a_logged_in_page_reuses_the_shared_parts(db, clock, make_client,
     assert "Марта Особиста" in mine and "Марта Особиста" not in anonymous
     for ident in ("text-h", "answer-h"):
         assert section(mine, ident) == section(anonymous, ident)
-    # The petition's data, the title, the text and the answer came from the cache; nothing
-    # new was stored, and only the visitor's own state was queried.
-    assert pagecache.CACHE.stats["hits"] - hits == 4
+    # The petition's data, its first page of comments, the title, the text and the answer
+    # came from the cache; nothing new was stored, and only the visitor's own state was
+    # queried.
+    assert pagecache.CACHE.stats["hits"] - hits == 5
     assert pagecache.CACHE.stats["stores"] == stores
     assert not [s for s in sent if "petition.text" in s or "petition_answer" in s]
-    assert [s for s in sent if "FROM petition_signature" in s]  # did I sign? asked afresh
+    assert not [s for s in sent if "FROM deliberation_comment" in s]
+    # Did I sign, do I follow? Asked afresh, in one statement.
+    assert len([s for s in sent if "petition_signature" in s and "notification_follow" in s]
+               ) == 1
 
 
 def test_304_and_head(db, clock, client):
