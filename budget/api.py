@@ -19,7 +19,7 @@ from app.communities.dependencies import CommunityFilter
 from app.deliberation.api import comment_routes
 from app.models import MAX_ID
 from app.web import pagecache
-from app.web.auth import ApiUser, OptionalApiUser
+from app.web.auth import ApiUser, BearerToken, OptionalApiUser
 from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
@@ -380,11 +380,12 @@ def my_ballot(session: DbSession, ballot: OwnBallot):
 @rate_limited("vote")
 @writes(False)  # the ballot itself goes through the group commit
 async def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: DbSession,
-                      user: ApiUser):
+                      token: BearerToken):
     """Cast or change your one ballot: `projects` for approval and knapsack voting, `points`
     ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
-    # Async: the checks take one thread hop and no thread waits for the group commit.
-    cast = await ballots.cast_ballot_async(session, user, cycle_id, body.projects, body.points)
+    # No thread: the token's holder and every check are read with the batch's (app.batch).
+    cast = await ballots.cast_ballot_async(session, ballots.request(
+        cycle_id, body.projects, body.points, token=token))
     return _ballot_public(cast, cast.choices, cast.receipt)
 
 

@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app import clock
 from app.audit import service as audit
-from app.batch import GroupCommit, end_checks
+from app.batch import GroupCommit
+from app.communities import permissions as community_permissions
 from app.communities import repository as communities_repo
-from app.exceptions import Conflict, DomainError, Forbidden, InvalidInput
+from app.exceptions import Conflict, DomainError, Forbidden, InvalidInput, NotAuthenticated
 from app.identity import repository as identity_repo
 from app.identity import service as identity_service
 from app.identity.models import User
 from app.settings import get_settings
+from app.web import ratelimit
 from app.web.i18n import N_
 from budget import permissions
 from budget import repository as repo
@@ -47,15 +48,29 @@ from budget.projects import ballot_projects
 ALREADY_VOTED = N_("This voter has already voted in this cycle (online or on paper).")
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """What a cycle's ballots are checked against: its pots and the projects on the ballot
+    (read once for a whole batch of ballots)."""
+
+    categories: list[BudgetCategory]
+    projects: list[BudgetProject]
+
+
+def sheet_of(session: Session, cycle: BudgetCycle) -> Sheet:
+    return Sheet(repo.categories(session, cycle.id), ballot_projects(session, cycle))
+
+
 def _valid_ballot(session: Session, cycle: BudgetCycle, rules: CycleRules,
                   projects_in: Iterable[int] | None, points_in: dict[int, int] | None,
-                  district_id: int | None) -> dict[int, int]:
+                  district_id: int | None, sheet: Sheet | None = None) -> dict[int, int]:
     """The checked choices of a ballot that covers the pots open to a voter of the district
     (a choice in another district's pot is refused: 403)."""
     choices, problems = normalise_choices(rules, projects_in, points_in)
-    cats, on_ballot = pots_for(session, cycle, district_id)
+    sheet = sheet or sheet_of(session, cycle)
+    cats, on_ballot = _pots(sheet, district_id)
     if any(p.id in choices and p.category_id not in {c.id for c in cats}
-           for p in ballot_projects(session, cycle)):
+           for p in sheet.projects):
         raise Forbidden(permissions.OTHER_DISTRICT)
     result = check_ballot(rules, cats, on_ballot, choices, problems)
     if not result.valid:
@@ -67,10 +82,14 @@ def pots_for(session: Session, cycle: BudgetCycle, district_id: int | None
              ) -> tuple[list[BudgetCategory], list[BudgetProject]]:
     """The pots a ballot of a voter of the district covers, and their projects on the
     ballot."""
-    cats = [c for c in repo.categories(session, cycle.id)
-            if permissions.pot_open(c, district_id)]
+    return _pots(sheet_of(session, cycle), district_id)
+
+
+def _pots(sheet: Sheet, district_id: int | None
+          ) -> tuple[list[BudgetCategory], list[BudgetProject]]:
+    cats = [c for c in sheet.categories if permissions.pot_open(c, district_id)]
     ids = {c.id for c in cats}
-    return cats, [p for p in ballot_projects(session, cycle) if p.category_id in ids]
+    return cats, [p for p in sheet.projects if p.category_id in ids]
 
 
 Deltas = dict[int, tuple[int, int]]  # project id -> (votes, points) a ballot moves
@@ -135,8 +154,21 @@ def choices_of(session: Session, ballot: BudgetBallot) -> dict[int, int]:
 
 
 @dataclass(frozen=True)
+class BallotRequest:
+    """A ballot as the route received it: from the person (a page's logged-in user) or from
+    the holder of the API token they sent, whom the checks find."""
+
+    cycle_id: int
+    projects: tuple[int, ...] | None
+    points: dict[int, int] | None
+    at: datetime
+    user: User | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class _Casting:
-    """One online ballot, checked by its request and waiting for the group commit."""
+    """One online ballot, checked and waiting for the group commit."""
 
     cycle_id: int
     user_id: int
@@ -157,35 +189,61 @@ class CastBallot:
     receipt: audit.Receipt  # the voter's receipt of this ballot's entry in the audit log
 
 
+def request(cycle_id: int, projects_in: Iterable[int] | None = None,
+            points_in: dict[int, int] | None = None, *, user: User | None = None,
+            token: str | None = None) -> BallotRequest:
+    return BallotRequest(cycle_id, None if projects_in is None else tuple(projects_in),
+                         points_in, clock.now(), user=user, token=token)
+
+
 def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
                 projects_in: Iterable[int] | None = None,
                 points_in: dict[int, int] | None = None) -> CastBallot:
     """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
-    checked here (reads only); the write joins the group commit of ballots."""
-    return BALLOTS.submit(session, _checked(session, user, cycle, projects_in, points_in))
+    checked first (reads only: `_check_ballots`); the write joins the group commit of
+    ballots."""
+    return BALLOTS.submit(session, request(cycle.id, projects_in, points_in, user=user))
 
 
-async def cast_ballot_async(session: Session, user: User | None, cycle_id: int,
-                            projects_in: Iterable[int] | None = None,
-                            points_in: dict[int, int] | None = None) -> CastBallot:
-    """`cast_ballot` for an async route: loading the cycle and the checks take one thread,
-    and no thread waits while the group commit writes the ballot."""
-    def checked() -> _Casting:
-        item = _checked(session, user, get_cycle(session, cycle_id), projects_in, points_in)
-        end_checks(session)
-        return item
-
-    return await BALLOTS.submit_async(session, await run_in_threadpool(checked))
+async def cast_ballot_async(session: Session, ballot: BallotRequest) -> CastBallot:
+    """`cast_ballot` for an async route (the API's, with the token not yet resolved): no
+    thread waits, and the token's holder is found with the batch's other checks."""
+    return await BALLOTS.submit_async(session, ballot)
 
 
-def _checked(session: Session, user: User | None, cycle: BudgetCycle,
-             projects_in: Iterable[int] | None, points_in: dict[int, int] | None) -> _Casting:
+def _check_ballots(session: Session, requests: Sequence[BallotRequest]) -> list:
+    """The read-only checks of a batch of ballots: one query for the tokens' holders, one for
+    everyone's memberships (their districts with them), each cycle and its ballot sheet once,
+    then each ballot's own check. Outcome per request: the _Casting to write, or the
+    DomainError it is refused with."""
+    holders = identity_service.users_for_tokens(session, [r.token for r in requests if r.token])
+    people = [holders.get(r.token) if r.token else r.user for r in requests]
+    community_permissions.load_memberships(session, [u for u in people if u is not None])
+    sheets: dict[int, Sheet] = {}
+    outcomes: list = []
+    for ballot, user in zip(requests, people, strict=True):
+        try:
+            if ballot.token and user is None:
+                raise NotAuthenticated(identity_service.INVALID_TOKEN)
+            if ballot.token:
+                ratelimit.limit_account("vote", user.id)  # known only now, for a token
+            cycle = get_cycle(session, ballot.cycle_id)
+            if cycle.id not in sheets:
+                sheets[cycle.id] = sheet_of(session, cycle)
+            outcomes.append(_checked(session, user, cycle, ballot, sheets[cycle.id]))
+        except DomainError as refused:
+            outcomes.append(refused)
+    return outcomes
+
+
+def _checked(session: Session, user: User | None, cycle: BudgetCycle, ballot: BallotRequest,
+             sheet: Sheet) -> _Casting:
     rules = rules_of(session, cycle)
-    permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age,
+    permissions.check_vote(session, user, cycle, phase_of(cycle, ballot.at), rules.minimum_age,
                            rules.vote_level)
-    choices = _valid_ballot(session, cycle, rules, projects_in, points_in,
-                            permissions.district_of(session, user, cycle.community_id))
-    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), clock.now())
+    choices = _valid_ballot(session, cycle, rules, ballot.projects, ballot.points,
+                            permissions.district_of(session, user, cycle.community_id), sheet)
+    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), ballot.at)
 
 
 def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
@@ -306,7 +364,7 @@ def _store_ballot(session: Session, item: _Casting
     return ballot, created, moved, event
 
 
-BALLOTS = GroupCommit("budget-ballots", _write_ballots)
+BALLOTS = GroupCommit("budget-ballots", _write_ballots, check=_check_ballots)
 
 
 def identity_hash(document: str) -> str:

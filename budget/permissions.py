@@ -18,7 +18,6 @@ from sqlmodel import Session
 
 from app import clock
 from app.communities import permissions as p
-from app.communities import repository as communities_repo
 from app.deliberation.permissions import check_not_blocked
 from app.deliberation.permissions import is_moderator as moderates
 from app.exceptions import Conflict, Forbidden
@@ -201,12 +200,9 @@ OTHER_DISTRICT = N_("This project is in another district's pot: you take part in
 
 def district_of(session: Session, user: User | None, community_id: int) -> int | None:
     """The district of the person's verified residency in the community (None: none known)."""
-    if user is None:
+    if not p.is_verified_resident(session, user, community_id):
         return None
-    residency = communities_repo.residency(session, user.id, community_id)
-    if residency is None or not p.is_verified_resident(session, user, community_id):
-        return None
-    return residency.district_id
+    return p.memberships(session, user).district_in.get(community_id)
 
 
 def pot_open(category: BudgetCategory, district_id: int | None) -> bool:

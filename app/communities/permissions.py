@@ -51,6 +51,8 @@ class Memberships:
     # Communities where a moderator's block of the person runs now (app.deliberation):
     # community id -> the block's id.
     blocked_in: dict[int, int] = field(default_factory=dict)
+    # The starosta district of each verified residency that names one: community id -> id.
+    district_in: dict[int, int] = field(default_factory=dict)
 
 
 def acts_as_staff(user: User | None) -> bool:
@@ -98,7 +100,7 @@ def load_memberships(session: Session, users: list[User]) -> None:
 
 def _memberships_of_rows(rows: list, birth_date: date | None) -> Memberships:
     verified, claimed, off_auth, off_comm, moder = set(), set(), set(), set(), set()
-    register, admin, region_admin, blocked = set(), set(), set(), {}
+    register, admin, region_admin, blocked, districts = set(), set(), set(), {}, {}
     for kind, what, community_id, authority_id, evidence in rows:
         if kind == "block":
             blocked[community_id] = authority_id  # the row's fourth column holds the block's id
@@ -106,6 +108,8 @@ def _memberships_of_rows(rows: list, birth_date: date | None) -> Memberships:
             (verified if what == ResidencyStatus.verified else claimed).add(community_id)
             if what == ResidencyStatus.verified and evidence == Evidence.register:
                 register.add(community_id)
+            if what == ResidencyStatus.verified and authority_id is not None:
+                districts[community_id] = authority_id  # a residency's fourth column: district
         elif what == StaffRole.official:
             off_comm.add(community_id)
             if authority_id is not None:
@@ -119,7 +123,8 @@ def _memberships_of_rows(rows: list, birth_date: date | None) -> Memberships:
     return Memberships(frozenset(verified), frozenset(claimed), frozenset(off_auth),
                        frozenset(off_comm), frozenset(moder), birth_date,
                        register_in=frozenset(register), admin_in=frozenset(admin),
-                       region_admin_of=frozenset(region_admin), blocked_in=blocked)
+                       region_admin_of=frozenset(region_admin), blocked_in=blocked,
+                       district_in=districts)
 
 
 def forget_memberships(session: Session) -> None:
@@ -131,7 +136,7 @@ def forget_memberships(session: Session) -> None:
 def _without_staff(found: Memberships) -> Memberships:
     return Memberships(found.verified_in, found.claimed_in, birth_date=found.birth_date,
                        register_in=found.register_in, extra=found.extra,
-                       blocked_in=found.blocked_in)
+                       blocked_in=found.blocked_in, district_in=found.district_in)
 
 
 def age_on(birth: date, day: date) -> int:

@@ -85,7 +85,7 @@ def pending_residencies(session: Session, community_id: int) -> list[tuple[Resid
 def memberships_of(session: Session, user_ids: list[int], now: datetime
                    ) -> list[tuple[int, str, str | None, int, int | None, str | None]]:
     """The standing of people in every community as plain rows, in one query, each row
-    starting with the person's id: (user id, "residency", status, community id, None,
+    starting with the person's id: (user id, "residency", status, community id, district id,
     evidence), (…, "staff", role, community id, authority id, None), (…, "region",
     "administrator", region id, None, None) and, for a block running at `now`, (…, "block",
     None, community id, block id, None).
@@ -101,7 +101,7 @@ def _of(column):
 
 _MEMBERSHIPS = union_all(
     select(Residency.user_id, literal("residency"), Residency.status, Residency.community_id,
-           null().cast(Integer), Residency.evidence).where(_of(Residency.user_id)),
+           Residency.district_id, Residency.evidence).where(_of(Residency.user_id)),
     select(Staff.user_id, literal("staff"), Staff.role, Staff.community_id, Staff.authority_id,
            null().cast(String)).where(_of(Staff.user_id)),
     select(RegionAdmin.user_id, literal("region"), literal("administrator"),
