@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
 from app.db import insert_or_skip
+from app.deliberation.invalidation import email_domain as email_domain_sql
+from app.deliberation.invalidation import users_of_domain
 from app.identity.models import User
 from petitions.models import (
     LISTED,
@@ -500,8 +502,7 @@ def _signature_filter(petition_id: int, *, email_domain: str | None, network: st
                       signed_from: datetime | None, signed_until: datetime | None) -> list:
     conditions = [PetitionSignature.petition_id == petition_id]
     if email_domain:
-        conditions.append(PetitionSignature.user_id.in_(
-            select(User.id).where(func.lower(User.email).like(f"%@{email_domain}"))))
+        conditions.append(PetitionSignature.user_id.in_(users_of_domain(email_domain)))
     if network:
         conditions.append(PetitionSignature.network_hash == network)
     if signed_from is not None:
@@ -555,8 +556,7 @@ def signing_times(session: Session, petition_id: int) -> list[datetime]:
 
 def arrivals_by_domain(session: Session, petition_id: int, limit: int = 50
                        ) -> list[tuple[str, int]]:
-    domain = func.lower(func.substr(User.email, func.instr(User.email, "@") + 1)) \
-        if _dialect(session) == "sqlite" else func.lower(func.split_part(User.email, "@", 2))
+    domain = email_domain_sql(session)
     rows = session.exec(
         select(domain.label("domain"), func.count())
         .select_from(PetitionSignature).join(User, User.id == PetitionSignature.user_id)
