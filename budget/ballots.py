@@ -23,6 +23,7 @@ from app import clock
 from app.audit import service as audit
 from app.batch import GroupCommit, end_checks
 from app.communities import repository as communities_repo
+from app.deliberation.networks import network_hash
 from app.exceptions import Conflict, DomainError, Forbidden, InvalidInput
 from app.identity import repository as identity_repo
 from app.identity import service as identity_service
@@ -108,6 +109,7 @@ def add_ballot(session: Session, voter: User | None, cycle: BudgetCycle,
     do that; the seed uses it for past cycles). A second ballot of the same voter is refused
     by the unique constraints."""
     now = clock.now()
+    repo.lock_cycle(session, cycle.id)  # the lock order of the group commit: cycle, projects
     ballot = BudgetBallot(cycle_id=cycle.id, voter_user_id=voter.id if voter else None,
                           paper_identity_hash=identity, source=source,
                           recorded_by_id=recorded_by.id if recorded_by else None,
@@ -142,6 +144,7 @@ class _Casting:
     user_id: int
     choices: tuple[tuple[int, int], ...]  # (project id, points)
     at: datetime
+    network_hash: str | None = None  # the keyed hash of the voter's network (fraud views)
 
 
 @dataclass(frozen=True)
@@ -159,19 +162,24 @@ class CastBallot:
 
 def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
                 projects_in: Iterable[int] | None = None,
-                points_in: dict[int, int] | None = None) -> CastBallot:
+                points_in: dict[int, int] | None = None,
+                client_address: str | None = None) -> CastBallot:
     """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
-    checked here (reads only); the write joins the group commit of ballots."""
-    return BALLOTS.submit(session, _checked(session, user, cycle, projects_in, points_in))
+    checked here (reads only); the write joins the group commit of ballots. The keyed hash of
+    the client's network is computed here too, so the batch only writes one more column."""
+    return BALLOTS.submit(session, _checked(session, user, cycle, projects_in, points_in,
+                                            client_address))
 
 
 async def cast_ballot_async(session: Session, user: User | None, cycle_id: int,
                             projects_in: Iterable[int] | None = None,
-                            points_in: dict[int, int] | None = None) -> CastBallot:
+                            points_in: dict[int, int] | None = None,
+                            client_address: str | None = None) -> CastBallot:
     """`cast_ballot` for an async route: loading the cycle and the checks take one thread,
     and no thread waits while the group commit writes the ballot."""
     def checked() -> _Casting:
-        item = _checked(session, user, get_cycle(session, cycle_id), projects_in, points_in)
+        item = _checked(session, user, get_cycle(session, cycle_id), projects_in, points_in,
+                        client_address)
         end_checks(session)
         return item
 
@@ -179,17 +187,21 @@ async def cast_ballot_async(session: Session, user: User | None, cycle_id: int,
 
 
 def _checked(session: Session, user: User | None, cycle: BudgetCycle,
-             projects_in: Iterable[int] | None, points_in: dict[int, int] | None) -> _Casting:
+             projects_in: Iterable[int] | None, points_in: dict[int, int] | None,
+             client_address: str | None = None) -> _Casting:
     rules = rules_of(session, cycle)
     permissions.check_vote(session, user, cycle, phase_of(cycle), rules.minimum_age,
                            rules.vote_level)
     choices = _valid_ballot(session, cycle, rules, projects_in, points_in,
                             permissions.district_of(session, user, cycle.community_id))
-    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), clock.now())
+    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), clock.now(),
+                    network_hash(client_address))
 
 
 def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
-    """Write a batch of ballots. Per cycle (re-read: an official may have closed the vote),
+    """Write a batch of ballots. Per cycle (re-read and locked: an official may have closed
+    the vote, and a moderator's invalidation takes the same lock, so ballots and counters move
+    together),
     the first ballots of voters who had none go in together: one multi-row INSERT that the
     unique constraint (one ballot per voter and cycle) may refuse row by row, one INSERT of
     their choices, one of their audit entries. A changed ballot, a voter's second request in
@@ -205,7 +217,7 @@ def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
     cycles: dict[int, BudgetCycle] = {}
     for cycle_id in sorted(by_cycle):
         indexes = by_cycle[cycle_id]
-        cycle = repo.cycle(session, cycle_id)
+        cycle = repo.lock_cycle(session, cycle_id)
         if cycle is None or phase_of(cycle, max(batch[i].at for i in indexes)) != Phase.voting:
             for index in indexes:
                 outcomes[index] = Conflict(permissions.VOTING_CLOSED)
@@ -235,7 +247,8 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
             first[voter] = index
     inserted = repo.insert_online_ballots(session, [
         {"cycle_id": cycle_id, "voter_user_id": voter, "source": BallotSource.online,
-         "created_at": batch[i].at, "updated_at": batch[i].at} for voter, i in first.items()])
+         "created_at": batch[i].at, "updated_at": batch[i].at,
+         "network_hash": batch[i].network_hash} for voter, i in first.items()])
     rows, events, written = [], [], clock.now()
     for voter, index in first.items():
         if voter not in inserted:
@@ -286,8 +299,8 @@ def _store_ballot(session: Session, item: _Casting
     created = False
     if ballot is None:
         fresh = BudgetBallot(cycle_id=item.cycle_id, voter_user_id=item.user_id,
-                             source=BallotSource.online, created_at=item.at,
-                             updated_at=item.at)
+                             source=BallotSource.online, network_hash=item.network_hash,
+                             created_at=item.at, updated_at=item.at)
         if repo.try_insert_ballot(session, fresh):
             ballot, created = fresh, True
         else:

@@ -594,12 +594,6 @@ def add_invalidation(session: Session, item: Any) -> Any:
     return item
 
 
-def users_by_ids(session: Session, user_ids: list[int]) -> list[User]:
-    if not user_ids:
-        return []
-    return list(session.exec(select(User).where(User.id.in_(user_ids))))
-
-
 def set_hidden(session: Session, petition_id: int, hidden: bool) -> None:
     session.exec(update(Petition).where(Petition.id == petition_id)
                  .values(hidden_by_moderation=hidden)

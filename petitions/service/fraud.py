@@ -21,6 +21,7 @@ from app.accountability import service as accountability
 from app.audit import service as audit
 from app.deliberation import invalidation
 from app.deliberation.arrivals import Hour, per_hour
+from app.identity import repository as identity_repo
 from app.identity.models import User
 from app.notifications import service as notifications
 from app.rules import service as rules_service
@@ -140,7 +141,7 @@ def _tell_signers(session: Session, petition: Petition, user_ids: list[int],
                   reason: str, invalidation_id: int) -> None:
     link, title = link_of(petition.id), petition.title
     collecting = petition.status == PetitionStatus.open
-    for signer in repo.users_by_ids(session, user_ids):
+    for signer in identity_repo.users_by_ids(session, user_ids):
         def render_mail(collecting=collecting) -> tuple[str, str]:
             text = gettext("Your signature on the petition \u201c{title}\u201d was invalidated "
                            "by a moderator.\n\nReason: {reason}").format(title=title,
