@@ -792,7 +792,7 @@ def ballot_arrivals(request: Request, session: DbSession, user: CurrentUser,
                     domain: str = Query("", max_length=254)):
     """How the cycle's ballots arrived (a moderator of the community), with the form that
     invalidates a set of them."""
-    flash = gettext(N_("{n} ballots invalidated; the voters are told.")).format(n=n) \
+    flash = gettext(N_("Ballots invalidated: {n}; the voters are told.")).format(n=n) \
         if done == "invalidated" else None
     return render(request, "budget/arrivals.html", _arrivals_context(
         session, user, cycle, {"network": network, "email_domain": domain})

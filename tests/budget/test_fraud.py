@@ -278,3 +278,68 @@ def test_any_sequence_keeps_every_counter_equal_to_its_rows(db, clock):
 
     run()
     assert seen["invalidated"] and seen["refused"]
+
+
+# -- through the API and the pages --------------------------------------------------------------
+
+def test_the_api_invalidates_and_answers_bad_input_with_a_clear_4xx(db, clock, client, place):
+    from tests.budget.test_api import bearer
+
+    cycle, (a, b) = make_voting_cycle(db, place, clock, [(0, 10_000)] * 2)
+    moderator = make_moderator(db, place)
+    for i in range(2):
+        cast_ballot(db, make_resident(db, place, email=f"api{i}@spam.example"), cycle, [a.id],
+                    client_address="203.0.113.4")
+    cast_ballot(db, make_resident(db, place), cycle, [b.id], client_address="198.51.100.4")
+    headers = bearer(db, moderator)
+    url = f"/api/v1/budgets/{cycle.id}/ballots/invalidations"
+    seen = client.get(f"/api/v1/budgets/{cycle.id}/arrivals", headers=headers).json()
+    assert {"network": network_hash("203.0.113.4"), "count": 2} in seen["networks"]
+    for body, field in (({"reason": REASON}, "email_domain"),
+                        ({"email_domain": "nobody.example", "reason": REASON}, "email_domain"),
+                        ({"cast_from": "2000-01-01T00:00:00Z", "reason": REASON},
+                         "всі бюлетені"),  # in the user's language
+                        ({"email_domain": "spam.example", "reason": "short"}, "reason"),
+                        ({"network": "not-a-hash", "reason": REASON}, "network"),
+                        ({"cast_from": "yesterday", "reason": REASON}, "cast_from"),
+                        ({"email_domain": "spam.example", "reason": REASON, "x": 1}, "x")):
+        response = client.post(url, json=body, headers=headers)
+        assert response.status_code == 422, (body, response.text)
+        assert field in response.text
+    assert db.get(BudgetCycle, cycle.id).ballot_count == 3
+    response = client.post(url, json={"network": network_hash("203.0.113.99"),
+                                      "reason": REASON}, headers=headers)
+    assert response.status_code == 201
+    assert response.json() == {"cycle_id": cycle.id, "invalidated": 2, "ballot_count": 1}
+    assert exact(db, cycle.id)
+    public = client.get(f"/api/v1/budgets/{cycle.id}").json()["ballot_invalidations"]
+    assert [(i["count"], i["reason"]) for i in public] == [(2, REASON)]
+    operation = client.get("/openapi.json").json()["paths"][
+        "/api/v1/budgets/{cycle_id}/ballots/invalidations"]["post"]
+    assert {"201", "403", "409", "422"} <= set(operation["responses"])
+
+
+def test_the_form_works_without_javascript(db, clock, client, place):
+    cycle, (a,) = make_voting_cycle(db, place, clock, [(0, 10_000)])
+    moderator = make_moderator(db, place)
+    for i in range(2):
+        cast_ballot(db, make_resident(db, place, email=f"form{i}@spam.example"), cycle, [a.id])
+    cast_ballot(db, make_resident(db, place), cycle, [a.id])
+    db.commit()
+    client.login(moderator)
+    page = client.get(f"/budget/{cycle.id}/arrivals?domain=spam.example")
+    assert page.status_code == 200 and 'value="spam.example"' in page.text
+    url = f"/budget/{cycle.id}/invalidations"
+    refused = client.post(url, data={"email_domain": "spam.example", "reason": "short",
+                                     "cast_from": "not a date", "csrf_token": client.csrf()})
+    assert refused.status_code == 422 and 'name="reason"' in refused.text
+    assert db.get(BudgetCycle, cycle.id).ballot_count == 3
+    done = client.post(url, data={"email_domain": "spam.example", "reason": REASON,
+                                  "csrf_token": client.csrf()}, follow_redirects=False)
+    assert done.status_code == 303 and "done=invalidated&n=2" in done.headers["location"]
+    db.expire_all()
+    assert db.get(BudgetCycle, cycle.id).ballot_count == 1 and exact(db, cycle.id)
+    shown = client.get(done.headers["location"] + "&lang=en").text
+    assert "Ballots invalidated: 2" in shown
+    cycle_page = client.get(f"/budget/{cycle.id}?lang=uk").text
+    assert REASON in cycle_page
