@@ -109,7 +109,7 @@ def add_ballot(session: Session, voter: User | None, cycle: BudgetCycle,
     do that; the seed uses it for past cycles). A second ballot of the same voter is refused
     by the unique constraints."""
     now = clock.now()
-    repo.lock_cycle(session, cycle.id)  # the lock order of the group commit: cycle, projects
+    repo.share_ballots(session, cycle.id)  # an invalidation waits for this ballot
     ballot = BudgetBallot(cycle_id=cycle.id, voter_user_id=voter.id if voter else None,
                           paper_identity_hash=identity, source=source,
                           recorded_by_id=recorded_by.id if recorded_by else None,
@@ -199,9 +199,8 @@ def _checked(session: Session, user: User | None, cycle: BudgetCycle,
 
 
 def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
-    """Write a batch of ballots. Per cycle (re-read and locked: an official may have closed
-    the vote, and a moderator's invalidation takes the same lock, so ballots and counters move
-    together),
+    """Write a batch of ballots. Per cycle (its ballots' lock held shared, so an invalidation
+    waits for the batch; re-read: an official may have closed the vote),
     the first ballots of voters who had none go in together: one multi-row INSERT that the
     unique constraint (one ballot per voter and cycle) may refuse row by row, one INSERT of
     their choices, one of their audit entries. A changed ballot, a voter's second request in
@@ -217,7 +216,8 @@ def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
     cycles: dict[int, BudgetCycle] = {}
     for cycle_id in sorted(by_cycle):
         indexes = by_cycle[cycle_id]
-        cycle = repo.lock_cycle(session, cycle_id)
+        repo.share_ballots(session, cycle_id)
+        cycle = repo.cycle(session, cycle_id)
         if cycle is None or phase_of(cycle, max(batch[i].at for i in indexes)) != Phase.voting:
             for index in indexes:
                 outcomes[index] = Conflict(permissions.VOTING_CLOSED)

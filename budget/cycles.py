@@ -309,7 +309,7 @@ def move_date(session: Session, actor: User | None, cycle: BudgetCycle, field_na
     happened (a phase that opened or closed) is never rewritten."""
     permissions.check_move_date(session, actor, cycle)
     reason = _move_reason(field_name, reason)
-    cycle = repo.lock_cycle(session, cycle.id)
+    cycle = repo.lock_cycle(session, cycle)
     now = clock.now()
     if getattr(cycle, field_name) is None:
         message = N_("This cycle has no supports phase.")

@@ -4,8 +4,9 @@ hash of their client network) and the invalidation of a set of online ballots.
 
 An invalidation deletes the matching ballots with their choices and lowers every counter the
 cycle keeps (each project's votes and score, the cycle's ballot count) by exactly what the
-deleted rows held, under the cycle's row lock that the group commit of ballots takes first
-too (then the projects' rows in id order), so every counter stays equal to its rows. There is
+deleted rows held, holding the cycle's ballots lock alone (repository.own_ballots: the group
+commit of ballots holds it shared, so the invalidation waits for the batches in progress and
+the next ones wait for it), so every counter stays equal to its rows. There is
 no per-district counter to move: a pot's voters are counted from the rows when the results
 are published. The voters are told, and may vote again while voting is open; the act is on
 the audit log and its reason and count are public on the cycle's page.
@@ -100,7 +101,8 @@ def invalidate(session: Session, user: User | None, cycle: BudgetCycle,
     criteria = {"email_domain": checked.email_domain, "network": checked.network,
                 "cast_from": checked.start, "cast_until": checked.end}
     now = clock.now()
-    locked = repo.lock_cycle(session, cycle.id)  # the group commit of ballots waits
+    repo.own_ballots(session, cycle.id)  # no ballot is written meanwhile
+    locked = repo.lock_cycle(session, cycle)
     permissions.check_invalidate_ballots(session, user, locked, phase_of(locked, now))
     matched = repo.matching_ballots(session, cycle.id, **criteria)
     invalidation.check_matched(len(matched), repo.count_ballots(session, cycle.id),

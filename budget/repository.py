@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy import delete, func, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -116,12 +116,35 @@ def cycles_awaiting_review_obligation(session: Session, now: datetime) -> list[B
         .order_by(BudgetCycle.id)).all())
 
 
-def lock_cycle(session: Session, cycle_id: int) -> BudgetCycle | None:
-    """The cycle re-read holding its row lock (PostgreSQL), for a decision on its dates. The
-    group commit of ballots and a moderator's invalidation of ballots take it first, then the
-    projects' rows in id order, so they wait for each other and cannot deadlock."""
-    return session.exec(select(BudgetCycle).where(BudgetCycle.id == cycle_id)
-                        .with_for_update().execution_options(populate_existing=True)).first()
+def lock_cycle(session: Session, cycle: BudgetCycle) -> BudgetCycle:
+    """Re-read the cycle holding its row lock (PostgreSQL), for a decision on its dates."""
+    row = session.exec(select(BudgetCycle).where(BudgetCycle.id == cycle.id)
+                       .with_for_update().execution_options(populate_existing=True)).one()
+    return row
+
+
+# The ballots of a cycle as one PostgreSQL advisory lock (this class, the cycle's id). Every
+# writer of ballots holds it shared, so they never wait for each other on it; a moderator's
+# invalidation and the publication of the results hold it alone, so they see and change the
+# ballots and the counters while nothing else writes them. It is taken before any row, so
+# it adds no deadlock. SQLite serialises writers already (BEGIN IMMEDIATE).
+BALLOTS_LOCK_CLASS = 0x42414C4C
+
+
+def _ballots_lock(session: Session, cycle_id: int, function: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text(f"SELECT {function}(:c, :k)")
+                     .bindparams(c=BALLOTS_LOCK_CLASS, k=cycle_id))
+
+
+def share_ballots(session: Session, cycle_id: int) -> None:
+    """Write ballots of the cycle: the group commit, a paper ballot, an import."""
+    _ballots_lock(session, cycle_id, "pg_advisory_xact_lock_shared")
+
+
+def own_ballots(session: Session, cycle_id: int) -> None:
+    """Wait until no one writes the cycle's ballots, and keep them still until commit."""
+    _ballots_lock(session, cycle_id, "pg_advisory_xact_lock")
 
 
 def mark_published(session: Session, cycle: BudgetCycle, when: datetime) -> bool:
