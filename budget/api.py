@@ -11,6 +11,7 @@ from datetime import datetime
 from fastapi import Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
+from pydantic import Field as PField
 
 from app import clock
 from app.audit import service as audit
@@ -23,7 +24,7 @@ from app.web.auth import ApiUser, BearerToken, OptionalApiUser
 from app.web.contract import CsvResponse, make_api_router
 from app.web.deps import DbSession, writes
 from app.web.paging import CountedPage, window
-from app.web.ratelimit import rate_limited
+from app.web.ratelimit import client_ip, rate_limited
 from budget import (
     ballot_check,
     ballots,
@@ -42,6 +43,9 @@ from budget.dependencies import API, ExportableCycle, OwnBallot, VisibleCycle, V
 from budget.discussion import SUBJECT_TYPE as PROJECT_SUBJECT
 from budget.models import (
     BallotIn,
+    BallotInvalidationCreate,
+    BallotInvalidationPublic,
+    BallotInvalidationResult,
     BallotPublic,
     BallotSummary,
     BudgetCycle,
@@ -119,6 +123,9 @@ def _cycle_public(session, cycle: BudgetCycle) -> CyclePublic:
                                          new=clock.aware(c.new), reason=c.reason,
                                          at=clock.aware(c.at))
                        for c in cycles.phase_changes(session, cycle)],
+        ballot_invalidations=[BallotInvalidationPublic(count=i.count, reason=i.reason,
+                                                       created_at=clock.aware(i.created_at))
+                              for i in fraud.public_invalidations(session, cycle)],
         review_due_at=state.due_at,
         review_obligation_status=state.status)
 
@@ -385,7 +392,7 @@ async def cast_ballot(request: Request, cycle_id: int, body: BallotIn, session: 
     ({project id: points}) for cumulative voting. Checked against the cycle's rules."""
     # No thread: the token's holder and every check are read with the batch's (app.batch).
     cast = await ballots.cast_ballot_async(session, ballots.request(
-        cycle_id, body.projects, body.points, token=token))
+        cycle_id, body.projects, body.points, client_ip(request), token=token))
     return _ballot_public(cast, cast.choices, cast.receipt)
 
 
@@ -482,22 +489,52 @@ class BallotDomainPublic(BaseModel):
     count: int
 
 
+class BallotNetworkPublic(BaseModel):
+    network: str = PField(description="The keyed hash of an IPv4 /24 or IPv6 /48 network.")
+    count: int
+
+
 class BallotArrivalsPublic(BaseModel):
     cycle_id: int
     ballot_count: int
     hours: list[BallotHourPublic]
     domains: list[BallotDomainPublic]
+    networks: list[BallotNetworkPublic] = PField(
+        description="Online ballots by the keyed hash of the voter's client network, kept "
+                    "for the rules' retention only.")
 
 
 @router.get("/budgets/{cycle_id:id}/arrivals", response_model=BallotArrivalsPublic,
             responses={403: {"description": "Only a moderator of the cycle's community "
                                             "(`forbidden`)."}})
 def ballot_arrivals(session: DbSession, user: ApiUser, cycle: VisibleCycle):
-    """How the ballots arrived (a moderator of the community): per hour, bursts flagged, and
-    by the voters' e-mail domain."""
+    """How the ballots arrived (a moderator of the community): per hour, bursts flagged, by
+    the voters' e-mail domain and by their client network."""
     seen = fraud.arrivals(session, user, cycle)
     return BallotArrivalsPublic(
         cycle_id=cycle.id, ballot_count=seen.total,
         hours=[BallotHourPublic(start=h.start, count=h.count, burst=h.burst)
                for h in seen.hours],
-        domains=[BallotDomainPublic(domain=d, count=n) for d, n in seen.domains])
+        domains=[BallotDomainPublic(domain=d, count=n) for d, n in seen.domains],
+        networks=[BallotNetworkPublic(network=k, count=n) for k, n in seen.networks])
+
+
+@router.post("/budgets/{cycle_id:id}/ballots/invalidations",
+             response_model=BallotInvalidationResult, status_code=201,
+             responses={403: {"description": "Only a moderator of the cycle's community "
+                                             "(`forbidden`)."},
+                        409: {"description": "Voting has not opened, the results are "
+                                             "published (final), or the cycle is imported "
+                                             "(`conflict`)."},
+                        422: {"description": "A malformed filter or reason, or a filter that "
+                                             "matches no ballot or every ballot (`invalid`)."}})
+def invalidate_ballots(body: BallotInvalidationCreate, session: DbSession, user: ApiUser,
+                       cycle: API.InvalidatableCycle):
+    """Invalidate the online ballots a filter matches (a moderator; every given criterion
+    must hold: e-mail domain, network hash, `cast_from` included to `cast_until` excluded)
+    with a public reason, from the opening of voting until the results are published. The
+    ballots and their choices are removed and every count drops at once; the voters are told
+    and may vote again while voting is open. Returns how many were invalidated."""
+    done = fraud.invalidate(session, user, cycle, body)
+    return BallotInvalidationResult(cycle_id=cycle.id, invalidated=done.invalidation.count,
+                                    ballot_count=done.cycle.ballot_count)

@@ -23,6 +23,7 @@ from app.audit import service as audit
 from app.batch import GroupCommit
 from app.communities import permissions as community_permissions
 from app.communities import repository as communities_repo
+from app.deliberation.networks import network_hash
 from app.exceptions import Conflict, DomainError, Forbidden, InvalidInput, NotAuthenticated
 from app.identity import repository as identity_repo
 from app.identity import service as identity_service
@@ -127,6 +128,7 @@ def add_ballot(session: Session, voter: User | None, cycle: BudgetCycle,
     do that; the seed uses it for past cycles). A second ballot of the same voter is refused
     by the unique constraints."""
     now = clock.now()
+    repo.share_ballots(session, cycle.id)  # an invalidation waits for this ballot
     ballot = BudgetBallot(cycle_id=cycle.id, voter_user_id=voter.id if voter else None,
                           paper_identity_hash=identity, source=source,
                           recorded_by_id=recorded_by.id if recorded_by else None,
@@ -162,6 +164,7 @@ class BallotRequest:
     projects: tuple[int, ...] | None
     points: dict[int, int] | None
     at: datetime
+    network_hash: str | None = None
     user: User | None = None
     token: str | None = None
 
@@ -174,6 +177,7 @@ class _Casting:
     user_id: int
     choices: tuple[tuple[int, int], ...]  # (project id, points)
     at: datetime
+    network_hash: str | None = None  # the keyed hash of the voter's network (fraud views)
 
 
 @dataclass(frozen=True)
@@ -190,19 +194,24 @@ class CastBallot:
 
 
 def request(cycle_id: int, projects_in: Iterable[int] | None = None,
-            points_in: dict[int, int] | None = None, *, user: User | None = None,
-            token: str | None = None) -> BallotRequest:
+            points_in: dict[int, int] | None = None, client_address: str | None = None, *,
+            user: User | None = None, token: str | None = None) -> BallotRequest:
+    """A ballot to check and cast, with the keyed hash of the client's network (the fraud
+    views): computed here, so the batch only writes one more column."""
     return BallotRequest(cycle_id, None if projects_in is None else tuple(projects_in),
-                         points_in, clock.now(), user=user, token=token)
+                         points_in, clock.now(), network_hash(client_address), user=user,
+                         token=token)
 
 
 def cast_ballot(session: Session, user: User | None, cycle: BudgetCycle,
                 projects_in: Iterable[int] | None = None,
-                points_in: dict[int, int] | None = None) -> CastBallot:
+                points_in: dict[int, int] | None = None,
+                client_address: str | None = None) -> CastBallot:
     """Cast or change the voter's one ballot. Eligibility, the phase and the ballot itself are
     checked first (reads only: `_check_ballots`); the write joins the group commit of
     ballots."""
-    return BALLOTS.submit(session, request(cycle.id, projects_in, points_in, user=user))
+    return BALLOTS.submit(session, request(cycle.id, projects_in, points_in, client_address,
+                                           user=user))
 
 
 async def cast_ballot_async(session: Session, ballot: BallotRequest) -> CastBallot:
@@ -243,11 +252,13 @@ def _checked(session: Session, user: User | None, cycle: BudgetCycle, ballot: Ba
                            rules.vote_level)
     choices = _valid_ballot(session, cycle, rules, ballot.projects, ballot.points,
                             permissions.district_of(session, user, cycle.community_id), sheet)
-    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), ballot.at)
+    return _Casting(cycle.id, user.id, tuple(sorted(choices.items())), ballot.at,
+                    ballot.network_hash)
 
 
 def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
-    """Write a batch of ballots. Per cycle (re-read: an official may have closed the vote),
+    """Write a batch of ballots. Per cycle (its ballots' lock held shared, so an invalidation
+    waits for the batch; re-read: an official may have closed the vote),
     the first ballots of voters who had none go in together: one multi-row INSERT that the
     unique constraint (one ballot per voter and cycle) may refuse row by row, one INSERT of
     their choices, one of their audit entries. A changed ballot, a voter's second request in
@@ -263,6 +274,7 @@ def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
     cycles: dict[int, BudgetCycle] = {}
     for cycle_id in sorted(by_cycle):
         indexes = by_cycle[cycle_id]
+        repo.share_ballots(session, cycle_id)
         cycle = repo.cycle(session, cycle_id)
         if cycle is None or phase_of(cycle, max(batch[i].at for i in indexes)) != Phase.voting:
             for index in indexes:
@@ -293,7 +305,8 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
             first[voter] = index
     inserted = repo.insert_online_ballots(session, [
         {"cycle_id": cycle_id, "voter_user_id": voter, "source": BallotSource.online,
-         "created_at": batch[i].at, "updated_at": batch[i].at} for voter, i in first.items()])
+         "created_at": batch[i].at, "updated_at": batch[i].at,
+         "network_hash": batch[i].network_hash} for voter, i in first.items()])
     rows, events, written = [], [], clock.now()
     for voter, index in first.items():
         if voter not in inserted:
@@ -344,8 +357,8 @@ def _store_ballot(session: Session, item: _Casting
     created = False
     if ballot is None:
         fresh = BudgetBallot(cycle_id=item.cycle_id, voter_user_id=item.user_id,
-                             source=BallotSource.online, created_at=item.at,
-                             updated_at=item.at)
+                             source=BallotSource.online, network_hash=item.network_hash,
+                             created_at=item.at, updated_at=item.at)
         if repo.try_insert_ballot(session, fresh):
             ballot, created = fresh, True
         else:

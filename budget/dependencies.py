@@ -114,6 +114,7 @@ class Acts:
         self.ReviewableCycle = _cycle_act(permissions.check_review, person)
         self.PaperCycle = _cycle_act(permissions.check_paper, person)
         self.PublishableCycle = _cycle_act(permissions.check_publish, person)
+        self.InvalidatableCycle = _cycle_act(permissions.check_invalidate_ballots, person)
         self.EditableProject = _project_act(permissions.check_edit, person)
         self.ReportableProject = _project_act(permissions.check_progress, person)
 

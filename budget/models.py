@@ -23,6 +23,7 @@ from sqlmodel import Field, SQLModel
 
 from app.accountability.models import ObligationStatus
 from app.audit.models import ReceiptPublic
+from app.deliberation.invalidation import NETWORK_PATTERN
 from app.models import Id, Input, fk, utc_field
 from app.web.i18n import N_
 from budget.tally import Reason
@@ -300,8 +301,31 @@ class BudgetBallot(SQLModel, table=True):
     source: str = Field(default=BallotSource.online, max_length=8)
     recorded_by_id: int | None = fk("identity_user.id", nullable=True, index=False,
                                     ondelete="SET NULL")
+    # A keyed hash of the online voter's client network (app.deliberation.networks), kept for
+    # the rules' retention only: the moderators' view of how ballots arrived.
+    network_hash: str | None = Field(default=None, max_length=32)
     created_at: datetime = utc_field(default_now=True)
     updated_at: datetime = utc_field(default_now=True)
+
+
+class BudgetBallotInvalidation(SQLModel, table=True):
+    """A moderator's invalidation of a set of a cycle's online ballots: the filter, the public
+    reason and how many it removed (the ballots and their choices are deleted, so every
+    counter stays equal to its rows and the voters may vote again while voting is open)."""
+
+    __tablename__ = "budget_ballot_invalidation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = fk("budget_cycle.id", ondelete="CASCADE")
+    moderator_id: int | None = fk("identity_user.id", nullable=True, index=False,
+                                  ondelete="SET NULL")
+    reason: str = Field(max_length=500)
+    email_domain: str | None = Field(default=None, max_length=254)
+    network_hash: str | None = Field(default=None, max_length=32)
+    cast_from: datetime | None = utc_field(nullable=True)
+    cast_until: datetime | None = utc_field(nullable=True)
+    count: int = 0
+    created_at: datetime = utc_field(default_now=True)
 
 
 class BudgetBallotChoice(SQLModel, table=True):
@@ -440,6 +464,36 @@ class BallotIn(Input):
     points: dict[Id, Points] = PField(default_factory=dict, max_length=1000)
 
 
+class BallotInvalidationCreate(Input):
+    """Which online ballots of the cycle to invalidate (every given criterion must hold) and
+    why. The window is on when a ballot was first cast (start included, end excluded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email_domain: str | None = PField(None, max_length=254,
+                                      description="The voters' e-mail domain.")
+    network: str | None = PField(None, max_length=32, pattern=NETWORK_PATTERN,
+                                 description="A network's keyed hash, as the arrivals view "
+                                             "shows it.")
+    cast_from: datetime | None = None
+    cast_until: datetime | None = None
+    reason: str = PField(max_length=500, description="The public reason.")
+
+
+class BallotInvalidationResult(BaseModel):
+    cycle_id: int
+    invalidated: int = PField(description="How many ballots were removed.")
+    ballot_count: int = PField(description="The cycle's ballots afterwards.")
+
+
+class BallotInvalidationPublic(BaseModel):
+    """The public record of an invalidation (the filter itself stays with the moderators)."""
+
+    count: int
+    reason: str
+    created_at: datetime
+
+
 class PaperBallotIn(BallotIn):
     voter_email: str | None = PField(None, max_length=254)
     identity_document: str | None = PField(None, max_length=64)
@@ -514,6 +568,9 @@ class CyclePublic(CycleSummary):
     rules: CycleRulesPublic
     categories: list[CategoryPublic]
     phase_changes: list[PhaseChangePublic]
+    ballot_invalidations: list[BallotInvalidationPublic] = PField(
+        default_factory=list, description="Moderators' invalidations of sets of ballots: "
+        "how many and why (public).")
     review_due_at: datetime | None
     review_obligation_status: ObligationStatus | None
 

@@ -2,7 +2,7 @@
 
 from app.modules import Module, NavLink, ReceiptAct, Scale, ScaleKind
 from app.web.i18n import N_
-from budget import api, opendata, privacy, review, views
+from budget import api, fraud, opendata, privacy, review, views
 from budget.cli import app as cli_app
 from budget.cli_import import register as register_import
 from budget.discussion import COMMENTS
@@ -42,7 +42,7 @@ MODULE = Module(
         rules=[{}, {}, {"review_deadline": {"days": 30, "unit": "calendar"}}]),
     cli=cli_app,
     nav=[NavLink(N_("Budget"), "/budget")],
-    periodic=[review.open_due_review_obligations],
+    periodic=[review.open_due_review_obligations, fraud.forget_networks],
     personal_data=privacy.personal_data,
     erase=privacy.erase_user,
     purge=privacy.purge,

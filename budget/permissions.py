@@ -271,3 +271,20 @@ def check_see_arrivals(session: Session, user: User | None, cycle: BudgetCycle) 
     p.logged_in(user)
     if not moderates(session, user, cycle.community_id):
         raise Forbidden(N_("Only a moderator of the community can see how ballots arrived."))
+
+
+def check_invalidate_ballots(session: Session, user: User | None, cycle: BudgetCycle,
+                             phase: Phase | None = None) -> None:
+    """Invalidate a set of ballots: a moderator of the community (or an administrator), once
+    voting has opened and until the results are published. Published results are final: the
+    winners were announced and the obligations to implement them follow, so a late
+    invalidation would change what people were told (409; a recount is a matter for the
+    authority, not a moderator's act). An imported historical cycle cannot be changed."""
+    check_see_arrivals(session, user, cycle)
+    _own_cycle(cycle)
+    phase = _phase(cycle, phase)
+    if phase == Phase.implementation:
+        raise Conflict(N_("The results are published and final; their ballots can no longer "
+                          "be invalidated."))
+    if phase not in (Phase.voting, Phase.results):
+        raise Conflict(N_("Voting has not opened: there are no ballots to invalidate."))

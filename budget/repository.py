@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy import delete, func, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -21,9 +21,14 @@ from sqlmodel import Session, select
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
 from app.db import insert_or_skip
+from app.deliberation.invalidation import email_domain as email_domain_sql
+from app.deliberation.invalidation import users_of_domain
+from app.identity.models import User
 from budget.models import (
+    BallotSource,
     BudgetBallot,
     BudgetBallotChoice,
+    BudgetBallotInvalidation,
     BudgetCategory,
     BudgetCycle,
     BudgetImplementationUpdate,
@@ -116,6 +121,30 @@ def lock_cycle(session: Session, cycle: BudgetCycle) -> BudgetCycle:
     row = session.exec(select(BudgetCycle).where(BudgetCycle.id == cycle.id)
                        .with_for_update().execution_options(populate_existing=True)).one()
     return row
+
+
+# The ballots of a cycle as one PostgreSQL advisory lock (this class, the cycle's id). Every
+# writer of ballots holds it shared, so they never wait for each other on it; a moderator's
+# invalidation and the publication of the results hold it alone, so they see and change the
+# ballots and the counters while nothing else writes them. It is taken before any row, so
+# it adds no deadlock. SQLite serialises writers already (BEGIN IMMEDIATE).
+BALLOTS_LOCK_CLASS = 0x42414C4C
+
+
+def _ballots_lock(session: Session, cycle_id: int, function: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text(f"SELECT {function}(:c, :k)")
+                     .bindparams(c=BALLOTS_LOCK_CLASS, k=cycle_id))
+
+
+def share_ballots(session: Session, cycle_id: int) -> None:
+    """Write ballots of the cycle: the group commit, a paper ballot, an import."""
+    _ballots_lock(session, cycle_id, "pg_advisory_xact_lock_shared")
+
+
+def own_ballots(session: Session, cycle_id: int) -> None:
+    """Wait until no one writes the cycle's ballots, and keep them still until commit."""
+    _ballots_lock(session, cycle_id, "pg_advisory_xact_lock")
 
 
 def mark_published(session: Session, cycle: BudgetCycle, when: datetime) -> bool:
@@ -504,15 +533,102 @@ def ballot_times(session: Session, cycle_id: int) -> list[datetime]:
 
 def ballot_domains(session: Session, cycle_id: int, limit: int = 50) -> list[tuple[str, int]]:
     """Online and named-paper ballots by the voter's e-mail domain, the largest first."""
-    from app.identity.models import User
-
-    if session.get_bind().dialect.name == "sqlite":
-        domain = func.lower(func.substr(User.email, func.instr(User.email, "@") + 1))
-    else:
-        domain = func.lower(func.split_part(User.email, "@", 2))
+    domain = email_domain_sql(session)
     rows = session.exec(
         select(domain.label("domain"), func.count())
         .select_from(BudgetBallot).join(User, User.id == BudgetBallot.voter_user_id)
         .where(BudgetBallot.cycle_id == cycle_id)
         .group_by(domain).order_by(func.count().desc(), domain).limit(limit))
     return [(r[0], r[1]) for r in rows]
+
+
+def ballot_networks(session: Session, cycle_id: int, limit: int = 50
+                    ) -> list[tuple[str, int]]:
+    """Online ballots by the keyed hash of the voter's network, the largest first."""
+    rows = session.exec(
+        select(BudgetBallot.network_hash, func.count())
+        .where(BudgetBallot.cycle_id == cycle_id, BudgetBallot.network_hash.is_not(None))
+        .group_by(BudgetBallot.network_hash)
+        .order_by(func.count().desc(), BudgetBallot.network_hash).limit(limit))
+    return [(r[0], r[1]) for r in rows]
+
+
+def forget_networks(session: Session, community_id: int, cutoff: datetime) -> int:
+    """Drop the network hashes of the community's ballots cast before the cutoff."""
+    result = session.exec(
+        update(BudgetBallot)
+        .where(BudgetBallot.network_hash.is_not(None), BudgetBallot.created_at < cutoff,
+               BudgetBallot.cycle_id.in_(
+                   select(BudgetCycle.id).where(BudgetCycle.community_id == community_id)))
+        .values(network_hash=None).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+# -- invalidation of ballots (the moderators' fraud tools) ----------------------------------
+
+def _ballot_filter(cycle_id: int, *, email_domain: str | None, network: str | None,
+                   cast_from: datetime | None, cast_until: datetime | None) -> list:
+    """Online ballots of the cycle that every given criterion matches (paper ballots were
+    checked in person by an official: no filter reaches them)."""
+    conditions = [BudgetBallot.cycle_id == cycle_id,
+                  BudgetBallot.source == BallotSource.online]
+    if email_domain:
+        conditions.append(BudgetBallot.voter_user_id.in_(users_of_domain(email_domain)))
+    if network:
+        conditions.append(BudgetBallot.network_hash == network)
+    if cast_from is not None:
+        conditions.append(BudgetBallot.created_at >= cast_from)
+    if cast_until is not None:
+        conditions.append(BudgetBallot.created_at < cast_until)
+    return conditions
+
+
+def matching_ballots(session: Session, cycle_id: int, **criteria: Any
+                     ) -> list[tuple[int, int | None]]:
+    """(ballot id, voter id) of the ballots the criteria match, by id."""
+    return [(r[0], r[1]) for r in session.exec(
+        select(BudgetBallot.id, BudgetBallot.voter_user_id)
+        .where(*_ballot_filter(cycle_id, **criteria)).order_by(BudgetBallot.id))]
+
+
+def count_ballots(session: Session, cycle_id: int) -> int:
+    """The cycle's ballot rows (the counter's truth; read for a moderator's act only)."""
+    return session.exec(select(func.count()).select_from(BudgetBallot)
+                        .where(BudgetBallot.cycle_id == cycle_id)).one()
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def choice_totals(session: Session, ballot_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{project id: (ballots choosing it, their points)} over these ballots."""
+    totals: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(ballot_ids):
+        for project_id, votes, points in session.exec(
+                select(BudgetBallotChoice.project_id, func.count(),
+                       func.coalesce(func.sum(BudgetBallotChoice.points), 0))
+                .where(BudgetBallotChoice.ballot_id.in_(chunk))
+                .group_by(BudgetBallotChoice.project_id)):
+            before = totals.get(project_id, (0, 0))
+            totals[project_id] = (before[0] + votes, before[1] + int(points))
+    return totals
+
+
+def delete_ballots(session: Session, ballot_ids: list[int]) -> int:
+    """Delete these ballots and their choices (explicitly: SQLite may not cascade)."""
+    deleted = 0
+    for chunk in _chunks(ballot_ids):
+        session.exec(delete(BudgetBallotChoice).where(BudgetBallotChoice.ballot_id.in_(chunk)))
+        result = session.exec(delete(BudgetBallot).where(BudgetBallot.id.in_(chunk))
+                              .execution_options(synchronize_session=False))
+        deleted += result.rowcount or 0
+    return deleted
+
+
+def invalidations(session: Session, cycle_id: int) -> list[BudgetBallotInvalidation]:
+    return list(session.exec(select(BudgetBallotInvalidation)
+                             .where(BudgetBallotInvalidation.cycle_id == cycle_id)
+                             .order_by(BudgetBallotInvalidation.created_at,
+                                       BudgetBallotInvalidation.id)))

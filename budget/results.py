@@ -307,6 +307,7 @@ def publish_results(session: Session, official: User | None, cycle: BudgetCycle)
     """Publish the count: winners are selected, the rest not; one implementation obligation
     opens per winner; authors and followers are told."""
     permissions.check_publish(session, official, cycle, phase_of(cycle))
+    repo.own_ballots(session, cycle.id)  # the count sees no invalidation half-way
     results = compute_results(session, cycle)
     winners = results.winner_ids()
     now = clock.now()

@@ -21,6 +21,7 @@ from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.communities import service as communities
 from app.communities.permissions import allowed
+from app.deliberation.invalidation import parse_moment
 from app.deliberation.views import discussion_context
 from app.exceptions import InvalidInput
 from app.settings import get_settings
@@ -28,8 +29,8 @@ from app.web import pagecache
 from app.web.auth import CurrentUser, OptionalUser
 from app.web.deps import DbSession, make_router, writes
 from app.web.forms import parse, rerender
-from app.web.i18n import N_
-from app.web.ratelimit import limit
+from app.web.i18n import N_, gettext
+from app.web.ratelimit import client_ip, limit
 from app.web.templating import block_for, render
 from budget import (
     ballot_check,
@@ -63,6 +64,7 @@ from budget.models import (
     PHASE_LABELS,
     PROJECT_STATUS_LABELS,
     VOTING_METHOD_LABELS,
+    BallotInvalidationCreate,
     CycleCreate,
     FileKind,
     ImplementationStatus,
@@ -236,6 +238,8 @@ def cycle_page(request: Request, session: DbSession, user: OptionalUser, page: C
         "may_support": phase == Phase.supports and permissions.p.is_verified_resident(
             session, user, cycle.community_id),
         "located": sum(1 for p in listed if p.latitude is not None or p.location),
+        "invalidations": fraud.public_invalidations(session, cycle),
+        "may_see_arrivals": allowed(permissions.check_see_arrivals, session, user, cycle),
     })
     return render(request, "budget/cycle.html", ctx)
 
@@ -600,7 +604,8 @@ def _cast_ballot(request: Request, session, user, page: CycleView, form):
     try:
         if problems:
             raise problems[0]
-        cast = ballots.cast_ballot(session, user, page.cycle, chosen, points)
+        cast = ballots.cast_ballot(session, user, page.cycle, chosen, points,
+                                   client_ip(request))
     except InvalidInput as exc:
         ctx = _base(session, user, page)
         check, choices = _refused_ballot(exc, chosen, points, ctx)
@@ -772,9 +777,46 @@ def _bulk_progress(request: Request, session, user, cycle_id: int, data: bytes):
                   _bulk_context(session, user, page, report=report, applied=True))
 
 
+def _arrivals_context(session, user, cycle, form: dict | None = None) -> dict:
+    return {"seen": fraud.arrivals(session, user, cycle), "form": form or {}, "errors": {},
+            "invalidations": fraud.public_invalidations(session, cycle),
+            "may_invalidate": allowed(permissions.check_invalidate_ballots, session, user,
+                                      cycle)}
+
+
 @router.get("/budget/{cycle_id}/arrivals")
 def ballot_arrivals(request: Request, session: DbSession, user: CurrentUser,
-                    cycle: VisibleCycle):
-    """How the cycle's ballots arrived (a moderator of the community)."""
-    return render(request, "budget/arrivals.html",
-                  {"seen": fraud.arrivals(session, user, cycle)})
+                    cycle: VisibleCycle, done: str = Query("", max_length=20),
+                    n: int = Query(0, ge=0, le=10_000_000),
+                    network: str = Query("", max_length=32),
+                    domain: str = Query("", max_length=254)):
+    """How the cycle's ballots arrived (a moderator of the community), with the form that
+    invalidates a set of them."""
+    flash = gettext(N_("Ballots invalidated: {n}; the voters are told.")).format(n=n) \
+        if done == "invalidated" else None
+    return render(request, "budget/arrivals.html", _arrivals_context(
+        session, user, cycle, {"network": network, "email_domain": domain})
+        | {"flash": flash})
+
+
+@router.post("/budget/{cycle_id}/invalidations")
+def invalidate_ballots(request: Request, session: DbSession, user: CurrentUser,
+                       cycle: PAGES.InvalidatableCycle,
+                       email_domain: Annotated[str, Form(max_length=254)] = "",
+                       network: Annotated[str, Form(max_length=32)] = "",
+                       cast_from: Annotated[str, Form(max_length=40)] = "",
+                       cast_until: Annotated[str, Form(max_length=40)] = "",
+                       reason: Annotated[str, Form(max_length=500)] = ""):
+    """A moderator invalidates the online ballots a filter matches (budget.fraud)."""
+    form = {"email_domain": email_domain, "network": network, "cast_from": cast_from,
+            "cast_until": cast_until, "reason": reason}
+    try:
+        done = fraud.invalidate(session, user, cycle, BallotInvalidationCreate.model_construct(
+            email_domain=email_domain or None, network=network or None,
+            cast_from=parse_moment(cast_from, "cast_from"),
+            cast_until=parse_moment(cast_until, "cast_until"), reason=reason))
+    except InvalidInput as exc:
+        return rerender(request, "budget/arrivals.html",
+                        _arrivals_context(session, user, cycle, form), exc)
+    return RedirectResponse(f"{cycles.cycle_path(cycle)}/arrivals?done=invalidated"
+                            f"&n={done.invalidation.count}", status_code=303)

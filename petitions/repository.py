@@ -32,6 +32,8 @@ from sqlmodel import Session, select
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
 from app.db import insert_or_skip
+from app.deliberation.invalidation import email_domain as email_domain_sql
+from app.deliberation.invalidation import users_of_domain
 from app.identity.models import User
 from app.notifications.models import Follow
 from petitions.models import (
@@ -531,8 +533,7 @@ def _signature_filter(petition_id: int, *, email_domain: str | None, network: st
                       signed_from: datetime | None, signed_until: datetime | None) -> list:
     conditions = [PetitionSignature.petition_id == petition_id]
     if email_domain:
-        conditions.append(PetitionSignature.user_id.in_(
-            select(User.id).where(func.lower(User.email).like(f"%@{email_domain}"))))
+        conditions.append(PetitionSignature.user_id.in_(users_of_domain(email_domain)))
     if network:
         conditions.append(PetitionSignature.network_hash == network)
     if signed_from is not None:
@@ -586,8 +587,7 @@ def signing_times(session: Session, petition_id: int) -> list[datetime]:
 
 def arrivals_by_domain(session: Session, petition_id: int, limit: int = 50
                        ) -> list[tuple[str, int]]:
-    domain = func.lower(func.substr(User.email, func.instr(User.email, "@") + 1)) \
-        if _dialect(session) == "sqlite" else func.lower(func.split_part(User.email, "@", 2))
+    domain = email_domain_sql(session)
     rows = session.exec(
         select(domain.label("domain"), func.count())
         .select_from(PetitionSignature).join(User, User.id == PetitionSignature.user_id)
@@ -623,12 +623,6 @@ def add_invalidation(session: Session, item: Any) -> Any:
     session.add(item)
     session.flush()
     return item
-
-
-def users_by_ids(session: Session, user_ids: list[int]) -> list[User]:
-    if not user_ids:
-        return []
-    return list(session.exec(select(User).where(User.id.in_(user_ids))))
 
 
 def set_hidden(session: Session, petition_id: int, hidden: bool) -> None:

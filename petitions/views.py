@@ -10,8 +10,7 @@ there.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ from app import clock
 from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.communities.models import Community
+from app.deliberation.invalidation import parse_moment
 from app.deliberation.views import discussion_context
 from app.exceptions import DomainError, InvalidInput
 from app.rules import service as rules_service
@@ -495,16 +495,6 @@ def arrivals(request: Request, session: DbSession, user: CurrentUser, petition_i
         | {"flash": flash})
 
 
-def _moment(value: str, field: str):
-    if not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(fields={field: (N_("Enter a date and time."), {})}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @router.post("/petitions/{petition_id:int}/invalidations")
 def invalidate(request: Request, session: DbSession, user: CurrentUser, petition_id: int,
                email_domain: Annotated[str, Form(max_length=254)] = "",
@@ -515,12 +505,10 @@ def invalidate(request: Request, session: DbSession, user: CurrentUser, petition
     form = {"email_domain": email_domain, "network": network, "signed_from": signed_from,
             "signed_until": signed_until, "reason": reason}
     try:
-        if network.strip() and not re.fullmatch(r"[0-9a-f]{32}", network.strip()):
-            raise InvalidInput(fields={"network": (N_("Choose a network from the list."), {})})
         done = fraud.invalidate(session, user, petition_id, InvalidationCreate.model_construct(
             email_domain=email_domain or None, network=network.strip() or None,
-            signed_from=_moment(signed_from, "signed_from"),
-            signed_until=_moment(signed_until, "signed_until"), reason=reason))
+            signed_from=parse_moment(signed_from, "signed_from"),
+            signed_until=parse_moment(signed_until, "signed_until"), reason=reason))
     except InvalidInput as exc:
         ctx = _arrivals_context(session, user, petition_id, form)
         return rerender(request, "petitions/arrivals.html", ctx, exc)

@@ -74,6 +74,12 @@ COLUMNS: list[Column] = [
                                       "substance."), "1"),
     Column("answer_summary", "text", N_("The authority's public summary of its answer, if "
                                         "any."), "Ремонт заплановано на квітень."),
+    Column("threshold_lost_at", "datetime", N_("When the support that opened the obligation "
+                                               "fell below its threshold afterwards "
+                                               "(signatures invalidated as fraud), UTC, ISO "
+                                               "8601: from then on the obligation is not "
+                                               "owed and no figure counts it; empty "
+                                               "otherwise."), ""),
 ]
 NAMES = [c.name for c in COLUMNS]
 
@@ -141,7 +147,7 @@ def rows(session: Session, *, community_id: int | None = None, kinds: list[str] 
                o.subject_title, base + path if path.startswith("/") else path,
                _iso(o.opened_at), month_key(o.opened_month), _iso(due), _iso(answered),
                o.answer_days, status, o.rating_yes, o.rating_partly, o.rating_no,
-               o.answer_summary or "")
+               o.answer_summary or "", _iso(o.threshold_lost_at))
 
 
 def as_dicts(items: Iterator[tuple]) -> list[dict[str, Any]]:

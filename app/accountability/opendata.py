@@ -11,7 +11,7 @@ from app.web.i18n import N_
 
 TYPES = {"integer": "integer", "text": "string", "datetime": "datetime", "month": "yearmonth",
          "enum": "string"}
-OPTIONAL = {"answered_at", "answer_days", "answer_summary", "subject_title"}
+OPTIONAL = {"answered_at", "answer_days", "answer_summary", "subject_title", "threshold_lost_at"}
 COUNTS = {"rating_yes", "rating_partly", "rating_no", "answer_days"}
 
 

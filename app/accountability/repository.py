@@ -23,6 +23,11 @@ from app.communities.models import Authority, Community, Staff, StaffRole
 from app.identity.models import User
 from app.rules.models import RuleSetRow
 
+# An obligation whose threshold was lost afterwards (signatures invalidated as fraud) is not
+# owed: it stays listed, marked, but no statistic, count of overdue obligations or reminder
+# counts it (app.accountability.service.mark_threshold_lost).
+OWED = Obligation.threshold_lost_at.is_(None)
+
 
 def find(session: Session, kind: str, subject_type: str, subject_id: int) -> Obligation | None:
     return session.exec(select(Obligation).where(
@@ -31,7 +36,9 @@ def find(session: Session, kind: str, subject_type: str, subject_id: int) -> Obl
 
 
 def status_condition(status: ObligationStatus, now: datetime, due_soon: timedelta):
-    open_ = Obligation.answered_at.is_(None)
+    """The obligations of a status. Open ones (pending, due soon, overdue) are owed ones: an
+    obligation whose threshold was lost is listed without a status filter, marked."""
+    open_ = and_(Obligation.answered_at.is_(None), OWED)
     return {
         ObligationStatus.pending: and_(open_, Obligation.due_at > now + due_soon),
         ObligationStatus.due_soon: and_(open_, Obligation.due_at > now,
@@ -79,7 +86,7 @@ def open_for_authorities(session: Session, authority_ids: list[int], until: date
         return []
     return list(session.exec(select(Obligation).where(
         Obligation.authority_id.in_(authority_ids), Obligation.answered_at.is_(None),
-        Obligation.due_at <= until).order_by(Obligation.due_at)))
+        Obligation.due_at <= until, OWED).order_by(Obligation.due_at)))
 
 
 def by_subject(session: Session, subject_type: str, subject_id: int) -> list[Obligation]:
@@ -90,7 +97,7 @@ def by_subject(session: Session, subject_type: str, subject_id: int) -> list[Obl
 
 def overdue_count(session: Session, now: datetime, community_id: int | None = None) -> int:
     query = select(func.count()).select_from(Obligation).where(
-        Obligation.answered_at.is_(None), Obligation.due_at <= now)
+        Obligation.answered_at.is_(None), Obligation.due_at <= now, OWED)
     if community_id is not None:
         query = query.where(Obligation.community_id == community_id)
     return session.exec(query).one()
@@ -184,7 +191,7 @@ def open_counts(session: Session, group: tuple[str, ...], *, now: datetime, soon
     overdue = func.sum(case((Obligation.due_at <= now, 1), else_=0)).label("overdue")
     due_soon = func.sum(case((Obligation.due_at > now, 1), else_=0)).label("due_soon")
     query = (select(*columns, overdue, due_soon)
-             .where(Obligation.answered_at.is_(None), Obligation.due_at <= soon))
+             .where(Obligation.answered_at.is_(None), Obligation.due_at <= soon, OWED))
     return _rows(session, _scope(query, **scope).group_by(*columns))
 
 
@@ -192,7 +199,7 @@ def most_overdue_authorities(session: Session, now: datetime, limit: int,
                              kinds: list[str] | None = None) -> list[int]:
     count = func.count().label("n")
     query = (select(Obligation.authority_id, count)
-             .where(Obligation.answered_at.is_(None), Obligation.due_at <= now))
+             .where(Obligation.answered_at.is_(None), Obligation.due_at <= now, OWED))
     query = _scope(query, kinds=kinds).group_by(Obligation.authority_id)
     return [row[0] for row in _rows(
         session, query.order_by(count.desc(), Obligation.authority_id).limit(limit))]
@@ -218,7 +225,7 @@ def cells(session: Session, group: tuple[str, ...], *, now: datetime, soon: date
         func.sum(o.rating_yes).label("rating_yes"),
         func.sum(o.rating_partly).label("rating_partly"),
         func.sum(o.rating_no).label("rating_no"),
-    )
+    ).where(OWED)
     return _rows(session, _scope(query, **scope).group_by(*columns))
 
 
@@ -226,7 +233,7 @@ def delays(session: Session, group: tuple[str, ...], **scope) -> list:
     """The histogram of answer delays (whole days) of the obligations in scope."""
     columns = [getattr(Obligation, name) for name in group]
     query = (select(*columns, Obligation.answer_days, func.count().label("answers"))
-             .where(Obligation.answer_days.is_not(None)))
+             .where(Obligation.answer_days.is_not(None), OWED))
     return _rows(session, _scope(query, **scope).group_by(*columns, Obligation.answer_days))
 
 
@@ -261,14 +268,14 @@ def rebuild_stats(session: Session) -> None:
             func.sum(o.rating_yes), func.sum(o.rating_partly), func.sum(o.rating_no)]
     session.exec(insert(StatCommunity).from_select(
         ["community_id", "kind", *COUNTERS],
-        select(o.community_id, o.kind, *sums).group_by(o.community_id, o.kind)))
+        select(o.community_id, o.kind, *sums).where(OWED).group_by(o.community_id, o.kind)))
     session.exec(insert(StatMonth).from_select(
         ["kind", "month", *COUNTERS],
-        select(o.kind, o.opened_month, *sums).group_by(o.kind, o.opened_month)))
+        select(o.kind, o.opened_month, *sums).where(OWED).group_by(o.kind, o.opened_month)))
     session.exec(insert(StatDelay).from_select(
         ["kind", "month", "days", "answers"],
         select(o.kind, o.opened_month, o.answer_days, func.count())
-        .where(o.answer_days.is_not(None))
+        .where(o.answer_days.is_not(None), OWED)
         .group_by(o.kind, o.opened_month, o.answer_days)))
 
 
@@ -344,7 +351,7 @@ def feed_events(session: Session, community_id: int, now: datetime, limit: int
                             .order_by(Obligation.answered_at.desc()).limit(limit))
     events += [("answered", o.answered_at, o) for o in answered]
     # A deadline was missed when it passed with no answer (answered later, or not yet).
-    missed = session.exec(base.where(Obligation.due_at <= now, or_(
+    missed = session.exec(base.where(Obligation.due_at <= now, OWED, or_(
         Obligation.answered_at.is_(None), Obligation.answered_at > Obligation.due_at))
         .order_by(Obligation.due_at.desc()).limit(limit))
     events += [("overdue", o.due_at, o) for o in missed]
@@ -358,7 +365,7 @@ def attention_by_official(session: Session, until: datetime) -> list[tuple[int, 
         select(Staff.user_id, Obligation)
         .join(Staff, and_(Staff.authority_id == Obligation.authority_id,
                           Staff.role == StaffRole.official))
-        .where(Obligation.answered_at.is_(None), Obligation.due_at <= until)
+        .where(Obligation.answered_at.is_(None), Obligation.due_at <= until, OWED)
         .order_by(Staff.user_id, Obligation.due_at, Obligation.id))]
 
 
@@ -493,5 +500,5 @@ def report_rows(session: Session, authority_ids: list[int], community_ids: list[
     return list(session.exec(select(Obligation).where(
         or_(*scope),
         or_(Obligation.opened_at >= since, Obligation.answered_at >= since,
-            and_(Obligation.answered_at.is_(None), Obligation.due_at <= now)))
+            and_(Obligation.answered_at.is_(None), Obligation.due_at <= now, OWED)))
         .order_by(Obligation.due_at, Obligation.id).limit(2000)))

@@ -100,14 +100,32 @@ def open_obligation(session: Session, *, kind: str, community_id: int, authority
     return obligation
 
 
+def _count_in(session: Session, obligation: Obligation, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) everything the obligation counts for in the
+    statistics tallies: its opening, its answer with its delay, its ratings."""
+    deltas = {"opened": sign, "rating_yes": sign * obligation.rating_yes,
+              "rating_partly": sign * obligation.rating_partly,
+              "rating_no": sign * obligation.rating_no}
+    if obligation.answered_at is not None:
+        on_time = status_of(obligation) == ObligationStatus.answered_on_time
+        deltas["answered_on_time" if on_time else "answered_late"] = sign
+        repo.add_delay(session, kind=obligation.kind, month=obligation.opened_month,
+                       days=obligation.answer_days or 0, answers=sign)
+    repo.add_tally(session, community_id=obligation.community_id, kind=obligation.kind,
+                   month=obligation.opened_month, **deltas)
+
+
 def mark_threshold_lost(session: Session, kind: str, subject_type: str, subject_id: int,
                         at: datetime) -> Obligation | None:
-    """Mark the obligation whose threshold is no longer reached (kept, never deleted)."""
+    """Mark the obligation whose threshold is no longer reached (kept, never deleted). It is
+    no longer owed: it stays listed, marked, and leaves every statistic (opened, answered,
+    overdue, due soon, delays, ratings) until the threshold is reached again."""
     obligation = repo.find(session, kind, subject_type, subject_id)
     if obligation is not None and obligation.threshold_lost_at is None:
         obligation.threshold_lost_at = clock.aware(at).astimezone(UTC)
         session.add(obligation)
         session.flush()
+        _count_in(session, obligation, -1)
     return obligation
 
 
@@ -121,6 +139,7 @@ def restore_threshold(session: Session, kind: str, subject_type: str, subject_id
     obligation.threshold_lost_at = None
     session.add(obligation)
     session.flush()
+    _count_in(session, obligation, 1)
     return obligation
 
 
@@ -141,6 +160,8 @@ def answer(session: Session, kind: str, subject_type: str, subject_id: int,
     obligation.answer_summary = (summary or "")[:500] or None
     session.add(obligation)
     session.flush()
+    if obligation.threshold_lost_at is not None:
+        return obligation  # not counted while its threshold is lost (restore counts it)
     on_time = status_of(obligation) == ObligationStatus.answered_on_time
     repo.add_tally(session, community_id=obligation.community_id, kind=obligation.kind,
                    month=obligation.opened_month,
@@ -176,8 +197,9 @@ def record_rating(session: Session, kind: str, subject_type: str, subject_id: in
         values[f"rating_{previous}"] = column[f"rating_{previous}"] - 1
         deltas[f"rating_{previous}"] = -1
     session.exec(update(Obligation).where(Obligation.id == obligation.id).values(**values))
-    repo.add_tally(session, community_id=obligation.community_id, kind=obligation.kind,
-                   month=obligation.opened_month, **deltas)
+    if obligation.threshold_lost_at is None:  # else counted with the rest when restored
+        repo.add_tally(session, community_id=obligation.community_id, kind=obligation.kind,
+                       month=obligation.opened_month, **deltas)
     session.flush()
     session.refresh(obligation)
     return obligation

@@ -15,6 +15,10 @@ recomputes every figure from the CSV export with exactly these):
                     mean of the two middle values.
 - substance rate  = yes / (yes + partly + no) over all residents' ratings of the answers.
 - month           = the local month the obligation opened in (its cohort).
+- An obligation whose threshold was lost afterwards (the support that opened it fell below
+  the threshold: signatures invalidated as fraud) is not owed: it counts in no figure (not
+  opened, answered, overdue or due soon, no delay, no rating) while it is marked; it stays
+  listed in the tracker with its mark.
 
 A rate whose denominator is zero is undefined (None, shown as a dash), never 0.
 
@@ -253,8 +257,11 @@ def _from_tallies(session: Session, *, now, soon, kinds) -> dict[tuple, Figures]
                                                  soon=soon, kinds=kinds):
         _cell(cells, (kind, month)).add_counts(repo.OPEN_COUNTS, counts)
     for kind, month, days, answers in repo.delay_tallies(session, kinds):
-        _cell(cells, (kind, month)).delays[days] += answers
-    return cells
+        if answers:
+            _cell(cells, (kind, month)).delays[days] += answers
+    # A key whose obligations all lost their threshold nets to zero in the tallies: it has no
+    # owed obligation, so it is left out, as a community's figures leave it out.
+    return {key: figures for key, figures in cells.items() if figures.opened}
 
 
 def _add_rules(session: Session, rows: list[CommunityRow], now: datetime) -> None:

@@ -22,6 +22,12 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def users_by_ids(session: Session, user_ids: list[int]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(session.exec(select(User).where(User.id.in_(user_ids)).order_by(User.id)))
+
+
 def user_by_canonical_email(session: Session, canonical: str) -> User | None:
     return session.exec(select(User).where(User.email_canonical == canonical)).first()
 

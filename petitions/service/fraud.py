@@ -11,17 +11,17 @@ audit log with its public reason and count.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from app import clock
 from app.accountability import service as accountability
 from app.audit import service as audit
+from app.deliberation import invalidation
 from app.deliberation.arrivals import Hour, per_hour
-from app.exceptions import InvalidInput
+from app.identity import repository as identity_repo
 from app.identity.models import User
 from app.notifications import service as notifications
 from app.rules import service as rules_service
@@ -37,8 +37,6 @@ from petitions.models import (
     PetitionStatus,
 )
 from petitions.service.common import get_visible, link_of
-
-DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z0-9-]{1,63}$")
 
 
 def _deliberation_rules(session: Session, petition: Petition):
@@ -78,28 +76,14 @@ class Invalidated:
 
 
 def _criteria(data: InvalidationCreate) -> dict:
-    errors = {}
-    domain = (data.email_domain or "").strip().lower().removeprefix("@") or None
-    if domain is not None and not DOMAIN_RE.match(domain):
-        errors["email_domain"] = N_("Enter an e-mail domain, such as example.org.")
-    start, end = data.signed_from, data.signed_until
-    if start is not None and start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    if end is not None and end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
-    if start is not None and end is not None and end <= start:
-        errors["signed_until"] = N_("The end of the time window must follow its start.")
-    reason = " ".join((data.reason or "").split())
-    if not 10 <= len(reason) <= 500:
-        errors["reason"] = N_("Give the public reason (10 to 500 characters).")
-    if errors:
-        raise InvalidInput(fields=errors)
-    if domain is None and data.network is None and start is None and end is None:
-        message = N_("Choose which signatures to invalidate: a domain, a network or a time "
-                     "window.")
-        raise InvalidInput(message, fields={"email_domain": message})
-    return {"email_domain": domain, "network": data.network, "signed_from": start,
-            "signed_until": end, "reason": reason}
+    checked = invalidation.criteria(
+        email_domain=data.email_domain, network=data.network, start=data.signed_from,
+        end=data.signed_until, reason=data.reason, end_field="signed_until",
+        nothing=N_("Choose which signatures to invalidate: a domain, a network or a time "
+                   "window."))
+    return {"email_domain": checked.email_domain, "network": checked.network,
+            "signed_from": checked.start, "signed_until": checked.end,
+            "reason": checked.reason}
 
 
 def invalidate(session: Session, user: User | None, petition_id: int,
@@ -111,13 +95,11 @@ def invalidate(session: Session, user: User | None, petition_id: int,
     reason = criteria.pop("reason")
     petition = repo.lock_petition(session, petition.id)
     matched = repo.count_matching(session, petition.id, **criteria)
-    if matched == 0:
-        raise InvalidInput(N_("No signature matches this filter; nothing was invalidated."),
-                           fields={"email_domain": N_("No signature matches this filter.")})
-    if matched >= repo.count_signatures(session, petition.id):
-        raise InvalidInput(N_("This filter matches every signature of the petition; narrow it "
-                              "down (a petition is rejected, not emptied)."),
-                           fields={"email_domain": N_("The filter matches every signature.")})
+    invalidation.check_matched(
+        matched, repo.count_signatures(session, petition.id),
+        none=N_("No signature matches this filter; nothing was invalidated."),
+        every=N_("This filter matches every signature of the petition; narrow it down (a "
+                 "petition is rejected, not emptied)."))
     removed = repo.delete_matching(session, petition.id, **criteria)
     public = sum(1 for _user, named in removed if named)
     had_obligation = petition.status in (PetitionStatus.awaiting_answer,
@@ -159,7 +141,7 @@ def _tell_signers(session: Session, petition: Petition, user_ids: list[int],
                   reason: str, invalidation_id: int) -> None:
     link, title = link_of(petition.id), petition.title
     collecting = petition.status == PetitionStatus.open
-    for signer in repo.users_by_ids(session, user_ids):
+    for signer in identity_repo.users_by_ids(session, user_ids):
         def render_mail(collecting=collecting) -> tuple[str, str]:
             text = gettext("Your signature on the petition \u201c{title}\u201d was invalidated "
                            "by a moderator.\n\nReason: {reason}").format(title=title,

@@ -181,3 +181,71 @@ def test_a_voters_entries_in_the_log_name_no_ballot(isolated_database, clock):
         assert all("ballot" not in e.data for e in entries)
     finally:
         engine.dispose()
+
+
+def test_invalidations_while_residents_vote_keep_exact_counts(isolated_database, clock):
+    """A moderator invalidates a domain's ballots again and again while residents vote and
+    change their ballots: the invalidation and the ballots' writes take the cycle's lock
+    first, then the projects' rows in id order, so nothing deadlocks and every counter ends
+    equal to its rows."""
+    from app.exceptions import InvalidInput
+    from budget import fraud
+    from budget.models import BallotInvalidationCreate
+    from tests.factories import make_moderator
+
+    engine = build_engine(isolated_database, pool_size=12, max_overflow=4)
+    try:
+        with transaction(engine) as session:
+            place = make_community(session, rules_override={"budget": {"max_choices": 3}})
+            cycle, projects = make_voting_cycle(session, place, clock, [(0, 1000)] * 4,
+                                                categories=[("Все", 10_000_000)])
+            residents = [make_resident(session, place,
+                                       email=f"c{n}-{cycle.id}@{'bots' if n % 2 else 'ok'}"
+                                             f".example") for n in range(16)]
+            moderator = make_moderator(session, place)
+            for person in [*residents, moderator]:
+                session.expunge(person)
+            cycle_id, ids = cycle.id, [p.id for p in projects]
+        lock = threading.Lock()
+        failures: list[BaseException] = []
+        done = {"invalidated": 0}
+
+        def act(job):
+            kind, person, choice = job
+            try:
+                with transaction(engine) as session:
+                    cycle = session.get(BudgetCycle, cycle_id)
+                    if kind == "vote":
+                        cast_ballot(session, person, cycle, choice)
+                    else:
+                        result = fraud.invalidate(session, person, cycle, BallotInvalidationCreate(
+                            email_domain="bots.example",
+                            reason="Бюлетені одного скрипта з одного домену."))
+                        with lock:
+                            done["invalidated"] += result.invalidation.count
+            except InvalidInput:
+                pass  # nothing of the domain at that moment, or only its ballots
+            except BaseException as exc:  # pragma: no cover - reported below
+                with lock:
+                    failures.append(exc)
+
+        jobs = []
+        for n, person in enumerate(residents):
+            jobs += [("vote", person, [ids[n % 4], ids[(n + 1) % 4]]),
+                     ("vote", person, [ids[3], ids[0]])]
+            if n % 4 == 3:
+                jobs.append(("invalidate", moderator, None))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(act, jobs))
+        assert not failures, failures[:3]
+        count, rows, stored, recount = _state(engine, cycle_id)
+        assert count == rows and stored == recount
+        # Afterwards, one more of the domain votes and is invalidated: the counts follow.
+        before = done["invalidated"]
+        act(("vote", residents[1], [ids[2]]))
+        act(("invalidate", moderator, None))
+        assert not failures and done["invalidated"] > before
+        count, rows, stored, recount = _state(engine, cycle_id)
+        assert count == rows == 8 and stored == recount  # the eight of ok.example
+    finally:
+        engine.dispose()

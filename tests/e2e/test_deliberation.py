@@ -111,3 +111,56 @@ def test_comment_report_hide_review_appeal_block_and_invalidate(site):
     moderator.open(path)
     assert moderator.page.locator("#signature-count").inner_text() == "2"
     site.assert_clean()
+
+
+BALLOT_RULES = {"budget": {"voting_method": "approval", "max_choices": 3,
+                           "project_cost_min": 1000, "project_cost_max": 100_000}}
+BALLOT_INVALIDATION = "Бюлетені скриптом з одного домену за одну хвилину."
+
+
+def test_a_moderator_invalidates_the_ballots_of_a_scripted_domain(site):
+    from datetime import UTC, datetime, timedelta
+
+    from budget.ballots import cast_ballot
+    from tests.budget.factories import DESCRIPTION, make_cycle, make_project, review_all
+    from tests.factories import make_resident
+
+    t, seed = site.t, site.seed
+    place = seed.community("budget", BALLOT_RULES)
+    with seed.place(place) as (db, kernel_place):
+        cycle = make_cycle(db, kernel_place)
+        projects = [make_project(db, kernel_place, cycle, cost=10_000) for _ in range(2)]
+        past = datetime.now(UTC) - timedelta(minutes=1)
+        cycle.submission_end = past  # time passes: review, then voting
+        db.add(cycle)
+        db.flush()
+        review_all(db, kernel_place, cycle, projects)
+        cycle.review_end = cycle.voting_start = past
+        db.add(cycle)
+        db.flush()
+        for n in range(3):
+            bot = make_resident(db, kernel_place, email=f"bot{n}-{cycle.id}@bots.example",
+                                name=f"Бот {n}")
+            cast_ballot(db, bot, cycle, [projects[0].id], client_address="203.0.113.9")
+        for _ in range(2):
+            cast_ballot(db, make_resident(db, kernel_place), cycle, [projects[1].id])
+        cycle_id, title = cycle.id, cycle.title
+        texts = [p.title for p in projects] + [cycle.description, DESCRIPTION]
+    site.allow.add(title, *texts, "bots.example", "вул. Соборна, 1")
+    path = f"/budget/{cycle_id}"
+
+    moderator = site.person("moderator", seed.person("moderator", place))
+    moderator.open(path)
+    moderator.link(t("How ballots arrived"))
+    moderator.see("bots.example")
+    moderator.link("bots.example")  # the domain goes into the form
+    moderator.fill(t("Public reason"), BALLOT_INVALIDATION)
+    moderator.press(t("Invalidate the matching ballots"))
+    moderator.see(t("Ballots invalidated: {n}; the voters are told.").format(n=3))
+    # The count drops at once, and the reason is public on the cycle's page.
+    resident = site.person("resident", seed.person("resident", place))
+    resident.open(path)
+    resident.see(t("Vote counts are shown when voting has ended. Ballots so far: %(n)s.")
+                 % {"n": 2})
+    resident.see(BALLOT_INVALIDATION)
+    site.assert_clean()
