@@ -43,6 +43,7 @@ SAME_IN_BOTH = {"Українська", "English", "API", "CSV", "JSON", "Atom",
 _LETTER = re.compile(r"[^\W\d_]")
 _URLISH = re.compile(r"^(https?://|/|[\w.+-]+@[\w-]+\.)\S*$")
 _TOKEN = re.compile(r"\b[0-9a-f]{64}\b")
+_DIGEST = re.compile(r"^[0-9a-f]{32,}$")  # a hash shown as data (a client network's, a receipt)
 _TEXT = re.compile(r">[^<]*[^\s<][^<]*<")
 
 
@@ -114,7 +115,7 @@ class AllowList:
                         self.items.add(normalise(para.lstrip("#")))  # a Markdown heading
 
     def covers(self, node: str) -> bool:
-        if node in SAME_IN_BOTH or _URLISH.match(node):
+        if node in SAME_IN_BOTH or _URLISH.match(node) or _DIGEST.match(node):
             return True
         rest = node
         for item in sorted(self.items | SAME_IN_BOTH, key=len, reverse=True):
