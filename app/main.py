@@ -23,6 +23,7 @@ from starlette.types import Scope
 from app import modules as registry
 from app.modules import Module
 from app.settings import ROOT, get_settings
+from app.web import templating
 from app.web.auth import csrf_protect
 from app.web.deps import Route
 
@@ -69,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.migrate import ensure_migrated
 
     ensure_migrated(get_engine())
+    templating.compile_templates()
     # Everything loaded at start-up lives as long as the process: keep it out of the
     # collector's full passes, which otherwise stall requests on large heaps.
     gc.collect()

@@ -71,6 +71,18 @@ def environment() -> Environment:
     return env
 
 
+def compile_templates() -> int:
+    """Compile every template now (at start-up): otherwise the first requests after a start
+    compile them, each of the threads that asks at once compiling the same one again (a
+    hundred milliseconds a page under load). Returns how many."""
+    env = environment()
+    names = env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml",
+                                                                         ".txt", ".svg")))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def block_for(request: Request, *element_ids: str) -> str | None:
     """The one htmx idiom: a template names its fragments as blocks after the element they
     fill; an htmx request aimed at one of `element_ids` gets that block, anything else the
