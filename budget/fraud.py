@@ -27,7 +27,7 @@ from app import clock
 from app.audit import service as audit
 from app.communities import repository as communities_repo
 from app.deliberation import invalidation
-from app.deliberation.arrivals import Hour, per_hour
+from app.deliberation.arrivals import Arrivals, arrivals_of
 from app.identity import repository as identity_repo
 from app.identity.models import User
 from app.notifications import service as notifications
@@ -47,25 +47,13 @@ def _deliberation_rules(session: Session, cycle: BudgetCycle):
 
 # -- arrivals -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class BallotArrivals:
-    cycle: BudgetCycle
-    hours: list[Hour]
-    domains: list[tuple[str, int]]
-    networks: list[tuple[str, int]]
-    total: int
-    retention_days: int
-
-
-def arrivals(session: Session, user: User | None, cycle: BudgetCycle) -> BallotArrivals:
-    """Ballots per hour (a burst: an hour with at least the rules' burst factor times the
-    median hour, and at least their minimum), by e-mail domain and by network."""
+def arrivals(session: Session, user: User | None, cycle: BudgetCycle) -> Arrivals:
+    """Ballots per hour (bursts flagged), by e-mail domain, by network."""
     permissions.check_see_arrivals(session, user, cycle)
-    rules = _deliberation_rules(session, cycle)
-    hours = per_hour(repo.ballot_times(session, cycle.id), rules)
-    return BallotArrivals(cycle, hours, repo.ballot_domains(session, cycle.id),
-                          repo.ballot_networks(session, cycle.id),
-                          sum(h.count for h in hours), rules.network_retention_days)
+    times = repo.ballot_times(session, cycle.id)
+    return arrivals_of(cycle, times, repo.ballot_domains(session, cycle.id),
+                       repo.ballot_networks(session, cycle.id), len(times),
+                       _deliberation_rules(session, cycle))
 
 
 def public_invalidations(session: Session, cycle: BudgetCycle

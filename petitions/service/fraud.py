@@ -20,7 +20,7 @@ from app import clock
 from app.accountability import service as accountability
 from app.audit import service as audit
 from app.deliberation import invalidation
-from app.deliberation.arrivals import Hour, per_hour
+from app.deliberation.arrivals import Arrivals, arrivals_of
 from app.identity import repository as identity_repo
 from app.identity.models import User
 from app.notifications import service as notifications
@@ -45,26 +45,14 @@ def _deliberation_rules(session: Session, petition: Petition):
 
 # -- arrivals -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Arrivals:
-    petition: Petition
-    hours: list[Hour]
-    domains: list[tuple[str, int]]
-    networks: list[tuple[str, int]]
-    total: int
-    retention_days: int
-
-
 def arrivals(session: Session, user: User | None, petition_id: int) -> Arrivals:
-    """Signatures per hour (a burst: an hour with at least the rules' burst factor times the
-    median of the busy hours, and at least their minimum), by e-mail domain, by network."""
+    """Signatures per hour (bursts flagged), by e-mail domain, by network."""
     petition = get_visible(session, user, petition_id)
     perm.check_see_arrivals(session, user, petition, clock.now())
-    rules = _deliberation_rules(session, petition)
-    hours = per_hour(repo.signing_times(session, petition.id), rules)
-    return Arrivals(petition, hours, repo.arrivals_by_domain(session, petition.id),
-                    repo.arrivals_by_network(session, petition.id), petition.signature_count,
-                    rules.network_retention_days)
+    return arrivals_of(petition, repo.signing_times(session, petition.id),
+                       repo.arrivals_by_domain(session, petition.id),
+                       repo.arrivals_by_network(session, petition.id), petition.signature_count,
+                       _deliberation_rules(session, petition))
 
 
 # -- invalidation ---------------------------------------------------------------------------
