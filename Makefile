@@ -10,7 +10,7 @@ export HOST PORT
 CATALOGS := $(wildcard app/locale/*/LC_MESSAGES/messages.po petitions/locale/*/LC_MESSAGES/messages.po budget/locale/*/LC_MESSAGES/messages.po consultations/locale/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test install install-dev messages migrate seed lint contracts test-sqlite test-postgresql e2e bench worker clean
+.PHONY: run test install install-dev messages migrate seed lint contracts test-sqlite test-postgresql e2e e2e-other-modes bench worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ e2e: install-dev messages
 	@if [ -x "$${HROMADA_CHROMIUM:-/usr/bin/chromium}" ]; then \
 	  $(BIN)/python -m pytest tests/e2e -m e2e -p no:randomly $(PYTEST_ARGS); \
 	else echo "NOTE: no Chromium at $${HROMADA_CHROMIUM:-/usr/bin/chromium}; the browser tests did not run (apt-get install chromium)"; fi
+
+## The browser scenarios in the two modes `make e2e` leaves out (scripts in English, none in
+## Ukrainian); CI runs them after `make test`.
+e2e-other-modes:
+	HROMADA_E2E_MODES=js-en,nojs-uk $(MAKE) e2e
 
 ## Everything: lint, import contracts, the suite on SQLite and PostgreSQL, the browser tests.
 test: lint contracts test-sqlite test-postgresql e2e

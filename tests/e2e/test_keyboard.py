@@ -12,8 +12,9 @@ from tests.e2e.helpers import MODES
 
 pytestmark = pytest.mark.e2e
 
-# With and without scripts (the language does not change the keys).
-KEYBOARD_MODES = [MODES[0], MODES[3]]
+# With and without scripts (the language does not change the keys): the run's modes, which
+# have one of each.
+KEYBOARD_MODES = MODES
 
 ACTIVE = """() => {
   const el = document.activeElement;
