@@ -151,3 +151,59 @@ def test_async_outside_a_batched_request_the_caller_writes_itself(engine):
     with transaction(engine) as session:
         assert asyncio.run(main(session)) == 50
     assert rows(engine) == [5]
+
+
+class Checker:
+    """Checks a batch of requests ("n" strings) at once: an odd one is refused, an even one
+    becomes the item n; remembers each batch it was given."""
+
+    def __init__(self):
+        self.batches: list[list[str]] = []
+
+    def __call__(self, session, requests):
+        self.batches.append(list(requests))
+        return [Conflict("odd") if int(r) % 2 else int(r) for r in requests]
+
+
+def test_a_batch_is_checked_once_and_only_what_passed_is_written(engine):
+    """The requests that queued meanwhile are checked together, in one call (one query per
+    kind of fact for the batch); the refused ones get their error, the others are written in
+    one transaction and answered once committed."""
+    release = threading.Event()
+    writer, checker = Recorder(hold_first=release), Checker()
+    commit = GroupCommit("test", writer, check=checker)
+
+    async def one(r: str):
+        with transaction(engine, write=False) as session:
+            session.info[GROUP_COMMIT] = True
+            try:
+                return await commit.submit_async(session, r)
+            except Conflict as exc:
+                return exc
+
+    async def main():
+        first = asyncio.ensure_future(one("0"))
+        await asyncio.sleep(0.2)  # the first batch is being written and holds on
+        queued = [asyncio.ensure_future(one(r)) for r in ("2", "3", "4", "5")]
+        await asyncio.sleep(0.2)
+        release.set()
+        return await asyncio.gather(first, *queued)
+
+    results = asyncio.run(main())
+    assert checker.batches == [["0"], ["2", "3", "4", "5"]]  # one check per batch
+    assert writer.batches == [[0], [2, 4]]  # only what passed reaches the writer
+    assert results[0] == 0 and results[1] == 20 and results[3] == 40
+    assert isinstance(results[2], Conflict) and isinstance(results[4], Conflict)
+    assert rows(engine) == [0, 2, 4]
+
+
+def test_outside_a_batched_request_the_caller_checks_and_writes_itself(engine):
+    writer, checker = Recorder(), Checker()
+    commit = GroupCommit("test", writer, check=checker)
+    with transaction(engine) as session:
+        assert commit.submit(session, "6") == 60
+        with pytest.raises(Conflict):
+            commit.submit(session, "7")
+    assert checker.batches == [["6"], ["7"]]
+    assert writer.batches == [[6]]  # the refused one never reached the writer
+    assert rows(engine) == [6]
