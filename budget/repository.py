@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
 from app.db import insert_or_skip
+from app.deliberation import invalidation
 from app.deliberation.invalidation import email_domain as email_domain_sql
-from app.deliberation.invalidation import users_of_domain
 from app.identity.models import User
 from budget.models import (
     BallotSource,
@@ -570,17 +570,10 @@ def _ballot_filter(cycle_id: int, *, email_domain: str | None, network: str | No
                    cast_from: datetime | None, cast_until: datetime | None) -> list:
     """Online ballots of the cycle that every given criterion matches (paper ballots were
     checked in person by an official: no filter reaches them)."""
-    conditions = [BudgetBallot.cycle_id == cycle_id,
-                  BudgetBallot.source == BallotSource.online]
-    if email_domain:
-        conditions.append(BudgetBallot.voter_user_id.in_(users_of_domain(email_domain)))
-    if network:
-        conditions.append(BudgetBallot.network_hash == network)
-    if cast_from is not None:
-        conditions.append(BudgetBallot.created_at >= cast_from)
-    if cast_until is not None:
-        conditions.append(BudgetBallot.created_at < cast_until)
-    return conditions
+    return [BudgetBallot.cycle_id == cycle_id, BudgetBallot.source == BallotSource.online,
+            *invalidation.conditions(BudgetBallot.voter_user_id, BudgetBallot.network_hash,
+                                     BudgetBallot.created_at, email_domain=email_domain,
+                                     network=network, start=cast_from, until=cast_until)]
 
 
 def matching_ballots(session: Session, cycle_id: int, **criteria: Any

@@ -32,8 +32,8 @@ from sqlmodel import Session, select
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
 from app.db import insert_or_skip
+from app.deliberation import invalidation
 from app.deliberation.invalidation import email_domain as email_domain_sql
-from app.deliberation.invalidation import users_of_domain
 from app.identity.models import User
 from app.notifications.models import Follow
 from petitions.models import (
@@ -531,16 +531,10 @@ def lock_petition(session: Session, petition_id: int) -> Petition | None:
 
 def _signature_filter(petition_id: int, *, email_domain: str | None, network: str | None,
                       signed_from: datetime | None, signed_until: datetime | None) -> list:
-    conditions = [PetitionSignature.petition_id == petition_id]
-    if email_domain:
-        conditions.append(PetitionSignature.user_id.in_(users_of_domain(email_domain)))
-    if network:
-        conditions.append(PetitionSignature.network_hash == network)
-    if signed_from is not None:
-        conditions.append(PetitionSignature.created_at >= signed_from)
-    if signed_until is not None:
-        conditions.append(PetitionSignature.created_at < signed_until)
-    return conditions
+    return [PetitionSignature.petition_id == petition_id,
+            *invalidation.conditions(PetitionSignature.user_id, PetitionSignature.network_hash,
+                                     PetitionSignature.created_at, email_domain=email_domain,
+                                     network=network, start=signed_from, until=signed_until)]
 
 
 def delete_matching(session: Session, petition_id: int, **criteria: Any

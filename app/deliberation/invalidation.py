@@ -98,6 +98,22 @@ def email_domain(session: Session):
     return func.lower(func.split_part(User.email, "@", 2))
 
 
+def conditions(user_id, network_hash, created_at, *, email_domain: str | None,
+               network: str | None, start: datetime | None, until: datetime | None) -> list:
+    """The WHERE conditions of a checked filter over a table of acts, given its columns of
+    the person, the network hash and the time: every given criterion must hold."""
+    found = []
+    if email_domain:
+        found.append(user_id.in_(users_of_domain(email_domain)))
+    if network:
+        found.append(network_hash == network)
+    if start is not None:
+        found.append(created_at >= start)
+    if until is not None:
+        found.append(created_at < until)
+    return found
+
+
 def users_of_domain(domain: str):
     """A sub-select of the ids of the users whose e-mail is in `domain` (checked by
     `criteria`, so it holds no LIKE wildcard)."""
