@@ -112,15 +112,6 @@ def _write_choices(session: Session, ballot: BudgetBallot, old: dict[int, int],
             for project_id in removed | added | changed}
 
 
-def _bump_projects(session: Session, deltas: Deltas) -> None:
-    """Move the projects' counters, in project-id order (a fixed lock order, so concurrent
-    ballots cannot deadlock)."""
-    for project_id in sorted(deltas):
-        votes, points = deltas[project_id]
-        if votes or points:
-            repo.bump_project(session, project_id, votes, points)
-
-
 def add_ballot(session: Session, voter: User | None, cycle: BudgetCycle,
                choices: dict[int, int], *, source: str = BallotSource.online,
                recorded_by: User | None = None, identity: str | None = None) -> BudgetBallot:
@@ -135,7 +126,7 @@ def add_ballot(session: Session, voter: User | None, cycle: BudgetCycle,
                           created_at=now, updated_at=now)
     if not repo.try_insert_ballot(session, ballot):
         raise Conflict(ALREADY_VOTED)
-    _bump_projects(session, _write_choices(session, ballot, {}, choices))
+    repo.bump_projects(session, _write_choices(session, ballot, {}, choices))
     repo.bump_ballot_count(session, cycle, 1)
     return ballot
 
@@ -286,7 +277,7 @@ def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
             if outcomes[index] is None:
                 new_ballots[cycle_id] += _change_ballot(session, batch[index], outcomes, index,
                                                         deltas)
-    _bump_projects(session, deltas)
+    repo.bump_projects(session, deltas)
     for cycle_id in sorted(new_ballots):
         if new_ballots[cycle_id]:
             repo.bump_ballot_count(session, cycles[cycle_id], new_ballots[cycle_id])

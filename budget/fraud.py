@@ -98,9 +98,8 @@ def invalidate(session: Session, user: User | None, cycle: BudgetCycle,
     ids = [ballot_id for ballot_id, _voter in matched]
     totals = repo.choice_totals(session, ids)
     removed = repo.delete_ballots(session, ids)
-    for project_id in sorted(totals):  # the group commit's lock order
-        votes, points = totals[project_id]
-        repo.bump_project(session, project_id, -votes, -points)
+    repo.bump_projects(session, {project_id: (-votes, -points)
+                                 for project_id, (votes, points) in totals.items()})
     repo.bump_ballot_count(session, locked, -removed)
     record = repo.add(session, BudgetBallotInvalidation(
         cycle_id=cycle.id, moderator_id=user.id, reason=checked.reason, created_at=now,

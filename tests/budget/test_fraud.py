@@ -253,8 +253,7 @@ def test_any_sequence_keeps_every_counter_equal_to_its_rows(db, clock):
         ids = [b.id for b in repo.ballots(db, cycle.id)]  # a fresh start for each example
         totals = repo.choice_totals(db, ids)
         repo.delete_ballots(db, ids)
-        for project_id, (votes, points) in totals.items():
-            repo.bump_project(db, project_id, -votes, -points)
+        repo.bump_projects(db, {p: (-votes, -points) for p, (votes, points) in totals.items()})
         repo.bump_ballot_count(db, cycle, -len(ids))
         times = []
         for kind, n, mask in acts:
