@@ -65,6 +65,9 @@ def csrf_token_for(cookie_value: str) -> str:
     return hmac.digest(key, cookie_value.encode(), "sha256").hex()
 
 
+_NO_CSRF_PATHS = ("/api/", "/static/")
+
+
 class WebContextMiddleware:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -87,17 +90,19 @@ class WebContextMiddleware:
         lang = i18n.negotiate(lang_cookie, query_lang, accept, settings.default_language)
         token = i18n.current_language.set(lang)
 
-        csrf_cookie = cookies.get(CSRF_COOKIE)
-        new_csrf = None
-        if not csrf_cookie or len(csrf_cookie) != CSRF_COOKIE_LENGTH:
-            csrf_cookie = new_csrf = secrets.token_urlsafe(32)
+        # The JSON API (Bearer tokens, never cookies) and static files need no CSRF cookie.
+        csrf_cookie, new_csrf = cookies.get(CSRF_COOKIE), None
+        if scope["path"].startswith(_NO_CSRF_PATHS):
+            csrf_cookie = csrf_token = ""
+        else:
+            if not csrf_cookie or len(csrf_cookie) != CSRF_COOKIE_LENGTH:
+                csrf_cookie = new_csrf = secrets.token_urlsafe(32)
+            csrf_token = csrf_token_for(csrf_cookie)
         state = scope.setdefault("state", {})
-        state["csrf_cookie"] = csrf_cookie
-        state["csrf_token"] = csrf_token_for(csrf_cookie)
-        state["lang"] = lang
+        state["csrf_cookie"], state["csrf_token"], state["lang"] = csrf_cookie, csrf_token, lang
         secure = settings.secure_cookies
         cookie_lines = []
-        if new_csrf and not scope["path"].startswith("/static/"):
+        if new_csrf:
             cookie_lines.append((b"set-cookie", b"".join((
                 CSRF_COOKIE.encode(), b"=", new_csrf.encode(), _CSRF_ATTRIBUTES,
                 _SECURE if secure else b""))))

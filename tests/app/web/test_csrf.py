@@ -101,6 +101,10 @@ def test_the_json_api_needs_no_csrf_token(client, db):
     assert response.status_code == 201
     me = client.get("/api/v1/me", headers=client.api(response.json()["token"]))
     assert me.json()["email"] == "json@example.org"
+    # The API sets no CSRF cookie (a page does, on the first visit).
+    assert "set-cookie" not in response.headers and "set-cookie" not in me.headers
+    assert CSRF_COOKIE not in client.cookies
+    assert CSRF_COOKIE in client.get("/login").cookies
 
 
 def test_api_errors_are_json_even_for_bad_bodies(client, db):
