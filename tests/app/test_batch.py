@@ -167,8 +167,9 @@ class Checker:
 
 def test_a_batch_is_checked_once_and_only_what_passed_is_written(engine):
     """The requests that queued meanwhile are checked together, in one call (one query per
-    kind of fact for the batch); the refused ones get their error, the others are written in
-    one transaction and answered once committed."""
+    kind of fact for the batch), while the batch before them is being written; the refused
+    ones get their error at once, the others are written in one transaction and answered once
+    committed."""
     release = threading.Event()
     writer, checker = Recorder(hold_first=release), Checker()
     commit = GroupCommit("test", writer, check=checker)
@@ -186,6 +187,8 @@ def test_a_batch_is_checked_once_and_only_what_passed_is_written(engine):
         await asyncio.sleep(0.2)  # the first batch is being written and holds on
         queued = [asyncio.ensure_future(one(r)) for r in ("2", "3", "4", "5")]
         await asyncio.sleep(0.2)
+        # Checked while the first batch is still being written: the refused are answered.
+        assert [q.done() for q in queued] == [False, True, False, True]
         release.set()
         return await asyncio.gather(first, *queued)
 
