@@ -666,44 +666,39 @@ class _Offer(NamedTuple):
     short_slope: int
 
 
-def _until(c0: int, c1: int, strict: bool = True) -> int | None:
-    """The largest integer d >= 0 such that c0 + c1 * d' > 0 (>= 0 unless ``strict``) for
-    every d' from 0 to d; -1 if it fails at 0 and None if it never fails."""
-    if c0 < 0 or (strict and c0 == 0):
-        return -1
-    if c1 >= 0:
-        return None
-    return (c0 - strict) // -c1
-
-
 def _lower(a: int | None, b: int | None) -> int | None:
     """The smaller of two limits, None meaning no limit."""
     return b if a is None else a if b is None or a <= b else b
 
 
 def _affordable_from(offer: _Offer) -> int | None:
-    """The first offset d at which the project may be affordable (0: it is now; None: not
-    before the run's affine description ends)."""
+    """The first offset d at which the project may be affordable (0: it is now; None: never
+    while the run's money is as described)."""
     if not offer.short:
         return 0
-    last = _until(offer.short, -offer.short_slope)
-    return None if last is None else last + 1
+    if not offer.short_slope:
+        return None
+    return (offer.short - 1) // offer.short_slope + 1
 
 
 def _stays_behind(leader: _Offer, other: _Offer, rank: Mapping[int, int]) -> int | None:
     """The largest offset d up to which ``other`` cannot take the leader's place: at every d'
-    up to d it is unaffordable or its lower bound of rho comes after the leader's rho."""
+    up to d it is unaffordable or its lower bound of rho comes after the leader's rho (None:
+    at no d; -1: not even at 0, possible only with a stale offer)."""
     start = _affordable_from(other)
     if start is None:
         return None
     ours = leader.payers * leader.cost
     theirs = other.payers * other.cost
     # (other's bound - leader's rho) * both denominators = gap + gap_slope * d
-    gap = other.need * ours - leader.need * theirs
     gap_slope = leader.need_slope * theirs - other.need_slope * ours
-    last = _until(gap + gap_slope * start, gap_slope,
-                  strict=rank[leader.project] > rank[other.project])
-    return None if last is None else start + last
+    gap = other.need * ours - leader.need * theirs + gap_slope * start
+    strict = rank[leader.project] > rank[other.project]
+    if gap < 0 or (strict and gap == 0):
+        return start - 1
+    if gap_slope >= 0:
+        return None
+    return start + (gap - strict) // -gap_slope
 
 
 class _EqualShares:
@@ -748,11 +743,16 @@ class _EqualShares:
         self.rank.update({i: r for r, i in enumerate(order)})
         # Money in units of 1 / (voters * scale): the share at step k is base + k * step.
         scale = lcm(self.budget.denominator, *(c.denominator for c in self.costs))
-        self.base = int(self.budget * scale)
+        self.base = self.budget.numerator * scale // self.budget.denominator
         self.step = max(self.voters, 1) * scale
-        self.scaled_costs = [int(c * self.voters * scale) for c in self.costs]
+        self.scaled_costs = [c.numerator * self.voters * scale // c.denominator
+                             for c in self.costs]
         # The projects MES funds round by round: chosen by somebody, of positive cost.
-        self.payable = [i for i in self.candidates if self.costs[i] > 0]
+        self.payable = [i for i in self.candidates if self.scaled_costs[i] > 0]
+        # Their heap entries in round 0, where everybody holds the share: alpha = cost /
+        # supporters, rho = 1 / supporters.
+        self.first_entries = [(1 / self.support[i], Fraction(1, self.support[i]),
+                               self.rank[i], i, 0) for i in self.payable]
 
     def run(self) -> tuple[str, ...]:
         """The outcome with Add1 completion, free projects first."""
@@ -924,7 +924,7 @@ class _EqualShares:
                 seen, leader = self._latest_offer(i, offers, share)
                 assert seen == current_round  # a leader's price is always of this round
                 last = self._certify(leader, funded, offers, current_round, share, budgets,
-                                     slopes, denominator, last)
+                                     slopes, denominator, last, wanted)
                 if last is not None and last < wanted:
                     last, slopes = 0, None  # not worth it: a plain run from here
                 else:
@@ -955,17 +955,18 @@ class _EqualShares:
 
     def _certify(self, leader: _Offer, funded: list[int],
                  offers: dict[int, tuple[int, _Offer]], round_: int, share: int,
-                 budgets: list[int], slopes: list[int], denominator: int, last: int | None
-                 ) -> int | None:
+                 budgets: list[int], slopes: list[int], denominator: int, last: int | None,
+                 wanted: int) -> int | None:
         """``last`` lowered to the largest offset up to which this round funds the leader
-        and charges its supporters as now (0 when that is the step of the run alone).
+        and charges its supporters as now, or to some value below ``wanted`` if it falls
+        below that (the run then gives up certifying).
 
         A competitor is first checked with its latest offer, of an earlier round (a weaker
         bound, see :class:`_Offer`), and only priced anew if that would lower ``last``."""
         last = _lower(last, self._split_holds(leader, budgets, slopes))
         taken = set(funded)
         for i in self.payable:
-            if last == 0:
+            if last is not None and last < wanted:
                 break
             if i in taken:
                 continue
@@ -1021,19 +1022,23 @@ class _EqualShares:
                       paid_slope - slopes[richest] * weight, weight, cost, poor,
                       cost - paid, paid_slope)
 
-    def _split_holds(self, leader: _Offer, budgets: list[int], slopes: list[int]
-                     ) -> int | None:
+    @staticmethod
+    def _split_holds(leader: _Offer, budgets: list[int], slopes: list[int]) -> int | None:
         """The largest offset d up to which the leader's supporters split its cost as now:
-        the poor ones hold at most alpha(d), the others at least alpha(d)."""
+        the poor ones hold at most alpha(d), the others at least alpha(d).
+
+        No slope is negative (a share only adds to money, a charge falling with d only
+        subtracts less), so alpha(d) never rises and the others' money never falls: only the
+        poor ones can cross, each where payers * (money + slope * d) = need - need_slope * d
+        (at d = 0 they are below)."""
         need, need_slope, payers = leader.need, leader.need_slope, leader.payers
-        poor = set(leader.poor)
         last = None
-        for g in self.members[leader.project]:
-            held, slope = budgets[g] * payers, slopes[g] * payers
-            if g in poor:
-                last = _lower(last, _until(need - held, -need_slope - slope, strict=False))
-            else:
-                last = _lower(last, _until(held - need, slope + need_slope, strict=False))
+        for g in leader.poor:
+            rise = need_slope + slopes[g] * payers
+            if rise:
+                crossing = (need - budgets[g] * payers) // rise
+                if last is None or crossing < last:
+                    last = crossing
         return last
 
     def _charge_affine(self, leader: _Offer, budgets: list[int], slopes: list[int]) -> int:
@@ -1072,10 +1077,10 @@ class _EqualShares:
                 Fraction(paid_out_total, self.step * denominator))
 
     def _first_round(self, share: int) -> list[_Entry]:
-        """The heap of round 0: everybody holds the share, so alpha = cost / supporters."""
-        support, rank, costs = self.support, self.rank, self.scaled_costs
-        heap = [(1 / support[i], Fraction(1, support[i]), rank[i], i, 0)
-                for i in self.payable if share * support[i] >= costs[i]]
+        """The heap of round 0: the projects the supporters can afford with the share."""
+        support, costs = self.support, self.scaled_costs
+        heap = [entry for entry in self.first_entries
+                if share * support[entry[3]] >= costs[entry[3]]]
         heapq.heapify(heap)
         return heap
 
