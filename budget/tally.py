@@ -603,11 +603,11 @@ def equal_shares(election: Election) -> tuple[str, ...]:
     bound from above already exceeds the leader's price is not recomputed.
 
     The shared files show the effect. Where voters cast a handful of distinct ballots, a run
-    certifies long stretches: Wrocław 2016 (district 11, 2968 voters, 6 distinct ballots)
+    certifies long stretches: Wrocław 2016 (district 11, 2968 voters, 6 distinct choices)
     needs 381 Add1 steps and 3 runs (21 with galloping alone). Where hundreds of groups of
     voters differ, some split changes at nearly every step, a run rarely certifies farther
-    than the gallop would go, and certifying, which costs about as much again as the run, is
-    paused after each failure for 1, 2, 4, ... runs: Świecie 2023 needs 242 steps and about
+    than the gallop would go, and certifying, which can make a run two or three times as slow,
+    is paused after each failure for 1, 2, 4, ... runs: Świecie 2023 needs 242 steps and about
     100 runs; where prices of competing projects stay within a fraction of a percent of each
     other (Warszawa 2024 Wesoła counted with this rule), nearly every step needs its own run.
 
@@ -766,9 +766,9 @@ class _EqualShares:
             return 0, ()
         everything = len(self.payable)
         runs: dict[int, _Run] = {}
-        # Certifying costs about as much again as the run. Where it does not pay (many groups
-        # whose split of a cost changes at nearly every step), it pauses after each failure,
-        # for 1, 2, 4, ... runs.
+        # Certifying can make a run two or three times as slow. Where it does not pay (many
+        # groups whose split of a cost changes at nearly every step), it pauses after each
+        # failure, for 1, 2, 4, ... runs.
         pause, backoff = 0, 1
 
         def probe(target: int, wanted: int) -> _Run:
