@@ -73,7 +73,7 @@ from fractions import Fraction
 from itertools import repeat
 from math import gcd, lcm
 from operator import attrgetter, mul
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from budget.pabulib.format import VOTE_TYPES  # every vote type of the format is counted
 
@@ -568,22 +568,48 @@ def equal_shares(election: Election) -> tuple[str, ...]:
     of the heap is recomputed. Prices are compared exactly (as fractions, after a correctly
     rounded float that decides all but true ties).
 
-    Add1 runs are skipped when they provably cannot change the outcome. Within one run every
-    budget is a non-decreasing and every rho a non-increasing function of the share t, as long
-    as the same projects are funded in the same order (``alpha`` falls when the poorer
-    supporters can pay more, and ``max(0, budget - alpha)`` rises). So if runs at t0 < t1 fund
-    the same sequence and in every round the price of the funded project at t0 is below the
-    heap bound of each competitor at t1 (or equal, with the tie-break in its favour), then
-    every t in between funds that sequence too. The driver gallops: it doubles the step while
-    such certificates hold and halves it when one fails, reusing every run it has made; a step
-    of one is always taken exactly, so the result equals the plain k = 0, 1, 2, ... loop.
-    The same monotonicity lets a run borrow lower bounds from a run already made at a higher
-    share (while both fund the same sequence): a competitor whose bound from above already
-    exceeds the leader's price is not recomputed.
+    Add1 runs are skipped when they provably cannot change the outcome, in two ways; a step
+    is only ever passed over under a certificate, so the result equals the plain
+    k = 0, 1, 2, ... loop.
 
-    The shared files show the effect: Świecie 2023 needs 227 Add1 steps but about 90 runs;
-    where prices of competing projects stay within a fraction of a percent of each other
-    (Warszawa 2024 Wesoła counted with this rule), nearly every step needs its own run.
+    *A run certifies itself.* Write the share at step k + d as a function of the offset d.
+    While every funded project's cost is split among its supporters as at d = 0 (the same
+    supporters paying all they have, the others the same ``alpha``), every budget is an affine
+    function of d (``alpha`` of a funded project is (cost - what the poorer ones hold) / the
+    number of the others) and so is the leader's rho in each round. Any other project's rho is
+    bounded from below by an affine function too: its supporters pay ``cost`` = the sum of
+    ``min(budget, alpha)``, which is at most what any chosen set of them holds plus
+    ``alpha`` times the number of the rest, so ``alpha >= (cost - what the set holds) / the
+    rest``; with the set of those paying all at d = 0 (of an unaffordable project: all but
+    the richest) the bound is exact at d = 0, and it stays valid in later rounds, where
+    budgets are lower. The run follows each budget's slope alongside its value and, round by
+    round, solves these linear inequalities in integers: the splits stay as they are, no
+    competitor's bound comes before the leader's rho (ties by the tie-break), and at the end
+    no project left out becomes affordable. The least solution is the last step up to which
+    every step funds the same sequence; the driver goes straight past it. A competitor is
+    priced anew for this only when its latest (stale, hence lower) bound would limit the
+    certificate.
+
+    *Runs certify each other.* Within one run every budget is a non-decreasing and every rho
+    a non-increasing function of the share t, as long as the same projects are funded in the
+    same order (``alpha`` falls when the poorer supporters can pay more, and
+    ``max(0, budget - alpha)`` rises). So if runs at t0 < t1 fund the same sequence and in
+    every round the price of the funded project at t0 is below the heap bound of each
+    competitor at t1 (or equal, with the tie-break in its favour), then every t in between
+    funds that sequence too. Beyond the steps a run certified itself, the driver gallops: it
+    doubles the stride while such certificates hold and halves it when one fails, reusing
+    every run it has made. The same monotonicity lets a run borrow lower bounds from a run
+    already made at a higher share (while both fund the same sequence): a competitor whose
+    bound from above already exceeds the leader's price is not recomputed.
+
+    The shared files show the effect. Where voters cast a handful of distinct ballots, a run
+    certifies long stretches: Wrocław 2016 (district 11, 2968 voters, 6 distinct choices)
+    needs 381 Add1 steps and 3 runs (21 with galloping alone). Where hundreds of groups of
+    voters differ, some split changes at nearly every step, a run rarely certifies farther
+    than the gallop would go, and certifying, which can make a run two or three times as slow,
+    is paused after each failure for 1, 2, 4, ... runs: Świecie 2023 needs 242 steps and about
+    100 runs; where prices of competing projects stay within a fraction of a percent of each
+    other (Warszawa 2024 Wesoła counted with this rule), nearly every step needs its own run.
 
     :func:`tally` then runs the deciding share once more, recording who paid how much for
     each funded project (as counts and amounts) and what the supporters of each other project
@@ -602,14 +628,77 @@ _Key = tuple[float, Fraction, int]
 
 @dataclass(frozen=True)
 class _Run:
-    """One MES run: the funded project indices in order and, per round, the key of the funded
-    project, the smallest key left in the heap at that moment (None if the heap was empty),
-    and the keys of all projects still in the running then (the funded one included)."""
+    """One MES run at Add1 step k: the funded project indices in order and, per round, the key
+    of the funded project, the smallest key left in the heap at that moment (None if the heap
+    was empty), and the keys of all projects still in the running then (the funded one
+    included); and ``last``, the largest step up to which every step from k on is certified to
+    fund the same sequence by the run alone (None: no limit, which only a run funding every
+    candidate can have)."""
 
     funded: tuple[int, ...]
     keys: tuple[_Key, ...]
     runners_up: tuple[_Key | None, ...]
     bounds: tuple[dict[int, _Key], ...]
+    last: int | None
+
+
+class _Offer(NamedTuple):
+    """What one project's supporters can offer in a round of a run at step k, with money as
+    affine functions of the offset d from k (see :func:`equal_shares`).
+
+    If the project is affordable, the supporters in ``poor`` pay all they have and the other
+    ``payers`` (weighted) pay alpha(d) = (need - need_slope * d) / payers each: exactly so at
+    d = 0, and as long as that split stays valid; rho = alpha / cost. If it is not affordable,
+    ``short`` (> 0, shrinking by ``short_slope`` a step) is what they lack together and
+    ``poor`` are all of them but the richest group. Either way (need - need_slope * d) / payers
+    bounds alpha from below at every d where the project is affordable, in this round and in
+    every later one: the supporters pay ``cost`` = the sum of min(money, alpha), at most what
+    the ``poor`` hold plus payers * alpha, whatever the choice of ``poor``; and money only
+    falls from round to round."""
+
+    project: int
+    need: int
+    need_slope: int
+    payers: int
+    cost: int
+    poor: list[int]
+    short: int
+    short_slope: int
+
+
+def _lower(a: int | None, b: int | None) -> int | None:
+    """The smaller of two limits, None meaning no limit."""
+    return b if a is None else a if b is None or a <= b else b
+
+
+def _affordable_from(offer: _Offer) -> int | None:
+    """The first offset d at which the project may be affordable (0: it is now; None: never
+    while the run's money is as described)."""
+    if not offer.short:
+        return 0
+    if not offer.short_slope:
+        return None
+    return (offer.short - 1) // offer.short_slope + 1
+
+
+def _stays_behind(leader: _Offer, other: _Offer, rank: Mapping[int, int]) -> int | None:
+    """The largest offset d up to which ``other`` cannot take the leader's place: at every d'
+    up to d it is unaffordable or its lower bound of rho comes after the leader's rho (None:
+    at no d; -1: not even at 0, possible only with a stale offer)."""
+    start = _affordable_from(other)
+    if start is None:
+        return None
+    ours = leader.payers * leader.cost
+    theirs = other.payers * other.cost
+    # (other's bound - leader's rho) * both denominators = gap + gap_slope * d
+    gap_slope = leader.need_slope * theirs - other.need_slope * ours
+    gap = other.need * ours - leader.need * theirs + gap_slope * start
+    strict = rank[leader.project] > rank[other.project]
+    if gap < 0 or (strict and gap == 0):
+        return start - 1
+    if gap_slope >= 0:
+        return None
+    return start + (gap - strict) // -gap_slope
 
 
 class _EqualShares:
@@ -654,9 +743,16 @@ class _EqualShares:
         self.rank.update({i: r for r, i in enumerate(order)})
         # Money in units of 1 / (voters * scale): the share at step k is base + k * step.
         scale = lcm(self.budget.denominator, *(c.denominator for c in self.costs))
-        self.base = int(self.budget * scale)
+        self.base = self.budget.numerator * scale // self.budget.denominator
         self.step = max(self.voters, 1) * scale
-        self.scaled_costs = [int(c * self.voters * scale) for c in self.costs]
+        self.scaled_costs = [c.numerator * self.voters * scale // c.denominator
+                             for c in self.costs]
+        # The projects MES funds round by round: chosen by somebody, of positive cost.
+        self.payable = [i for i in self.candidates if self.scaled_costs[i] > 0]
+        # Their heap entries in round 0, where everybody holds the share: alpha = cost /
+        # supporters, rho = 1 / supporters.
+        self.first_entries = [(1 / self.support[i], Fraction(1, self.support[i]),
+                               self.rank[i], i, 0) for i in self.payable]
 
     def run(self) -> tuple[str, ...]:
         """The outcome with Add1 completion, free projects first."""
@@ -668,29 +764,53 @@ class _EqualShares:
         (the funded indices of positive cost, in the order they were funded)."""
         if self.voters == 0:
             return 0, ()
-        everything = sum(1 for i in self.candidates if self.costs[i] > 0)
-        runs: dict[int, _Run] = {0: self._mes(0)}
-        k, current, stride = 0, runs[0], 1
+        everything = len(self.payable)
+        runs: dict[int, _Run] = {}
+        # Certifying can make a run two or three times as slow. Where it does not pay (many
+        # groups whose split of a cost changes at nearly every step), it pauses after each
+        # failure, for 1, 2, 4, ... runs.
+        pause, backoff = 0, 1
+
+        def probe(target: int, wanted: int) -> _Run:
+            """The run at target, certified (if not paused) unless that would reach fewer
+            than ``wanted`` steps above it; made once and kept in ``runs``."""
+            nonlocal pause, backoff
+            if target not in runs:
+                above = min((p for p in runs if p > target), default=None)
+                run = self._mes(target, None if above is None else runs[above],
+                                None if pause else wanted)
+                if pause:
+                    pause -= 1
+                elif run.last == target:
+                    pause, backoff = backoff, 2 * backoff
+                else:
+                    backoff = 1
+                runs[target] = run
+            return runs[target]
+
+        k, current, stride = 0, probe(0, 1), 1
         while True:
             if len(current.funded) == everything:  # a higher share cannot change it
                 return k, current.funded
-            # Next point: k + stride, or an already computed point before it.
-            target = min([k + stride, *(p for p in runs if p > k)])
+            if current.last is None:  # pragma: no cover - see _Run
+                raise AssertionError("an Equal Shares run left a project out without a limit")
+            # Every step up to current.last funds what k funds: the first one left to check.
+            first = current.last + 1
+            # Next point: k + stride (at least first), or an already computed point before it.
+            target = min([max(k + stride, first), *(p for p in runs if p >= first)])
+            # A certificate of the run at target that reaches less far above it than target
+            # is above k would save no run.
             while True:
-                if target not in runs:
-                    above = min((p for p in runs if p > target), default=None)
-                    runs[target] = self._mes(target, None if above is None else runs[above])
-                if target == k + 1 or _certified(runs[k], runs[target]):
+                following = probe(target, target - k)
+                if target == first or _certified(current, following):
                     break
-                target = k + max(1, (target - k) // 2)
-            following = runs[target]
-            if self._cost(following.funded) > self.budget:
-                return k, current.funded
+                target = max(first, k + (target - k) // 2)
+            if self._overspends(following.funded):  # only possible at first
+                return target - 1, current.funded
             same = following.funded == current.funded
             stride = 2 * (target - k) if same else 1
-            for point in [p for p in runs if p <= target]:
-                if point != target:
-                    del runs[point]
+            for point in [p for p in runs if p < target]:
+                del runs[point]
             k, current = target, following
 
     def explained(self, k: int, project_scores: Mapping[str, Fraction],
@@ -727,10 +847,11 @@ class _EqualShares:
                     step(i, Reason.SUPPORTERS_SHORT, left, supporters_money=leftover[i])
         return tuple(self.ids[i] for i in (*self.free, *funded)), steps, share
 
-    def _cost(self, funded: Sequence[int]) -> Fraction:
-        return sum((self.costs[i] for i in funded), Fraction(0))
+    def _overspends(self, funded: Sequence[int]) -> bool:
+        """True if the projects cost more than the budget (both scaled like the money)."""
+        return sum(self.scaled_costs[i] for i in funded) > self.base * self.voters
 
-    def _mes(self, k: int, above: _Run | None = None,
+    def _mes(self, k: int, above: _Run | None = None, wanted: int | None = 1,
              trace: tuple[list[tuple[int, Fraction, int, int, Fraction]],
                           dict[int, Fraction]] | None = None) -> _Run:
         """One exact MES run with the per-voter share budget / voters + k.
@@ -745,6 +866,11 @@ class _EqualShares:
         its key here from below (budgets are lower here), and a project that was no longer
         in the running there is unaffordable here. A stale key is first raised to that bound
         and only recomputed if it comes back to the top of the heap.
+
+        Unless it is traced or ``wanted`` is None, the run also follows every budget as an
+        affine function of the step (``slopes``) and certifies up to which step it stays the
+        same (``last``, see :func:`equal_shares`); it gives up (``last`` = k) as soon as
+        that would be fewer than ``wanted`` steps above k.
         """
         share = self.base + k * self.step
         rank = self.rank
@@ -757,6 +883,12 @@ class _EqualShares:
         runners_up: list[_Key | None] = []
         bounds: list[dict[int, _Key]] = []
         borrowed = above.bounds if above is not None else ()
+        # Certification: the slopes of the budgets, the latest offer of each project (with
+        # its round) and the largest offset certified so far.
+        certify = trace is None and wanted is not None
+        slopes = [self.step] * len(self.weights) if certify else None
+        offers: dict[int, tuple[int, _Offer]] = {}
+        last: int | None = None if certify else 0
         while heap:
             entry = heapq.heappop(heap)
             i, stamp = entry[3], entry[4]
@@ -768,7 +900,13 @@ class _EqualShares:
                     if bound > entry[:3]:  # raise the bound, recompute only if it resurfaces
                         heapq.heappush(heap, (*bound, i, -1 - current_round))
                         continue
-                rho = self._price(i, budgets, denominator)
+                if slopes is None:
+                    rho = self._price(i, budgets, denominator)
+                else:
+                    offer = self._offer(i, budgets, slopes, denominator)
+                    offers[i] = current_round, offer
+                    rho = None if offer.short else Fraction(
+                        offer.need, offer.payers * offer.cost)
                 if rho is not None:
                     heapq.heappush(heap, (float(rho), rho, rank[i], i, current_round))
                 continue
@@ -780,42 +918,169 @@ class _EqualShares:
             if current_round < len(borrowed) and above is not None and (
                     above.funded[current_round] != i):
                 borrowed = ()  # the runs part ways: the bounds no longer apply
-            current_round += 1
             if trace is not None:
                 trace[0].append(self._payments(i, entry[1], budgets, denominator))
-            budgets, denominator = self._charge(i, entry[1], budgets, denominator)
+            if slopes is not None:
+                seen, leader = self._latest_offer(i, offers, share)
+                assert seen == current_round  # a leader's price is always of this round
+                last = self._certify(leader, funded, offers, current_round, share, budgets,
+                                     slopes, denominator, last, wanted)
+                if last is not None and last < wanted:
+                    last, slopes = 0, None  # not worth it: a plain run from here
+                else:
+                    denominator *= self._charge_affine(leader, budgets, slopes)
+            if slopes is None:
+                budgets, denominator = self._charge(i, entry[1], budgets, denominator)
+            current_round += 1
+        if slopes is not None:  # the run ended: nothing may become affordable
+            taken = set(funded)
+            for i in self.payable:
+                if i in taken:
+                    continue
+                seen, offer = self._latest_offer(i, offers, share)
+                start = _affordable_from(offer)
+                if seen != current_round and start is not None and (
+                        last is None or start <= last):
+                    start = _affordable_from(self._offer(i, budgets, slopes, denominator))
+                last = _lower(last, None if start is None else start - 1)
         if trace is not None:
             taken = set(funded)
             unit = self.step * denominator
-            for i in self.candidates:
-                if i not in taken and self.costs[i] > 0:
+            for i in self.payable:
+                if i not in taken:
                     trace[1][i] = Fraction(
                         sum(budgets[g] * self.weights[g] for g in self.members[i]), unit)
-        return _Run(tuple(funded), tuple(keys), tuple(runners_up), tuple(bounds))
+        return _Run(tuple(funded), tuple(keys), tuple(runners_up), tuple(bounds),
+                    None if last is None else k + last)
+
+    def _certify(self, leader: _Offer, funded: list[int],
+                 offers: dict[int, tuple[int, _Offer]], round_: int, share: int,
+                 budgets: list[int], slopes: list[int], denominator: int, last: int | None,
+                 wanted: int) -> int | None:
+        """``last`` lowered to the largest offset up to which this round funds the leader
+        and charges its supporters as now, or to some value below ``wanted`` if it falls
+        below that (the run then gives up certifying).
+
+        A competitor is first checked with its latest offer, of an earlier round (a weaker
+        bound, see :class:`_Offer`), and only priced anew if that would lower ``last``."""
+        last = _lower(last, self._split_holds(leader, budgets, slopes))
+        taken = set(funded)
+        for i in self.payable:
+            if last is not None and last < wanted:
+                break
+            if i in taken:
+                continue
+            seen, offer = self._latest_offer(i, offers, share)
+            behind = _stays_behind(leader, offer, self.rank)
+            if seen != round_ and behind is not None and (last is None or behind < last):
+                offer = self._offer(i, budgets, slopes, denominator)
+                offers[i] = round_, offer
+                fresh = _stays_behind(leader, offer, self.rank)
+                behind = None if fresh is None else max(behind, fresh)
+            last = _lower(last, behind)
+        return last
+
+    def _latest_offer(self, i: int, offers: dict[int, tuple[int, _Offer]], share: int
+                      ) -> tuple[int, _Offer]:
+        """Project i's latest offer in this run and its round (that of round 0 if none)."""
+        latest = offers.get(i)
+        if latest is None:
+            latest = offers[i] = 0, self._initial_offer(i, share)
+        return latest
+
+    def _initial_offer(self, i: int, share: int) -> _Offer:
+        """Project i's :class:`_Offer` in round 0, where every group holds the share."""
+        cost, supporters, step = self.scaled_costs[i], self.support[i], self.step
+        if share * supporters >= cost:
+            return _Offer(i, cost, 0, supporters, cost, [], 0, 0)
+        *poor, richest = self.members[i]
+        weight = self.weights[richest]
+        return _Offer(i, cost - (supporters - weight) * share, (supporters - weight) * step,
+                      weight, cost, poor, cost - supporters * share, supporters * step)
+
+    def _offer(self, i: int, budgets: list[int], slopes: list[int], denominator: int
+               ) -> _Offer:
+        """Project i's :class:`_Offer` now."""
+        cost = self.scaled_costs[i] * denominator
+        weights = self.weights
+        payers, paid, paid_slope = self.support[i], 0, 0
+        poor: list[int] = []
+        # Supporters from the poorest up: a poor one pays everything it has; the first one who
+        # can pay the equal share of what is still missing fixes alpha.
+        for g in sorted(self.members[i], key=budgets.__getitem__):
+            held = budgets[g]
+            if cost - paid <= held * payers:
+                return _Offer(i, cost - paid, paid_slope, payers, cost, poor, 0, 0)
+            weight = weights[g]
+            paid += held * weight
+            paid_slope += slopes[g] * weight
+            payers -= weight
+            poor.append(g)
+        richest = poor.pop()  # nobody could: together they hold less than the cost
+        weight = weights[richest]
+        return _Offer(i, cost - paid + budgets[richest] * weight,
+                      paid_slope - slopes[richest] * weight, weight, cost, poor,
+                      cost - paid, paid_slope)
+
+    @staticmethod
+    def _split_holds(leader: _Offer, budgets: list[int], slopes: list[int]) -> int | None:
+        """The largest offset d up to which the leader's supporters split its cost as now:
+        the poor ones hold at most alpha(d), the others at least alpha(d).
+
+        No slope is negative (a share only adds to money, a charge falling with d only
+        subtracts less), so alpha(d) never rises and the others' money never falls: only the
+        poor ones can cross, each where payers * (money + slope * d) = need - need_slope * d
+        (at d = 0 they are below)."""
+        need, need_slope, payers = leader.need, leader.need_slope, leader.payers
+        last = None
+        for g in leader.poor:
+            rise = need_slope + slopes[g] * payers
+            if rise:
+                crossing = (need - budgets[g] * payers) // rise
+                if last is None or crossing < last:
+                    last = crossing
+        return last
+
+    def _charge_affine(self, leader: _Offer, budgets: list[int], slopes: list[int]) -> int:
+        """Charge the leader's supporters alpha(d) (see :class:`_Offer`), budgets and slopes,
+        rescaling both by r first so that they stay integers; returns r."""
+        need, need_slope, payers = leader.need, leader.need_slope, leader.payers
+        r = payers // gcd(need, need_slope, payers)
+        if r != 1:
+            budgets[:] = [b * r for b in budgets]
+            slopes[:] = [s * r for s in slopes]
+        alpha, alpha_slope = need * r // payers, need_slope * r // payers
+        poor = set(leader.poor)
+        for g in self.members[leader.project]:
+            if g in poor:
+                budgets[g] = slopes[g] = 0
+            else:
+                budgets[g] -= alpha
+                slopes[g] += alpha_slope
+        return r
 
     def _payments(self, i: int, rho: Fraction, budgets: list[int], denominator: int
                   ) -> tuple[int, Fraction, int, int, Fraction]:
         """Who pays for project i at price rho, in counts and money: (i, alpha, voters paying
         alpha, voters paying all they have, what those pay together)."""
-        alpha = rho * self.costs[i]
-        unit = self.step * denominator
-        paying = paid_out = 0
-        paid_out_total = Fraction(0)
+        in_units = rho * self.scaled_costs[i] * denominator  # alpha in the budgets' units
+        a, r = in_units.numerator, in_units.denominator
+        paying = paid_out = paid_out_total = 0
         for g in self.members[i]:
-            held = Fraction(budgets[g], unit)
-            if held >= alpha:
-                paying += self.weights[g]
+            held, weight = budgets[g], self.weights[g]
+            if held * r >= a:
+                paying += weight
             else:
-                paid_out += self.weights[g]
-                paid_out_total += held * self.weights[g]
-        return i, alpha, paying, paid_out, paid_out_total
+                paid_out += weight
+                paid_out_total += held * weight
+        return (i, rho * self.costs[i], paying, paid_out,
+                Fraction(paid_out_total, self.step * denominator))
 
     def _first_round(self, share: int) -> list[_Entry]:
-        """The heap of round 0: everybody holds the share, so alpha = cost / supporters."""
-        support, rank, costs = self.support, self.rank, self.scaled_costs
-        heap = [(1 / support[i], Fraction(1, support[i]), rank[i], i, 0)
-                for i in self.candidates
-                if self.costs[i] > 0 and share * support[i] >= costs[i]]
+        """The heap of round 0: the projects the supporters can afford with the share."""
+        support, costs = self.support, self.scaled_costs
+        heap = [entry for entry in self.first_entries
+                if share * support[entry[3]] >= costs[entry[3]]]
         heapq.heapify(heap)
         return heap
 

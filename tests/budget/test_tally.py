@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from budget.pabulib.format import Instance, load
@@ -33,6 +33,7 @@ from budget.tally import (
     scores,
     tally,
 )
+from budget.tally import _EqualShares as EqualShares
 from tests.budget.pabulib_data import EXTRA_DIR, real_files, shared_dir
 
 REAL_FILES = real_files()
@@ -568,6 +569,60 @@ def test_equal_shares_matches_the_textbook_on_shared_files(path: Path) -> None:
     if sum(len(b.projects) for b in e.ballots) > 5000:
         pytest.skip("too slow for the textbook version")
     assert equal_shares(e) == reference_equal_shares(e)
+
+
+@st.composite
+def add1_elections(draw: st.DrawFn) -> Election:
+    """Elections in which Add1 climbs for hundreds of steps: up to 40 voters casting a few
+    distinct ballots (groups with weights), costs up to 1000 and often equal (ties)."""
+    count = draw(st.integers(1, 7))
+    ids = [f"p{i}" for i in range(count)]
+    cost = st.one_of(st.sampled_from([0, 60, 100, 250]), st.integers(1, 1000))
+    costs = [draw(cost) for _ in ids]
+    kinds = [tuple(draw(st.permutations(ids))[: draw(st.integers(0, count))])
+             for _ in range(draw(st.integers(1, 8)))]
+    ballots = [Ballot(draw(st.sampled_from(kinds))) for _ in range(draw(st.integers(1, 40)))]
+    budget = sum(costs) * draw(st.fractions(0, 1, max_denominator=40))  # often not all fit
+    return Election(budget, tuple(map(Candidate, ids, costs)), tuple(ballots))
+
+
+def plain_add1(mes: EqualShares) -> tuple[int, tuple[int, ...]]:
+    """Add1 without shortcuts: one uncertified MES run at each step k = 0, 1, 2, ..."""
+    everything = sum(1 for i in mes.candidates if mes.costs[i] > 0)
+    k, current = 0, mes._mes(0, wanted=None).funded
+    while len(current) < everything:
+        following = mes._mes(k + 1, wanted=None).funded
+        if sum(mes.costs[i] for i in following) > mes.budget:
+            break
+        k, current = k + 1, following
+    return k, current
+
+
+@settings(max_examples=100, deadline=None)
+@given(add1_elections())
+def test_equal_shares_add1_shortcuts_match_the_plain_loop(e: Election) -> None:
+    """The search over Add1 steps (certified runs, galloping, borrowed bounds) stops at the
+    same step with the same outcome as trying every step."""
+    mes = EqualShares(e)
+    assert mes.completion() == plain_add1(mes)
+
+
+# B and C tie at step 9, where B wins on the tie-break: the run at step 5, which funds C
+# second, must not be certified beyond step 8.
+TIE_AT_STEP_9 = election({"A": 30, "B": 36, "C": 36, "D": 18}, ["BD", "ABCD", "C"], 54)
+
+
+@settings(max_examples=100, deadline=None)
+@given(add1_elections(), st.integers(0, 300))
+@example(TIE_AT_STEP_9, 5)
+def test_a_certified_run_holds_at_every_step_it_covers(e: Election, k: int) -> None:
+    """A run certified up to step ``last`` funds the same projects in the same order as an
+    uncertified run at every step from its own to ``last`` (checked up to 200 steps)."""
+    mes = EqualShares(e)
+    run = mes._mes(k)
+    last = k + 200 if run.last is None else min(run.last, k + 200)
+    for step in range(k, last + 1):
+        assert mes._mes(step, wanted=None).funded == run.funded, step
 
 
 @settings(max_examples=150, deadline=None)
