@@ -6,7 +6,10 @@ driver is told not to manage transactions; we emit BEGIN ourselves (SQLAlchemy's
 recipe for pysqlite), so that a transaction that may write starts with BEGIN IMMEDIATE: it takes
 the write lock up front instead of failing mid-way with "database is locked" when its read
 snapshot cannot be upgraded. Whether a transaction may write is `write_intent`, a context
-variable set by the request transaction (app/web/deps.py) and by `transaction()`.
+variable that `writing()` sets for a unit of work: the request transaction (app/web/deps.py)
+and `transaction()` both run in one. A session that only reads (`new_session(reads_only=True)`)
+runs each statement alone, without BEGIN and COMMIT: on an engine variant with the driver's
+autocommit on PostgreSQL, and without our BEGIN on SQLite.
 
 The SQLite writer queue (`WriterTurn`) is the one place where writers wait for each other.
 SQLite has one writer per file, and its busy handler polls with sleeps of up to 100 ms, so
@@ -14,8 +17,11 @@ under a burst of writers most of the time goes to sleeping and some writers star
 Every write transaction on a SQLite file (a writing request, a group commit, the audit sealer,
 the worker) first takes an exclusive `flock` on `<database>.lock` with a descriptor of its own:
 the kernel queues the waiters (in this process and in others) and wakes the next one the moment
-the lock is released. SQLite's own locking stays the guarantee; the queue only makes waiting
-cheap. PostgreSQL needs none of this: its writers wait only on the rows they share.
+the lock is released. The turn is taken before BEGIN IMMEDIATE and given back once the
+transaction ended (committed or rolled back); `writing()` gives it back in any case when the
+unit of work ends, so no path keeps it. SQLite's own locking stays the guarantee; the queue
+only makes waiting cheap. PostgreSQL needs none of this: its writers wait only on the rows they
+share, and its turn is nothing to wait for.
 """
 
 from __future__ import annotations
@@ -31,14 +37,14 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.models import metadata
 from app.settings import get_settings
 
-__all__ = ["GROUP_COMMIT", "build_engine", "engine_of", "get_engine", "insert_or_skip",
-           "metadata", "new_session", "transaction", "write_intent", "writer_turn"]
+__all__ = ["GROUP_COMMIT", "WriterTurn", "build_engine", "engine_of", "get_engine",
+           "insert_or_skip", "metadata", "new_session", "transaction", "write_intent", "writing"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
@@ -51,40 +57,47 @@ ENGINE = "engine"  # session.info key: the engine a session was opened on
 
 
 class WriterTurn:
-    """The writer turn of one SQLite file: an exclusive `flock` on `<database>.lock` through a
-    descriptor of its own, so two turns in one process queue like two processes."""
+    """The writer turn of the SQLite file behind `bind`: an exclusive `flock` on
+    `<database>.lock` through a descriptor of its own, so two turns in one process queue like
+    two processes. Without a bind, or where writers need no queue (PostgreSQL, a database in
+    memory), the turn has no path and is nothing to wait for. `give_back` may be called twice,
+    and after a `take` that failed or never ran."""
 
-    def __init__(self, path: str) -> None:
-        self.path, self._fd = path, None
+    def __init__(self, bind: Engine | Connection | None = None) -> None:
+        self.path = None if bind is None else _lock_path(bind.engine.url)
+        self._fd: int | None = None
 
     def take(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+        if self.path is not None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
 
-    def give_back(self) -> None:  # closing the descriptor releases its lock; twice is once
+    def give_back(self) -> None:  # closing the descriptor releases its lock
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
 
 
-def writer_turn(bind: Engine | Connection) -> WriterTurn | None:
-    """The writer turn of a SQLite file; None where writers need none (PostgreSQL, memory)."""
-    url = bind.engine.url
-    database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or (
-            database.startswith("file:")):
-        return None
-    return WriterTurn(_lock_path(database))
-
-
 @lru_cache(maxsize=16)
-def _lock_path(database: str) -> str:
+def _lock_path(url: URL) -> str | None:
+    database = url.database or ":memory:"
+    if url.get_backend_name() != "sqlite" or database == ":memory:" or database.startswith("file:"):
+        return None
     return str(Path(database).resolve()) + ".lock"
+
+
+@contextmanager
+def writing(bind: Engine | Connection, write: bool) -> Iterator[WriterTurn]:
+    """A unit of work that may write (or not): sets `write_intent` for its BEGIN, and gives its
+    writer turn back when it ends. The caller takes the turn before its first statement: in
+    its own thread (`transaction`), or in a thread of a pool of its own (a request)."""
+    token = write_intent.set(write)
+    turn = WriterTurn(bind if write else None)
+    try:
+        yield turn
+    finally:
+        turn.give_back()
+        write_intent.reset(token)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -100,9 +113,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if conn.get_execution_options().get(READS_ONLY):
-            return  # statements run alone, each in its own implicit read transaction
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        # A reading session sends no BEGIN: each statement is its own implicit read transaction.
+        if not conn.get_execution_options().get(READS_ONLY):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
 def build_engine(url: str, **kwargs) -> Engine:
@@ -124,7 +137,7 @@ def build_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("max_overflow", 10)
     # No ping on every checkout (a round trip per request); connections are recycled before
     # a server or a proxy would drop them, and one lost anyway fails its request with a 503
-    # (app.web.deps) while the pool discards it.
+    # (app.web.errors) while the pool discards it.
     kwargs.setdefault("pool_recycle", 1800)
     return create_engine(url, **kwargs)
 
@@ -134,16 +147,13 @@ def get_engine() -> Engine:
     return build_engine(get_settings().database_url)
 
 
-def new_session(engine: Engine | None = None, *, reads_only: bool = False) -> Session:
+def new_session(engine: Engine, *, reads_only: bool = False) -> Session:
     """A session; `reads_only` for a request that writes nothing in it (a page, or a form
     whose write goes through a group commit): its statements run without BEGIN and COMMIT.
     Each statement still reads committed data as of its start, which is all PostgreSQL's READ
     COMMITTED gives a transaction anyway, and it saves two round trips per request."""
-    engine = engine or get_engine()
-    session = Session(_reader(engine) if reads_only else engine, expire_on_commit=False)
-    session.info[ENGINE] = engine
-    session.info[READS_ONLY] = reads_only
-    return session
+    return Session(_reader(engine) if reads_only else engine, expire_on_commit=False,
+                   info={ENGINE: engine, READS_ONLY: reads_only})
 
 
 def engine_of(session: Session) -> Engine | Connection:
@@ -164,22 +174,14 @@ def transaction(engine: Engine | None = None, *, write: bool = True) -> Iterator
     """A unit of work outside a request (CLI, worker, group commit, sealer): commit on success,
     roll back on error. A writing one waits for the SQLite writer turn first."""
     engine = engine or get_engine()
-    token = write_intent.set(write)
-    turn = writer_turn(engine) if write else None
-    try:
-        if turn is not None:
-            turn.take()
-        with new_session(engine) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
-        if turn is not None:
-            turn.give_back()
-        write_intent.reset(token)
+    with writing(engine, write) as turn, new_session(engine) as session:
+        turn.take()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def insert_or_skip(session: Session, table):

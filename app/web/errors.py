@@ -7,10 +7,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.exceptions import DomainError, TooManyRequests
+from app.exceptions import DatabaseBusy, DomainError, TooManyRequests
 from app.web.forms import translate_validation_errors
 from app.web.i18n import N_, gettext
 from app.web.templating import is_htmx, render
@@ -107,6 +107,15 @@ def install_error_handlers(app: FastAPI) -> None:
         # A value no column can hold (an id beyond 64 bits, text too long for PostgreSQL):
         # the client's mistake, never a server error. The request transaction is rolled back.
         return error_response(request, 400, gettext(HTTP_MESSAGES[400]), "bad_request")
+
+    @app.exception_handler(OperationalError)
+    async def database_error(request: Request, exc: OperationalError) -> Response:
+        # A database too busy to answer now (SQLite locked, a PostgreSQL serialization
+        # failure, a connection lost): the request was rolled back, try again in a moment.
+        text = str(exc).lower()
+        if exc.connection_invalidated or "locked" in text or "could not serialize" in text:
+            return await domain_error(request, DatabaseBusy())
+        raise exc  # any other: a server error (below)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -540,7 +540,7 @@ class SharedPagesMiddleware:
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if (state.get("writes") and message["status"] < 400
+                if (getattr(scope.get("route"), "writes", False) and message["status"] < 400
                         and not _marked(scope.get("endpoint"), _KEEPS)):
                     CACHE.invalidate()
                 headers = list(message.get("headers", []))

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.db import build_engine, transaction, writer_turn
+from app.db import WriterTurn, build_engine, transaction
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_the_turn_is_given_back_however_the_transaction_ends(engine, ending):
     taken = threading.Event()
 
     def take():
-        turn = writer_turn(engine)
+        turn = WriterTurn(engine)
         turn.take()
         taken.set()
         turn.give_back()
@@ -93,7 +93,7 @@ def test_the_turn_is_given_back_however_the_transaction_ends(engine, ending):
 
 
 def _hold_the_turn(url: str, held, release) -> None:
-    turn = writer_turn(build_engine(url))
+    turn = WriterTurn(build_engine(url))
     turn.take()
     held.set()
     release.wait(10)
