@@ -13,7 +13,7 @@ closed or emptied.
 The event loop never waits on the database: the transaction ends in a thread of a small pool
 of its own, so a request that holds a lock never waits for a thread held by requests queued
 behind that lock. A request that writes nothing in its session (app.db `reads_only`) has no
-transaction to end: its session is closed where it is, without a thread.
+transaction to end: its session is only closed, where it is, without a thread.
 
 On SQLite a writing request first takes the database's writer turn (app.db.WriterTurn), in the
 one thread per process that waits for it (the other writers of the process wait without a
@@ -83,6 +83,9 @@ async def _end(state: dict, turn, commit: bool) -> None:
     session: Session | None = state.pop("db", None)
     if session is None:
         return
+    if session.info.get(READS_ONLY) and not state.get("db_external"):
+        session.close()  # it began no transaction: nothing to commit or roll back, no I/O
+        return
 
     def finish() -> None:
         try:
@@ -97,10 +100,7 @@ async def _end(state: dict, turn, commit: bool) -> None:
                 session.close()
             turn.give_back()  # at once: the next writer need not wait for the event loop
 
-    if session.info.get(READS_ONLY):
-        finish()  # nothing to commit or roll back: no I/O, no thread
-    else:
-        await anyio.to_thread.run_sync(finish, limiter=_ENDING)
+    await anyio.to_thread.run_sync(finish, limiter=_ENDING)
 
 
 async def get_session(request: Request) -> Session:
