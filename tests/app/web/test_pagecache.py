@@ -331,3 +331,26 @@ def test_a_change_is_never_answered_from_the_old_rendering(client, db, place, cl
     clock.advance(seconds=2)  # past the TTL: the route renders again
     client.get(TRACKER)
     assert answered() == 1
+
+
+
+def test_a_shared_page_finds_its_visitor_in_its_own_thread(client, db, place):
+    """FastAPI does not resolve a shared page's `user` (a thread hop of its own for a plain
+    def); the page does, in its own thread: a logged-in visitor still gets their own page."""
+    from fastapi.dependencies.utils import get_dependant
+
+    from app.web.auth import optional_user
+    from petitions.views import petition_page
+
+    def calls(dependant):
+        for sub in dependant.dependencies:
+            yield sub.call
+            yield from calls(sub)
+
+    solved = get_dependant(path="/petitions/{petition_id}", call=petition_page)
+    assert optional_user not in set(calls(solved))
+    assert optional_user in set(calls(get_dependant(path="/p", call=petition_page.__wrapped__)))
+    with pytest.raises(TypeError, match="OptionalUser"):
+        pagecache.shared_page(lambda request, session, user: None)
+    client.login(make_user(db, name="Олена Видима"))
+    assert "Олена Видима" in client.get(TRACKER).text  # a shared page, logged in
