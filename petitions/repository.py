@@ -153,13 +153,20 @@ def close_expired(session: Session, now: datetime) -> list[tuple[int, str]]:
 
 # -- signatures -----------------------------------------------------------------------------
 
-def lock_collecting(session: Session, petition_id: int, now: datetime) -> Petition | None:
-    """The petition, re-read and locked (PostgreSQL) if it still collects signatures now."""
-    return session.exec(
-        select(Petition).where(Petition.id == petition_id,
-                               Petition.status == PetitionStatus.open,
-                               Petition.collection_ends_at > now)
-        .with_for_update().execution_options(populate_existing=True)).first()
+def count_in(session: Session, petition_id: int, delta: int, public_delta: int,
+             now: datetime) -> Petition | None:
+    """Add signatures to the counters of a petition that still collects now, and return it as
+    updated; None if it no longer collects. The UPDATE locks the row until commit on
+    PostgreSQL (its WHERE is re-checked after a concurrent commit): a batch takes it last,
+    once its signatures are in (their inserts only share the row's key)."""
+    return session.execute(
+        update(Petition)
+        .where(Petition.id == petition_id, Petition.status == PetitionStatus.open,
+               Petition.collection_ends_at > now)
+        .values(signature_count=Petition.signature_count + delta,
+                public_signer_count=Petition.public_signer_count + public_delta)
+        .returning(Petition)
+        .execution_options(synchronize_session=False, populate_existing=True)).scalars().first()
 
 
 def insert_signatures(session: Session, rows: list[dict[str, Any]]) -> set[int]:
@@ -168,6 +175,7 @@ def insert_signatures(session: Session, rows: list[dict[str, Any]]) -> set[int]:
     table = PetitionSignature.__table__
     statement = insert_or_skip(session, table).on_conflict_do_nothing().returning(
         table.c.user_id)  # one compiled statement, executed for many rows
+    rows = sorted(rows, key=lambda row: row["user_id"])  # one order for all: no deadlock
     return {row[0] for row in session.connection().execute(statement, rows)}
 
 

@@ -173,11 +173,14 @@ def _signed(written: tuple) -> Signed:
 
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
     """Write a batch of online signatures: per petition one multi-row INSERT (the unique
-    constraint decides a second signature), one counter UPDATE, the follows and the audit
-    entries. No savepoint is needed: a petition that no longer collects is found before
-    anything of it is written, and any other failure fails the batch, whose items the group
-    commit then tries one by one. Outcome per item: (the petition as committed, with its
-    counts; its audit event) or the DomainError it is refused with."""
+    constraint decides a second signature), then one counter UPDATE, which finds whether the
+    petition still collects and locks its row until the commit, then the follows and the audit
+    entries. The signatures go in before the counter so that the hot row is locked for as
+    short a time as possible: the inserts of a concurrent batch only share the row's key and
+    do not wait. No savepoint is needed: if the petition no longer collects, the signatures
+    just inserted are deleted; any other failure fails the batch, whose items the group commit
+    then tries one by one. Outcome per item: (the petition as committed, with its counts; its
+    audit event) or the DomainError it is refused with."""
     outcomes: list = [None] * len(batch)
     by_petition: dict[int, list[int]] = {}
     for index, item in enumerate(batch):
@@ -196,9 +199,6 @@ def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
 
 def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) -> list:
     now = max(item.at for item in items)
-    petition = repo.lock_collecting(session, petition_id, now)
-    if petition is None:
-        raise _NotCollecting()
     inserted = repo.insert_signatures(session, [
         {"petition_id": petition_id, "user_id": item.user_id, "source": SignatureSource.online,
          "public_name": item.public_name, "created_at": item.at,
@@ -207,19 +207,23 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
     for item in items:
         if item.user_id in inserted and item.user_id not in accepted:
             accepted[item.user_id] = item
-    threshold, before = petition.threshold, petition.signature_count
-    late: list[int] = []
-    if threshold is not None and before + len(accepted) > threshold:
-        # Collection ends the moment the threshold is reached: later signers are refused.
-        late = list(accepted)[max(0, threshold - before):]
-        repo.delete_signatures(session, petition_id, late)
-        for user_id in late:
-            del accepted[user_id]
+    petition, events, late = None, {}, []
     if accepted:
+        # The counter last: its row stays locked from here to the commit.
         public = sum(item.public_name for item in accepted.values())
-        if repo.bump_signatures(session, petition, len(accepted), public, now) is None:
-            # pragma: no cover - the row is locked and was collecting: fail the whole batch
-            raise RuntimeError(f"petition {petition_id} stopped collecting under its lock")
+        petition = repo.count_in(session, petition_id, len(accepted), public, now)
+        if petition is None:
+            repo.delete_signatures(session, petition_id, list(inserted))
+            raise _NotCollecting()
+        threshold = petition.threshold
+        before = petition.signature_count - len(accepted)
+        if threshold is not None and petition.signature_count > threshold:
+            # Collection ends the moment the threshold is reached: later signers are refused.
+            late = list(accepted)[max(0, threshold - before):]
+            repo.delete_signatures(session, petition_id, late)
+            repo.bump_signatures(session, petition, -len(late),
+                                 -sum(accepted.pop(user_id).public_name for user_id in late),
+                                 now)
         notifications.follow_many(session, list(accepted), SUBJECT_TYPE, petition_id)
         written = clock.now()  # the log records when the act was written, as for ballots
         events = {user_id: audit.event("petition.signed", SUBJECT_TYPE, petition_id, user_id,
