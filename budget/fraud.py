@@ -19,21 +19,18 @@ person by an official, are never matched by a filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
 from app import clock
 from app.audit import service as audit
-from app.communities import repository as communities_repo
 from app.deliberation import invalidation
 from app.deliberation.arrivals import Arrivals, arrivals_of
-from app.identity import repository as identity_repo
 from app.identity.models import User
-from app.notifications import service as notifications
 from app.rules import service as rules_service
 from app.settings import get_settings
-from app.web.i18n import N_, gettext
+from app.web.i18n import N_
 from budget import permissions
 from budget import repository as repo
 from budget.cycles import cycle_path
@@ -66,6 +63,11 @@ def public_invalidations(session: Session, cycle: BudgetCycle
 
 NOTHING = N_("Choose which ballots to invalidate: a domain, a network or a time window.")
 NONE_MATCH = N_("No online ballot matches this filter; nothing was invalidated.")
+VOTERS_TOLD = invalidation.Notice(
+    subject=N_("Your ballot was invalidated"),
+    text=N_("Your ballot in the participatory budget \u201c{title}\u201d was invalidated by a "
+            "moderator.\n\nReason: {reason}"),
+    again=N_("If you voted yourself, vote again to confirm: {link}"))
 ALL_MATCH = N_("This filter matches every ballot of the cycle; narrow it down (a vote is "
                "cancelled by the authority, not emptied by a moderator).")
 
@@ -109,36 +111,15 @@ def invalidate(session: Session, user: User | None, cycle: BudgetCycle,
     audit.append(session, "budget.ballots_invalidated", repo.CYCLE_SUBJECT, cycle.id, user.id,
                  count=removed, reason=checked.reason, invalidation_id=record.id,
                  ballots=locked.ballot_count)
-    _tell_voters(session, locked, [voter for _id, voter in matched if voter is not None],
-                 checked.reason, record.id, phase_of(locked, now) == Phase.voting)
+    invalidation.tell(
+        session, [voter for _id, voter in matched if voter is not None],
+        f"budget-invalidation:{record.id}", VOTERS_TOLD, title=locked.title,
+        reason=checked.reason, again=phase_of(locked, now) == Phase.voting,
+        link=get_settings().base_url.rstrip("/") + cycle_path(locked) + "/ballot")
     return Invalidated(locked, record)
-
-
-def _tell_voters(session: Session, cycle: BudgetCycle, user_ids: list[int], reason: str,
-                 invalidation_id: int, voting: bool) -> None:
-    link = get_settings().base_url.rstrip("/") + cycle_path(cycle) + "/ballot"
-    title = cycle.title
-    for voter in identity_repo.users_by_ids(session, user_ids):
-        def render_mail() -> tuple[str, str]:
-            text = gettext("Your ballot in the participatory budget \u201c{title}\u201d was "
-                           "invalidated by a moderator.\n\nReason: {reason}").format(
-                title=title, reason=reason)
-            if voting:
-                text += "\n\n" + gettext("If you voted yourself, vote again to confirm: "
-                                         "{link}").format(link=link)
-            return gettext("Your ballot was invalidated"), text
-
-        notifications.send_to(session, voter, f"budget-invalidation:{invalidation_id}",
-                              render_mail)
 
 
 def forget_networks(session: Session, now: datetime | None = None) -> int:
     """Drop the keyed network hashes of ballots past each community's retention (the
     worker's job)."""
-    now = now or clock.now()
-    dropped = 0
-    for community in communities_repo.communities(session):
-        rules = rules_service.current(session, community.id).rules.deliberation
-        dropped += repo.forget_networks(session, community.id,
-                                        now - timedelta(days=rules.network_retention_days))
-    return dropped
+    return invalidation.forget_networks(session, repo.forget_networks, now)

@@ -5,21 +5,29 @@ select acts by the actor's e-mail domain.
 
 A module keeps its own acts, counters and records; it asks here whether a filter is well
 formed (`criteria`), and afterwards refuses one that matches nothing or everything of its
-subject (`check_matched`), so a moderator meets the same rules and messages everywhere.
+subject (`check_matched`), so a moderator meets the same rules and messages everywhere. The
+people whose acts were taken out are told one way (`tell`, in the module's words), and the
+networks' keyed hashes are dropped after each community's retention one way
+(`forget_networks`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app import clock
 from app.exceptions import InvalidInput
+from app.identity import repository as identity_repo
 from app.identity.models import User
-from app.web.i18n import N_
+from app.notifications import service as notifications
+from app.rules import service as rules_service
+from app.web.i18n import N_, gettext
 
 DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z0-9-]{1,63}$")
 # A network as the arrivals views show it (app.deliberation.networks.network_hash).
@@ -118,3 +126,43 @@ def users_of_domain(domain: str):
     """A sub-select of the ids of the users whose e-mail is in `domain` (checked by
     `criteria`, so it holds no LIKE wildcard)."""
     return select(User.id).where(func.lower(User.email).like(f"%@{domain}"))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The mail that tells a person an act of theirs was invalidated, in the module's words
+    (message ids marked with N_, translated into each recipient's language): `text` takes
+    {title} and {reason}; `again` ({link}) is added while the act can still be made again."""
+
+    subject: str
+    text: str
+    again: str
+
+
+def tell(session: Session, user_ids: list[int], key: str, notice: Notice, *, title: str,
+         reason: str, link: str, again: bool) -> None:
+    """Tell each person whose act was taken out, once for this invalidation (`key`)."""
+    def render() -> tuple[str, str]:
+        text = gettext(notice.text).format(title=title, reason=reason)
+        if again:
+            text += "\n\n" + gettext(notice.again).format(link=link)
+        return gettext(notice.subject), text
+
+    for person in identity_repo.users_by_ids(session, user_ids):
+        notifications.send_to(session, person, key, render)
+
+
+def forget_networks(session: Session, forget: Callable[[Session, int, datetime], int],
+                    now: datetime | None = None) -> int:
+    """Drop a module's keyed network hashes past each community's retention (the rules'
+    `deliberation.network_retention_days`): `forget(session, community_id, before)` drops
+    those of acts made before `before` and says how many. The worker's job."""
+    from app.communities import repository as communities_repo
+
+    now = now or clock.now()
+    dropped = 0
+    for community in communities_repo.communities(session):
+        rules = rules_service.current(session, community.id).rules.deliberation
+        dropped += forget(session, community.id,
+                          now - timedelta(days=rules.network_retention_days))
+    return dropped

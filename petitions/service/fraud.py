@@ -12,7 +12,7 @@ audit log with its public reason and count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -21,11 +21,9 @@ from app.accountability import service as accountability
 from app.audit import service as audit
 from app.deliberation import invalidation
 from app.deliberation.arrivals import Arrivals, arrivals_of
-from app.identity import repository as identity_repo
 from app.identity.models import User
-from app.notifications import service as notifications
 from app.rules import service as rules_service
-from app.web.i18n import N_, gettext
+from app.web.i18n import N_
 from petitions import permissions as perm
 from petitions import repository as repo
 from petitions.models import (
@@ -37,6 +35,12 @@ from petitions.models import (
     PetitionStatus,
 )
 from petitions.service.common import get_visible, link_of
+
+SIGNERS_TOLD = invalidation.Notice(
+    subject=N_("Your signature was invalidated"),
+    text=N_("Your signature on the petition \u201c{title}\u201d was invalidated by a moderator."
+            "\n\nReason: {reason}"),
+    again=N_("If you signed it yourself, sign again to confirm: {link}"))
 
 
 def _deliberation_rules(session: Session, petition: Petition):
@@ -105,8 +109,10 @@ def invalidate(session: Session, user: User | None, petition_id: int,
     audit.append(session, "petition.signatures_invalidated", SUBJECT_TYPE, petition.id,
                  user.id, count=len(removed), reason=reason, invalidation_id=record.id,
                  signatures=petition.signature_count)
-    _tell_signers(session, petition, [uid for uid, _named in removed if uid is not None],
-                  reason, record.id)
+    invalidation.tell(session, [uid for uid, _named in removed if uid is not None],
+                      f"petition-invalidation:{record.id}", SIGNERS_TOLD, title=petition.title,
+                      reason=reason, link=link_of(petition.id),
+                      again=petition.status == PetitionStatus.open)
     return Invalidated(petition, record)
 
 
@@ -125,33 +131,7 @@ def _state_after(petition: Petition, removed: int, now: datetime) -> dict:
             "answer_due_at": None, "closed_at": now, "updated_at": now}
 
 
-def _tell_signers(session: Session, petition: Petition, user_ids: list[int],
-                  reason: str, invalidation_id: int) -> None:
-    link, title = link_of(petition.id), petition.title
-    collecting = petition.status == PetitionStatus.open
-    for signer in identity_repo.users_by_ids(session, user_ids):
-        def render_mail(collecting=collecting) -> tuple[str, str]:
-            text = gettext("Your signature on the petition \u201c{title}\u201d was invalidated "
-                           "by a moderator.\n\nReason: {reason}").format(title=title,
-                                                                        reason=reason)
-            if collecting:
-                text += "\n\n" + gettext("If you signed it yourself, sign again to confirm: "
-                                         "{link}").format(link=link)
-            return gettext("Your signature was invalidated"), text
-
-        notifications.send_to(session, signer, f"petition-invalidation:{invalidation_id}",
-                              render_mail)
-
-
 def forget_networks(session: Session, now: datetime | None = None) -> int:
     """Drop the keyed network hashes past each community's retention (the worker's job)."""
-    from app.communities import repository as communities_repo
-
-    now = now or clock.now()
-    dropped = 0
-    for community in communities_repo.communities(session):
-        rules = rules_service.current(session, community.id).rules.deliberation
-        dropped += repo.forget_networks(session, community.id,
-                                        now - timedelta(days=rules.network_retention_days))
-    return dropped
+    return invalidation.forget_networks(session, repo.forget_networks, now)
 
