@@ -12,13 +12,24 @@ from app.identity.models import User
 from app.notifications.models import Follow, Message, MessageStatus
 
 
-def follow(session: Session, user_ids: list[int], subject_type: str, subject_id: int) -> None:
-    """Make the people follow the subject (once: a second follow changes nothing)."""
+def follow(session: Session, user_ids: list[int], subject_type: str, subject_id: int
+           ) -> set[int]:
+    """Make the people follow the subject (once: a second follow changes nothing); returns
+    those who did not follow it before. In person order: concurrent calls cannot deadlock."""
     table = Follow.__table__
-    session.connection().execute(
-        insert_or_skip(session, table).values(created_at=func.now()).on_conflict_do_nothing(),
+    rows = session.connection().execute(
+        insert_or_skip(session, table).values(created_at=func.now()).on_conflict_do_nothing()
+        .returning(table.c.user_id),
         [{"user_id": user_id, "subject_type": subject_type, "subject_id": subject_id}
-         for user_id in user_ids])
+         for user_id in sorted(user_ids)])
+    return {row[0] for row in rows}
+
+
+def unfollow_many(session: Session, user_ids: list[int], subject_type: str, subject_id: int
+                  ) -> None:
+    session.exec(delete(Follow).where(Follow.user_id.in_(user_ids),
+                                      Follow.subject_type == subject_type,
+                                      Follow.subject_id == subject_id))
 
 
 def unfollow(session: Session, user_id: int, subject_type: str, subject_id: int) -> None:

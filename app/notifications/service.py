@@ -83,9 +83,16 @@ def follow(session: Session, user: User, subject_type: str, subject_id: int) -> 
 
 
 def follow_many(session: Session, user_ids: list[int], subject_type: str, subject_id: int
-                ) -> None:
+                ) -> set[int]:
+    """Make the people follow the subject; returns those who did not follow it before (whom
+    `unfollow_many` may take back when the act that made them follow is undone)."""
+    return repo.follow(session, user_ids, subject_type, subject_id) if user_ids else set()
+
+
+def unfollow_many(session: Session, user_ids: list[int], subject_type: str, subject_id: int
+                  ) -> None:
     if user_ids:
-        repo.follow(session, user_ids, subject_type, subject_id)
+        repo.unfollow_many(session, user_ids, subject_type, subject_id)
 
 
 def unfollow(session: Session, user: User, subject_type: str, subject_id: int) -> None:

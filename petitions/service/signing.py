@@ -173,14 +173,15 @@ def _signed(written: tuple) -> Signed:
 
 def _write_signatures(session: Session, batch: Sequence[_Signing]) -> list:
     """Write a batch of online signatures: per petition one multi-row INSERT (the unique
-    constraint decides a second signature), then one counter UPDATE, which finds whether the
-    petition still collects and locks its row until the commit, then the follows and the audit
-    entries. The signatures go in before the counter so that the hot row is locked for as
-    short a time as possible: the inserts of a concurrent batch only share the row's key and
-    do not wait. No savepoint is needed: if the petition no longer collects, the signatures
-    just inserted are deleted; any other failure fails the batch, whose items the group commit
-    then tries one by one. Outcome per item: (the petition as committed, with its counts; its
-    audit event) or the DomainError it is refused with."""
+    constraint decides a second signature) and the new signers' follows, then one counter
+    UPDATE, which finds whether the petition still collects and locks its row until the
+    commit, then the audit entries. The rest goes in before the counter so that the hot row is
+    locked for as short a time as possible: the inserts of a concurrent batch only share the
+    row's key and do not wait. No savepoint is needed: if the petition no longer collects, or
+    some signers came after the threshold, their signatures and the follows they made are
+    deleted again; any other failure fails the batch, whose items the group commit then tries
+    one by one. Outcome per item: (the petition as committed, with its counts; its audit
+    event) or the DomainError it is refused with."""
     outcomes: list = [None] * len(batch)
     by_petition: dict[int, list[int]] = {}
     for index, item in enumerate(batch):
@@ -209,11 +210,14 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
             accepted[item.user_id] = item
     petition, events, late = None, {}, []
     if accepted:
-        # The counter last: its row stays locked from here to the commit.
+        following = notifications.follow_many(session, list(accepted), SUBJECT_TYPE,
+                                              petition_id)
+        # The counter last but one: its row stays locked from here to the commit.
         public = sum(item.public_name for item in accepted.values())
         petition = repo.count_in(session, petition_id, len(accepted), public, now)
         if petition is None:
             repo.delete_signatures(session, petition_id, list(inserted))
+            notifications.unfollow_many(session, list(following), SUBJECT_TYPE, petition_id)
             raise _NotCollecting()
         threshold = petition.threshold
         before = petition.signature_count - len(accepted)
@@ -221,10 +225,11 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
             # Collection ends the moment the threshold is reached: later signers are refused.
             late = list(accepted)[max(0, threshold - before):]
             repo.delete_signatures(session, petition_id, late)
+            notifications.unfollow_many(session, [u for u in late if u in following],
+                                        SUBJECT_TYPE, petition_id)
             repo.bump_signatures(session, petition, -len(late),
                                  -sum(accepted.pop(user_id).public_name for user_id in late),
                                  now)
-        notifications.follow_many(session, list(accepted), SUBJECT_TYPE, petition_id)
         written = clock.now()  # the log records when the act was written, as for ballots
         events = {user_id: audit.event("petition.signed", SUBJECT_TYPE, petition_id, user_id,
                                        at=written, source=SignatureSource.online.value)

@@ -117,3 +117,11 @@ def the_threshold_is_crossed_exactly_once(engine, session_for):
 
         assert session.exec(select(func.count()).select_from(Obligation).where(
             Obligation.subject_id == petition_id)).one() == 1
+        from app.notifications.models import Follow
+
+        # Only those counted follow it (and its author): one refused after the threshold not.
+        followers = set(session.exec(select(Follow.user_id).where(
+            Follow.subject_type == "petition", Follow.subject_id == petition_id)).all())
+        signers = set(session.exec(select(PetitionSignature.user_id).where(
+            PetitionSignature.petition_id == petition_id)).all())
+        assert len(signers) == 20 and followers - signers == {stored.author_id}
