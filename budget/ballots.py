@@ -286,14 +286,13 @@ def _write_ballots(session: Session, batch: Sequence[_Casting]) -> list:
 
 def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: list[int],
                           outcomes: list, deltas: Deltas) -> int:
-    """The first ballot of each voter of one cycle who has none yet; returns how many."""
+    """The first ballot of each voter of one cycle who has none yet; returns how many. Every
+    voter's first request of the batch is tried: the unique constraint skips those who have a
+    ballot already (no query to ask first), and they take the way of a changed ballot."""
     cycle_id = batch[indexes[0]].cycle_id
-    voted = repo.voters_with_ballots(session, cycle_id, {batch[i].user_id for i in indexes})
     first: dict[int, int] = {}  # voter -> index of their first request in the batch
     for index in indexes:
-        voter = batch[index].user_id
-        if voter not in voted and voter not in first:
-            first[voter] = index
+        first.setdefault(batch[index].user_id, index)
     inserted = repo.insert_online_ballots(session, [
         {"cycle_id": cycle_id, "voter_user_id": voter, "source": BallotSource.online,
          "created_at": batch[i].at, "updated_at": batch[i].at,
@@ -301,7 +300,7 @@ def _insert_first_ballots(session: Session, batch: Sequence[_Casting], indexes: 
     rows, events, written = [], [], clock.now()
     for voter, index in first.items():
         if voter not in inserted:
-            continue  # a concurrent writer was first: this one changes that ballot
+            continue  # a ballot of theirs is there (or a concurrent writer's): changed below
         item, ballot_id = batch[index], inserted[voter]
         rows += [{"ballot_id": ballot_id, "project_id": project_id, "points": points,
                   "rank": None} for project_id, points in item.choices]

@@ -362,14 +362,6 @@ def ballot_of_identity(session: Session, cycle_id: int, identity_hash: str, *,
     return session.exec(query).first()
 
 
-def voters_with_ballots(session: Session, cycle_id: int, user_ids: set[int]) -> set[int]:
-    """Which of these voters have a ballot in the cycle (one query)."""
-    if not user_ids:
-        return set()
-    return set(session.exec(select(BudgetBallot.voter_user_id).where(
-        BudgetBallot.cycle_id == cycle_id, BudgetBallot.voter_user_id.in_(user_ids))).all())
-
-
 def insert_online_ballots(session: Session, rows: list[dict[str, Any]]) -> dict[int, int]:
     """INSERT many first ballots in one statement, skipping those the unique constraint
     refuses; returns {voter id: ballot id} of those inserted."""

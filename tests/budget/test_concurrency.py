@@ -54,18 +54,17 @@ def test_two_ballots_at_once_by_one_resident_leave_one(isolated_database, clock,
 
     monkeypatch.setattr(repo, "insert_online_ballots", counted)
     if backend == "postgresql":
-        # Both requests of the first round read "no ballot yet" before either inserts, so
-        # the race the constraint decides happens every time (SQLite's writer turn makes
-        # them take turns instead: there is no race to force there).
-        real_voted, both_read = repo.voters_with_ballots, threading.Barrier(2, timeout=10)
+        # Both requests of the first round insert at once, so the race the constraint
+        # decides happens every time (SQLite's writer turn makes them take turns instead:
+        # there is no race to force there).
+        both_insert = threading.Barrier(2, timeout=10)
 
-        def read_together(session, cycle_id, user_ids):
-            voted = real_voted(session, cycle_id, user_ids)
-            if not voted and not lost_races:
-                both_read.wait()
-            return voted
+        def insert_together(session, rows):
+            if not lost_races:
+                both_insert.wait()
+            return counted(session, rows)
 
-        monkeypatch.setattr(repo, "voters_with_ballots", read_together)
+        monkeypatch.setattr(repo, "insert_online_ballots", insert_together)
     try:
         cycle_id, (a, b, c), (voter,) = _setup(engine, clock, 1, [(0, 1000)] * 3)
         barrier = threading.Barrier(2)
@@ -80,22 +79,22 @@ def test_two_ballots_at_once_by_one_resident_leave_one(isolated_database, clock,
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
-        for _ in range(5):  # several rounds: the race must hold every time
+        for round_ in range(5):  # several rounds: the race must hold every time
             threads = [threading.Thread(target=vote, args=(choice,))
                        for choice in ([a, b], [b, c])]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            if round_ == 0 and backend == "postgresql":
+                # Both requests inserted: the constraint decided, and the loser changed the
+                # winner's ballot instead of failing.
+                assert lost_races
         assert not errors, errors
         count, rows, stored, recount = _state(engine, cycle_id)
         assert count == rows == 1
         assert stored == recount
         assert sum(votes for votes, _ in stored.values()) == 2
-        if backend == "postgresql":
-            # Both requests found no ballot and inserted: the constraint decided, and the
-            # loser changed the winner's ballot instead of failing.
-            assert lost_races
     finally:
         engine.dispose()
 
