@@ -66,6 +66,17 @@ def submit_in_thread(commit, engine, n, outcomes):
     return thread
 
 
+async def submit_async_in_request(commit, engine, request):
+    """What an async batched route does: submit from its read-only session, await the outcome
+    (or the Conflict it is refused with)."""
+    with transaction(engine, write=False) as session:
+        session.info[GROUP_COMMIT] = True
+        try:
+            return await commit.submit_async(session, request)
+        except Conflict as exc:
+            return exc
+
+
 def first_then_queued(engine, first: int, queued: list[int]) -> tuple[Recorder, dict]:
     """Submit `first`, hold its batch while `queued` are submitted, then let all through."""
     release = threading.Event()
@@ -117,13 +128,8 @@ def test_async_requests_await_their_outcome_on_the_event_loop(engine):
     commit = GroupCommit("test", writer)
     threads_while_waiting: list[int] = []
 
-    async def one(n: int):
-        with transaction(engine, write=False) as session:
-            session.info[GROUP_COMMIT] = True
-            try:
-                return await commit.submit_async(session, n)
-            except Conflict as exc:
-                return exc
+    def one(n: int):
+        return submit_async_in_request(commit, engine, n)
 
     async def main():
         first = asyncio.ensure_future(one(0))
@@ -174,13 +180,8 @@ def test_a_batch_is_checked_once_and_only_what_passed_is_written(engine):
     writer, checker = Recorder(hold_first=release), Checker()
     commit = GroupCommit("test", writer, check=checker)
 
-    async def one(r: str):
-        with transaction(engine, write=False) as session:
-            session.info[GROUP_COMMIT] = True
-            try:
-                return await commit.submit_async(session, r)
-            except Conflict as exc:
-                return exc
+    def one(r: str):
+        return submit_async_in_request(commit, engine, r)
 
     async def main():
         first = asyncio.ensure_future(one("0"))
