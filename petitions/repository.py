@@ -120,11 +120,6 @@ def bump_signatures(session: Session, petition: Petition, delta: int, public_del
     return row[0], row[2]
 
 
-def sync_counts(petition: Petition, signatures: int, public_signers: int) -> None:
-    """The counts a group commit wrote, on the request's own copy of the petition."""
-    _sync(petition, signature_count=signatures, public_signer_count=public_signers)
-
-
 def bump_sponsors(session: Session, petition: Petition) -> int | None:
     row = session.exec(
         update(Petition)
@@ -222,12 +217,6 @@ _VIEWER_STATE = (
     .select_from(_VIEWER)
     .outerjoin(PetitionSignature, and_(PetitionSignature.petition_id == bindparam("petition_id"),
                                        PetitionSignature.user_id == bindparam("user_id"))))
-
-
-def has_identity(session: Session, petition_id: int, identity_hash: str) -> bool:
-    return session.exec(select(PetitionSignature.id).where(
-        PetitionSignature.petition_id == petition_id,
-        PetitionSignature.identity_hash == identity_hash)).first() is not None
 
 
 def set_rating(session: Session, petition_id: int, user_id: int, value: str) -> bool:
