@@ -12,11 +12,13 @@ write or the DomainError it is refused with. A request calls `submit(session, re
   it in one read session (one query per kind of fact for the whole batch, instead of one per
   request; no lock is held); the writer writes what passed in one transaction, commits, and
   only then hands each request its own outcome: a result therefore means committed. The
-  checker checks the next batch while the writer writes the previous one (one checked batch
-  waits at most), so a batch's reads do not add to the time the writer takes per batch. (A
-  group commit without checks has the writer alone, taking the requests as they queued.)
-  Requests that arrive meanwhile form the next batch, so batches grow with the load and no
-  timer delays a lone request; an async route waits without a thread (`submit_async`);
+  checker checks the next batch while the writer writes the previous one, so a batch's reads
+  do not add to the time the writer takes per batch, and it checks it just in time (see
+  `_Pace`): it starts when what is left of the write is about as long as a check, so the
+  batch also takes in the requests that came meanwhile. (A group commit without checks has
+  the writer alone, taking the requests as they queued.) Requests that arrive meanwhile form
+  the next batch, so batches grow with the load and no timer delays a lone request; an
+  async route waits without a thread (`submit_async`);
 - anywhere else (a CLI command, the seed, a test's shared session) the requests are checked
   and written at once in the caller's own transaction, by the same two functions.
 
@@ -32,6 +34,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -112,9 +115,10 @@ class GroupCommit(Generic[Request, Item, Result]):
                     self._start("write", self._run_writes, engine,
                                 lambda: _take(lane, self.max_items))
                 else:
-                    checked: queue.Queue = queue.Queue(maxsize=1)
-                    self._start("check", self._run_checks, engine, lane, checked)
-                    self._start("write", self._run_writes, engine, checked.get)
+                    pace = _Pace()
+                    self._start("check", self._run_checks, engine, lane, pace)
+                    self._start("write", self._run_writes, engine, pace.next_batch,
+                                pace)
             return lane
 
     def _start(self, role: str, target: Callable, *args: object) -> None:
@@ -125,16 +129,18 @@ class GroupCommit(Generic[Request, Item, Result]):
         item = _unwrap(self.check(session, [request])[0]) if self.check else request
         return _unwrap(self.write(session, [item])[0])
 
-    def _run_checks(self, engine: Engine, lane: queue.SimpleQueue, checked: queue.Queue
-                    ) -> None:
+    def _run_checks(self, engine: Engine, lane: queue.SimpleQueue, pace: _Pace) -> None:
         while True:
-            batch = self._check(engine, _take(lane, self.max_items))
-            if batch:
-                checked.put(batch)  # waits while a checked batch is still ahead of this one
+            first = lane.get()
+            pace.until_check()
+            pace.checked(self._check(engine, _take(lane, self.max_items, first)))
 
-    def _run_writes(self, engine: Engine, next_batch: Callable[[], list[_Pending]]) -> None:
+    def _run_writes(self, engine: Engine, next_batch: Callable[[], list[_Pending]],
+                    pace: _Pace | None = None) -> None:
         while True:
             self._write(engine, next_batch())
+            if pace is not None:
+                pace.written()
 
     def _check(self, engine: Engine, batch: list[_Pending]) -> list[_Pending]:
         """Check the batch's requests in one read session (no writer turn, no lock): those
@@ -175,9 +181,69 @@ class GroupCommit(Generic[Request, Item, Result]):
         _resolve(batch, outcomes)
 
 
-def _take(lane: queue.SimpleQueue, most: int) -> list[_Pending]:
-    """Wait for a request, then take whatever else has queued up meanwhile (at most `most`)."""
-    batch = [lane.get()]
+class _Pace:
+    """Hands checked batches from the checker to the writer, at the right moment.
+
+    A batch is best checked just in time. If the checker took the queued requests as soon as
+    the writer started on the previous batch, those that arrive during the rest of the write
+    would wait for the batch after, and batches (a write's cost is mostly per batch, not per
+    item) would stay small: under a steady load each request would spend one whole write
+    waiting to be checked and another waiting to be written. So the checker starts on the
+    next batch when the writer's expected time left is about that of a check, from moving
+    averages of both. An idle writer (or one late on its average) is not waited for: a lone
+    request is checked at once, and a wrong guess costs at most one check's time."""
+
+    SMOOTHING = 0.2  # weight of the newest duration in the moving averages
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._batch: list[_Pending] | None = None  # checked, for the writer to take
+        self._free_at = 0.0  # monotonic time the writer is expected to be done
+        self._started = {"check": 0.0, "write": 0.0}
+        self._average = {"check": 0.0, "write": 0.0}
+
+    def until_check(self) -> None:
+        """Wait until the writer has taken the last checked batch and is about done."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._batch is None)
+            delay = self._free_at - self._average["check"] - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self._started["check"] = time.monotonic()
+
+    def checked(self, batch: list[_Pending]) -> None:
+        with self._ready:
+            self._took("check")
+            if batch:  # (none if every request was refused)
+                self._batch = batch
+                self._ready.notify_all()
+
+    def next_batch(self) -> list[_Pending]:
+        with self._ready:
+            self._ready.wait_for(lambda: self._batch is not None)
+            batch, self._batch = self._batch, None
+            now = self._started["write"] = time.monotonic()
+            self._free_at = now + self._average["write"]
+            self._ready.notify_all()
+            return batch
+
+    def written(self) -> None:
+        with self._ready:
+            self._took("write")
+            self._free_at = 0.0
+
+    def _took(self, step: str) -> None:
+        seconds = time.monotonic() - self._started[step]
+        average = self._average[step]
+        self._average[step] = seconds if not average else (
+            average + self.SMOOTHING * (seconds - average))
+
+
+def _take(lane: queue.SimpleQueue, most: int, first: _Pending | None = None
+          ) -> list[_Pending]:
+    """Wait for a request (unless `first` is one already taken), then take whatever else has
+    queued up meanwhile (at most `most`)."""
+    batch = [first if first is not None else lane.get()]
     while len(batch) < most:
         try:
             batch.append(lane.get_nowait())

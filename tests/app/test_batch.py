@@ -4,6 +4,7 @@ each gets its own outcome, a result means committed, and one bad item fails only
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from pathlib import Path
@@ -211,3 +212,29 @@ def test_outside_a_batched_request_the_caller_checks_and_writes_itself(engine):
     assert checker.batches == [["6"], ["7"]]
     assert writer.batches == [[6]]  # the refused one never reached the writer
     assert rows(engine) == [6]
+
+
+def test_the_next_batch_is_checked_just_in_time(engine):
+    """While a batch is written, the next one is checked only near the end of the write (as
+    long before as a check takes): requests that come during the write join it, instead of
+    the first of them being checked alone and the rest waiting for the batch after."""
+    checker = Checker()
+
+    def slow(session, items):  # every write takes 0.4 s
+        time.sleep(0.4)
+        return Recorder()(session, items)
+
+    commit = GroupCommit("test", slow, check=checker)
+    one = functools.partial(submit_async_in_request, commit, engine)
+
+    async def main():
+        assert await one("0") == 0  # the writer's pace is now known: 0.4 s a batch
+        first = asyncio.ensure_future(one("2"))
+        await asyncio.sleep(0.05)
+        early = asyncio.ensure_future(one("4"))  # during the write of "2"
+        await asyncio.sleep(0.15)
+        late = asyncio.ensure_future(one("6"))  # still during it
+        return await asyncio.gather(first, early, late)
+
+    assert asyncio.run(main()) == [20, 40, 60]
+    assert checker.batches == [["0"], ["2"], ["4", "6"]]
