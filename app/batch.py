@@ -190,8 +190,9 @@ class _Pace:
     item) would stay small: under a steady load each request would spend one whole write
     waiting to be checked and another waiting to be written. So the checker starts on the
     next batch when the writer's expected time left is about that of a check, from moving
-    averages of both. An idle writer (or one late on its average) is not waited for: a lone
-    request is checked at once, and a wrong guess costs at most one check's time."""
+    averages of both. An idle writer (or one late on its average) is not waited for, so a lone
+    request is checked at once; a writer done sooner than expected wakes the checker, so a
+    wrong guess costs at most one check's time."""
 
     SMOOTHING = 0.2  # weight of the newest duration in the moving averages
 
@@ -207,8 +208,8 @@ class _Pace:
         with self._ready:
             self._ready.wait_for(lambda: self._batch is None)
             delay = self._free_at - self._average["check"] - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+            if delay > 0:  # (a writer done sooner than its average wakes the checker)
+                self._ready.wait_for(lambda: not self._free_at, timeout=delay)
         self._started["check"] = time.monotonic()
 
     def checked(self, batch: list[_Pending]) -> None:
@@ -231,6 +232,7 @@ class _Pace:
         with self._ready:
             self._took("write")
             self._free_at = 0.0
+            self._ready.notify_all()
 
     def _took(self, step: str) -> None:
         seconds = time.monotonic() - self._started[step]
