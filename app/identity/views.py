@@ -14,7 +14,7 @@ from app.identity import second_factor as second_factor_service
 from app.notifications import service as notifications
 from app.settings import get_settings
 from app.web import pagecache
-from app.web.auth import SESSION_COOKIE, CurrentUser, OptionalUser
+from app.web.auth import SESSION_COOKIE, CurrentUser, OptionalUser, forget_login
 from app.web.deps import DbSession, keep_on_error, make_router, writes
 from app.web.forms import rerender
 from app.web.i18n import LANGUAGES, N_, gettext
@@ -144,9 +144,11 @@ def _signed_in(request: Request, session, user, method: str, target: str, *,
             secure=get_settings().secure_cookies, path="/login",
             max_age=second_factor_service.PENDING_MAX_AGE)
         return response
-    raw = service.start_session(session, user, request.cookies.get(SESSION_COOKIE),
-                                method=method, second_factor=second_factor,
+    previous = request.cookies.get(SESSION_COOKIE)
+    raw = service.start_session(session, user, previous, method=method,
+                                second_factor=second_factor,
                                 user_agent=request.headers.get("user-agent", ""))
+    forget_login(request, previous)
     response = RedirectResponse(target, status_code=303)
     _set_session_cookie(response, raw)
     return response
@@ -181,6 +183,7 @@ def logout(request: Request, session: DbSession):
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
         service.end_session(session, raw)
+        forget_login(request, raw)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
+from app.db import write_intent
 from app.exceptions import Forbidden, NotAuthenticated, raises
 from app.identity.models import User
 from app.web.deps import SAFE_METHODS, DbSession
@@ -19,16 +21,65 @@ TOKEN_REQUIRED = N_("A personal API token is required (Authorization: Bearer …
 
 
 def optional_user(request: Request, session: DbSession) -> User | None:
-    """The logged-in user (session cookie) or None. Cached on the request."""
+    """The logged-in user (session cookie) or None. Cached on the request.
+
+    A request that only reads (a safe method on a route that does not write: a page) finds the
+    person, and what they are in each community, as a shared page finds its data
+    (`_remembered_login`). Anything that writes looks them up afresh."""
     if "user" in request.state._state:
         return request.state.user
     from app.identity import service as identity_service
 
     user = None
     raw = request.cookies.get(SESSION_COOKIE)
-    if raw:
+    if raw and request.method in SAFE_METHODS and not write_intent.get():
+        user = _remembered_login(request, session, raw)
+    elif raw:
         user = identity_service.resolve_session(session, raw)
     request.state.user = user
+    return user
+
+
+def forget_login(request: Request, raw: str | None) -> None:
+    """The login session of this cookie ends with this request (a logout, a new login in
+    its place): pages of this process stop finding it as soon as the request has committed,
+    although these writes keep the page cache otherwise."""
+    from app.web import pagecache
+
+    if raw:
+        pagecache.forget_data(request, "login", (raw,))
+
+
+def _remembered_login(request: Request, session: Session, raw: str) -> User | None:
+    """The person of a session cookie with their memberships, from the shared page cache
+    (app.web.pagecache `shared_data`): a logged-in page then queries only what is its own.
+
+    Such a login is as fresh as a shared page: at most the cache's TTL (1 s) old, and never
+    older than this process's last committed write (a role given or taken away, a residency
+    verified: the cache's generation moves) or than the end of its session here (a logout,
+    a new login: `forget_login`). Another process's logout or revoked role therefore reaches
+    this process's pages within a second; it reaches every act at once, because a request
+    that writes (any POST, a GET that writes) never takes this path. The remembered person
+    is detached and shared by the requests of that one session (read only, never added to a
+    session); the memberships are immutable."""
+    from app.communities.permissions import MEMBERSHIPS, load_memberships
+    from app.identity import service as identity_service
+    from app.web import pagecache
+
+    def load() -> tuple[User, object] | None:
+        user = identity_service.resolve_session(session, raw)
+        if user is None:
+            return None
+        load_memberships(session, [user])
+        if not request.state._state.get("db_external"):  # (a test's session keeps its own)
+            session.expunge(user)  # detached before any other request can see it
+        return user, session.info[MEMBERSHIPS][user.id]
+
+    found = pagecache.shared_data(request, "login", (raw,), load, lambda _: 2000)
+    if found is None:
+        return None
+    user, memberships = found
+    session.info.setdefault(MEMBERSHIPS, {}).setdefault(user.id, memberships)
     return user
 
 

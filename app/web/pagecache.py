@@ -109,7 +109,10 @@ The logged-in split
     for a logged-in visitor takes the petition, its answer and its signers' names from the
     store and queries only the visitor's own state. Such data is as stale as a fragment (a
     TTL at most, counts included), so the page right after one's own act (a flash message,
-    a receipt) loads it afresh and the signer sees their own signature at once.
+    a receipt) loads it afresh and the signer sees their own signature at once. Who the
+    visitor is (their session cookie's person, with their memberships) is kept the same way
+    for pages, per session (app.web.auth `_remembered_login`); whatever writes looks it up
+    afresh.
 
 Memory
     One LRU store per process, bounded by `HROMADA_PAGE_CACHE_ENTRIES` and
@@ -167,6 +170,7 @@ _STORING = "pagecache_storing"  # this rendering is meant for everyone
 _REFUSED = "pagecache_refused"  # why it is not, after all
 _KEY = "pagecache_key"          # the key of the whole page this request is about
 _ROUTE = "pagecache_route"      # (path, query, language, htmx headers) as the request came
+_FORGET = "pagecache_forget"    # keys to drop once this request has committed
 
 _serving: ContextVar[bool] = ContextVar("pagecache_serving", default=False)
 
@@ -231,6 +235,10 @@ class PageCache:
                                      or self._bytes > max_bytes):
                 self._drop(next(iter(self._entries)))
                 self.stats["evictions"] += 1
+
+    def forget(self, key: tuple) -> None:
+        with self._lock:
+            self._drop(key)
 
     def _drop(self, key: tuple) -> None:
         entry = self._entries.pop(key, None)
@@ -473,6 +481,13 @@ def shared_data(request: Request, name: str, parts: tuple, load: Callable[[], An
     return value
 
 
+def forget_data(request: Request, name: str, parts: tuple) -> None:
+    """What `shared_data` keeps under (name, parts) ends with this request's write: it is
+    dropped once the request has committed (when its response starts), so that a request
+    begun meanwhile cannot keep it. For a write that otherwise keeps the pages (a logout)."""
+    request.state._state.setdefault(_FORGET, []).append(("data", name, *parts))
+
+
 # -- answering ------------------------------------------------------------------------------
 
 def _entry(request: Request, response: Response, start: tuple[int, datetime]) -> Entry | None:
@@ -559,6 +574,8 @@ class SharedPagesMiddleware:
                 if (getattr(scope.get("route"), "writes", False) and message["status"] < 400
                         and not _marked(scope.get("endpoint"), _KEEPS)):
                     CACHE.invalidate()
+                for key in state.pop(_FORGET, ()):
+                    CACHE.forget(key)
                 headers = list(message.get("headers", []))
                 if any(k == b"cache-control" and v.startswith(b"public") for k, v in headers):
                     headers = [(k, v) for k, v in headers
