@@ -101,23 +101,15 @@ def transition(session: Session, petition: Petition, from_statuses: tuple[str, .
 
 def bump_signatures(session: Session, petition: Petition, delta: int, public_delta: int,
                     now: datetime) -> tuple[int, int | None] | None:
-    """Atomically change the counter of an open petition whose period has not ended.
-
-    Returns (new count, threshold), or None when the petition is no longer collecting. The
-    UPDATE locks the row on PostgreSQL, so its WHERE is re-checked after a concurrent commit.
-    """
-    row = session.exec(
-        update(Petition)
-        .where(Petition.id == petition.id, Petition.status == PetitionStatus.open,
-               Petition.collection_ends_at > now)
-        .values(signature_count=Petition.signature_count + delta,
-                public_signer_count=Petition.public_signer_count + public_delta)
-        .returning(Petition.signature_count, Petition.public_signer_count, Petition.threshold)
-        .execution_options(synchronize_session=False)).first()
-    if row is None:
+    """Atomically change the counter of an open petition whose period has not ended
+    (`count_in`). Returns (new count, threshold), or None when the petition is no longer
+    collecting; `petition` gets the new counts."""
+    updated = count_in(session, petition.id, delta, public_delta, now)
+    if updated is None:
         return None
-    _sync(petition, signature_count=row[0], public_signer_count=row[1])
-    return row[0], row[2]
+    _sync(petition, signature_count=updated.signature_count,
+          public_signer_count=updated.public_signer_count)
+    return updated.signature_count, updated.threshold
 
 
 def bump_sponsors(session: Session, petition: Petition) -> int | None:
@@ -150,10 +142,11 @@ def close_expired(session: Session, now: datetime) -> list[tuple[int, str]]:
 
 def count_in(session: Session, petition_id: int, delta: int, public_delta: int,
              now: datetime) -> Petition | None:
-    """Add signatures to the counters of a petition that still collects now, and return it as
-    updated; None if it no longer collects. The UPDATE locks the row until commit on
-    PostgreSQL (its WHERE is re-checked after a concurrent commit): a batch takes it last,
-    once its signatures are in (their inserts only share the row's key)."""
+    """Add signatures (or, with a negative delta, take them off) to the counters of a
+    petition that still collects now, and return it as updated; None if it no longer
+    collects. The UPDATE locks the row until commit on PostgreSQL (its WHERE is re-checked
+    after a concurrent commit): a batch takes it last, once its signatures are in (their
+    inserts only share the row's key)."""
     return session.execute(
         update(Petition)
         .where(Petition.id == petition_id, Petition.status == PetitionStatus.open,

@@ -20,7 +20,7 @@ from tests.factories import PASSWORD, make_community, make_resident, make_user
 
 @pytest.fixture
 def statements(db):
-    """The tables named by every statement the test's connection sends from now on."""
+    """Every statement the test's connection sends from now on."""
     seen: list[str] = []
     connection = db.connection()
 
@@ -152,7 +152,7 @@ def test_a_logout_here_ends_the_remembered_login_at_once(client, make_client, db
 
 def test_a_new_login_ends_the_remembered_previous_one_at_once(client, make_client, db,
                                                               pages_as_in_production):
-    user = make_user(db, email="again@example.org")
+    make_user(db, email="again@example.org")
     db.commit()
     client.get("/login")
     form = client.post("/login", data={"csrf_token": client.csrf(),
@@ -167,4 +167,3 @@ def test_a_new_login_ends_the_remembered_previous_one_at_once(client, make_clien
                                         "email": "again@example.org", "password": PASSWORD})
     assert again.status_code == 303 and client.cookies.get(SESSION_COOKIE) != old
     assert kept.get("/account").status_code == 303  # the old session is gone, here at once
-    assert user.id
