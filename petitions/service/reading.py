@@ -65,7 +65,7 @@ class PetitionView:
     updates: list[PetitionImplementationUpdate] = field(default_factory=list)
     signers: list[tuple[str, datetime]] = field(default_factory=list)
     privileged: bool = False
-    signature: object | None = None
+    signature: repo.OwnSignature | None = None
     following: bool = False
     can: dict[str, bool] = field(default_factory=dict)
     sign_denied: str | None = None  # why this viewer cannot sign an open petition
