@@ -46,13 +46,31 @@ from starlette.concurrency import run_in_threadpool
 
 from app.db import GROUP_COMMIT, engine_of, new_session, transaction
 from app.exceptions import DatabaseBusy, DomainError
+from app.web import pagecache
 
 log = logging.getLogger("hromada.batch")
 
+T = TypeVar("T")
 Request = TypeVar("Request")
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 WAIT_S = 30.0  # as long as SQLite's busy timeout: then the request is told to try again
+CHECKS = "group_commit_checks"  # session.info key: the read session of a batch's checks
+
+
+def recent(session: Session, name: str, parts: tuple, load: Callable[[], T],
+           weight: Callable[[T], int], keep: Callable[[T], bool]) -> T:
+    """What a batch's checks read that seldom changes (a budget cycle and its ballot sheet).
+    In the checks of a group commit it is kept by the process like a page's shared data (at
+    most the page cache's TTL, 1 s, and dropped by any committed write of the process:
+    app.web.pagecache `kept`), so the batches of a busy second read it once. Anywhere else
+    (a request or command checking and writing at once) it is loaded. The value is shared
+    by threads: read only, its ORM entities detached. Only what `keep` accepts is kept (a
+    sheet once voting has begun, when it no longer changes); what a concurrent writer could
+    still change and a write must not miss (a vote that closed) the writer reads again."""
+    if not session.info.get(CHECKS):
+        return load()
+    return pagecache.kept(name, (str(engine_of(session).url), *parts), load, weight, keep)
 
 
 @dataclass
@@ -147,6 +165,7 @@ class GroupCommit(Generic[Request, Item, Result]):
         refused get their answer now, the others are what to write."""
         try:
             with new_session(engine, reads_only=True) as session:
+                session.info[CHECKS] = True
                 outcomes = self.check(session, [pending.item for pending in batch])
         except Exception as exc:
             log.exception("group commit %s: the checks failed", self.name)

@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from app import clock
+from app import batch, clock
 from app.audit import service as audit
 from app.batch import GroupCommit
 from app.communities import permissions as community_permissions
@@ -219,7 +219,6 @@ def _check_ballots(session: Session, requests: Sequence[BallotRequest]) -> list:
     holders = identity_service.users_for_tokens(session, [r.token for r in requests if r.token])
     people = [holders.get(r.token) if r.token else r.user for r in requests]
     community_permissions.load_memberships(session, [u for u in people if u is not None])
-    sheets: dict[int, Sheet] = {}
     outcomes: list = []
     for ballot, user in zip(requests, people, strict=True):
         try:
@@ -227,13 +226,29 @@ def _check_ballots(session: Session, requests: Sequence[BallotRequest]) -> list:
                 raise NotAuthenticated(identity_service.INVALID_TOKEN)
             if ballot.token:
                 ratelimit.limit_account("vote", user.id)  # known only now, for a token
-            cycle = get_cycle(session, ballot.cycle_id)
-            if cycle.id not in sheets:
-                sheets[cycle.id] = sheet_of(session, cycle)
-            outcomes.append(_checked(session, user, cycle, ballot, sheets[cycle.id]))
+            cycle, sheet = batch.recent(session, "ballot-sheet", (ballot.cycle_id,),
+                                        lambda c=ballot.cycle_id: _cycle_sheet(session, c),
+                                        _sheet_weight, _sheet_fixed)
+            outcomes.append(_checked(session, user, cycle, ballot, sheet))
         except DomainError as refused:
             outcomes.append(refused)
     return outcomes
+
+
+def _cycle_sheet(session: Session, cycle_id: int) -> tuple[BudgetCycle, Sheet]:
+    """A cycle and its ballot sheet, as the checks of batches of ballots share them (app.batch
+    `recent`); the writer reads the cycle again."""
+    cycle = get_cycle(session, cycle_id)
+    return cycle, sheet_of(session, cycle)
+
+
+def _sheet_weight(value: tuple[BudgetCycle, Sheet]) -> int:
+    return 2000 + sum(1000 + len(p.description or "") for p in value[1].projects)
+
+
+def _sheet_fixed(value: tuple[BudgetCycle, Sheet]) -> bool:
+    """Projects are reviewed before voting begins: from then on the sheet stays as it is."""
+    return phase_of(value[0]) == Phase.voting
 
 
 def _checked(session: Session, user: User | None, cycle: BudgetCycle, ballot: BallotRequest,

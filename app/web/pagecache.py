@@ -469,15 +469,30 @@ def shared_data(request: Request, name: str, parts: tuple, load: Callable[[], An
     must be read only (ORM entities in it are detached and never added to a session).
     `weight` estimates its size in bytes for the store's bound."""
     start = request.state._state.get(_START)
-    ttl = _ttl()
-    if start is None or ttl <= 0:
+    if start is None:
         return load()
-    key = ("data", name, *parts)
+    return _kept(("data", name, *parts), start, load, weight)
+
+
+def kept(name: str, parts: tuple, load: Callable[[], Any], weight: Callable[[Any], int],
+         keep: Callable[[Any], bool]) -> Any:
+    """`shared_data` outside a request (app.batch `recent`: a group commit's checks): the
+    same store, generation and TTL, the age counted from just before the load; a value is
+    stored only if `keep` says so."""
+    return _kept(("data", name, *parts), (CACHE.generation, clock.now()), load, weight, keep)
+
+
+def _kept(key: tuple, start: tuple[int, datetime], load: Callable[[], Any],
+          weight: Callable[[Any], int], keep: Callable[[Any], bool] | None = None) -> Any:
+    ttl = _ttl()
+    if ttl <= 0:
+        return load()
     entry = CACHE.get(key, clock.now(), ttl)
     if entry is not None:
         return entry.value
     value = load()
-    CACHE.put(key, Entry(value, generation=start[0], born=start[1], weight=weight(value)))
+    if keep is None or keep(value):
+        CACHE.put(key, Entry(value, generation=start[0], born=start[1], weight=weight(value)))
     return value
 
 

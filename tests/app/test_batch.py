@@ -238,3 +238,28 @@ def test_the_next_batch_is_checked_just_in_time(engine):
 
     assert asyncio.run(main()) == [20, 40, 60]
     assert checker.batches == [["0"], ["2"], ["4", "6"]]
+
+
+def test_what_a_batchs_checks_read_is_kept_only_there_and_only_while_valid(engine):
+    """`recent`: in a group commit's checks a value is kept (the page cache's store, TTL and
+    generation) when `keep` accepts it; anywhere else it is loaded each time."""
+    from app import batch
+    from app.web import pagecache
+
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(len(loads) + 1)
+        return loads[-1]
+
+    def recent(session, key: int, keep: bool = True) -> int:
+        return batch.recent(session, "test-value", (key,), load, lambda value: 100,
+                            lambda value: keep)
+
+    with transaction(engine, write=False) as session:
+        assert [recent(session, 1), recent(session, 1)] == [1, 2]  # not a batch's checks
+        session.info[batch.CHECKS] = True
+        assert [recent(session, 1), recent(session, 1)] == [3, 3]
+        assert [recent(session, 2, keep=False), recent(session, 2, keep=False)] == [4, 5]
+        pagecache.invalidate()  # a committed write of this process
+        assert [recent(session, 1), recent(session, 1)] == [6, 6]

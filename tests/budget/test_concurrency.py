@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import select
 
-from app.db import build_engine, transaction
+from app.db import GROUP_COMMIT, build_engine, transaction
+from app.web import pagecache
 from budget import repository as repo
 from budget.ballots import cast_ballot
 from budget.models import BudgetBallot, BudgetCycle, BudgetProject
@@ -246,5 +247,38 @@ def test_invalidations_while_residents_vote_keep_exact_counts(isolated_database,
         assert not failures and done["invalidated"] > before
         count, rows, stored, recount = _state(engine, cycle_id)
         assert count == rows == 8 and stored == recount  # the eight of ok.example
+    finally:
+        engine.dispose()
+
+
+def test_batches_of_ballots_share_the_ballot_sheet_while_it_is_kept(isolated_database, clock):
+    """The group commit's checks read a cycle's ballot sheet once for the batches of a second
+    (app.batch `recent`); after a committed write of the process they read it again."""
+    engine = build_engine(isolated_database)
+    sheet_reads: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        if ("FROM budget_project" in statement and threading.current_thread().name
+                .startswith("group-commit-budget-ballots-check")):
+            sheet_reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        cycle_id, ids, residents = _setup(engine, clock, 4, [(0, 1000)] * 3)
+
+        def vote(person, choice):
+            with transaction(engine, write=False) as session:
+                session.info[GROUP_COMMIT] = True  # as in a request that batches its writes
+                return cast_ballot(session, person, session.get(BudgetCycle, cycle_id), choice)
+
+        for n, person in enumerate(residents[:3]):
+            assert vote(person, [ids[n]]).choices == {ids[n]: 1}
+        assert len(sheet_reads) == 1
+        pagecache.invalidate()
+        vote(residents[3], [ids[0], ids[1]])
+        assert len(sheet_reads) == 2
+        count_, rows, stored, recount = _state(engine, cycle_id)
+        assert count_ == rows == 4
+        assert stored == recount == {ids[0]: (2, 2), ids[1]: (2, 2), ids[2]: (1, 1)}
     finally:
         engine.dispose()
