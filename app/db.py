@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, bindparam, event, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -44,7 +46,8 @@ from app.models import metadata
 from app.settings import get_settings
 
 __all__ = ["GROUP_COMMIT", "WriterTurn", "build_engine", "engine_of", "get_engine",
-           "insert_or_skip", "metadata", "new_session", "transaction", "write_intent", "writing"]
+           "insert_or_skip", "insert_rows", "metadata", "new_session", "transaction",
+           "write_intent", "writing"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
@@ -182,6 +185,33 @@ def transaction(engine: Engine | None = None, *, write: bool = True) -> Iterator
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT rows (each with the same keys) in one statement. On PostgreSQL the rows travel
+    as one array per column and come out of unnest(): one statement to plan and run, and no
+    per-row work in Python, where psycopg's executemany sends and PostgreSQL runs an INSERT
+    per row. SQLite, in process, takes them as an executemany."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        return
+    columns = tuple(rows[0])
+    connection.execute(_unnest_insert(table, columns),
+                       {name: [row[name] for row in rows] for name in columns})
+
+
+@lru_cache(maxsize=64)
+def _unnest_insert(table: Table, columns: tuple[str, ...]):
+    """INSERT INTO table (columns) SELECT ... FROM unnest(:column::type[], ...), built once
+    per table and columns. Each array is typed as its column (the dialect writes the cast, so
+    an array of NULLs is typed too), and the column type's own conversion applies to each
+    element."""
+    arrays = [bindparam(name, type_=ARRAY(table.c[name].type)) for name in columns]
+    source = func.unnest(*arrays).table_valued(*columns).render_derived()
+    return insert(table).from_select(list(columns), select(*source.c))
 
 
 def insert_or_skip(session: Session, table):

@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, text, update
+from sqlalchemy import bindparam, delete, func, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from app.accountability.models import Obligation
 from app.communities.models import Authority, Community
-from app.db import insert_or_skip
+from app.db import insert_or_skip, insert_rows
 from app.deliberation import invalidation
 from app.deliberation.invalidation import email_domain as email_domain_sql
 from app.identity.models import User
@@ -406,8 +406,7 @@ def set_choice_points(session: Session, ballot_id: int, project_id: int, points:
 
 
 def add_choices(session: Session, rows: list[dict]) -> None:
-    if rows:
-        session.connection().execute(insert(BudgetBallotChoice.__table__), rows)
+    insert_rows(session, BudgetBallotChoice.__table__, rows)
 
 
 def touch_ballot(session: Session, ballot: BudgetBallot, when: datetime, **values: Any
@@ -443,7 +442,7 @@ def bulk_ballots(session: Session, cycle_id: int, count: int, source: str, when:
     rows = [{"cycle_id": cycle_id, "source": source, "created_at": when, "updated_at": when,
              "voter_user_id": None, "paper_identity_hash": None, "recorded_by_id": None}
             for _ in range(count)]
-    session.connection().execute(insert(BudgetBallot.__table__), rows)
+    insert_rows(session, BudgetBallot.__table__, rows)
     return list(session.exec(select(BudgetBallot.id).where(BudgetBallot.cycle_id == cycle_id)
                              .order_by(BudgetBallot.id)).all())
 

@@ -375,12 +375,6 @@ def users_by_id(session: Session, ids: list[int]) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).where(User.id.in_(ids)))}
 
 
-def insert_many(session: Session, table, rows: list[dict]) -> None:
-    """Bulk insert (executemany) for the synthetic region; no ORM objects."""
-    if rows:
-        session.exec(insert(table), params=rows)
-
-
 def communities_with_prefix(session: Session, prefix: str) -> dict[str, int]:
     return {slug: cid for cid, slug in session.exec(
         select(Community.id, Community.slug).where(Community.slug.startswith(f"{prefix}-")))}

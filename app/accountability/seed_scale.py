@@ -23,6 +23,7 @@ from app.accountability import repository as repo
 from app.accountability import service
 from app.accountability.models import Obligation, month_of
 from app.communities.models import Authority, AuthorityKind, Community
+from app.db import insert_rows
 from app.exceptions import Conflict
 from app.modules import Module, registered
 from app.rules import calendar
@@ -48,7 +49,7 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
     rng = random.Random(seed)
     now = clock.now()
 
-    repo.insert_many(session, Community, [
+    insert_rows(session, Community.__table__, [
         {"slug": f"{prefix}-{i:05d}", "name": f"Синтетична громада {i}",
          "name_en": f"Synthetic community {i}",
          "population": int(min(3_000_000, max(800, rng.lognormvariate(10, 1.3)))),
@@ -57,7 +58,7 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
     community_ids = [ids[slug] for slug in sorted(ids)]
     slugs = {cid: slug for slug, cid in ids.items()}
 
-    repo.insert_many(session, Authority, [
+    insert_rows(session, Authority.__table__, [
         row for cid in community_ids for row in (
             {"community_id": cid, "name": f"Рада громади {slugs[cid]}",
              "name_en": f"Council of {slugs[cid]}", "kind": AuthorityKind.council},
@@ -74,7 +75,7 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
     variants = _rule_variants(tools)
     effective = now - timedelta(days=31 * (months + 1))
     rules_of = {cid: variants[i % len(variants)] for i, cid in enumerate(community_ids)}
-    repo.insert_many(session, RuleSetRow, [
+    insert_rows(session, RuleSetRow.__table__, [
         {"community_id": cid, "version": 1, "effective_from": effective, "author_id": None,
          "reason": "Синтетичний регіон для вимірювань",
          "data": json.loads(json.dumps(rules_of[cid].model_dump(mode="json"))),
@@ -131,10 +132,10 @@ def seed_region(session: Session, *, communities: int = 1500, per_community: int
                 "rating_no": rng.randint(0, 6) if rated else 0,
             })
             if len(batch) >= BATCH:
-                repo.insert_many(session, Obligation, batch)
+                insert_rows(session, Obligation.__table__, batch)
                 total += len(batch)
                 batch = []
-    repo.insert_many(session, Obligation, batch)
+    insert_rows(session, Obligation.__table__, batch)
     total += len(batch)
     service.rebuild_stats(session)
     session.flush()

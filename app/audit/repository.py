@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, text, update
+from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, select
 
 from app.audit.models import AuditCheckpoint, AuditEntry
+from app.db import insert_rows
 
 # Any constant: the key of the PostgreSQL advisory lock held by the one sealer at work. Only
 # sealers take it; requests append without waiting on anything.
@@ -19,7 +20,7 @@ SEALED = AuditEntry.seq.is_not(None)
 
 def add_entries(session: Session, rows: list[dict[str, Any]]) -> None:
     """Plain INSERTs of unsealed entries (one statement for many rows)."""
-    session.exec(insert(AuditEntry), params=rows)
+    insert_rows(session, AuditEntry.__table__, rows)
 
 
 def lock_sealer(session: Session) -> None:

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from app import clock
@@ -30,6 +29,7 @@ from app.audit import service as audit
 from app.communities import permissions
 from app.communities import repository as repo
 from app.communities.models import Community, Register, RegisterEntry
+from app.db import insert_rows
 from app.exceptions import DomainError, Forbidden, InvalidInput
 from app.identity import hashing
 from app.identity.models import User
@@ -144,8 +144,7 @@ def upload(session: Session, user: User, community: Community, data: bytes,
     session.flush()
     rows = [{"register_id": register.id, "claim_key": claim, "person_key": person}
             for claim, person in zip(parsed.claim_keys, parsed.person_keys, strict=True)]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(RegisterEntry), rows[start:start + 5000])
+    insert_rows(session, RegisterEntry.__table__, rows)
     audit.append(session, "register.uploaded", "community", community.id, user.id,
                  version=register.version, register_date=register_date.isoformat(),
                  entries=register.entries)
