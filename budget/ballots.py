@@ -20,7 +20,6 @@ from sqlmodel import Session
 
 from app import batch, clock
 from app.audit import service as audit
-from app.batch import GroupCommit
 from app.communities import permissions as community_permissions
 from app.communities import repository as communities_repo
 from app.deliberation.networks import network_hash
@@ -382,7 +381,7 @@ def _store_ballot(session: Session, item: _Casting
     return ballot, created, moved, event
 
 
-BALLOTS = GroupCommit("budget-ballots", _write_ballots, check=_check_ballots)
+BALLOTS = batch.GroupCommit("budget-ballots", _write_ballots, check=_check_ballots)
 
 
 def identity_hash(document: str) -> str:

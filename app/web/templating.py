@@ -63,7 +63,7 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     # `_` is jinja's alias that looks `gettext` up in each call's context; no context here
-    # overrides it, so `_` is the installed function itself (a page calls it a hundred times).
+    # overrides it, so `_` is the installed function itself (a page calls it many times).
     env.globals["_"] = env.globals["gettext"]
     env.filters["date"] = _format_date
     env.filters["datetime"] = lambda v: _format_date(v, with_time=True)
