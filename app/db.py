@@ -46,7 +46,7 @@ from app.models import metadata
 from app.settings import get_settings
 
 __all__ = ["GROUP_COMMIT", "WriterTurn", "build_engine", "engine_of", "get_engine",
-           "insert_or_skip", "insert_rows", "metadata", "new_session", "transaction",
+           "insert_or_skip", "insert_rows", "metadata", "new_session", "transaction", "update_rows",
            "write_intent", "writing"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
@@ -199,19 +199,56 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         connection.execute(insert(table), list(rows))
         return
     columns = tuple(rows[0])
-    connection.execute(_unnest_insert(table, columns),
-                       {name: [row[name] for row in rows] for name in columns})
+    connection.execute(_unnest_insert(table, columns), _arrays(rows, columns))
 
 
 @lru_cache(maxsize=64)
 def _unnest_insert(table: Table, columns: tuple[str, ...]):
-    """INSERT INTO table (columns) SELECT ... FROM unnest(:column::type[], ...), built once
-    per table and columns. Each array is typed as its column (the dialect writes the cast, so
-    an array of NULLs is typed too), and the column type's own conversion applies to each
-    element."""
-    arrays = [bindparam(name, type_=ARRAY(table.c[name].type)) for name in columns]
-    source = func.unnest(*arrays).table_valued(*columns).render_derived()
+    """INSERT INTO table (columns) SELECT ... FROM unnest(...), built once per table and
+    columns."""
+    source = _unnest(table, columns)
     return insert(table).from_select(list(columns), select(*source.c))
+
+
+def _unnest(table: Table, columns: tuple[str, ...]):
+    """unnest(:column::type[], ...) AS (columns): rows that travel as one array per column.
+    Each array is typed as its column (the dialect writes the cast, so an array of NULLs is
+    typed too), and the column type's own conversion applies to each element."""
+    arrays = [bindparam(f"{name}_", type_=ARRAY(table.c[name].type)) for name in columns]
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def _arrays(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, list]:
+    """The parameters of `_unnest`: one list of values per column."""
+    return {f"{name}_": [row[name] for row in rows] for name in columns}
+
+
+def update_rows(session: Session, table: Table, key: str, rows: Sequence[dict[str, Any]],
+                *, where: Any = None) -> int:
+    """UPDATE rows found by their `key` column, each to its own values (every row with the
+    same keys: `key` and the columns to set), with `where` a further condition on the table;
+    returns how many rows changed. On PostgreSQL one statement joins the table to the rows
+    unnested from one array per column: one plan for the batch, where an executemany plans
+    and runs an UPDATE per row (and reuses, per connection, a plan made while the table was
+    small). SQLite, in process, takes them as an executemany."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    columns = tuple(rows[0])
+    if connection.dialect.name != "postgresql":
+        statement = (table.update().where(table.c[key] == bindparam(f"{key}_"))
+                     .values({c: bindparam(f"{c}_") for c in columns if c != key}))
+        if where is not None:
+            statement = statement.where(where)
+        result = connection.execute(statement, [{f"{c}_": row[c] for c in columns}
+                                                for row in rows])
+        return result.rowcount
+    source = _unnest(table, columns)
+    statement = (table.update().where(table.c[key] == source.c[key])
+                 .values({c: source.c[c] for c in columns if c != key}))
+    if where is not None:
+        statement = statement.where(where)
+    return connection.execute(statement, _arrays(rows, columns)).rowcount
 
 
 def insert_or_skip(session: Session, table):

@@ -23,7 +23,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy.engine import Engine
 
 from bench import data
 from bench.harness import Stage, figure, standalone
@@ -59,7 +60,37 @@ def budget_needed(users: int, seconds: float, warmup: float, ceiling_per_s: int 
 
 def populate_budget(pop: data.Population, *, cycles: int, projects: int = PROJECTS
                     ) -> dict[str, Any]:
-    """Cycles in their voting phase, each with `projects` feasible projects on the ballot."""
+    """Cycles in their voting phase, each with `projects` feasible projects on the ballot,
+    after last year's cycle, in which every account voted (a live deployment's ballot tables
+    are not empty: see data.populate on planner statistics)."""
+    from app import clock
+
+    engine = data.engine_for(pop.url)
+    now = datetime.now(UTC)
+    out: dict[str, Any] = {"cycles": [], "projects": {}}
+    try:
+        last_year = now - timedelta(days=400)
+        past, past_projects = _cycle(engine, pop, last_year, last_year + timedelta(days=30),
+                                     "Бюджет участі минулого року", projects)
+        _voted_by_all(engine, pop, past, past_projects, last_year + timedelta(days=20))
+        for n in range(cycles):
+            cycle_id, project_ids = _cycle(engine, pop, now - timedelta(days=12),
+                                           now + timedelta(days=60), f"Бюджет участі {n + 1}",
+                                           projects)
+            out["cycles"].append(cycle_id)
+            out["projects"][str(cycle_id)] = project_ids
+        data.analyze(engine)
+    finally:
+        clock.set_clock(None)
+        engine.dispose()
+    return out
+
+
+def _cycle(engine: Engine, pop: data.Population, start: datetime, voting_end: datetime,
+           title: str, projects: int) -> tuple[int, list[int]]:
+    """A cycle made as officials make it, with the clock moved back to `start`: created,
+    projects submitted, all reviewed feasible; its vote runs from start + 6 days to
+    `voting_end`. Returns its id and its projects' ids."""
     from app import clock
     from app.db import transaction
     from app.identity.models import User
@@ -68,45 +99,62 @@ def populate_budget(pop: data.Population, *, cycles: int, projects: int = PROJEC
     from budget.projects import get_project, submit_project
     from budget.review import review_project
 
-    engine = data.engine_for(pop.url)
-    real_now = datetime.now(UTC)
-    start = real_now - timedelta(days=12)
     day = start.date()
-    out: dict[str, Any] = {"cycles": [], "projects": {}}
-    try:
-        for n in range(cycles):
-            clock.set_clock(lambda: start)
-            with transaction(engine) as session:
-                official = session.get(User, pop.official_id)
-                author = session.get(User, pop.author_id)
-                cycle = budget_cycles.create_cycle(session, official, CycleCreate(
-                    community_id=pop.community_id, title=f"Бюджет участі {n + 1}",
-                    total_funds=1_000_000, submission_start=day,
-                    submission_end=day + timedelta(days=2), review_end=day + timedelta(days=5),
-                    voting_start=day + timedelta(days=6),
-                    voting_end=real_now.date() + timedelta(days=60),
-                    results_at=real_now.date() + timedelta(days=61)))
-                category = budget_cycles.categories(session, cycle)[0]
-                made = [submit_project(session, author, cycle, ProjectCreate(
-                    category_id=category.id, title=f"Проєкт {k + 1}: сквер і лавки",
-                    description="Облаштувати сквер: лавки, освітлення, доріжки і дитячий "
-                                "майданчик для мешканців району.",
-                    location="вул. Тестова", cost=40_000 * (k + 1))) for k in range(projects)]
-                cycle_id, project_ids = cycle.id, [p.id for p in made]
-            clock.set_clock(lambda: start + timedelta(days=4))
-            with transaction(engine) as session:
-                official = session.get(User, pop.official_id)
-                cycle = budget_cycles.get_cycle(session, cycle_id)
-                for project_id in project_ids:
-                    review_project(session, official, cycle,
-                                   get_project(session, cycle, project_id),
-                                   ReviewCreate(feasible=True))
-            out["cycles"].append(cycle_id)
-            out["projects"][str(cycle_id)] = project_ids
-    finally:
-        clock.set_clock(None)
-        engine.dispose()
-    return out
+    clock.set_clock(lambda: start)
+    with transaction(engine) as session:
+        official = session.get(User, pop.official_id)
+        author = session.get(User, pop.author_id)
+        cycle = budget_cycles.create_cycle(session, official, CycleCreate(
+            community_id=pop.community_id, title=title, total_funds=1_000_000,
+            submission_start=day, submission_end=day + timedelta(days=2),
+            review_end=day + timedelta(days=5), voting_start=day + timedelta(days=6),
+            voting_end=voting_end.date(), results_at=voting_end.date() + timedelta(days=1)))
+        category = budget_cycles.categories(session, cycle)[0]
+        made = [submit_project(session, author, cycle, ProjectCreate(
+            category_id=category.id, title=f"Проєкт {k + 1}: сквер і лавки",
+            description="Облаштувати сквер: лавки, освітлення, доріжки і дитячий "
+                        "майданчик для мешканців району.",
+            location="вул. Тестова", cost=40_000 * (k + 1))) for k in range(projects)]
+        cycle_id, project_ids = cycle.id, [p.id for p in made]
+    clock.set_clock(lambda: start + timedelta(days=4))
+    with transaction(engine) as session:
+        official = session.get(User, pop.official_id)
+        cycle = budget_cycles.get_cycle(session, cycle_id)
+        for project_id in project_ids:
+            review_project(session, official, cycle, get_project(session, cycle, project_id),
+                           ReviewCreate(feasible=True))
+    return cycle_id, project_ids
+
+
+def _voted_by_all(engine: Engine, pop: data.Population, cycle_id: int, project_ids: list[int],
+                  when: datetime) -> None:
+    """An online ballot of every account in the cycle, each of three projects as the load's
+    ballots are (`ballots_for`), with the counters set to match: in bulk, as the million
+    signatures are (data.bulk_signatures)."""
+    backend, k = engine.dialect.name, len(project_ids)
+    first = pop.user_base + 1
+    positions = ", ".join(f"({n}, {int(p)})" for n, p in enumerate(project_ids))
+    cycle = int(cycle_id)
+    at = bindparam("at", when, type_=DateTime(timezone=True))
+    with engine.begin() as conn:
+        conn.execute(text(data.insert_series(
+            backend, pop.users,
+            "INSERT INTO budget_ballot (cycle_id, voter_user_id, source, created_at, updated_at)",
+            f"SELECT {cycle}, {first - 1} + g, 'online', :at, :at")).bindparams(at))
+        conn.execute(text(
+            f"WITH p(pos, id) AS (VALUES {positions}) "
+            f"INSERT INTO budget_ballot_choice (ballot_id, project_id, points, rank) "
+            f"SELECT b.id, p.id, 1, NULL FROM budget_ballot b JOIN p ON p.pos IN "
+            f"(b.voter_user_id % {k}, (b.voter_user_id + 3) % {k}, (b.voter_user_id + 7) % {k}) "
+            f"WHERE b.cycle_id = {cycle}"))
+        conn.execute(text(
+            f"UPDATE budget_project SET "
+            f"vote_count = (SELECT count(*) FROM budget_ballot_choice c "
+            f"WHERE c.project_id = budget_project.id), "
+            f"score = (SELECT coalesce(sum(c.points), 0) FROM budget_ballot_choice c "
+            f"WHERE c.project_id = budget_project.id) WHERE cycle_id = {cycle}"))
+        conn.execute(text(f"UPDATE budget_cycle SET ballot_count = {int(pop.users)} "
+                          f"WHERE id = {cycle}"))
 
 
 def ballots_for(project_ids: list[int]) -> list[dict[str, list[int]]]:

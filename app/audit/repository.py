@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, text, update
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from app.audit.models import AuditCheckpoint, AuditEntry
-from app.db import insert_rows
+from app.db import insert_rows, update_rows
 
 # Any constant: the key of the PostgreSQL advisory lock held by the one sealer at work. Only
 # sealers take it; requests append without waiting on anything.
@@ -39,16 +39,12 @@ def unsealed(session: Session, limit: int) -> list[AuditEntry]:
                              .order_by(AuditEntry.id).limit(limit)))
 
 
-def seal_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+def seal_entries(session: Session, rows: list[dict[str, Any]]) -> int:
     """Set seq, hashes, sealing time (and the actor's commitment, for entries appended without
-    one) of entries still unsealed, in one statement for many rows. Keys of each row: eid, seq,
-    prev, digest, sealed, salt, commit, fmt."""
-    table = AuditEntry.__table__
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("eid"), table.c.seq.is_(None))
-        .values(seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("digest"),
-                sealed_at=bindparam("sealed"), actor_salt=bindparam("salt"),
-                commitment=bindparam("commit"), format=bindparam("fmt")), rows)
+    one) of entries still unsealed, in one statement for many rows; returns how many it
+    sealed. Keys of each row: id, seq, prev_hash, hash, sealed_at, actor_salt, commitment,
+    format."""
+    return update_rows(session, AuditEntry.__table__, "id", rows, where=AuditEntry.seq.is_(None))
 
 
 def count_unsealed(session: Session) -> int:

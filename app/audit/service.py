@@ -228,10 +228,13 @@ def seal(session: Session, limit: int = SEAL_BATCH) -> int:
             commit = commitment(entry.actor, salt)
         digest = compute_hash(prev_hash, seq, entry.created_at, entry.action,
                               entry.subject_type, entry.subject_id, commit, entry.data)
-        rows.append({"eid": entry.id, "seq": seq, "prev": prev_hash, "digest": digest,
-                     "sealed": now, "salt": salt, "commit": commit, "fmt": FORMAT})
+        rows.append({"id": entry.id, "seq": seq, "prev_hash": prev_hash, "hash": digest,
+                     "sealed_at": now, "actor_salt": salt, "commitment": commit,
+                     "format": FORMAT})
         prev_hash = digest
-    repo.seal_entries(session, rows)
+    if repo.seal_entries(session, rows) != len(rows):
+        # Only another sealer could have sealed one meanwhile: the lock says none can.
+        raise RuntimeError("audit entries were sealed by someone else; this batch is undone")
     for entry in pending:  # what this session holds is what the table holds now
         session.expire(entry)
     public = public_key_hex()
