@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app import clock
 from app.rules.schema import DayUnit, Period
 
 # Deadlines are local: a due date ends at midnight in Kyiv.
@@ -49,3 +50,9 @@ def end_of_local_day(day: date) -> datetime:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
+
+
+def local_today() -> date:
+    """The community's date now: the day a resident or an official would write today
+    (app.clock's UTC date is the day before from 22:00 or 23:00 UTC)."""
+    return local_date(clock.now())

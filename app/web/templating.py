@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup
 from jinja2_fragments import render_block
 
 from app.settings import ROOT, get_settings
@@ -71,7 +72,27 @@ def environment() -> Environment:
     env.filters["currency"] = _format_currency
     env.globals["LANGUAGES"] = i18n.LANGUAGE_NAMES
     env.globals["shared"] = pagecache.shared_fragment
+    env.globals["site_part"] = site_part
     return env
+
+
+@pass_context
+def site_part(context: Any, name: str) -> Markup:
+    """`{{ site_part("nav") }}`: templates/_site_<name>.html, a part of every page that
+    depends only on the language and the app's modules (the navigation, the footer). It is
+    rendered once per language and app and then reused by every page, logged in or not
+    (rendered each time where templates reload, in development)."""
+    request, lang = context.get("request"), context.get("lang")
+    template = context.environment.get_template(f"_site_{name}.html")
+    if request is None or context.environment.auto_reload:
+        return Markup(template.render(request=request, lang=lang))
+    parts = getattr(request.app.state, "site_parts", None)
+    if parts is None:
+        parts = request.app.state.site_parts = {}
+    html = parts.get((name, lang))
+    if html is None:  # two threads may both render it: the same HTML
+        html = parts[(name, lang)] = Markup(template.render(request=request, lang=lang))
+    return html
 
 
 def compile_templates() -> int:

@@ -59,7 +59,7 @@ def default_questions() -> list[QuestionCreate]:
 
 
 def today() -> date:
-    return calendar.local_date(clock.now())
+    return calendar.local_today()
 
 
 def make_consultation(db: Session, place: Place, official: User | None = None, *,

@@ -24,6 +24,7 @@ from app.accountability import service as accountability
 from app.communities import service as communities
 from app.communities.models import StaffRole
 from app.identity import service as identity
+from app.rules import calendar
 from app.rules.schema import Period
 from budget.models import ProjectStatus
 from tests.budget.factories import make_cycle, make_project
@@ -189,8 +190,8 @@ BACKOFFICE: list[tuple[str, str, str, dict[str, int], object]] = [
      {"department_id": "{department}"}),
     ("council session", "POST", "/inbox/{obligation}/decision",
      only(handlers_of_a(303), 403, ANON_POST),
-     {"session_on": clock.today().isoformat(), "decision_number": "12/3", "votes_for": "20",
-      "votes_against": "2", "votes_abstained": "1"}),
+     {"session_on": calendar.local_today().isoformat(), "decision_number": "12/3",
+      "votes_for": "20", "votes_against": "2", "votes_abstained": "1"}),
     # NGO observers (the operator is one too)
     ("observer page", "GET", "/observer",
      only({"observer": 200, "admin": 200}, 403, ANON_GET), None),
@@ -294,7 +295,8 @@ def test_back_office_action_answers_each_role_and_scope_as_expected(
     url = _fill(path, world.params)
     payload = _fill(body, world.params)
     if body == "council":  # multipart in the API: sent as a form
-        payload = {"session_on": clock.today().isoformat(), "decision_number": "12/3",
+        payload = {"session_on": calendar.local_today().isoformat(),
+                   "decision_number": "12/3",
                    "votes_for": "20", "votes_against": "2", "votes_abstained": "1"}
     got = {}
     for role in BO_ROLES:

@@ -22,3 +22,26 @@ def test_every_template_is_compiled_at_start_up(monkeypatch):
     for name in names:
         env.get_template(name)
     assert compiled == []  # every one came from the cache
+
+
+def test_the_site_navigation_and_footer_are_rendered_once_per_language(client, app, monkeypatch):
+    from jinja2 import Template
+
+    renders: list[str] = []
+    original = Template.render
+
+    def counting(self, *args, **kwargs):
+        renders.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Template, "render", counting)
+    monkeypatch.setattr(app.state, "site_parts", {}, raising=False)
+    pages = {lang: [client.get(path, headers={"Cookie": f"lang={lang}"}).text
+                    for path in ("/", "/rules", "/")] for lang in ("uk", "en")}
+    assert sorted(n for n in renders if n.startswith("_site_")) == [
+        "_site_footer.html", "_site_footer.html", "_site_nav.html", "_site_nav.html"]
+    for lang, bodies in pages.items():
+        for body in bodies:
+            assert 'href="/dashboard"' in body and 'href="/open-data"' in body
+    assert "Моніторинг" in pages["uk"][0] and "Monitoring" not in pages["uk"][0]
+    assert "Monitoring" in pages["en"][1]
