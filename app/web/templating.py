@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
-from markupsafe import Markup
 from jinja2_fragments import render_block
+from markupsafe import Markup
 
 from app.settings import ROOT, get_settings
 from app.web import i18n, pagecache
