@@ -10,19 +10,26 @@
   function leaflet() {
     if (window.L) return Promise.resolve(window.L);
     if (!loading) {
-      loading = new Promise(function (resolve, reject) {
+      // The map is drawn once both are in: drawn before its style sheet, its controls would
+      // show unstyled (and too small to touch) for a moment.
+      var style = new Promise(function (resolve) {
         var css = document.createElement("link");
         css.rel = "stylesheet";
         css.href = "/static/leaflet/leaflet.css";
+        css.onload = resolve;
+        css.onerror = resolve;  // the map still works unstyled
         document.head.appendChild(css);
+      });
+      var code = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = "/static/leaflet/leaflet.js";
-        script.onload = function () {
-          window.L.Icon.Default.imagePath = "/static/leaflet/images/";
-          resolve(window.L);
-        };
+        script.onload = resolve;
         script.onerror = reject;
         document.head.appendChild(script);
+      });
+      loading = Promise.all([style, code]).then(function () {
+        window.L.Icon.Default.imagePath = "/static/leaflet/images/";
+        return window.L;
       });
     }
     return loading;
