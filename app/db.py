@@ -8,8 +8,8 @@ the write lock up front instead of failing mid-way with "database is locked" whe
 snapshot cannot be upgraded. Whether a transaction may write is `write_intent`, a context
 variable that `writing()` sets for a unit of work: the request transaction (app/web/deps.py)
 and `transaction()` both run in one. A session that only reads (`new_session(reads_only=True)`)
-runs each statement alone, without BEGIN and COMMIT: on an engine variant with the driver's
-autocommit on PostgreSQL, and without our BEGIN on SQLite.
+runs each statement alone, without BEGIN and COMMIT: on PostgreSQL on an engine of its own
+whose connections stay in the driver's autocommit (`reader_of`), on SQLite without our BEGIN.
 
 The SQLite writer queue (`WriterTurn`) is the one place where writers wait for each other.
 SQLite has one writer per file, and its busy handler polls with sleeps of up to 100 ms, so
@@ -34,6 +34,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, bindparam, event, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -46,8 +47,8 @@ from app.models import metadata
 from app.settings import get_settings
 
 __all__ = ["GROUP_COMMIT", "WriterTurn", "build_engine", "engine_of", "get_engine",
-           "insert_or_skip", "insert_rows", "metadata", "new_session", "transaction", "update_rows",
-           "write_intent", "writing"]
+           "insert_or_skip", "insert_rows", "metadata", "new_session", "reader_of", "transaction",
+           "update_rows", "write_intent", "writing"]
 
 # True while the current unit of work may write: SQLite then begins with BEGIN IMMEDIATE.
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
@@ -135,6 +136,7 @@ def build_engine(url: str, **kwargs) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         _configure_sqlite(engine)
+        _READERS[engine] = engine.execution_options(**{READS_ONLY: True})  # see _on_begin
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 10)
@@ -142,7 +144,17 @@ def build_engine(url: str, **kwargs) -> Engine:
     # a server or a proxy would drop them, and one lost anyway fails its request with a 503
     # (app.web.errors) while the pool discards it.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    # Reading sessions get a pool of their own, of connections in the driver's autocommit
+    # for good. A variant of the engine (`execution_options(isolation_level=...)`) would share
+    # the pool and switch each connection into autocommit when it is checked out and back
+    # when it is returned, and roll it back on return as well: a tenth of the CPU of a
+    # logged-in page. A connection in autocommit has no transaction to end when returned.
+    reader = create_engine(url, **kwargs, isolation_level="AUTOCOMMIT",
+                           pool_reset_on_return=None)
+    event.listen(engine, "engine_disposed", lambda _: reader.dispose())
+    _READERS[engine] = reader
+    return engine
 
 
 @lru_cache
@@ -155,7 +167,7 @@ def new_session(engine: Engine, *, reads_only: bool = False) -> Session:
     whose write goes through a group commit): its statements run without BEGIN and COMMIT.
     Each statement still reads committed data as of its start, which is all PostgreSQL's READ
     COMMITTED gives a transaction anyway, and it saves two round trips per request."""
-    return Session(_reader(engine) if reads_only else engine, expire_on_commit=False,
+    return Session(reader_of(engine) if reads_only else engine, expire_on_commit=False,
                    info={ENGINE: engine, READS_ONLY: reads_only})
 
 
@@ -165,11 +177,20 @@ def engine_of(session: Session) -> Engine | Connection:
     return session.info.get(ENGINE) or session.get_bind()
 
 
-@lru_cache(maxsize=8)
-def _reader(engine: Engine) -> Engine:
-    if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{READS_ONLY: True})  # see _on_begin
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+def reader_of(engine: Engine) -> Engine:
+    """What a reading session of `engine` runs on (see `new_session`): on PostgreSQL an
+    engine with a pool of its own, of connections in the driver's autocommit; on SQLite the
+    engine itself, told to send no BEGIN. A listener of the statements a page sends listens
+    on this one too."""
+    reader = _READERS.get(engine)
+    if reader is None:  # an engine not made by build_engine (a test's own)
+        reader = _READERS[engine] = engine.execution_options(
+            **({READS_ONLY: True} if engine.dialect.name == "sqlite"
+               else {"isolation_level": "AUTOCOMMIT"}))
+    return reader
+
+
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 @contextmanager

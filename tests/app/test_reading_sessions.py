@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, text
 
-from app.db import READS_ONLY, build_engine, engine_of, new_session, transaction
+from app.db import READS_ONLY, build_engine, engine_of, new_session, reader_of, transaction
 from app.rules import service as rules
 
 
@@ -24,13 +24,17 @@ def engine(isolated_database):
 
 
 def statements(engine) -> list[str]:
-    """The first word of every statement the engine sends from now on."""
+    """The first word of every statement the engine sends from now on, its reading sessions'
+    included (on PostgreSQL they have an engine of their own; on SQLite a variant of this
+    one, which sends its statements through this one's listeners)."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, *args):
         seen.append(statement.split()[0].upper())
 
     event.listen(engine, "before_cursor_execute", record)
+    if reader_of(engine).pool is not engine.pool:
+        event.listen(reader_of(engine), "before_cursor_execute", record)
     return seen
 
 
@@ -87,6 +91,27 @@ def test_work_of_its_own_opens_on_the_engine_not_its_reading_variant(engine):
         assert count(reader) == 0
     finally:
         reader.close()
+
+
+def test_on_postgresql_reading_sessions_have_a_pool_of_their_own_in_autocommit(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's reading sessions share the pool: they only send no BEGIN")
+    reader = reader_of(engine)
+    assert reader.pool is not engine.pool
+    for _ in range(2):  # a connection comes back as it went: in autocommit, no transaction
+        session = new_session(engine, reads_only=True)
+        try:
+            count(session)
+            raw = session.connection().connection.dbapi_connection
+            assert raw.autocommit is True
+        finally:
+            session.close()
+        assert raw.info.transaction_status.name == "IDLE"
+    with transaction(engine) as writer:  # the engine's own connections are not in autocommit
+        assert writer.connection().connection.dbapi_connection.autocommit is False
+    assert reader.pool.checkedin() >= 1
+    engine.dispose()  # the reading pool goes with the engine's (a database can be dropped)
+    assert reader.pool.checkedin() == 0
 
 
 def _version_row(engine) -> int:
