@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
@@ -63,9 +64,7 @@ def environment() -> Environment:
         auto_reload=get_settings().environment == "development",
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    # `_` is jinja's alias that looks `gettext` up in each call's context; no context here
-    # overrides it, so `_` is the installed function itself (a page calls it many times).
-    env.globals["_"] = env.globals["gettext"]
+    env.globals["_"] = _translate
     env.filters["date"] = _format_date
     env.filters["datetime"] = lambda v: _format_date(v, with_time=True)
     env.filters["number"] = _format_number
@@ -74,6 +73,28 @@ def environment() -> Environment:
     env.globals["shared"] = pagecache.shared_fragment
     env.globals["site_part"] = site_part
     return env
+
+
+@pass_eval_context
+def _translate(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
+    """`_("…", name=value)` in a template: what jinja's newstyle `gettext` does (translate,
+    mark safe where the template escapes, then always `% variables`, so "%%" reads "%"), in
+    one call where jinja's makes two through the template's context. A page calls `_` a few
+    dozen times; a message without variables is formatted once per language and kept."""
+    if not (eval_ctx.autoescape and not variables):
+        text = i18n.gettext(message)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+    key = (i18n.current_language.get(), message)
+    text = _TRANSLATED.get(key)
+    if text is None:
+        text = Markup(i18n.gettext(message)) % {}
+        if len(_TRANSLATED) < TRANSLATED_MAX:  # a label, a heading: the templates' own
+            _TRANSLATED[key] = text
+    return text
+
+
+_TRANSLATED: dict[tuple[str, str], Markup] = {}
+TRANSLATED_MAX = 20_000  # every message of every language, with room to spare
 
 
 @pass_context

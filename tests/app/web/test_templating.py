@@ -44,3 +44,38 @@ def test_the_site_navigation_and_footer_are_rendered_once_per_language(client, a
         assert 'href="/dashboard"' in body and 'href="/open-data"' in body
     assert "Моніторинг" in pages["uk"][0] and "Monitoring" not in pages["uk"][0]
     assert "Monitoring" in pages["en"][1]
+
+
+def test_templates_translate_as_jinja_newstyle_gettext_does():
+    """`_` in templates is the project's own (one call, constant messages kept): it gives
+    what jinja's newstyle `gettext` gives, escaping and "%%" included, in both languages,
+    in templates that escape and in those that do not (the e-mails)."""
+    from app.web.i18n import current_language
+
+    env = templating.environment()
+    calls = ['"Sign the petition"', '"Days left: %(n)s", n="<b>7</b>"', '"100%% of %(n)s", n=3',
+             '"Log in to sign"', '"Fully (100%%)"']
+    for lang in ("uk", "en"):
+        token = current_language.set(lang)
+        try:
+            for autoescape in (True, False):
+                for call in calls:
+                    ours = env.from_string(
+                        f"{{% autoescape {str(autoescape).lower()} %}}{{{{ _({call}) }}}}"
+                        "{% endautoescape %}").render()
+                    theirs = env.from_string(
+                        f"{{% autoescape {str(autoescape).lower()} %}}{{{{ gettext({call}) }}}}"
+                        "{% endautoescape %}").render()
+                    assert ours == theirs, (lang, autoescape, call)
+            assert "&lt;b&gt;" in env.from_string(
+                '{% autoescape true %}{{ _("Days left: %(n)s", n="<b>") }}{% endautoescape %}'
+            ).render()
+        finally:
+            current_language.reset(token)
+    token = current_language.set("uk")
+    try:
+        uk = env.from_string('{% autoescape true %}{{ _("Sign the petition") }}'
+                             '{% endautoescape %}').render()
+    finally:
+        current_language.reset(token)
+    assert uk != "Sign the petition"  # translated (and not the English kept from before)
