@@ -104,15 +104,16 @@ def site_part(context: Any, name: str) -> Markup:
     rendered once per language and app and then reused by every page, logged in or not
     (rendered each time where templates reload, in development)."""
     request, lang = context.get("request"), context.get("lang")
-    template = context.environment.get_template(f"_site_{name}.html")
-    if request is None or context.environment.auto_reload:
-        return Markup(template.render(request=request, lang=lang))
+    env = context.environment
+    if request is None or env.auto_reload:
+        return Markup(env.get_template(f"_site_{name}.html").render(request=request, lang=lang))
     parts = getattr(request.app.state, "site_parts", None)
     if parts is None:
         parts = request.app.state.site_parts = {}
     html = parts.get((name, lang))
     if html is None:  # two threads may both render it: the same HTML
-        html = parts[(name, lang)] = Markup(template.render(request=request, lang=lang))
+        html = parts[(name, lang)] = Markup(
+            env.get_template(f"_site_{name}.html").render(request=request, lang=lang))
     return html
 
 
