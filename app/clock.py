@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+# The communities' time: dates people write and deadlines that end at midnight are Kyiv's.
+LOCAL_TZ = ZoneInfo("Europe/Kyiv")
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -14,7 +18,9 @@ def now() -> datetime:
 
 
 def today() -> date:
-    return now().date()
+    """The communities' date now: the day a resident or an official writes as today (UTC's
+    date is still the day before from 22:00 or 23:00 UTC)."""
+    return now().astimezone(LOCAL_TZ).date()
 
 
 def set_clock(fn: Callable[[], datetime] | None) -> None:

@@ -113,7 +113,7 @@ def _answers(views, choice: int, picks: list[int], scale: int | None, text: str 
 
 def _period(place: Any, start_offset_days: int) -> tuple[Any, Any]:
     minimum = place.rules.rules.consultations.minimum_duration_days
-    start = calendar.local_today() + timedelta(days=start_offset_days)
+    start = clock.today() + timedelta(days=start_offset_days)
     return start, start + timedelta(days=minimum - 1)
 
 
@@ -190,7 +190,7 @@ def _publish_reported(session: Session, place: Any, official: Any) -> Consultati
 def _move_into_the_past(session: Session, c: Consultation) -> None:
     """The same length, ended well before today (published three days before it started)."""
     duration = c.end_date - c.start_date
-    start = calendar.local_today() - timedelta(days=duration.days + 40)
+    start = clock.today() - timedelta(days=duration.days + 40)
     c.start_date, c.end_date = start, start + duration
     c.starts_at, c.ends_at = drafting.bounds(c.start_date, c.end_date)
     c.published_at = _at(start - timedelta(days=3))
@@ -367,7 +367,7 @@ def _seed_commission(session: Session, demo: Any) -> None:
             topics=topics))
         organisations.verify_organisation(session, official, org.id)
         orgs.append((key, org))
-    today = calendar.local_today()
+    today = clock.today()
     previous = clock._now  # the seed moves time only for itself
     try:
         evidence, draft = _evidence_and_draft(session, place, official, today)

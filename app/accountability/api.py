@@ -42,7 +42,7 @@ def _scope(kind: str | None, tool: str | None) -> list[str] | None:
 
 
 def _filename(stem: str, community, extension: str) -> str:
-    day = clock.now().date().isoformat()
+    day = clock.today().isoformat()
     return f"{stem}-{community.slug + '-' if community else ''}{day}.{extension}"
 
 

@@ -167,7 +167,7 @@ def record_decision(session: Session, actor: User, obligation_id: int, *,
                                   "session."), fields={"session_on": N_("Not for this item.")})
         if session_on is None:
             fields["session_on"] = N_("Enter the date of the council session.")
-        elif session_on > calendar.local_today():
+        elif session_on > clock.today():
             fields["session_on"] = N_("The session cannot be in the future.")
         elif session_on < calendar.local_date(clock.aware(obligation.opened_at)):
             fields["session_on"] = N_("The session cannot be before the item was opened.")

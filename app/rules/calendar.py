@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from app import clock
+from app.clock import LOCAL_TZ
 from app.rules.schema import DayUnit, Period
-
-# Deadlines are local: a due date ends at midnight in Kyiv.
-LOCAL_TZ = ZoneInfo("Europe/Kyiv")
 
 
 def is_working_day(day: date, holidays: Collection[date]) -> bool:
@@ -50,9 +46,3 @@ def end_of_local_day(day: date) -> datetime:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
-
-
-def local_today() -> date:
-    """The community's date now: the day a resident or an official would write today
-    (app.clock's UTC date is the day before from 22:00 or 23:00 UTC)."""
-    return local_date(clock.now())

@@ -67,7 +67,7 @@ def _check_period(start_date: date, end_date: date, rules: ConsultationRules,
     if end_date < start_date:
         message = N_("The end date must not be before the start date.")
         raise InvalidInput(message, fields={"end_date": message})
-    if start_date < calendar.local_today():
+    if start_date < clock.today():
         message = N_("The start date cannot be in the past.")
         raise InvalidInput(message, fields={"start_date": message})
     days = minimum_days(stage, rules)

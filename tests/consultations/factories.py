@@ -10,7 +10,6 @@ from app import clock
 from app.deliberation import service as deliberation
 from app.deliberation.models import Comment, CommentCreate
 from app.identity.models import User
-from app.rules import calendar
 from consultations.models import (
     SUBJECT_TYPE,
     AnswerIn,
@@ -59,7 +58,7 @@ def default_questions() -> list[QuestionCreate]:
 
 
 def today() -> date:
-    return calendar.local_today()
+    return clock.today()
 
 
 def make_consultation(db: Session, place: Place, official: User | None = None, *,

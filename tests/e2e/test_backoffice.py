@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.rules import calendar
+from app import clock
 
 pytestmark = pytest.mark.e2e
 
@@ -147,7 +147,7 @@ def test_a_community_is_connected_set_up_staffed_and_answers_from_the_inbox(site
     clerk.link(TITLE)
     clerk.field(t("Signed decision document (PDF)")).set_input_files(
         {"name": "рішення.pdf", "mimeType": "application/pdf", "buffer": PDF})
-    clerk.fill(t("Date of the session"), calendar.local_today().isoformat())
+    clerk.fill(t("Date of the session"), clock.today().isoformat())
     clerk.fill(t("Decision number"), "5/12")
     clerk.fill(t("Votes for"), "18")
     clerk.fill(t("Votes against"), "3")

@@ -600,6 +600,28 @@ def test_implementation_updates(db, clock, place):
         assert any("Роботи почалися" in m.body for m in mails(db, signer))
 
 
+def test_an_update_dated_today_in_kyiv_is_taken_late_in_the_utc_evening(db, clock, place):
+    """At 22:30 UTC it is already the next day in Kyiv: an official who reports work done
+    today dates it with that day, and the default date is that day too (app.clock.today is
+    the communities' date, not UTC's)."""
+    official = make_official(db, place)
+    petition = make_petition(db, place, "open")
+    sign_to_threshold(db, place, petition)
+    outcome.answer(db, official, petition.id, _answer())
+    clock.set(datetime(2026, 3, 5, 22, 30, tzinfo=UTC))
+    outcome.post_update(db, official, petition.id, UpdateCreate(
+        status=UpdateStatus.done, text="Тротуар відремонтовано повністю.",
+        happened_on=date(2026, 3, 6)))
+    outcome.post_update(db, official, petition.id, UpdateCreate(
+        status=UpdateStatus.in_progress, text="Фарбування розмітки триває."))
+    with pytest.raises(InvalidInput):
+        outcome.post_update(db, official, petition.id, UpdateCreate(
+            status=UpdateStatus.done, text="Розмітку нанесено повністю.",
+            happened_on=date(2026, 3, 7)))
+    dates = [u.happened_on for u in reading.detail(db, None, petition.id).updates]
+    assert sorted(dates) == [date(2026, 3, 6), date(2026, 3, 6)]
+
+
 def test_no_updates_for_a_petition_that_was_not_supported(db, clock, place):
     official = make_official(db, place)
     petition = make_petition(db, place, "answered", official=official,

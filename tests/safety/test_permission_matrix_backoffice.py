@@ -24,7 +24,6 @@ from app.accountability import service as accountability
 from app.communities import service as communities
 from app.communities.models import StaffRole
 from app.identity import service as identity
-from app.rules import calendar
 from app.rules.schema import Period
 from budget.models import ProjectStatus
 from tests.budget.factories import make_cycle, make_project
@@ -190,7 +189,7 @@ BACKOFFICE: list[tuple[str, str, str, dict[str, int], object]] = [
      {"department_id": "{department}"}),
     ("council session", "POST", "/inbox/{obligation}/decision",
      only(handlers_of_a(303), 403, ANON_POST),
-     {"session_on": calendar.local_today().isoformat(), "decision_number": "12/3",
+     {"session_on": clock.today().isoformat(), "decision_number": "12/3",
       "votes_for": "20", "votes_against": "2", "votes_abstained": "1"}),
     # NGO observers (the operator is one too)
     ("observer page", "GET", "/observer",
@@ -295,7 +294,7 @@ def test_back_office_action_answers_each_role_and_scope_as_expected(
     url = _fill(path, world.params)
     payload = _fill(body, world.params)
     if body == "council":  # multipart in the API: sent as a form
-        payload = {"session_on": calendar.local_today().isoformat(),
+        payload = {"session_on": clock.today().isoformat(),
                    "decision_number": "12/3",
                    "votes_for": "20", "votes_against": "2", "votes_abstained": "1"}
     got = {}

@@ -10,7 +10,6 @@ from sqlmodel import select
 from app import clock
 from app.communities.models import Community, Staff
 from app.identity import service as identity
-from app.rules import calendar
 from tests.factories import make_admin, make_community, make_community_admin, make_user
 
 
@@ -138,7 +137,7 @@ def test_an_official_handles_an_item_through_the_api(client, db):
     assert assigned.status_code == 200, assigned.text
     assert assigned.json()["assigned_authority_id"] == place.department.id
     decision = client.post(f"/api/v1/inbox/{item.id}/decision", headers=official, data={
-        "session_on": calendar.local_today().isoformat(), "decision_number": "7/3",
+        "session_on": clock.today().isoformat(), "decision_number": "7/3",
         "votes_for": "15", "votes_against": "0", "votes_abstained": "4"},
         files={"document": ("d.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
     assert decision.status_code == 200, decision.text

@@ -13,7 +13,6 @@ from app.accountability import inbox
 from app.accountability import service as accountability
 from app.accountability.models import Decision
 from app.exceptions import Forbidden, InvalidInput
-from app.rules import calendar
 from app.rules.schema import Period
 from tests.factories import make_community, make_official, make_resident
 
@@ -87,17 +86,17 @@ def test_the_decision_document_and_the_council_session(client, make_client, db):
                           files={"document": ("decision.pdf", b"GIF89a", "application/pdf")})
     assert not_pdf.status_code == 422
     future = client.submit(f"/inbox/{item.id}/decision", {
-        "session_on": (calendar.local_today() + timedelta(days=2)).isoformat(),
+        "session_on": (clock.today() + timedelta(days=2)).isoformat(),
         "decision_number": "5/12", "votes_for": "1", "votes_against": "0",
         "votes_abstained": "0"})
     assert future.status_code == 422
     missing_votes = client.submit(f"/inbox/{item.id}/decision", {
-        "session_on": calendar.local_today().isoformat(), "decision_number": "5/12"})
+        "session_on": clock.today().isoformat(), "decision_number": "5/12"})
     assert missing_votes.status_code == 422
     assert db.get(Decision, 1) is None or inbox.repo.decision_of(db, item.id) is None
 
     recorded = client.post(f"/inbox/{item.id}/decision", data={
-        "csrf_token": client.csrf(), "session_on": calendar.local_today().isoformat(),
+        "csrf_token": client.csrf(), "session_on": clock.today().isoformat(),
         "decision_number": "5/12", "votes_for": "18", "votes_against": "3",
         "votes_abstained": "2"}, files={"document": ("рішення.pdf", PDF, "application/pdf")})
     assert recorded.status_code == 303, recorded.text
@@ -120,7 +119,7 @@ def test_only_a_petition_has_a_council_session(db):
     official = make_official(db, place)
     report = obligation(db, place, kind="consultation_report")
     with pytest.raises(InvalidInput):
-        inbox.record_decision(db, official, report.id, session_on=calendar.local_today(),
+        inbox.record_decision(db, official, report.id, session_on=clock.today(),
                               decision_number="1", votes_for=1, votes_against=0,
                               votes_abstained=0)
     assert inbox.record_decision(db, official, report.id, document=PDF).document_key
