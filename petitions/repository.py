@@ -147,14 +147,19 @@ def count_in(session: Session, petition_id: int, delta: int, public_delta: int,
     collects. The UPDATE locks the row until commit on PostgreSQL (its WHERE is re-checked
     after a concurrent commit): a batch takes it last, once its signatures are in (their
     inserts only share the row's key)."""
-    return session.execute(
-        update(Petition)
-        .where(Petition.id == petition_id, Petition.status == PetitionStatus.open,
-               Petition.collection_ends_at > now)
-        .values(signature_count=Petition.signature_count + delta,
-                public_signer_count=Petition.public_signer_count + public_delta)
-        .returning(Petition)
-        .execution_options(synchronize_session=False, populate_existing=True)).scalars().first()
+    return session.execute(_COUNT_IN, {"petition_id": petition_id, "delta": delta,
+                                       "public_delta": public_delta, "now": now}
+                           ).scalars().first()
+
+
+_COUNT_IN = (  # built once: every signing batch runs it
+    update(Petition)
+    .where(Petition.id == bindparam("petition_id"), Petition.status == PetitionStatus.open,
+           Petition.collection_ends_at > bindparam("now"))
+    .values(signature_count=Petition.signature_count + bindparam("delta"),
+            public_signer_count=Petition.public_signer_count + bindparam("public_delta"))
+    .returning(Petition)
+    .execution_options(synchronize_session=False, populate_existing=True))
 
 
 def insert_signatures(session: Session, rows: list[dict[str, Any]]) -> set[int]:

@@ -212,7 +212,12 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
     if accepted:
         following = notifications.follow_many(session, list(accepted), SUBJECT_TYPE,
                                               petition_id)
-        # The counter last but one: its row stays locked from here to the commit.
+        # The entries are made (hashed, salted) before the counter: from the counter's UPDATE
+        # its row stays locked until the commit.
+        written = clock.now()  # the log records when the act was written, as for ballots
+        events = {user_id: audit.event("petition.signed", SUBJECT_TYPE, petition_id, user_id,
+                                       at=written, source=SignatureSource.online.value)
+                  for user_id in accepted}
         public = sum(item.public_name for item in accepted.values())
         petition = repo.count_in(session, petition_id, len(accepted), public, now)
         if petition is None:
@@ -230,11 +235,7 @@ def _sign_petition(session: Session, petition_id: int, items: list[_Signing]) ->
             repo.bump_signatures(session, petition, -len(late),
                                  -sum(accepted.pop(user_id).public_name for user_id in late),
                                  now)
-        written = clock.now()  # the log records when the act was written, as for ballots
-        events = {user_id: audit.event("petition.signed", SUBJECT_TYPE, petition_id, user_id,
-                                       at=written, source=SignatureSource.online.value)
-                  for user_id in accepted}
-        audit.append_many(session, list(events.values()))
+        audit.append_many(session, [events[user_id] for user_id in accepted])
         if threshold is not None and petition.signature_count >= threshold:
             _reach_threshold(session, petition, now)
     duplicate = Conflict(N_("You have already signed this petition."))
