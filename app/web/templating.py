@@ -81,7 +81,7 @@ def _translate(eval_ctx: EvalContext, message: str, **variables: Any) -> str:
     mark safe where the template escapes, then always `% variables`, so "%%" reads "%"), in
     one call where jinja's makes two through the template's context. A page calls `_` a few
     dozen times; a message without variables is formatted once per language and kept."""
-    if not (eval_ctx.autoescape and not variables):
+    if variables or not eval_ctx.autoescape:
         text = i18n.gettext(message)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
     key = (i18n.current_language.get(), message)
