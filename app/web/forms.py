@@ -44,10 +44,19 @@ MESSAGES = {
 }
 
 
+# Where FastAPI found a value: the first part of a request's error location, never a field.
+LOCATIONS = frozenset({"body", "query", "path", "header", "cookie", "form"})
+
+
 def translate_validation_errors(errors: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Each error's message in the user's language, under the field it is about ("request"
+    when it is about no field). Only the location that begins a request's error is left out:
+    a field may itself be called `body` (a comment's, a consultation's)."""
     fields: dict[str, str] = {}
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in LOCATIONS:
+            loc = loc[1:]
         name = ".".join(loc) or "request"
         template = MESSAGES.get(err.get("type", ""), N_("This value is not valid."))
         try:

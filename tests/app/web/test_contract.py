@@ -16,6 +16,7 @@ from app.identity import service as identity
 from app.models import Id, Input
 from app.web.contract import ErrorBody, error_codes, make_api_router
 from app.web.errors import install_error_handlers
+from app.web.forms import translate_validation_errors
 from app.web.ratelimit import rate_limited
 from tests.factories import make_community, make_resident
 
@@ -302,6 +303,12 @@ def test_a_nul_in_a_body_is_refused_at_its_field(client, db):
     assert response.status_code == 422
     assert response.json()["fields"] == {
         "title": "This text holds a NUL character, which cannot be stored."}
+    # A field called `body` (a comment's, a consultation's) is named as any other.
+    assert translate_validation_errors([
+        {"loc": ("body", "body"), "type": "nul_character"},
+        {"loc": ("body", "questions", 0, "body"), "type": "string_too_short", "ctx": {}},
+        {"loc": ("body",), "type": "missing"}]).keys() == {"body", "questions.0.body",
+                                                            "request"}
     with pytest.raises(ValidationError) as refused:  # a form too
         Body.model_validate({"count": "1\x00"}, context={"form": True})
     assert refused.value.errors()[0]["type"] == "nul_character"
